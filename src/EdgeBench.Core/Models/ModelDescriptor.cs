@@ -1,0 +1,36 @@
+namespace EdgeBench.Core.Models;
+
+/// <summary>
+/// Everything the pipeline needs to know about a model without opening its file: its input (name, NCHW shape,
+/// normalization), its outputs, and which postprocessing applies.
+/// </summary>
+/// <param name="Id">Catalog id, e.g. <c>ssd300</c>; also the file stem under <c>models/</c>.</param>
+/// <param name="Family">Detector, classifier or feature extractor.</param>
+/// <param name="Input">The image input; always NCHW RGB.</param>
+/// <param name="Normalization">How 0..255 pixels map to the model's range.</param>
+/// <param name="Outputs">Output tensors in the order the model declares them.</param>
+/// <param name="Postprocess">Which postprocessing applies to <paramref name="Outputs"/>.</param>
+/// <param name="Description">One line for listings: architecture and where it is defined.</param>
+/// <param name="Layout">Input tensor layout (NCHW for every model EdgeBench generates).</param>
+public sealed record ModelDescriptor(
+    string Id,
+    ModelFamily Family,
+    TensorSpec Input,
+    Normalization Normalization,
+    IReadOnlyList<TensorSpec> Outputs,
+    PostprocessKind Postprocess,
+    string Description,
+    TensorLayout Layout = TensorLayout.Nchw)
+{
+    /// <summary>Input height in pixels.</summary>
+    public int InputHeight => checked((int)Input.Shape[2]);
+
+    /// <summary>Input width in pixels.</summary>
+    public int InputWidth => checked((int)Input.Shape[3]);
+
+    /// <summary>Input channels (3 for RGB).</summary>
+    public int InputChannels => checked((int)Input.Shape[1]);
+
+    /// <summary>Whether the model accepts any batch size.</summary>
+    public bool HasDynamicBatch => Input.Shape[0] == TensorSpec.DynamicBatch;
+}
