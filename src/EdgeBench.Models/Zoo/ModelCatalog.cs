@@ -1,0 +1,147 @@
+using EdgeBench.Core.Models;
+using EdgeBench.Models.Architectures;
+using EdgeBench.Models.Onnx;
+using Onnx;
+
+namespace EdgeBench.Models.Zoo;
+
+/// <summary>
+/// The models EdgeBench knows: their descriptors (what the pipeline needs) and how to produce each file.
+/// </summary>
+public static class ModelCatalog
+{
+    /// <summary>Seed of the generated weights. Changing it changes every generated file.</summary>
+    public const ulong DefaultSeed = 20261126;
+
+    /// <summary>
+    /// Bump when a generator's output changes on purpose (architecture, initialization, calibration). The cache key
+    /// also includes the generator assembly's identity, so a forgotten bump still rebuilds (see ModelStore).
+    /// </summary>
+    public const string GeneratorVersion = "1";
+
+    /// <summary>
+    /// SSD300 confidence-head calibration. With plain fan-in initialization every class logit has about unit spread,
+    /// and the softmax over 81 classes puts tens of thousands of (box, class) pairs above the 0.05 threshold; with
+    /// near-zero logits none pass and NMS would look free. A trained SSD300 on a busy street frame gives a few
+    /// hundred candidates. The background logit's bias sets that count: measured on the generated model with
+    /// uniform [-1, 1] inputs (2 cores, this generator version), +1 gives ~1,650 (box, class) pairs above 0.05,
+    /// +2 ~1,040, +2.5 ~650, +3 ~280, +4 ~10. +2.5 is used; the integration tests assert the count stays in the
+    /// hundreds on real frames.
+    /// </summary>
+    internal const float SsdConfidenceGain = 1f;
+
+    /// <summary>Added to the background logit of every SSD confidence head; see <see cref="SsdConfidenceGain"/>.</summary>
+    internal const float SsdBackgroundBias = 2.5f;
+
+    public const string Ssd300 = "ssd300";
+    public const string TinyYoloV3 = "tiny-yolov3";
+    public const string MobileNetV2Id = "mobilenetv2";
+    public const string ResNet18 = "resnet18";
+    public const string ResNet50 = "resnet50";
+    public const string ResNet18Pretrained = "resnet18-pretrained";
+
+    private const int ImageNetClasses = 1000;
+
+    private static readonly ModelDescriptor[] s_descriptors =
+    [
+        new(Ssd300, ModelFamily.Detector,
+            new TensorSpec("input", [TensorSpec.DynamicBatch, 3, 300, 300]),
+            Normalization.MinusOneToOne,
+            [
+                new TensorSpec("locs", [TensorSpec.DynamicBatch, 4, 8732]),
+                new TensorSpec("scores", [TensorSpec.DynamicBatch, 81, 8732]),
+            ],
+            PostprocessKind.Ssd,
+            "NVIDIA SSD300 v1.1: ResNet-50 to conv4_x (stride 1), 5 extra blocks, 8732 default boxes, 81 classes"),
+        new(TinyYoloV3, ModelFamily.Detector,
+            new TensorSpec("input", [TensorSpec.DynamicBatch, 3, 416, 416]),
+            Normalization.ZeroToOne,
+            [
+                new TensorSpec("head_13x13", [TensorSpec.DynamicBatch, 255, 13, 13]),
+                new TensorSpec("head_26x26", [TensorSpec.DynamicBatch, 255, 26, 26]),
+            ],
+            PostprocessKind.YoloV3Tiny,
+            "YOLOv3-tiny (Darknet yolov3-tiny.cfg): 416x416, 80 COCO classes, heads at 13x13 and 26x26"),
+        new(MobileNetV2Id, ModelFamily.Classifier,
+            new TensorSpec("input", [TensorSpec.DynamicBatch, 3, 224, 224]),
+            Normalization.ImageNet,
+            [new TensorSpec("logits", [TensorSpec.DynamicBatch, ImageNetClasses])],
+            PostprocessKind.Classification,
+            "torchvision mobilenet_v2 (width 1.0), 1000 classes"),
+        new(ResNet18, ModelFamily.Classifier,
+            new TensorSpec("input", [TensorSpec.DynamicBatch, 3, 224, 224]),
+            Normalization.ImageNet,
+            [new TensorSpec("logits", [TensorSpec.DynamicBatch, ImageNetClasses])],
+            PostprocessKind.Classification,
+            "torchvision resnet18, 1000 classes"),
+        new(ResNet50, ModelFamily.Classifier,
+            new TensorSpec("input", [TensorSpec.DynamicBatch, 3, 224, 224]),
+            Normalization.ImageNet,
+            [new TensorSpec("logits", [TensorSpec.DynamicBatch, ImageNetClasses])],
+            PostprocessKind.Classification,
+            "torchvision resnet50 (v1.5), 1000 classes"),
+        new(ResNet18Pretrained, ModelFamily.FeatureExtractor,
+            new TensorSpec(PretrainedResNet18.InputName, [TensorSpec.DynamicBatch, 3, 224, 224]),
+            PretrainedResNet18.InputNormalization,
+            [new TensorSpec(PretrainedResNet18.OutputName, [TensorSpec.DynamicBatch, 512, 1, 1])],
+            PostprocessKind.None,
+            "Trained ResNet-18 feature extractor (CNTK export, Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1), 512-d"),
+    ];
+
+    /// <summary>Every catalog model, in listing order.</summary>
+    public static IReadOnlyList<ModelDescriptor> All => s_descriptors;
+
+    /// <summary>Catalog ids in listing order.</summary>
+    public static IEnumerable<string> Ids => s_descriptors.Select(d => d.Id);
+
+    /// <summary>Looks up a catalog model by id (case-sensitive, as file names are).</summary>
+    public static bool TryGet(string id, out ModelDescriptor descriptor)
+    {
+        descriptor = s_descriptors.FirstOrDefault(d => d.Id == id)!;
+        return descriptor is not null;
+    }
+
+    /// <summary>The catalog model <paramref name="id"/>; throws with the list of known ids otherwise.</summary>
+    public static ModelDescriptor Get(string id) =>
+        TryGet(id, out ModelDescriptor descriptor)
+            ? descriptor
+            : throw new KeyNotFoundException($"Unknown model id '{id}'. Known ids: {string.Join(", ", Ids)}.");
+
+    /// <summary>Where the fp32 file of a catalog model comes from when the user supplies none.</summary>
+    public static ModelSource DefaultSource(string id) =>
+        id == ResNet18Pretrained ? ModelSource.Pretrained : ModelSource.Generated;
+
+    /// <summary>Builds the fp32 model of a catalog id in memory (generated with <paramref name="seed"/>, or the pretrained file).</summary>
+    internal static ModelProto Build(string id, ulong seed = DefaultSeed)
+    {
+        ModelDescriptor descriptor = Get(id);
+        if (id == ResNet18Pretrained)
+        {
+            return PretrainedResNet18.Load();
+        }
+
+        var g = new OnnxGraphBuilder(id, seed);
+        switch (id)
+        {
+            case Ssd300:
+                Architectures.Ssd300.Build(g, SsdConfidenceGain, SsdBackgroundBias);
+                break;
+            case TinyYoloV3:
+                YoloV3Tiny.Build(g, descriptor.Outputs[0].Name, descriptor.Outputs[1].Name);
+                break;
+            case MobileNetV2Id:
+                MobileNetV2.Build(g, ImageNetClasses, descriptor.Outputs[0].Name);
+                break;
+            case ResNet18:
+                ResNet.BuildClassifier(g, bottleneck: false, ResNet.ResNet18Layers, ImageNetClasses, descriptor.Outputs[0].Name);
+                break;
+            case ResNet50:
+                ResNet.BuildClassifier(g, bottleneck: true, ResNet.ResNet50Layers, ImageNetClasses, descriptor.Outputs[0].Name);
+                break;
+            default:
+                throw new InvalidOperationException($"No generator for catalog model '{id}'.");
+        }
+
+        return g.Build(GeneratorVersion, $"{descriptor.Description}. Generated by EdgeBench with seeded weights (seed {seed}); not trained.");
+    }
+}

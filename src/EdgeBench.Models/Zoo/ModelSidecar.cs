@@ -1,0 +1,125 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeBench.Core.Models;
+
+namespace EdgeBench.Models.Zoo;
+
+/// <summary>
+/// <c>models/&lt;id&gt;.json</c>: describes a user's own model. Required for ids the catalog does not know; for a
+/// catalog id, each field given overrides the catalog's (e.g. a trained SSD300 whose input is named differently).
+/// </summary>
+/// <example>
+/// <code>
+/// {
+///   "family": "detector",
+///   "input": { "name": "images", "shape": [-1, 3, 300, 300] },
+///   "normalization": { "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5] },
+///   "outputs": [ { "name": "locs", "shape": [-1, 4, 8732] }, { "name": "scores", "shape": [-1, 81, 8732] } ],
+///   "postprocess": "ssd",
+///   "description": "SSD300 fine-tuned on our warehouse data"
+/// }
+/// </code>
+/// </example>
+internal sealed class ModelSidecar
+{
+    private static readonly JsonSerializerOptions s_options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public string? Family { get; set; }
+
+    public TensorEntry? Input { get; set; }
+
+    public NormalizationEntry? Normalization { get; set; }
+
+    public List<TensorEntry>? Outputs { get; set; }
+
+    public string? Postprocess { get; set; }
+
+    public string? Description { get; set; }
+
+    internal sealed class TensorEntry
+    {
+        public string Name { get; set; } = string.Empty;
+
+        public List<long> Shape { get; set; } = [];
+    }
+
+    internal sealed class NormalizationEntry
+    {
+        public float[] Mean { get; set; } = [];
+
+        public float[] Std { get; set; } = [];
+    }
+
+    /// <summary>Reads and validates a sidecar; every problem raises <see cref="Onnx.ModelFileException"/> naming the file.</summary>
+    public static ModelDescriptor Read(string path, string id, ModelDescriptor? catalogEntry)
+    {
+        ModelSidecar sidecar;
+        try
+        {
+            sidecar = JsonSerializer.Deserialize<ModelSidecar>(File.ReadAllText(path), s_options)
+                ?? throw new Onnx.ModelFileException(path, "empty JSON; expected a model description object");
+        }
+        catch (JsonException e)
+        {
+            throw new Onnx.ModelFileException(path, $"invalid model description: {e.Message}", e);
+        }
+
+        string Missing(string field) =>
+            $"'{field}' is required for a model the catalog does not know (catalog ids: {string.Join(", ", ModelCatalog.Ids)})";
+
+        ModelFamily family = sidecar.Family is null
+            ? catalogEntry?.Family ?? throw new Onnx.ModelFileException(path, Missing("family"))
+            : sidecar.Family switch
+            {
+                "detector" => ModelFamily.Detector,
+                "classifier" => ModelFamily.Classifier,
+                "feature-extractor" => ModelFamily.FeatureExtractor,
+                _ => throw new Onnx.ModelFileException(path, $"family '{sidecar.Family}' is not one of detector, classifier, feature-extractor"),
+            };
+        PostprocessKind postprocess = sidecar.Postprocess is null
+            ? catalogEntry?.Postprocess ?? (family == ModelFamily.FeatureExtractor ? PostprocessKind.None : throw new Onnx.ModelFileException(path, Missing("postprocess")))
+            : sidecar.Postprocess switch
+            {
+                "ssd" => PostprocessKind.Ssd,
+                "yolov3-tiny" => PostprocessKind.YoloV3Tiny,
+                "classification" => PostprocessKind.Classification,
+                "none" => PostprocessKind.None,
+                _ => throw new Onnx.ModelFileException(path, $"postprocess '{sidecar.Postprocess}' is not one of ssd, yolov3-tiny, classification, none"),
+            };
+        TensorSpec input = sidecar.Input is null
+            ? catalogEntry?.Input ?? throw new Onnx.ModelFileException(path, Missing("input"))
+            : ToSpec(path, sidecar.Input, "input");
+        if (input.Shape.Count != 4 || input.Shape[1] != 3)
+        {
+            throw new Onnx.ModelFileException(path, $"input shape {input.ShapeText} is not [N,3,H,W] (RGB NCHW)");
+        }
+
+        Normalization normalization = sidecar.Normalization is null
+            ? catalogEntry?.Normalization ?? throw new Onnx.ModelFileException(path, Missing("normalization"))
+            : sidecar.Normalization.Mean.Length == 3 && sidecar.Normalization.Std.Length == 3 && sidecar.Normalization.Std.All(s => s > 0)
+                ? new Normalization(sidecar.Normalization.Mean, sidecar.Normalization.Std)
+                : throw new Onnx.ModelFileException(path, "normalization needs 3 mean values and 3 positive std values (RGB order)");
+        IReadOnlyList<TensorSpec> outputs = sidecar.Outputs is null
+            ? catalogEntry?.Outputs ?? throw new Onnx.ModelFileException(path, Missing("outputs"))
+            : sidecar.Outputs.Select((o, i) => ToSpec(path, o, $"outputs[{i}]")).ToArray();
+
+        return new ModelDescriptor(id, family, input, normalization, outputs, postprocess,
+            sidecar.Description ?? catalogEntry?.Description ?? $"user model {id}");
+    }
+
+    private static TensorSpec ToSpec(string path, TensorEntry entry, string field)
+    {
+        if (string.IsNullOrWhiteSpace(entry.Name) || entry.Shape.Count == 0 || entry.Shape.Skip(1).Any(d => d <= 0) || entry.Shape[0] is 0 or < -1)
+        {
+            throw new Onnx.ModelFileException(path, $"{field} needs a name and a shape of positive dimensions (the first may be -1 for a dynamic batch)");
+        }
+
+        return new TensorSpec(entry.Name, entry.Shape);
+    }
+}
