@@ -175,11 +175,12 @@ public sealed class ModelStore
     /// Writes <c>&lt;out&gt;/&lt;id&gt;-&lt;precision&gt;.onnx</c> for every model and precision. A model that fails
     /// does not stop the others; its error is returned in place of a path.
     /// </summary>
-    public IReadOnlyList<(string Id, Precision Precision, string? Path, string? Error)> Export(string outputDirectory)
+    public IReadOnlyList<(string Id, Precision Precision, string? Path, string? Error)> Export(
+        string outputDirectory, IEnumerable<string>? ids = null)
     {
         System.IO.Directory.CreateDirectory(outputDirectory);
         var results = new List<(string, Precision, string?, string?)>();
-        foreach (string id in ModelIds())
+        foreach (string id in ids ?? ModelIds())
         {
             foreach (Precision precision in (Precision[])[Precision.Fp32, Precision.Fp16])
             {
