@@ -1,0 +1,85 @@
+namespace EdgeBench.Reporting.Results;
+
+/// <summary>Outcome of one benchmark case.</summary>
+public static class CaseStatus
+{
+    public const string Ok = "ok";
+    public const string Skipped = "skipped";
+    public const string Failed = "failed";
+}
+
+/// <summary>
+/// One row of <c>edgebench.csv</c>: one benchmark case. The first columns are the contract other tools rely on
+/// (design.md); the rest add context. Times are per operation as BenchmarkDotNet measures it (one call of the
+/// benchmark method, i.e. one batch for batched stages); <see cref="FrameMs"/> and <see cref="Fps"/> divide by
+/// the batch for the stages that process frames. Empty cells mean "not measured".
+/// </summary>
+public sealed record ResultRow
+{
+    /// <summary>Full BenchmarkDotNet name with parameters, the key diffs match on.</summary>
+    public string Benchmark { get; init; } = string.Empty;
+
+    public string Model { get; init; } = string.Empty;
+
+    /// <summary>to-tensor, preprocess, inference, postprocess, end-to-end, or a baseline's name.</summary>
+    public string Stage { get; init; } = string.Empty;
+
+    public string Precision { get; init; } = string.Empty;
+
+    public int Batch { get; init; }
+
+    public string Backend { get; init; } = string.Empty;
+
+    public string Ep { get; init; } = string.Empty;
+
+    public string Status { get; init; } = CaseStatus.Ok;
+
+    public string Reason { get; init; } = string.Empty;
+
+    public double? MeanMs { get; init; }
+
+    public double? MedianMs { get; init; }
+
+    public double? P90Ms { get; init; }
+
+    public double? P99Ms { get; init; }
+
+    public double? Fps { get; init; }
+
+    // Telemetry (filled by the diagnosers where a sampler ran).
+    public double? PowerW { get; init; }
+
+    public double? EnergyMj { get; init; }
+
+    public double? GpuUtilPct { get; init; }
+
+    public double? CpuUtilPct { get; init; }
+
+    public double? RamMb { get; init; }
+
+    public double? MaxTempC { get; init; }
+
+    public bool? Throttled { get; init; }
+
+    // Context beyond the contract.
+    public double? FrameMs { get; init; }
+
+    public double? StdDevMs { get; init; }
+
+    public double? Ci99LowerMs { get; init; }
+
+    public double? Ci99UpperMs { get; init; }
+
+    public int? Iterations { get; init; }
+
+    public long? AllocatedBytesPerOp { get; init; }
+
+    /// <summary>Throughput in MB/s for stages that move a known number of bytes (preprocess, memcpy).</summary>
+    public double? MegabytesPerSecond { get; init; }
+
+    /// <summary>The benchmark's baseline within its category, for the ratio.</summary>
+    public double? RatioToBaseline { get; init; }
+
+    /// <summary>Free-form measured facts about the case (e.g. postprocess candidates per frame).</summary>
+    public string Notes { get; init; } = string.Empty;
+}

@@ -1,0 +1,177 @@
+using System.Globalization;
+using CsvHelper;
+
+namespace EdgeBench.Reporting.Results;
+
+/// <summary>
+/// Reads and writes <c>edgebench.csv</c>: RFC 4180, comma separated, LF line endings, a header row, snake_case
+/// column names in a fixed order, numbers in the invariant culture with round-trip precision, empty = not measured.
+/// </summary>
+/// <remarks>
+/// The columns are listed once, in <see cref="s_columns"/>: name, how a row's value is written, and how it is read
+/// back. Readers look columns up by name, so a file with extra (newer) columns still reads.
+/// </remarks>
+public static class ResultsCsv
+{
+    public const string FileName = "edgebench.csv";
+
+    private static readonly CsvWriterOptions s_writerOptions = CsvWriterOptions.Default with
+    {
+        NewLine = "\n",
+        FormatProvider = CultureInfo.InvariantCulture,
+    };
+
+    private static readonly CsvReaderOptions s_readerOptions = CsvReaderOptions.Default with
+    {
+        FormatProvider = CultureInfo.InvariantCulture,
+    };
+
+    private sealed record Column(string Name, Func<ResultRow, string> Write, Func<ResultRow, string, ResultRow> Read);
+
+    private static readonly Column[] s_columns =
+    [
+        Text("benchmark", r => r.Benchmark, (r, v) => r with { Benchmark = v }),
+        Text("model", r => r.Model, (r, v) => r with { Model = v }),
+        Text("stage", r => r.Stage, (r, v) => r with { Stage = v }),
+        Text("precision", r => r.Precision, (r, v) => r with { Precision = v }),
+        new("batch", r => r.Batch.ToString(CultureInfo.InvariantCulture), (r, v) => r with { Batch = int.Parse(v, CultureInfo.InvariantCulture) }),
+        Text("backend", r => r.Backend, (r, v) => r with { Backend = v }),
+        Text("ep", r => r.Ep, (r, v) => r with { Ep = v }),
+        Text("status", r => r.Status, (r, v) => r with { Status = v }),
+        Text("reason", r => r.Reason, (r, v) => r with { Reason = v }),
+        Number("mean_ms", r => r.MeanMs, (r, v) => r with { MeanMs = v }),
+        Number("median_ms", r => r.MedianMs, (r, v) => r with { MedianMs = v }),
+        Number("p90_ms", r => r.P90Ms, (r, v) => r with { P90Ms = v }),
+        Number("p99_ms", r => r.P99Ms, (r, v) => r with { P99Ms = v }),
+        Number("fps", r => r.Fps, (r, v) => r with { Fps = v }),
+        Number("power_w", r => r.PowerW, (r, v) => r with { PowerW = v }),
+        Number("energy_mj", r => r.EnergyMj, (r, v) => r with { EnergyMj = v }),
+        Number("gpu_util_pct", r => r.GpuUtilPct, (r, v) => r with { GpuUtilPct = v }),
+        Number("cpu_util_pct", r => r.CpuUtilPct, (r, v) => r with { CpuUtilPct = v }),
+        Number("ram_mb", r => r.RamMb, (r, v) => r with { RamMb = v }),
+        Number("max_temp_c", r => r.MaxTempC, (r, v) => r with { MaxTempC = v }),
+        new("throttled", r => r.Throttled switch { true => "true", false => "false", null => string.Empty },
+            (r, v) => r with { Throttled = v.Length == 0 ? null : bool.Parse(v) }),
+        Number("frame_ms", r => r.FrameMs, (r, v) => r with { FrameMs = v }),
+        Number("stddev_ms", r => r.StdDevMs, (r, v) => r with { StdDevMs = v }),
+        Number("ci99_lower_ms", r => r.Ci99LowerMs, (r, v) => r with { Ci99LowerMs = v }),
+        Number("ci99_upper_ms", r => r.Ci99UpperMs, (r, v) => r with { Ci99UpperMs = v }),
+        new("iterations", r => r.Iterations?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
+            (r, v) => r with { Iterations = v.Length == 0 ? null : int.Parse(v, CultureInfo.InvariantCulture) }),
+        new("allocated_bytes_per_op", r => r.AllocatedBytesPerOp?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
+            (r, v) => r with { AllocatedBytesPerOp = v.Length == 0 ? null : long.Parse(v, CultureInfo.InvariantCulture) }),
+        Number("mb_per_s", r => r.MegabytesPerSecond, (r, v) => r with { MegabytesPerSecond = v }),
+        Number("ratio_to_baseline", r => r.RatioToBaseline, (r, v) => r with { RatioToBaseline = v }),
+        Text("notes", r => r.Notes, (r, v) => r with { Notes = v }),
+    ];
+
+    /// <summary>The column names in file order; the first 21 are the design's contract.</summary>
+    public static IReadOnlyList<string> ColumnNames { get; } = s_columns.Select(c => c.Name).ToArray();
+
+    /// <summary>Writes all rows to <paramref name="path"/> through a temporary file, so readers never see half a file.</summary>
+    public static void Write(string path, IEnumerable<ResultRow> rows)
+    {
+        string temporary = path + ".tmp";
+        using (FileStream stream = File.Create(temporary))
+        using (CsvWriter csv = CsvWriter.Create(stream, s_writerOptions, false))
+        {
+            csv.WriteHeader([.. ColumnNames]);
+            foreach (ResultRow row in rows)
+            {
+                csv.WriteRecord(Format(row));
+            }
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Appends one row, with the header first when the file is new: a crash-safe log of finished cases.</summary>
+    public static void Append(string path, ResultRow row)
+    {
+        bool isNew = !File.Exists(path) || new FileInfo(path).Length == 0;
+        using FileStream stream = new(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        using CsvWriter csv = CsvWriter.Create(stream, s_writerOptions, false);
+        if (isNew)
+        {
+            csv.WriteHeader([.. ColumnNames]);
+        }
+
+        csv.WriteRecord(Format(row));
+    }
+
+    /// <summary>Reads every row; a malformed file raises <see cref="InvalidDataException"/> naming it and the row.</summary>
+    public static IReadOnlyList<ResultRow> Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InvalidDataException($"{path}: file not found; expected an {FileName} written by the benchmark program.");
+        }
+
+        var rows = new List<ResultRow>();
+        using CsvReader csv = CsvReader.FromFile(path, s_readerOptions, FileOptions.SequentialScan);
+        int[] indexes;
+        try
+        {
+            csv.ReadHeader();
+            string[] headers = [.. csv.Headers];
+            string[] missing = s_columns.Take(21).Select(c => c.Name).Except(headers).ToArray();
+            if (missing.Length > 0)
+            {
+                throw new InvalidDataException($"{path}: missing column(s) {string.Join(", ", missing)}; is this an {FileName}?");
+            }
+
+            indexes = s_columns.Select(c => Array.IndexOf(headers, c.Name)).ToArray();
+        }
+        catch (CsvFormatException e)
+        {
+            throw new InvalidDataException($"{path}: not a valid {FileName} (header: {e.Message})", e);
+        }
+
+        while (ReadRecord(csv, path))
+        {
+            var row = new ResultRow();
+            for (int i = 0; i < s_columns.Length; i++)
+            {
+                if (indexes[i] < 0)
+                {
+                    continue;
+                }
+
+                string value = csv.GetString(indexes[i]);
+                try
+                {
+                    row = s_columns[i].Read(row, value);
+                }
+                catch (FormatException e)
+                {
+                    throw new InvalidDataException($"{path}: row {csv.RowNumber}, column {s_columns[i].Name}: '{value}' is not a valid value", e);
+                }
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    private static bool ReadRecord(CsvReader csv, string path)
+    {
+        try
+        {
+            return csv.Read();
+        }
+        catch (CsvFormatException e)
+        {
+            throw new InvalidDataException($"{path}: not a valid {FileName} (line {e.LineNumber}: {e.Message})", e);
+        }
+    }
+
+    private static string[] Format(ResultRow row) => s_columns.Select(c => c.Write(row)).ToArray();
+
+    private static Column Text(string name, Func<ResultRow, string> get, Func<ResultRow, string, ResultRow> set) => new(name, get, set);
+
+    private static Column Number(string name, Func<ResultRow, double?> get, Func<ResultRow, double?, ResultRow> set) =>
+        new(name,
+            r => get(r) is double d ? d.ToString("R", CultureInfo.InvariantCulture) : string.Empty,
+            (r, v) => set(r, v.Length == 0 ? null : double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)));
+}
