@@ -125,7 +125,8 @@ public sealed record TegrastatsSample
     /// <summary>Tokens the parser did not recognise, in line order (new releases add tokens; never fatal).</summary>
     public IReadOnlyList<string> UnknownTokens { get; init; } = [];
 
-    /// <summary>Temperatures as a zone → current °C map (first occurrence wins; absent sensors left out).</summary>
+    /// <summary>Temperatures as a zone → current °C map (first occurrence wins; absent sensors left out), built from
+    /// <see cref="Temperatures"/> on each access (no cache, so a <c>with</c> copy can never show stale values).</summary>
     public IReadOnlyDictionary<string, double> TempsC
     {
         get

@@ -296,10 +296,11 @@ public sealed class TegrastatsSampler : IDisposable
         // The pipes reach EOF once every writer is gone; bounded because a grandchild could still hold them open.
         // WaitForExit() without a timeout is the call that also drains the asynchronous stderr reader.
         TimeSpan drain = _options.StopTimeout + TimeSpan.FromSeconds(1);
-        _reader?.Wait(drain);
+        // Waiting on the handle, not Task.Wait, so a faulted reader can never turn Stop into an exception.
+        ((IAsyncResult?)_reader)?.AsyncWaitHandle.WaitOne(drain);
         if (process.HasExited)
         {
-            Task.Run(process.WaitForExit).Wait(drain);
+            ((IAsyncResult)Task.Run(process.WaitForExit)).AsyncWaitHandle.WaitOne(drain);
         }
 
         AppDomain.CurrentDomain.ProcessExit -= OnHostExit;
