@@ -98,3 +98,28 @@ public class NmsTests
         return [.. result];
     }
 }
+
+public class PerClassNmsTests
+{
+    [Fact]
+    public void Suppresses_within_class_only_and_orders_by_score()
+    {
+        Detection[] candidates =
+        [
+            new(new BoundingBox(0, 0, 1, 1), 1, 0.6f),
+            new(new BoundingBox(0, 0, 1, 1.1f), 1, 0.9f),     // suppresses the first (same class)
+            new(new BoundingBox(0, 0, 1, 1), 2, 0.7f),        // other class survives
+            new(new BoundingBox(5, 5, 6, 6), 1, 0.7f),        // tie with class 2 → lower class first
+        ];
+        var output = new List<Detection>();
+        new PerClassNms().Apply(candidates, 0.5f, NmsOverlapRule.SuppressAbove, 10, output);
+        Assert.Equal([candidates[1], candidates[3], candidates[2]], output);
+    }
+
+    [Fact]
+    public void Rejects_non_positive_scores()
+    {
+        Detection[] candidates = [new(new BoundingBox(0, 0, 1, 1), 1, 0f)];
+        Assert.Throws<ArgumentException>(() => new PerClassNms().Apply(candidates, 0.5f, NmsOverlapRule.SuppressAbove, 10, []));
+    }
+}
