@@ -36,6 +36,18 @@ public sealed class SsdPostprocessor
         _boxes = defaultBoxes ?? SsdDefaultBoxes.Coco300;
         _boxCount = _boxes.Count;
         _classCount = _options.SsdClassCount;
+
+        // The log-domain candidate test needs log(threshold), and a probability threshold outside (0, 1) is a bug.
+        if (!(_options.SsdScoreThreshold > 0f && _options.SsdScoreThreshold < 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.SsdScoreThreshold, "SsdScoreThreshold must be in (0, 1).");
+        }
+
+        if (_classCount < 2 || _options.SsdPerClassTopK <= 0 || _options.SsdMaxDetections < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "Need at least two SSD classes, a positive per-class top-k and a non-negative cap.");
+        }
+
         if (_classCount - 1 > DetectionAssembler.MaxClassId || _boxCount > DetectionAssembler.MaxBoxIndex)
         {
             throw new ArgumentOutOfRangeException(nameof(options), "Too many classes or boxes for the candidate key.");

@@ -34,6 +34,13 @@ public sealed class YoloV3TinyPostprocessor
         }
 
         float t = _options.YoloConfidenceThreshold;
+
+        // logit(t) is only defined for 0 < t < 1.
+        if (!(t > 0f && t < 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), t, "YoloConfidenceThreshold must be in (0, 1).");
+        }
+
         _objectnessLogitThreshold = MathF.Log(t / (1f - t)) - LogitMargin;
         _indices = new int[_layout.Grid[1] * _layout.Grid[1]];
     }

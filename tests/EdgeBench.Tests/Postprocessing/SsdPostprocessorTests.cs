@@ -141,3 +141,32 @@ public class SsdPostprocessorTests
         Assert.Throws<ArgumentException>(() => fast.Process(new float[4 * B], new float[C * B], 2, []));
     }
 }
+
+public class DecodeOptionsTests
+{
+    [Fact]
+    public void Defaults_are_the_reference_values()
+    {
+        DecodeOptions o = DecodeOptions.Default;
+        Assert.Equal(0.05f, o.SsdScoreThreshold);
+        Assert.Equal(0.5f, o.SsdIouThreshold);
+        Assert.Equal(200, o.SsdPerClassTopK);
+        Assert.Equal(200, o.SsdMaxDetections);
+        Assert.Equal(0.1f, o.SsdScaleXy);
+        Assert.Equal(0.2f, o.SsdScaleWh);
+        Assert.Equal(0.45f, o.YoloIouThreshold);
+        Assert.Equal([1, 2, 3], o.YoloFineMask);
+        Assert.Equal([3, 4, 5], o.YoloCoarseMask);
+        Assert.Equal(5, o.ClassificationTopK);
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(1f)]
+    [InlineData(-0.1f)]
+    public void Thresholds_outside_unit_interval_are_rejected(float threshold)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SsdPostprocessor(new DecodeOptions { SsdScoreThreshold = threshold }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new YoloV3TinyPostprocessor(new DecodeOptions { YoloConfidenceThreshold = threshold }));
+    }
+}
