@@ -1,0 +1,81 @@
+namespace EdgeBench.Postprocessing;
+
+/// <summary>How an overlap exactly equal to the NMS threshold is treated.</summary>
+public enum NmsOverlapRule
+{
+    /// <summary>
+    /// Suppress when IoU &gt;= threshold. NVIDIA's SSD <c>Encoder.decode_single</c> keeps only <c>iou &lt; criteria</c>.
+    /// </summary>
+    SuppressAtOrAbove,
+
+    /// <summary>Suppress when IoU &gt; threshold. Darknet's <c>do_nms_sort</c> and torchvision's <c>nms</c> do this.</summary>
+    SuppressAbove,
+}
+
+/// <summary>
+/// Every constant of the postprocessing stage in one place (style rule 14). The defaults reproduce the published
+/// references: NVIDIA DeepLearningExamples SSD300 v1.1 evaluation (<c>decode_batch(ploc, plabel, 0.50, 200)</c>),
+/// darknet's yolov3-tiny.cfg, and the usual ImageNet top-5.
+/// </summary>
+public sealed class DecodeOptions
+{
+    /// <summary>The reference defaults.</summary>
+    public static DecodeOptions Default { get; } = new();
+
+    /// <summary>SSD: number of score channels including background (COCO: 80 classes + background = 81).</summary>
+    public int SsdClassCount { get; init; } = 81;
+
+    /// <summary>SSD: a (box, class) pair is a candidate when its softmax probability is strictly above this. Default 0.05.</summary>
+    public float SsdScoreThreshold { get; init; } = 0.05f;
+
+    /// <summary>SSD: per-class NMS IoU threshold ("criteria"). Default 0.5 (the value NVIDIA's evaluation passes).</summary>
+    public float SsdIouThreshold { get; init; } = 0.5f;
+
+    /// <summary>SSD: only the highest scoring candidates of each class enter NMS (<c>max_num</c>). Default 200.</summary>
+    public int SsdPerClassTopK { get; init; } = 200;
+
+    /// <summary>SSD: at most this many detections per image after NMS (<c>max_output</c>). Default 200.</summary>
+    public int SsdMaxDetections { get; init; } = 200;
+
+    /// <summary>SSD: centre variance (<c>scale_xy</c>). Default 0.1.</summary>
+    public float SsdScaleXy { get; init; } = 0.1f;
+
+    /// <summary>SSD: size variance (<c>scale_wh</c>). Default 0.2.</summary>
+    public float SsdScaleWh { get; init; } = 0.2f;
+
+    /// <summary>SSD: the reference keeps only IoU &lt; criteria, so equality suppresses.</summary>
+    public NmsOverlapRule SsdOverlapRule { get; init; } = NmsOverlapRule.SuppressAtOrAbove;
+
+    /// <summary>YOLO: network input size in pixels (square). Default 416.</summary>
+    public int YoloInputSize { get; init; } = 416;
+
+    /// <summary>YOLO: number of classes. Default 80 (COCO).</summary>
+    public int YoloClassCount { get; init; } = 80;
+
+    /// <summary>YOLO: a (box, class) pair is kept when sigmoid(obj)·sigmoid(class) is strictly above this. Default 0.25.</summary>
+    public float YoloConfidenceThreshold { get; init; } = 0.25f;
+
+    /// <summary>YOLO: class-wise NMS IoU threshold. Default 0.45 (darknet's <c>nms = .45</c>).</summary>
+    public float YoloIouThreshold { get; init; } = 0.45f;
+
+    /// <summary>YOLO: darknet suppresses only when IoU &gt; threshold.</summary>
+    public NmsOverlapRule YoloOverlapRule { get; init; } = NmsOverlapRule.SuppressAbove;
+
+    /// <summary>YOLO: cap on detections per image. Darknet has none; 300 is ultralytics' <c>max_det</c>.</summary>
+    public int YoloMaxDetections { get; init; } = 300;
+
+    /// <summary>YOLO: anchor (width, height) pairs in input pixels, from yolov3-tiny.cfg.</summary>
+    public IReadOnlyList<float> YoloAnchors { get; init; } = [10, 14, 23, 27, 37, 58, 81, 82, 135, 169, 344, 319];
+
+    /// <summary>YOLO: anchors used by the stride-32 (13×13) head. Default 3,4,5.</summary>
+    public IReadOnlyList<int> YoloCoarseMask { get; init; } = [3, 4, 5];
+
+    /// <summary>
+    /// YOLO: anchors used by the stride-16 (26×26) head. Default 1,2,3, as in darknet's yolov3-tiny.cfg (pjreddie and
+    /// AlexeyAB) and keras-yolo3: the published COCO weights were trained with it, so 0,1,2 would mis-size every box.
+    /// </summary>
+    public IReadOnlyList<int> YoloFineMask { get; init; } = [1, 2, 3];
+
+    /// <summary>Classifiers: how many (class, probability) pairs per image. Default 5.</summary>
+    public int ClassificationTopK { get; init; } = 5;
+}
