@@ -19,12 +19,10 @@ internal static unsafe class PreprocessKernels
 
     /// <summary>
     /// Horizontal pass for one source row: for each output column x and channel c,
-    /// <c>plane_c[x] = a + w[x] * (b - a)</c> with a, b the channel bytes at offsets <c>o0[x]</c>, <c>o1[x]</c>.
+    /// <c>plane_c[x] = a + w[x] * (b - a)</c> with a, b the channel bytes at the tap offsets of column x.
     /// </summary>
     /// <param name="row">First byte of the source row.</param>
-    /// <param name="o0">Byte offset of the left tap per output column.</param>
-    /// <param name="o1">Byte offset of the right tap per output column.</param>
-    /// <param name="w">Weight of the right tap per output column.</param>
+    /// <param name="taps">Tap offsets, weights and permute tables per output column.</param>
     /// <param name="count">Output columns.</param>
     /// <param name="s0">Byte within a pixel of output channel 0 (R): 0 for RGB, 2 for BGR; G is always byte 1.</param>
     /// <param name="s2">Byte within a pixel of output channel 2 (B).</param>
@@ -32,22 +30,35 @@ internal static unsafe class PreprocessKernels
     /// <param name="p1">Output plane of channel 1.</param>
     /// <param name="p2">Output plane of channel 2.</param>
     /// <param name="kernel">Requested code path.</param>
-    public static void HorizontalRow(byte* row, int* o0, int* o1, float* w, int count, int s0, int s2, float* p0, float* p1, float* p2, PreprocessKernel kernel)
+    public static void HorizontalRow(byte* row, in HorizontalTaps taps, int count, int s0, int s2, float* p0, float* p1, float* p2, PreprocessKernel kernel)
     {
+        int* o0 = taps.Offset0;
+        int* o1 = taps.Offset1;
+        float* w = taps.Weight;
         int x = 0;
-        if (kernel == PreprocessKernel.Avx2 && Avx2.IsSupported)
+        if (kernel >= PreprocessKernel.Avx2 && Avx2.IsSupported)
         {
-            // 8 output columns per step. Each gather lane loads the 4 bytes at a tap's offset, i.e. [c0 c1 c2 next]
-            // little-endian in one int32 lane, so channel k is (lane >> 8k) & 0xFF. Reading `next` touches one byte
-            // past the pixel: the caller hands in a padded copy when that byte could lie outside the frame buffer.
+            bool permute = kernel >= PreprocessKernel.Avx512Vbmi && Avx512Vbmi.IsSupported;
             Vector256<int> byteMask = Vector256.Create(0xFF);
             int shift0 = s0 * 8;
             int shift2 = s2 * 8;
-            for (; x <= count - Vector256<int>.Count; x += Vector256<int>.Count)
+
+            // 8 output columns per step (PermuteTables.BlockWidth == Vector256<float>.Count).
+            for (int block = 0; x <= count - Vector256<int>.Count; x += Vector256<int>.Count, block++)
             {
+                Vector256<float> weight = Vector256.Load(w + x);
+                int start = taps.BlockBase[block];
+                if (permute && start >= 0)
+                {
+                    PermuteBlock(row + start, Vector512.Load(taps.BlockIndex + (block * 64)), weight, p0 + x, p1 + x, p2 + x);
+                    continue;
+                }
+
+                // Each gather lane loads the 4 bytes at a tap's offset, i.e. [c0 c1 c2 next] little-endian in one
+                // int32 lane, so channel k is (lane >> 8k) & 0xFF. Reading `next` touches one byte past the pixel:
+                // the caller hands in a padded copy when that byte could lie outside the frame buffer.
                 Vector256<int> left = Avx2.GatherVector256((int*)row, Vector256.Load(o0 + x), 1);
                 Vector256<int> right = Avx2.GatherVector256((int*)row, Vector256.Load(o1 + x), 1);
-                Vector256<float> weight = Vector256.Load(w + x);
 
                 Lerp(left, right, weight, shift0, byteMask).Store(p0 + x);
                 Lerp(left, right, weight, 8, byteMask).Store(p1 + x);
@@ -66,6 +77,29 @@ internal static unsafe class PreprocessKernels
             p1[x] = a[1] + (wx * (b[1] - a[1]));
             p2[x] = a[s2] + (wx * (b[s2] - a[s2]));
         }
+    }
+
+    /// <summary>
+    /// One block of 8 output columns from a 128-byte source window with a single vpermi2b; see
+    /// <see cref="PermuteTables"/> for the lane layout.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PermuteBlock(byte* window, Vector512<byte> index, Vector256<float> weight, float* p0, float* p1, float* p2)
+    {
+        Vector512<byte> picked = Avx512Vbmi.PermuteVar64x8x2(Vector512.Load(window), index, Vector512.Load(window + 64));
+
+        // Red and green together: [L.red | L.green] and [R.red | R.green] as 16 fp32 lanes, weights duplicated.
+        Vector512<float> left = Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(picked.GetLower().GetLower()));
+        Vector512<float> right = Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(picked.GetLower().GetUpper()));
+        Vector512<float> redGreen = Vector512.MultiplyAddEstimate(right - left, Vector512.Create(weight, weight), left);
+        redGreen.GetLower().Store(p0);
+        redGreen.GetUpper().Store(p1);
+
+        // Blue: L in the low 8 bytes of the third 16-byte group, R in its high 8 bytes.
+        Vector128<byte> blue = picked.GetUpper().GetLower();
+        Vector256<float> blueLeft = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(blue));
+        Vector256<float> blueRight = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(blue, 8)));
+        Vector256.MultiplyAddEstimate(blueRight - blueLeft, weight, blueLeft).Store(p2);
     }
 
     /// <summary>

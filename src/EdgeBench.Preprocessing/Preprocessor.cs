@@ -41,6 +41,9 @@ public sealed class Preprocessor
     private readonly int[] _yRow0;
     private readonly float[] _yWeight;
 
+    // Permute tables of the VBMI horizontal pass, one entry per block of 8 output columns (see PermuteTables).
+    private readonly PermuteTables _permute;
+
     private readonly float[] _scale = new float[Channels];
     private readonly float[] _offset = new float[Channels];
 
@@ -100,6 +103,8 @@ public sealed class Preprocessor
             _xOffset0[x] *= 3;
         }
 
+        _permute = new PermuteTables(sourceWidth, _xOffset0, _xOffset1);
+
         _yRow0 = new int[inputHeight];
         _yWeight = new float[inputHeight];
         BuildAxis(sourceHeight, inputHeight, _yRow0, _yWeight);
@@ -150,6 +155,7 @@ public sealed class Preprocessor
 
     /// <summary>The widest path this machine (and this process's DOTNET_EnableHWIntrinsic settings) supports.</summary>
     internal static PreprocessKernel BestKernel =>
+        Avx512Vbmi.IsSupported && Avx2.IsSupported ? PreprocessKernel.Avx512Vbmi :
         Avx2.IsSupported ? PreprocessKernel.Avx2 :
         Vector128.IsHardwareAccelerated ? PreprocessKernel.Vector :
         PreprocessKernel.Scalar;
@@ -256,7 +262,10 @@ public sealed class Preprocessor
         fixed (int* xo1 = _xOffset1)
         fixed (float* xw = _xWeight)
         fixed (byte* lastRow = _lastRowCopy)
+        fixed (int* blockBase = _permute.Base)
+        fixed (byte* blockIndex = bgr ? _permute.IndexBgr : _permute.IndexRgb)
         {
+            var taps = new HorizontalTaps(xo0, xo1, xw, blockBase, blockIndex);
             if (_identity)
             {
                 for (int y = 0; y < InputHeight; y++)
@@ -278,7 +287,7 @@ public sealed class Preprocessor
             // The gather kernel reads one byte past the last pixel of a row; on the buffer's last row that byte may
             // not exist, so that row is read from a padded copy instead.
             long lastRowStart = (long)(SourceHeight - 1) * stride;
-            bool lastRowNeedsCopy = kernel == PreprocessKernel.Avx2 && pixels.Length < lastRowStart + (SourceWidth * 3) + 1;
+            bool lastRowNeedsCopy = kernel >= PreprocessKernel.Avx2 && pixels.Length < lastRowStart + (SourceWidth * 3) + 1;
 
             _slotRow0 = -1;
             _slotRow1 = -1;
@@ -293,13 +302,13 @@ public sealed class Preprocessor
                 if (fillTop)
                 {
                     byte* sourceRow = SourceRow(src, stride, row0, lastRowNeedsCopy, lastRow);
-                    PreprocessKernels.HorizontalRow(sourceRow, xo0, xo1, xw, width, s0, s2, top, top + width, top + (2 * width), kernel);
+                    PreprocessKernels.HorizontalRow(sourceRow, taps, width, s0, s2, top, top + width, top + (2 * width), kernel);
                 }
 
                 if (fillBottom)
                 {
                     byte* sourceRow = SourceRow(src, stride, row1, lastRowNeedsCopy, lastRow);
-                    PreprocessKernels.HorizontalRow(sourceRow, xo0, xo1, xw, width, s0, s2, bottom, bottom + width, bottom + (2 * width), kernel);
+                    PreprocessKernels.HorizontalRow(sourceRow, taps, width, s0, s2, bottom, bottom + width, bottom + (2 * width), kernel);
                 }
 
                 for (int c = 0; c < Channels; c++)
@@ -385,4 +394,7 @@ internal enum PreprocessKernel
 
     /// <summary>As <see cref="Vector"/>, with an AVX2 gather horizontal pass (x86-64).</summary>
     Avx2,
+
+    /// <summary>As <see cref="Avx2"/>, with an AVX-512 VBMI byte-permute horizontal pass where a block's taps fit in 128 bytes.</summary>
+    Avx512Vbmi,
 }

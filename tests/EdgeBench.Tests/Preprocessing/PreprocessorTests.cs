@@ -12,14 +12,15 @@ public class PreprocessorTests
     private const float Fp16Tolerance = 3.9e-3f;
 
     // PreprocessKernel is internal, so theories take its number. Paths the machine lacks fall back to the best one.
-    public static TheoryData<int> Kernels => [(int)PreprocessKernel.Scalar, (int)PreprocessKernel.Vector, (int)PreprocessKernel.Avx2];
+    public static TheoryData<int> Kernels => [(int)PreprocessKernel.Scalar, (int)PreprocessKernel.Vector, (int)PreprocessKernel.Avx2, (int)PreprocessKernel.Avx512Vbmi];
 
     [Theory]
     [MemberData(nameof(Kernels))]
     public void Matches_reference_for_small_sources_and_every_destination_size_up_to_67(int kernelNumber)
     {
         var kernel = (PreprocessKernel)kernelNumber;
-        (int W, int H)[] sources = [(1, 1), (2, 1), (7, 5), (33, 17)];
+        // 50 and 200 wide reach the VBMI permute path (rows of 128+ bytes); strong downscales of 200 fall back to gathers.
+        (int W, int H)[] sources = [(1, 1), (2, 1), (7, 5), (33, 17), (50, 9), (200, 7)];
         foreach ((int sw, int sh) in sources)
         {
             foreach (PixelFormat format in new[] { PixelFormat.Rgb24, PixelFormat.Bgr24 })
@@ -50,7 +51,7 @@ public class PreprocessorTests
     public void Matches_reference_for_model_sizes(int sw, int sh, int dw, int dh, PixelFormat format, int stridePadding)
     {
         FrameBuffer frame = TestFrames.Random(sw, sh, format, stridePadding, seed: dw);
-        foreach (PreprocessKernel kernel in new[] { PreprocessKernel.Scalar, PreprocessKernel.Vector, PreprocessKernel.Avx2 })
+        foreach (PreprocessKernel kernel in Enum.GetValues<PreprocessKernel>())
         {
             AssertMatchesReference(frame, dw, dh, Normalization.ImageNet, kernel);
         }
