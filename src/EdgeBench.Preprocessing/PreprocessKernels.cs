@@ -1,0 +1,251 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace EdgeBench.Preprocessing;
+
+/// <summary>
+/// The row kernels of <see cref="Preprocessor"/>. Each one follows the same shape: a vectorized bulk step (widest
+/// width first) and a scalar remainder that computes exactly the scalar definition. Callers guarantee pointer ranges.
+/// </summary>
+internal static unsafe class PreprocessKernels
+{
+    // Byte-shuffle masks that pull one channel out of 16 interleaved RGB pixels (48 bytes in three Vector128<byte>).
+    // s_deinterleave[3 * channel + part] picks, from part `part` (bytes 16*part .. 16*part+15), the bytes
+    // 3*k + channel for k = 0..15 into lane k; other lanes get index 0x80, which pshufb (high bit set),
+    // AdvSimd TBL (index >= 16) and Vector128.Shuffle (out of range) all turn into zero, so the three shuffles OR together.
+    private static readonly Vector128<byte>[] s_deinterleave = BuildDeinterleaveMasks();
+
+    /// <summary>
+    /// Horizontal pass for one source row: for each output column x and channel c,
+    /// <c>plane_c[x] = a + w[x] * (b - a)</c> with a, b the channel bytes at the tap offsets of column x.
+    /// </summary>
+    /// <param name="row">First byte of the source row.</param>
+    /// <param name="taps">Tap offsets, weights and permute tables per output column.</param>
+    /// <param name="count">Output columns.</param>
+    /// <param name="s0">Byte within a pixel of output channel 0 (R): 0 for RGB, 2 for BGR; G is always byte 1.</param>
+    /// <param name="s2">Byte within a pixel of output channel 2 (B).</param>
+    /// <param name="p0">Output plane of channel 0.</param>
+    /// <param name="p1">Output plane of channel 1.</param>
+    /// <param name="p2">Output plane of channel 2.</param>
+    /// <param name="kernel">Requested code path.</param>
+    public static void HorizontalRow(byte* row, in HorizontalTaps taps, int count, int s0, int s2, float* p0, float* p1, float* p2, PreprocessKernel kernel)
+    {
+        int* o0 = taps.Offset0;
+        int* o1 = taps.Offset1;
+        float* w = taps.Weight;
+        int x = 0;
+        if (kernel >= PreprocessKernel.Avx2 && Avx2.IsSupported)
+        {
+            bool permute = kernel >= PreprocessKernel.Avx512Vbmi && Avx512Vbmi.IsSupported;
+            Vector256<int> byteMask = Vector256.Create(0xFF);
+            int shift0 = s0 * 8;
+            int shift2 = s2 * 8;
+
+            // 8 output columns per step (PermuteTables.BlockWidth == Vector256<float>.Count).
+            for (int block = 0; x <= count - Vector256<int>.Count; x += Vector256<int>.Count, block++)
+            {
+                Vector256<float> weight = Vector256.Load(w + x);
+                int start = taps.BlockBase[block];
+                if (permute && start >= 0)
+                {
+                    PermuteBlock(row + start, Vector512.Load(taps.BlockIndex + (block * 64)), weight, p0 + x, p1 + x, p2 + x);
+                    continue;
+                }
+
+                // Each gather lane loads the 4 bytes at a tap's offset, i.e. [c0 c1 c2 next] little-endian in one
+                // int32 lane, so channel k is (lane >> 8k) & 0xFF. Reading `next` touches one byte past the pixel:
+                // the caller hands in a padded copy when that byte could lie outside the frame buffer.
+                Vector256<int> left = Avx2.GatherVector256((int*)row, Vector256.Load(o0 + x), 1);
+                Vector256<int> right = Avx2.GatherVector256((int*)row, Vector256.Load(o1 + x), 1);
+
+                Lerp(left, right, weight, shift0, byteMask).Store(p0 + x);
+                Lerp(left, right, weight, 8, byteMask).Store(p1 + x);
+                Lerp(left, right, weight, shift2, byteMask).Store(p2 + x);
+            }
+        }
+
+        // Scalar remainder (and the whole row on paths without a gather: arm64 has none, and with taps scattered at
+        // arbitrary offsets the table lookups dominate anyway).
+        for (; x < count; x++)
+        {
+            byte* a = row + o0[x];
+            byte* b = row + o1[x];
+            float wx = w[x];
+            p0[x] = a[s0] + (wx * (b[s0] - a[s0]));
+            p1[x] = a[1] + (wx * (b[1] - a[1]));
+            p2[x] = a[s2] + (wx * (b[s2] - a[s2]));
+        }
+    }
+
+    /// <summary>
+    /// One block of 8 output columns from a 128-byte source window with a single vpermi2b; see
+    /// <see cref="PermuteTables"/> for the lane layout.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PermuteBlock(byte* window, Vector512<byte> index, Vector256<float> weight, float* p0, float* p1, float* p2)
+    {
+        Vector512<byte> picked = Avx512Vbmi.PermuteVar64x8x2(Vector512.Load(window), index, Vector512.Load(window + 64));
+
+        // Red and green together: [L.red | L.green] and [R.red | R.green] as 16 fp32 lanes, weights duplicated.
+        Vector512<float> left = Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(picked.GetLower().GetLower()));
+        Vector512<float> right = Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(picked.GetLower().GetUpper()));
+        Vector512<float> redGreen = Vector512.MultiplyAddEstimate(right - left, Vector512.Create(weight, weight), left);
+        redGreen.GetLower().Store(p0);
+        redGreen.GetUpper().Store(p1);
+
+        // Blue: L in the low 8 bytes of the third 16-byte group, R in its high 8 bytes.
+        Vector128<byte> blue = picked.GetUpper().GetLower();
+        Vector256<float> blueLeft = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(blue));
+        Vector256<float> blueRight = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(blue, 8)));
+        Vector256.MultiplyAddEstimate(blueRight - blueLeft, weight, blueLeft).Store(p2);
+    }
+
+    /// <summary>
+    /// Vertical pass fused with normalization: <c>destination[x] = top[x] * wTop + bottom[x] * wBottom + offset</c>,
+    /// where the caller folded the row weights and the channel scale into <paramref name="wTop"/>/<paramref name="wBottom"/>.
+    /// </summary>
+    public static void VerticalRow(float* top, float* bottom, float* destination, int count, float wTop, float wBottom, float offset, PreprocessKernel kernel)
+    {
+        int x = 0;
+        if (kernel != PreprocessKernel.Scalar)
+        {
+            // Widest first; each narrower step mops up what the wider one left, so at most 3 scalar elements remain.
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> a = Vector512.Create(wTop);
+                Vector512<float> b = Vector512.Create(wBottom);
+                Vector512<float> o = Vector512.Create(offset);
+                for (; x <= count - Vector512<float>.Count; x += Vector512<float>.Count)
+                {
+                    Vector512.MultiplyAddEstimate(Vector512.Load(top + x), a, Vector512.MultiplyAddEstimate(Vector512.Load(bottom + x), b, o)).Store(destination + x);
+                }
+            }
+
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<float> a = Vector256.Create(wTop);
+                Vector256<float> b = Vector256.Create(wBottom);
+                Vector256<float> o = Vector256.Create(offset);
+                for (; x <= count - Vector256<float>.Count; x += Vector256<float>.Count)
+                {
+                    Vector256.MultiplyAddEstimate(Vector256.Load(top + x), a, Vector256.MultiplyAddEstimate(Vector256.Load(bottom + x), b, o)).Store(destination + x);
+                }
+            }
+
+            if (Vector128.IsHardwareAccelerated)
+            {
+                Vector128<float> a = Vector128.Create(wTop);
+                Vector128<float> b = Vector128.Create(wBottom);
+                Vector128<float> o = Vector128.Create(offset);
+                for (; x <= count - Vector128<float>.Count; x += Vector128<float>.Count)
+                {
+                    Vector128.MultiplyAddEstimate(Vector128.Load(top + x), a, Vector128.MultiplyAddEstimate(Vector128.Load(bottom + x), b, o)).Store(destination + x);
+                }
+            }
+        }
+
+        for (; x < count; x++)
+        {
+            destination[x] = (top[x] * wTop) + (bottom[x] * wBottom) + offset;
+        }
+    }
+
+    /// <summary>
+    /// The no-resize path: splits one interleaved row into three planes, <c>plane_c[x] = byte * scale[c] + offset[c]</c>.
+    /// </summary>
+    public static void DeinterleaveNormalizeRow(byte* row, int count, int s0, int s2, float* p0, float* p1, float* p2, ReadOnlySpan<float> scale, ReadOnlySpan<float> offset, PreprocessKernel kernel)
+    {
+        int x = 0;
+        if (kernel != PreprocessKernel.Scalar && Vector128.IsHardwareAccelerated)
+        {
+            // 16 pixels (48 bytes, exactly inside the row) per step: three loads, then per channel three shuffles,
+            // OR, and widening u8 -> u16 -> u32 -> f32 into four Vector128<float> of 4 lanes each.
+            Vector128<byte>[] masks = s_deinterleave;
+            for (; x <= count - 16; x += 16)
+            {
+                byte* pixel = row + (x * 3);
+                Vector128<byte> v0 = Vector128.Load(pixel);
+                Vector128<byte> v1 = Vector128.Load(pixel + 16);
+                Vector128<byte> v2 = Vector128.Load(pixel + 32);
+                NormalizeStore(Pick(v0, v1, v2, masks, s0), Vector128.Create(scale[0]), Vector128.Create(offset[0]), p0 + x);
+                NormalizeStore(Pick(v0, v1, v2, masks, 1), Vector128.Create(scale[1]), Vector128.Create(offset[1]), p1 + x);
+                NormalizeStore(Pick(v0, v1, v2, masks, s2), Vector128.Create(scale[2]), Vector128.Create(offset[2]), p2 + x);
+            }
+        }
+
+        for (; x < count; x++)
+        {
+            byte* pixel = row + (x * 3);
+            p0[x] = (pixel[s0] * scale[0]) + offset[0];
+            p1[x] = (pixel[1] * scale[1]) + offset[1];
+            p2[x] = (pixel[s2] * scale[2]) + offset[2];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Lerp(Vector256<int> left, Vector256<int> right, Vector256<float> weight, int shift, Vector256<int> byteMask)
+    {
+        Vector256<float> a = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(left, shift) & byteMask);
+        Vector256<float> b = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(right, shift) & byteMask);
+        return Vector256.MultiplyAddEstimate(b - a, weight, a);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Pick(Vector128<byte> v0, Vector128<byte> v1, Vector128<byte> v2, Vector128<byte>[] masks, int channel) =>
+        ShuffleOrZero(v0, masks[3 * channel]) | ShuffleOrZero(v1, masks[(3 * channel) + 1]) | ShuffleOrZero(v2, masks[(3 * channel) + 2]);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> ShuffleOrZero(Vector128<byte> value, Vector128<byte> mask)
+    {
+        // Vector128.Shuffle with a non-constant mask is not guaranteed to lower to one instruction, so use the
+        // native byte shuffles directly where they exist; all three zero a lane whose index is 0x80.
+        if (Ssse3.IsSupported)
+        {
+            return Ssse3.Shuffle(value, mask);
+        }
+
+        if (AdvSimd.Arm64.IsSupported)
+        {
+            return AdvSimd.Arm64.VectorTableLookup(value, mask);
+        }
+
+        return Vector128.Shuffle(value, mask);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void NormalizeStore(Vector128<byte> channel, Vector128<float> scale, Vector128<float> offset, float* destination)
+    {
+        (Vector128<ushort> lo, Vector128<ushort> hi) = Vector128.Widen(channel);
+        (Vector128<uint> q0, Vector128<uint> q1) = Vector128.Widen(lo);
+        (Vector128<uint> q2, Vector128<uint> q3) = Vector128.Widen(hi);
+
+        // Values are 0..255, so the signed int -> float conversion (one instruction everywhere) is exact.
+        Vector128.MultiplyAddEstimate(Vector128.ConvertToSingle(q0.AsInt32()), scale, offset).Store(destination);
+        Vector128.MultiplyAddEstimate(Vector128.ConvertToSingle(q1.AsInt32()), scale, offset).Store(destination + 4);
+        Vector128.MultiplyAddEstimate(Vector128.ConvertToSingle(q2.AsInt32()), scale, offset).Store(destination + 8);
+        Vector128.MultiplyAddEstimate(Vector128.ConvertToSingle(q3.AsInt32()), scale, offset).Store(destination + 12);
+    }
+
+    private static Vector128<byte>[] BuildDeinterleaveMasks()
+    {
+        var masks = new Vector128<byte>[9];
+        Span<byte> lanes = stackalloc byte[16];
+        for (int channel = 0; channel < 3; channel++)
+        {
+            for (int part = 0; part < 3; part++)
+            {
+                for (int k = 0; k < 16; k++)
+                {
+                    int index = (3 * k) + channel - (16 * part);
+                    lanes[k] = index is >= 0 and < 16 ? (byte)index : (byte)0x80;
+                }
+
+                masks[(3 * channel) + part] = Vector128.Create<byte>(lanes);
+            }
+        }
+
+        return masks;
+    }
+}
