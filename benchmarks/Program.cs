@@ -1,15 +1,26 @@
+using System.Globalization;
+using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using EdgeBench.Benchmarks.Infrastructure;
 using EdgeBench.Benchmarks.Verbs;
+using EdgeBench.Inference.OnnxRuntime;
+using EdgeBench.Models.Zoo;
+using EdgeBench.Reporting.Environment;
+using EdgeBench.Reporting.Results;
 
 namespace EdgeBench.Benchmarks;
 
 /// <summary>
-/// Entry point. EdgeBench's own verbs (<c>models</c>, ...) are answered first; any other arguments go to
-/// BenchmarkDotNet unchanged, so <c>--filter</c>, <c>--list</c> and <c>--job</c> work as BenchmarkDotNet documents.
-/// Exit codes: 0 ok, 1 error, 2 regression found (diff).
+/// Entry point. EdgeBench's verbs (<c>models</c>, <c>telemetry</c>) are answered first; otherwise EdgeBench's own
+/// options (<see cref="RunSettings.Usage"/>) are taken out and the rest goes to BenchmarkDotNet unchanged, so
+/// <c>--filter</c>, <c>--list</c> and <c>--job</c> work as BenchmarkDotNet documents them.
+/// Exit codes: 0 ok (skipped cases included), 1 error or a failed case, 2 regression found (diff).
 /// </summary>
 public static class Program
 {
+    /// <summary>BenchmarkDotNet arguments that only print information: no run folder is made for them.</summary>
+    private static readonly string[] s_informationalArguments = ["--list", "--help", "-h", "-?", "--version", "--info"];
+
     public static int Main(string[] args)
     {
         if (VerbDispatcher.TryRun(args, Console.Out, Console.Error, out int exitCode))
@@ -17,7 +28,81 @@ public static class Program
             return exitCode;
         }
 
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
-        return 0;
+        RunSettings settings;
+        string[] benchmarkArgs;
+        try
+        {
+            (settings, benchmarkArgs) = RunSettings.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine(RunSettings.Usage);
+            return VerbDispatcher.Error;
+        }
+
+        settings.Export();
+        BenchmarkSwitcher switcher = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly);
+        if (benchmarkArgs.Any(a => s_informationalArguments.Contains(a)))
+        {
+            if (benchmarkArgs.Contains("--help") || benchmarkArgs.Contains("-h"))
+            {
+                Console.WriteLine(RunSettings.Usage);
+            }
+
+            switcher.Run(benchmarkArgs, EdgeBenchConfig.Create(Path.Combine(Path.GetTempPath(), "edgebench-info")));
+            return VerbDispatcher.Ok;
+        }
+
+        string runDirectory = CreateRunDirectory(settings, args);
+        Environment.SetEnvironmentVariable(RunSettings.RunDirectoryVariable, runDirectory);
+        // A --job on the command line replaces the edge job instead of running beside it.
+        bool commandLineJob = benchmarkArgs.Any(a => a is "--job" or "-j");
+        Summary[] summaries = switcher.Run(benchmarkArgs, EdgeBenchConfig.Create(runDirectory, includeJob: !commandLineJob)).ToArray();
+        return Report(runDirectory, summaries);
+    }
+
+    /// <summary>results/&lt;device-id&gt;/&lt;yyyyMMdd-HHmmss&gt;-&lt;commit|nogit&gt;/ with environment.json in it.</summary>
+    private static string CreateRunDirectory(RunSettings settings, string[] args)
+    {
+        string repositoryRoot = RepositoryRoot.Find() ?? Directory.GetCurrentDirectory();
+        string resultsRoot = settings.ResultsRoot ?? Path.Combine(repositoryRoot, "results");
+        EnvironmentInfo environment = EnvironmentProbe.Collect(
+            repositoryRoot,
+            settings.DeviceId,
+            OrtBackend.RuntimeVersion,
+            OrtBackend.AvailableProviders,
+            string.Join(' ', args));
+        string commit = environment.GitCommit == EnvironmentInfo.Absent ? "nogit" : environment.GitCommit;
+        string runId = string.Create(CultureInfo.InvariantCulture, $"{environment.StartedUtc:yyyyMMdd-HHmmss}-{commit}");
+        string runDirectory = Path.Combine(resultsRoot, environment.DeviceId, runId);
+        Directory.CreateDirectory(runDirectory);
+        environment.Write(Path.Combine(runDirectory, EnvironmentInfo.FileName));
+        return runDirectory;
+    }
+
+    private static int Report(string runDirectory, Summary[] summaries)
+    {
+        string csv = Path.Combine(runDirectory, ResultsCsv.FileName);
+        if (summaries.Length == 0 || !File.Exists(csv))
+        {
+            Console.WriteLine($"No benchmark ran (check --filter); nothing was written to {runDirectory}.");
+            Directory.Delete(runDirectory, recursive: true);
+            return VerbDispatcher.Ok;
+        }
+
+        IReadOnlyList<ResultRow> rows = ResultsCsv.Read(csv);
+        int ok = rows.Count(r => r.Status == CaseStatus.Ok);
+        int skipped = rows.Count(r => r.Status == CaseStatus.Skipped);
+        int failed = rows.Count(r => r.Status == CaseStatus.Failed);
+        Console.WriteLine();
+        Console.WriteLine($"EdgeBench results: {runDirectory}");
+        Console.WriteLine($"  {ok} ok, {skipped} skipped, {failed} failed ({ResultsCsv.FileName}, {EnvironmentInfo.FileName}, results/ with BenchmarkDotNet's reports)");
+        foreach (ResultRow row in rows.Where(r => r.Status == CaseStatus.Failed).Take(10))
+        {
+            Console.WriteLine($"  failed: {row.Benchmark}: {row.Reason}");
+        }
+
+        return failed == 0 ? VerbDispatcher.Ok : VerbDispatcher.Error;
     }
 }

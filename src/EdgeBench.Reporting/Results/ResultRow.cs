@@ -66,9 +66,10 @@ public sealed record ResultRow
 
     public double? StdDevMs { get; init; }
 
-    public double? Ci99LowerMs { get; init; }
+    /// <summary>99.9% confidence interval of the mean (BenchmarkDotNet's level).</summary>
+    public double? Ci999LowerMs { get; init; }
 
-    public double? Ci99UpperMs { get; init; }
+    public double? Ci999UpperMs { get; init; }
 
     public int? Iterations { get; init; }
 

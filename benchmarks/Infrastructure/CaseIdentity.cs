@@ -1,0 +1,44 @@
+using System.Globalization;
+using BenchmarkDotNet.Running;
+
+namespace EdgeBench.Benchmarks.Infrastructure;
+
+/// <summary>What a benchmark case is, in EdgeBench's terms: stage, model, precision, batch, backend.</summary>
+internal sealed record CaseIdentity(string FullName, string Type, string Method, string Stage, string Model, string Precision, int Batch, string Backend)
+{
+    public static CaseIdentity Of(BenchmarkCase benchmarkCase)
+    {
+        ArgumentNullException.ThrowIfNull(benchmarkCase);
+        string Parameter(string name) =>
+            Convert.ToString(benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == name)?.Value, CultureInfo.InvariantCulture) ?? string.Empty;
+
+        string method = benchmarkCase.Descriptor.WorkloadMethod.Name;
+        string stage = benchmarkCase.Descriptor.Categories.FirstOrDefault(Categories.Stages.Contains) ?? string.Empty;
+        return new CaseIdentity(
+            NameOf(benchmarkCase),
+            benchmarkCase.Descriptor.Type.Name,
+            method,
+            stage,
+            Parameter("Model"),
+            Parameter("Precision"),
+            int.TryParse(Parameter("Batch"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int batch) ? batch : 0,
+            Parameter("Backend"));
+    }
+
+    /// <summary>
+    /// Namespace.Type.Method(param: value, ...) in declaration order: the stable key cross-commit diffs match on.
+    /// </summary>
+    public static string NameOf(BenchmarkCase benchmarkCase)
+    {
+        ArgumentNullException.ThrowIfNull(benchmarkCase);
+        string parameters = string.Join(", ", benchmarkCase.Parameters.Items.Select(p =>
+            $"{p.Name}: {Convert.ToString(p.Value, CultureInfo.InvariantCulture)}"));
+        return $"{benchmarkCase.Descriptor.Type.FullName}.{benchmarkCase.Descriptor.WorkloadMethod.Name}({parameters})";
+    }
+
+    /// <summary>The <see cref="CaseOutcomes"/> key of this case's setup.</summary>
+    public string SetupKey => CaseOutcomes.Key(Type, Model, Precision, Batch, Backend);
+
+    /// <summary>Whether a call processes frames (time per frame and FPS apply).</summary>
+    public bool IsFrameStage => Stage is Categories.ToTensor or Categories.Preprocess or Categories.Inference or Categories.Postprocess or Categories.EndToEnd;
+}

@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using EdgeBench.Reporting.Results;
+
+namespace EdgeBench.Benchmarks.Infrastructure;
+
+/// <summary>
+/// Why a case failed or was skipped, for edgebench.csv: BenchmarkDotNet keeps only "failed" for a case whose setup
+/// threw. Setup records the reason here first, under the key of its (class, parameters): to memory, and to a
+/// JSON-lines file in the run folder so that a child process of an out-of-process toolchain can record it too.
+/// </summary>
+internal static class CaseOutcomes
+{
+    public const string FileName = "case-outcomes.jsonl";
+
+    private static readonly ConcurrentDictionary<string, Outcome> s_outcomes = new(StringComparer.Ordinal);
+
+    /// <summary>A status (<see cref="CaseStatus.Failed"/> or <see cref="CaseStatus.Skipped"/>) and its reason.</summary>
+    public sealed record Outcome(string Status, string Reason);
+
+    /// <summary>Key of a (benchmark class, parameters) combination: setup runs for it, so its outcome covers every method.</summary>
+    public static string Key(string type, string model, string precision, int batch, string backend) =>
+        string.Create(CultureInfo.InvariantCulture, $"{type}|{model}|{precision}|{batch}|{backend}");
+
+    public static void RecordFailure(string key, Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        if (error is CaseSkippedException skipped)
+        {
+            Record(key, new Outcome(CaseStatus.Skipped, skipped.Message));
+            return;
+        }
+
+        string message = error is AggregateException { InnerException: { } inner } ? inner.Message : error.Message;
+        Record(key, new Outcome(CaseStatus.Failed, $"{error.GetType().Name}: {message}".ReplaceLineEndings(" ")));
+    }
+
+    /// <summary>The recorded outcome for <paramref name="key"/>, from memory or the run folder's file.</summary>
+    public static Outcome? For(string key, string? runDirectory)
+    {
+        if (s_outcomes.TryGetValue(key, out Outcome? outcome))
+        {
+            return outcome;
+        }
+
+        string file = runDirectory is null ? string.Empty : Path.Combine(runDirectory, FileName);
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+
+        foreach (string line in File.ReadLines(file))
+        {
+            Dictionary<string, string>? record = JsonSerializer.Deserialize<Dictionary<string, string>>(line);
+            if (record is not null && record.GetValueOrDefault("key") == key)
+            {
+                return new Outcome(record.GetValueOrDefault("status") ?? CaseStatus.Failed, record.GetValueOrDefault("reason") ?? string.Empty);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Forgets the outcomes of earlier runs in this process (a new run folder starts clean).</summary>
+    public static void Clear() => s_outcomes.Clear();
+
+    private static void Record(string key, Outcome outcome)
+    {
+        s_outcomes[key] = outcome;
+        if (Environment.GetEnvironmentVariable(RunSettings.RunDirectoryVariable) is { Length: > 0 } runDirectory && Directory.Exists(runDirectory))
+        {
+            File.AppendAllText(Path.Combine(runDirectory, FileName), JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["key"] = key,
+                ["status"] = outcome.Status,
+                ["reason"] = outcome.Reason,
+            }) + "\n");
+        }
+    }
+}
+
+/// <summary>
+/// Thrown by a case's setup when this machine cannot run it (a provider or engine that is not here). The case is
+/// reported as skipped with <see cref="Exception.Message"/> as its reason, and the run still succeeds.
+/// </summary>
+public sealed class CaseSkippedException : Exception
+{
+    public CaseSkippedException(string reason)
+        : base(reason)
+    {
+    }
+
+    public CaseSkippedException()
+    {
+    }
+
+    public CaseSkippedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,22 @@
+using BenchmarkDotNet.Validators;
+
+namespace EdgeBench.Benchmarks.Infrastructure;
+
+/// <summary>
+/// Every benchmark method carries exactly one stage category (dotnet/performance's MandatoryCategoryValidator idea):
+/// ratios, the stage column of edgebench.csv and filters by category all depend on it.
+/// </summary>
+internal sealed class CategoryValidator : IValidator
+{
+    public bool TreatsWarningsAsErrors => true;
+
+    public IEnumerable<ValidationError> Validate(ValidationParameters validationParameters)
+    {
+        ArgumentNullException.ThrowIfNull(validationParameters);
+        return validationParameters.Benchmarks
+            .Where(b => b.Descriptor.Categories.Count(Categories.Stages.Contains) != 1)
+            .Select(b => b.Descriptor.WorkloadMethod.Name + " of " + b.Descriptor.Type.Name)
+            .Distinct()
+            .Select(name => new ValidationError(true, $"{name} must carry exactly one stage category ({string.Join(", ", Categories.Stages)})."));
+    }
+}

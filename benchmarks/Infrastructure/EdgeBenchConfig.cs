@@ -1,0 +1,75 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Exporters.Json;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Order;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using BenchmarkDotNet.Validators;
+using Perfolizer.Horology;
+
+namespace EdgeBench.Benchmarks.Infrastructure;
+
+/// <summary>The one place BenchmarkDotNet is configured for EdgeBench.</summary>
+internal static class EdgeBenchConfig
+{
+    /// <summary>
+    /// The edge job. What it trades away, and why (also in the README):
+    /// <list type="bullet">
+    /// <item>In-process toolchain: BenchmarkDotNet's default builds and starts a separate project per run, which costs
+    /// minutes on a 2-core board; in-process runs in this process. Cases share one process, so a native crash ends
+    /// the run (measured rows survive in edgebench.partial.csv). <c>--job</c> overrides go back to BenchmarkDotNet's
+    /// defaults.</item>
+    /// <item>One launch, 2 warm-up and 8 measured iterations of at least 150 ms, unroll 1: enough for a 99.9%
+    /// confidence interval on a quiet board while the default suite stays under 10 minutes on 2 cores. Variance
+    /// between launches (layout, JIT) is not sampled.</item>
+    /// </list>
+    /// </summary>
+    public static Job EdgeJob { get; } = Job.Default
+        .WithToolchain(InProcessEmitToolchain.Instance)
+        .WithLaunchCount(1)
+        .WithWarmupCount(2)
+        .WithIterationCount(8)
+        .WithIterationTime(TimeInterval.FromMilliseconds(150))
+        .WithUnrollFactor(1)
+        .WithId("Edge");
+
+    /// <summary>
+    /// The configuration of a run writing into <paramref name="runDirectory"/>. <paramref name="job"/> replaces the
+    /// edge job; with <paramref name="includeJob"/> false the config has no job, so BenchmarkDotNet's own (or the
+    /// one given with --job on the command line) is used.
+    /// </summary>
+    public static IConfig Create(string runDirectory, Job? job = null, bool includeJob = true)
+    {
+        CaseOutcomes.Clear();
+        ManualConfig config = ManualConfig.CreateEmpty();
+        if (includeJob)
+        {
+            config.AddJob(job ?? EdgeJob);
+        }
+
+        return config
+            .AddColumnProvider(DefaultColumnProviders.Instance)
+            .AddColumn(StatisticColumn.Median, StatisticColumn.P90, CategoriesColumn.Default)
+            .AddColumn(FrameColumn.FrameTime, FrameColumn.Fps, FrameColumn.Throughput)
+            .AddDiagnoser(MemoryDiagnoser.Default)
+            .AddLogger(ConsoleLogger.Default)
+            // Raw per-iteration samples (diffs compare samples, not means), a Markdown table for pull requests,
+            // and EdgeBench's contract file.
+            .AddExporter(JsonExporter.Full, MarkdownExporter.GitHub, new EdgeBenchExporter(runDirectory))
+            .AddEventProcessor(new IncrementalResults(runDirectory))
+            .AddFilter(new CaseFilter())
+            .AddValidator(DefaultConfig.Instance.GetValidators().ToArray())
+            .AddValidator(new CategoryValidator())
+            // Ratios are computed within a stage category: a stage's baseline sits beside it.
+            .AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams)
+            .WithOrderer(new DefaultOrderer(SummaryOrderPolicy.Declared, MethodOrderPolicy.Declared))
+            .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(24))
+            .WithArtifactsPath(runDirectory)
+            // One summary for the whole run, so edgebench.csv and the reports cover every class.
+            .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile);
+    }
+}

@@ -1,0 +1,150 @@
+using System.Globalization;
+using EdgeBench.Core;
+
+namespace EdgeBench.Benchmarks.Infrastructure;
+
+/// <summary>
+/// EdgeBench's own command-line options, taken out of the arguments before BenchmarkDotNet sees them. They travel
+/// to the benchmark parameters through environment variables, because BenchmarkDotNet evaluates [ParamsSource] in
+/// the host and, with an out-of-process toolchain, runs cases in child processes that inherit the environment.
+/// </summary>
+internal sealed record RunSettings
+{
+    public const string BatchesVariable = "EDGEBENCH_BATCHES";
+    public const string PrecisionsVariable = "EDGEBENCH_PRECISIONS";
+    public const string BackendsVariable = "EDGEBENCH_BACKENDS";
+    public const string ThreadsVariable = "EDGEBENCH_THREADS";
+    public const string RunDirectoryVariable = "EDGEBENCH_RUN_DIR";
+    public const string DeviceIdVariable = "EDGEBENCH_DEVICE_ID";
+    public const string ResultsRootVariable = "EDGEBENCH_RESULTS";
+
+    public const string Usage = """
+        EdgeBench options (before or among BenchmarkDotNet's):
+          --batch LIST        batch sizes, e.g. 1,4 (default 1,4; env EDGEBENCH_BATCHES)
+          --precision LIST    fp32,fp16 (default both; env EDGEBENCH_PRECISIONS)
+          --backend LIST      ort-cpu (default; env EDGEBENCH_BACKENDS); unavailable ones are reported as skipped
+          --threads N         intra-op threads of the inference engine (default: the engine's choice)
+          --device-id ID      folder name under results/ (default: detected board or CPU model)
+          --results DIR       results root (default: results/ of this checkout)
+        """;
+
+    public IReadOnlyList<int> Batches { get; init; } = [1, 4];
+
+    public IReadOnlyList<Precision> Precisions { get; init; } = [Precision.Fp32, Precision.Fp16];
+
+    public IReadOnlyList<string> Backends { get; init; } = [BackendNames.OrtCpu];
+
+    public int Threads { get; init; }
+
+    public string? DeviceId { get; init; }
+
+    public string? ResultsRoot { get; init; }
+
+    /// <summary>
+    /// Removes EdgeBench's options from <paramref name="args"/>; the rest is returned for BenchmarkDotNet.
+    /// Bad values raise <see cref="ArgumentException"/> naming the flag and what was expected.
+    /// </summary>
+    public static (RunSettings Settings, string[] Remaining) Parse(string[] args)
+    {
+        RunSettings settings = FromEnvironment();
+        var remaining = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string flag = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{flag} needs a value.");
+            switch (flag)
+            {
+                case "--batch":
+                    settings = settings with { Batches = ParseBatches(Value(), flag) };
+                    break;
+                case "--precision":
+                    settings = settings with { Precisions = ParsePrecisions(Value(), flag) };
+                    break;
+                case "--backend":
+                    settings = settings with { Backends = ParseBackends(Value(), flag) };
+                    break;
+                case "--threads":
+                    string threads = Value();
+                    settings = settings with
+                    {
+                        Threads = int.TryParse(threads, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is >= 0 and <= 1024
+                            ? n
+                            : throw new ArgumentException($"--threads: '{threads}' is not a thread count (0..1024, 0 = engine default)."),
+                    };
+                    break;
+                case "--device-id":
+                    settings = settings with { DeviceId = Value() };
+                    break;
+                case "--results":
+                    settings = settings with { ResultsRoot = Value() };
+                    break;
+                default:
+                    remaining.Add(flag);
+                    break;
+            }
+        }
+
+        return (settings, remaining.ToArray());
+    }
+
+    /// <summary>The settings the environment carries (defaults where unset); used by [ParamsSource] members.</summary>
+    public static RunSettings FromEnvironment()
+    {
+        var settings = new RunSettings();
+        if (Environment.GetEnvironmentVariable(BatchesVariable) is { Length: > 0 } batches)
+        {
+            settings = settings with { Batches = ParseBatches(batches, BatchesVariable) };
+        }
+
+        if (Environment.GetEnvironmentVariable(PrecisionsVariable) is { Length: > 0 } precisions)
+        {
+            settings = settings with { Precisions = ParsePrecisions(precisions, PrecisionsVariable) };
+        }
+
+        if (Environment.GetEnvironmentVariable(BackendsVariable) is { Length: > 0 } backends)
+        {
+            settings = settings with { Backends = ParseBackends(backends, BackendsVariable) };
+        }
+
+        if (int.TryParse(Environment.GetEnvironmentVariable(ThreadsVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int threads))
+        {
+            settings = settings with { Threads = threads };
+        }
+
+        return settings with
+        {
+            DeviceId = Environment.GetEnvironmentVariable(DeviceIdVariable),
+            ResultsRoot = Environment.GetEnvironmentVariable(ResultsRootVariable),
+        };
+    }
+
+    /// <summary>Publishes the settings to the environment for [ParamsSource] and child processes.</summary>
+    public void Export()
+    {
+        Environment.SetEnvironmentVariable(BatchesVariable, string.Join(',', Batches));
+        Environment.SetEnvironmentVariable(PrecisionsVariable, string.Join(',', Precisions.Select(p => p.ToName())));
+        Environment.SetEnvironmentVariable(BackendsVariable, string.Join(',', Backends));
+        Environment.SetEnvironmentVariable(ThreadsVariable, Threads.ToString(CultureInfo.InvariantCulture));
+    }
+
+    private static int[] ParseBatches(string text, string source) =>
+        Split(text).Select(b => int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= 256
+            ? n
+            : throw new ArgumentException($"{source}: '{b}' is not a batch size (1..256); expected a list such as 1,4.")).Distinct().ToArray();
+
+    private static Precision[] ParsePrecisions(string text, string source) =>
+        Split(text).Select(p => PrecisionNames.TryParse(p, out Precision precision)
+            ? precision
+            : throw new ArgumentException($"{source}: '{p}' is not a precision; expected fp32, fp16 or both (fp32,fp16).")).Distinct().ToArray();
+
+    private static string[] ParseBackends(string text, string source) =>
+        Split(text).Select(b => BackendNames.All.Contains(b)
+            ? b
+            : throw new ArgumentException($"{source}: '{b}' is not a backend; expected one or more of {string.Join(", ", BackendNames.All)}.")).Distinct().ToArray();
+
+    private static string[] Split(string text)
+    {
+        string[] parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return parts.Length > 0 ? parts : throw new ArgumentException($"'{text}' is an empty list.");
+    }
+}

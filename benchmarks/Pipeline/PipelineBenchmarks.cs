@@ -1,0 +1,311 @@
+using BenchmarkDotNet.Attributes;
+using EdgeBench.Benchmarks.Infrastructure;
+using EdgeBench.Core;
+using EdgeBench.Core.Detection;
+using EdgeBench.Core.Imaging;
+using EdgeBench.Core.Inference;
+using EdgeBench.Core.Models;
+using EdgeBench.Models.Zoo;
+using EdgeBench.Pipeline;
+using EdgeBench.Postprocessing;
+using EdgeBench.Preprocessing;
+
+namespace EdgeBench.Benchmarks.Pipeline;
+
+/// <summary>
+/// Every stage of the vision pipeline and the end-to-end loop for one model family, over model x precision x
+/// batch x backend. Each stage category has its baseline in the same class, so BenchmarkDotNet prints ratios:
+/// the scalar reference preprocess (beside it, a plain memory copy of the same output bytes) and the naive
+/// postprocess.
+/// </summary>
+/// <remarks>
+/// Inputs: a seeded synthetic 640x480 video, rendered once and converted to BGR24 as a camera decoder hands frames
+/// over; each call takes the next <see cref="Batch"/> frames of a ring, so consecutive calls see different frames.
+/// Postprocess cases decode recorded-style outputs with a stated number of candidates per frame
+/// (<see cref="SsdCandidatesPerFrame"/>, <see cref="YoloCandidatesPerFrame"/>) because the generated models' random
+/// weights do not make real detections; the end-to-end loop decodes what the model actually outputs.
+/// </remarks>
+public abstract class PipelineBenchmarks : IDisposable
+{
+    /// <summary>Camera resolution of the synthetic video.</summary>
+    public const int FrameWidth = 640;
+
+    /// <summary>Camera resolution of the synthetic video.</summary>
+    public const int FrameHeight = 480;
+
+    /// <summary>SSD300 candidates (box, class) above 0.05 per frame in the postprocess cases: a busy street scene.</summary>
+    public const int SsdCandidatesPerFrame = 600;
+
+    /// <summary>YOLOv3-tiny candidates above the confidence threshold per frame in the postprocess cases.</summary>
+    public const int YoloCandidatesPerFrame = 150;
+
+    /// <summary>Objects the recorded-style outputs cluster candidates around (NMS has real overlaps to suppress).</summary>
+    public const int ObjectsPerFrame = 12;
+
+    private const int VideoSeed = 1;
+    private const int OutputSeed = 7;
+
+    private VisionPipeline? _pipeline;
+    private FrameBuffer[] _ring = [];
+    private int _cursor;
+    private HostTensor[] _recordedOutputs = [];
+    private byte[] _copySource = [];
+    private SsdPostprocessorReference? _naiveSsd;
+    private YoloV3TinyPostprocessorReference? _naiveYolo;
+
+    /// <summary>Catalog id of the model.</summary>
+    [ParamsSource(nameof(ModelValues))]
+    public string Model { get; set; } = string.Empty;
+
+    /// <summary>fp32 or fp16.</summary>
+    [ParamsSource(nameof(PrecisionValues))]
+    public string Precision { get; set; } = "fp32";
+
+    /// <summary>Frames per call.</summary>
+    [ParamsSource(nameof(BatchValues))]
+    public int Batch { get; set; } = 1;
+
+    /// <summary>Engine and execution provider, e.g. ort-cpu.</summary>
+    [ParamsSource(nameof(BackendValues))]
+    public string Backend { get; set; } = BackendNames.OrtCpu;
+
+    /// <summary>The catalog ids this family's class runs.</summary>
+    public abstract IEnumerable<string> ModelValues { get; }
+
+    public static IEnumerable<string> PrecisionValues => RunSettings.FromEnvironment().Precisions.Select(p => p.ToName());
+
+    public static IEnumerable<int> BatchValues => RunSettings.FromEnvironment().Batches;
+
+    public static IEnumerable<string> BackendValues => RunSettings.FromEnvironment().Backends;
+
+    private VisionPipeline Pipeline => _pipeline ?? throw new InvalidOperationException("GlobalSetup did not run.");
+
+    /// <summary>Builds (or reuses) the model file, the backend, the pipeline and the inputs: nothing here is timed.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        try
+        {
+            SetupCore();
+        }
+        catch (Exception e)
+        {
+            // Recorded so edgebench.csv can say why the case failed or was skipped; BenchmarkDotNet keeps only "failed".
+            CaseOutcomes.RecordFailure(CaseOutcomes.Key(GetType().Name, Model, Precision, Batch, Backend), e);
+            Cleanup();
+            throw;
+        }
+    }
+
+    private void SetupCore()
+    {
+        if (!PrecisionNames.TryParse(Precision, out Precision precision))
+        {
+            throw new ArgumentException($"Precision '{Precision}' is not fp32 or fp16.");
+        }
+
+        (bool available, string reason) = BackendNames.Availability(Backend);
+        if (!available)
+        {
+            throw new CaseSkippedException(reason);
+        }
+
+        var store = new ModelStore(ModelStore.DefaultDirectory());
+        ResolvedModel model = store.Resolve(Model, precision);
+        IInferenceBackend backend = BackendNames.Create(Backend, model, Batch, RunSettings.FromEnvironment().Threads);
+        _pipeline = new VisionPipeline(backend, FrameWidth, FrameHeight);
+
+        // A ring of decoded frames, BGR as a camera decoder (OpenCV) delivers them: enough for two distinct batches.
+        var video = new SyntheticVideo(FrameWidth, FrameHeight, VideoSeed);
+        int frames = Math.Max(8, 2 * Batch);
+        _ring = new FrameBuffer[frames];
+        for (int i = 0; i < frames; i++)
+        {
+            byte[] rgb = new byte[video.FrameBytes];
+            video.Render(i, rgb);
+            byte[] bgr = new byte[rgb.Length];
+            FrameTensor.SwapRedBlueReference(rgb, bgr);
+            _ring[i] = FrameBuffer.Packed(FrameWidth, FrameHeight, PixelFormat.Bgr24, bgr);
+        }
+
+        // One full pass so every stage benchmark starts from valid data (frames, input tensor, outputs).
+        Pipeline.ProcessBatch(NextFrames());
+        _copySource = new byte[backend.Input.ByteCount];
+        backend.Input.Bytes.CopyTo(_copySource);
+        _recordedOutputs = RecordedOutputs(backend);
+        _naiveSsd = Pipeline.Model.Postprocess == PostprocessKind.Ssd ? new SsdPostprocessorReference() : null;
+        _naiveYolo = Pipeline.Model.Postprocess == PostprocessKind.YoloV3Tiny ? new YoloV3TinyPostprocessorReference() : null;
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _pipeline?.Dispose();
+        _pipeline = null;
+    }
+
+    /// <summary>Disposes the pipeline if a run did not call <see cref="Cleanup"/>.</summary>
+    public void Dispose()
+    {
+        Cleanup();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Stage 1: copy the batch's camera frames into the pipeline's RGB tensor (BGR -> RGB).</summary>
+    [Benchmark]
+    [BenchmarkCategory(Categories.ToTensor)]
+    public int ToTensor()
+    {
+        Pipeline.ToTensor(NextFrames());
+        return Pipeline.Frames.ByteCount;
+    }
+
+    /// <summary>Baseline of stage 2: the scalar reference (per pixel: bilinear sample, normalize, write CHW).</summary>
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory(Categories.Preprocess)]
+    public int PreprocessScalarReference()
+    {
+        HostTensor input = Pipeline.Backend.Input;
+        for (int i = 0; i < Batch; i++)
+        {
+            if (input.ElementType == Core.Precision.Fp16)
+            {
+                PreprocessReference.Run(Pipeline.Frames.Frame(i), Pipeline.Model.InputWidth, Pipeline.Model.InputHeight, Pipeline.Model.Normalization, input.AsHalf(), i);
+            }
+            else
+            {
+                PreprocessReference.Run(Pipeline.Frames.Frame(i), Pipeline.Model.InputWidth, Pipeline.Model.InputHeight, Pipeline.Model.Normalization, input.AsFloat(), i);
+            }
+        }
+
+        return input.ByteCount;
+    }
+
+    /// <summary>Stage 2: resize + normalize + HWC->CHW (+ fp16) into the model input, vectorized.</summary>
+    [Benchmark]
+    [BenchmarkCategory(Categories.Preprocess)]
+    public int Preprocess()
+    {
+        Pipeline.Preprocess();
+        return Pipeline.Backend.Input.ByteCount;
+    }
+
+    /// <summary>A plain memory copy of as many bytes as the preprocess writes: the speed limit it is compared with.</summary>
+    [Benchmark]
+    [BenchmarkCategory(Categories.Preprocess)]
+    public int PreprocessMemoryCopy()
+    {
+        _copySource.AsSpan().CopyTo(Pipeline.Backend.Input.Bytes);
+        return _copySource.Length;
+    }
+
+    /// <summary>Stage 3: the model on the prepared input.</summary>
+    [Benchmark]
+    [BenchmarkCategory(Categories.Inference)]
+    public int Inference()
+    {
+        Pipeline.Infer();
+        return Pipeline.Backend.Outputs.Count;
+    }
+
+    /// <summary>Baseline of stage 4: the naive port of the reference (per-box arrays, all boxes decoded, O(n²) NMS).</summary>
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory(Categories.Postprocess)]
+    public int PostprocessNaive()
+    {
+        // A naive port reads fp16 outputs as a float copy first, as PyTorch code calls .float().
+        return Pipeline.Model.Postprocess switch
+        {
+            PostprocessKind.Ssd => _naiveSsd!.Process(AsFloat(_recordedOutputs[0]), AsFloat(_recordedOutputs[1]), Batch).Count,
+            PostprocessKind.YoloV3Tiny => _naiveYolo!.Process(AsFloat(_recordedOutputs[0]), AsFloat(_recordedOutputs[1]), Batch).Count,
+            PostprocessKind.Classification => ClassificationPostprocessorReference.Process(AsFloat(_recordedOutputs[0]), Batch, new DecodeOptions().ClassificationTopK).Count,
+            _ => 0,
+        };
+    }
+
+    /// <summary>Stage 4: decoding + NMS (detectors) or softmax + top-5 (classifiers), vectorized and allocation-free.</summary>
+    [Benchmark]
+    [BenchmarkCategory(Categories.Postprocess)]
+    public int Postprocess() => Pipeline.Postprocess(_recordedOutputs);
+
+    /// <summary>All four stages for the next batch of frames: what a camera loop does per batch.</summary>
+    [Benchmark]
+    [BenchmarkCategory(Categories.EndToEnd)]
+    public int EndToEnd() => Pipeline.ProcessBatch(NextFrames());
+
+    private ReadOnlySpan<FrameBuffer> NextFrames()
+    {
+        if (_cursor + Batch > _ring.Length)
+        {
+            _cursor = 0;
+        }
+
+        ReadOnlySpan<FrameBuffer> frames = _ring.AsSpan(_cursor, Batch);
+        _cursor += Batch;
+        return frames;
+    }
+
+    private static float[] AsFloat(HostTensor tensor) =>
+        tensor.ElementType == Core.Precision.Fp32 ? tensor.AsFloat().ToArray() : Array.ConvertAll(tensor.AsHalf().ToArray(), h => (float)h);
+
+    /// <summary>Recorded-style outputs in the backend's output shapes and element type (see the class remarks).</summary>
+    private HostTensor[] RecordedOutputs(IInferenceBackend backend)
+    {
+        HostTensor[] outputs = backend.Outputs.Select(o => new HostTensor(o.Name, o.ElementType, [.. o.Shape])).ToArray();
+        float[][] values = outputs.Select(o => new float[o.ElementCount]).ToArray();
+        switch (backend.Model.Postprocess)
+        {
+            case PostprocessKind.Ssd:
+                SyntheticDetectionOutputs.FillSsd(values[0], values[1], Batch, SsdCandidatesPerFrame, ObjectsPerFrame, OutputSeed);
+                break;
+            case PostprocessKind.YoloV3Tiny:
+                SyntheticDetectionOutputs.FillYoloV3Tiny(values[0], values[1], Batch, YoloCandidatesPerFrame, ObjectsPerFrame, OutputSeed);
+                break;
+            case PostprocessKind.Classification:
+                SyntheticDetectionOutputs.FillClassification(values[0], Batch, OutputSeed);
+                break;
+        }
+
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            if (outputs[i].ElementType == Core.Precision.Fp16)
+            {
+                System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(values[i], outputs[i].AsHalf());
+            }
+            else
+            {
+                values[i].CopyTo(outputs[i].AsFloat());
+            }
+        }
+
+        return outputs;
+    }
+}
+
+/// <summary>SSD300 (NVIDIA v1.1): every stage and the end-to-end loop.</summary>
+[BenchmarkCategory(Categories.Ssd)]
+public class SsdBenchmarks : PipelineBenchmarks
+{
+    public override IEnumerable<string> ModelValues => [ModelCatalog.Ssd300];
+}
+
+/// <summary>YOLOv3-tiny: every stage and the end-to-end loop.</summary>
+[BenchmarkCategory(Categories.Yolo)]
+public class YoloBenchmarks : PipelineBenchmarks
+{
+    public override IEnumerable<string> ModelValues => [ModelCatalog.TinyYoloV3];
+}
+
+/// <summary>MobileNetV2: every stage and the end-to-end loop.</summary>
+[BenchmarkCategory(Categories.MobileNet)]
+public class MobileNetBenchmarks : PipelineBenchmarks
+{
+    public override IEnumerable<string> ModelValues => [ModelCatalog.MobileNetV2Id];
+}
+
+/// <summary>ResNet-18, ResNet-50 and the trained ResNet-18 feature extractor (no postprocess stage).</summary>
+[BenchmarkCategory(Categories.ResNet)]
+public class ResNetBenchmarks : PipelineBenchmarks
+{
+    public override IEnumerable<string> ModelValues => [ModelCatalog.ResNet18, ModelCatalog.ResNet50, ModelCatalog.ResNet18Pretrained];
+}
