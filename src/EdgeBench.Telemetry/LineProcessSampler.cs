@@ -60,6 +60,7 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
     private int _ignored;
     private string? _firstUnparsedLine;
     private bool _readerDone;
+    private bool _stopRequested;
     private TelemetrySamplerStatus _status = TelemetrySamplerStatus.NotStarted;
     private string? _statusMessage;
     private int? _earlyExitCode;
@@ -208,7 +209,13 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
             }
 
             process = _process;
-            if (process is null)
+            if (process is not null)
+            {
+                // Decide "exited early" now: once Stop signals the process, its exit is ours, not early.
+                RefreshExitedEarly();
+                _stopRequested = true;
+            }
+            else
             {
                 // Not cached: nothing ran, so there is nothing a later call could see differently.
                 return _status == TelemetrySamplerStatus.StartFailed
@@ -247,8 +254,13 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
 
         lock (_gate)
         {
-            RefreshExitedEarly();
-            bool exitedEarly = _status == TelemetrySamplerStatus.ExitedEarly;
+            // Also catches an exit that fell between the check at the top and HasExited above.
+            if (method == TelemetryStopMethod.AlreadyExited && _earlyExitCode is null)
+            {
+                _earlyExitCode = process.ExitCode;
+            }
+
+            bool exitedEarly = _earlyExitCode is not null;
             int? exitCode = process.HasExited ? process.ExitCode : null;
             string? stderr = _stderr.Length == 0 ? null : _stderr.ToString();
             (TelemetryOutcome outcome, string? reason) = Classify(method, exitedEarly);
@@ -393,7 +405,7 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
     // Called under _gate.
     private void RefreshExitedEarly()
     {
-        if (_status != TelemetrySamplerStatus.Running || _process is not { HasExited: true } p || _stopResult is not null)
+        if (_status != TelemetrySamplerStatus.Running || _stopRequested || _process is not { HasExited: true } p)
         {
             return;
         }
@@ -411,8 +423,9 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
         }
 
         string stderr = _stderr.Length == 0 ? "no stderr output" : "stderr: " + _stderr.ToString().Trim();
+        // Tools such as nvidia-smi print their failure on stdout; quote it so the reason explains itself.
         string unparsed = _unparsed == 0 ? string.Empty
-            : string.Create(CultureInfo.InvariantCulture, $" and {_unparsed} unparsed line(s)");
+            : string.Create(CultureInfo.InvariantCulture, $" and {_unparsed} unparsed line(s) (first: '{_firstUnparsedLine}')");
         return string.Create(CultureInfo.InvariantCulture,
             $"'{Executable}' exited by itself with code {code} after {_samples.Count} sample(s){unparsed}; {stderr}");
     }
