@@ -100,6 +100,7 @@ public sealed class LinuxSampler : ITelemetrySampler
     private string? _statusMessage;
     private TelemetryStopResult? _stopResult;
     private bool _disposed;
+    private bool _threadEnded = true;
 
     // Poll state: touched by the polling thread only (or by a test calling CollectSample before Start).
     private CpuJiffies? _previousJiffies;
@@ -248,7 +249,7 @@ public sealed class LinuxSampler : ITelemetrySampler
 
         // A poll is bounded by file reads and the vcgencmd timeout (two calls); the thread is a background thread,
         // so even a stuck read cannot keep the host alive.
-        thread?.Join(_options.VcgencmdTimeout + _options.VcgencmdTimeout + TimeSpan.FromSeconds(1));
+        _threadEnded = thread?.Join(_options.VcgencmdTimeout + _options.VcgencmdTimeout + TimeSpan.FromSeconds(1)) ?? true;
         lock (_gate)
         {
             int count = _samples.Count;
@@ -273,7 +274,13 @@ public sealed class LinuxSampler : ITelemetrySampler
 
         Stop();
         _disposed = true;
-        _stopSignal.Dispose();
+
+        // A thread still stuck in a read would next touch the signal: leave it to the GC rather than crash the host
+        // with an ObjectDisposedException on a background thread.
+        if (_threadEnded)
+        {
+            _stopSignal.Dispose();
+        }
     }
 
     /// <summary>Reads everything once. Called by the polling thread; tests call it directly (without Start) to get

@@ -12,6 +12,9 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
     private static readonly string FixtureDir = Path.Combine(AppContext.BaseDirectory, "TestData", "nvidia-smi");
     private readonly FakeTools _fakes = new("edgebench-fake-nvidia-smi-");
 
+    // Short, because a host that ignores SIGINT (background job of a non-interactive shell) makes every stop a kill.
+    private static readonly TimeSpan ShortStop = TimeSpan.FromMilliseconds(500);
+
     public void Dispose() => _fakes.Dispose();
 
     // Replays the two-GPU fixture round by round (both lines of a round, then a pause), forever.
@@ -40,7 +43,7 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
         }
 
         string exe = WriteReplayFake();
-        using var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe, Interval = TimeSpan.FromMilliseconds(30) });
+        using var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe, StopTimeout = ShortStop, Interval = TimeSpan.FromMilliseconds(30) });
         // Driven through the interface, as the diagnoser will.
         Assert.True(((ITelemetrySampler)sampler).Start(), sampler.StatusMessage);
         int pid = sampler.ProcessId!.Value;
@@ -93,7 +96,7 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
         }
 
         string exe = WriteReplayFake();
-        using var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe, GpuIndex = 1 });
+        using var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe, StopTimeout = ShortStop, GpuIndex = 1 });
         Assert.True(sampler.Start(), sampler.StatusMessage);
         Assert.True(sampler.WaitForSamples(3, FakeTools.Patience));
         TelemetryStopResult result = sampler.Stop();
@@ -115,7 +118,7 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
         }
 
         string exe = WriteReplayFake();
-        using var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe, GpuIndex = 7, Interval = TimeSpan.FromMilliseconds(30) });
+        using var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe, StopTimeout = ShortStop, GpuIndex = 7, Interval = TimeSpan.FromMilliseconds(30) });
         Assert.True(sampler.Start());
         Thread.Sleep(150);
         TelemetryStopResult result = sampler.Stop();
@@ -139,7 +142,7 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
             echo 'extra detail' >&2
             exit 9
             """);
-        using var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe });
+        using var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe, StopTimeout = ShortStop });
         Assert.True(sampler.Start());
         Assert.False(sampler.WaitForSamples(1, FakeTools.Patience));
         WaitUntil(() => sampler.Status == TelemetrySamplerStatus.ExitedEarly);
@@ -171,7 +174,7 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
             trap 'exit 0' INT
             while true; do echo 'index, name, power.draw [W]'; echo '@@@ not csv @@@'; sleep 0.03; done
             """);
-        using var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe, Interval = TimeSpan.FromMilliseconds(30) });
+        using var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe, StopTimeout = ShortStop, Interval = TimeSpan.FromMilliseconds(30) });
         Assert.True(sampler.Start());
         int pid = sampler.ProcessId!.Value;
         WaitUntil(() => sampler.UnparsedLines >= 4);

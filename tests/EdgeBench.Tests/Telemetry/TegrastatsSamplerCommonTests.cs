@@ -8,6 +8,9 @@ public sealed class TegrastatsSamplerCommonTests : IDisposable
 {
     private readonly FakeTools _fakes = new("edgebench-fake-tegrastats-common-");
 
+    // Short, because a host that ignores SIGINT (background job of a non-interactive shell) makes every stop a kill.
+    private static readonly TimeSpan ShortStop = TimeSpan.FromMilliseconds(500);
+
     public void Dispose() => _fakes.Dispose();
 
     [Fact]
@@ -23,7 +26,7 @@ public sealed class TegrastatsSamplerCommonTests : IDisposable
             trap 'exit 0' INT
             while true; do echo '{{line}}'; sleep 0.03; done
             """);
-        using var sampler = new TegrastatsSampler(new TegrastatsSamplerOptions { ExecutablePath = exe });
+        using var sampler = new TegrastatsSampler(new TegrastatsSamplerOptions { ExecutablePath = exe, StopTimeout = ShortStop });
         Assert.True(((ITelemetrySampler)sampler).Start());
         int pid = sampler.ProcessId!.Value;
         Assert.Equal(TelemetrySamplerStatus.Running, ((ITelemetrySampler)sampler).Status);
@@ -54,7 +57,7 @@ public sealed class TegrastatsSamplerCommonTests : IDisposable
         }
 
         string exe = _fakes.WriteScript("garbage.sh", "trap 'exit 0' INT\nwhile true; do echo 'Thu Nov 26 05:59:32 UTC 2026'; sleep 0.03; done");
-        using var sampler = new TegrastatsSampler(new TegrastatsSamplerOptions { ExecutablePath = exe });
+        using var sampler = new TegrastatsSampler(new TegrastatsSamplerOptions { ExecutablePath = exe, StopTimeout = ShortStop });
         Assert.True(sampler.Start());
         Thread.Sleep(200);
 
