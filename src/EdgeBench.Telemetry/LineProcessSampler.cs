@@ -1,0 +1,490 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace EdgeBench.Telemetry;
+
+/// <summary>What a line of a tool's stdout turned out to be.</summary>
+internal enum LineDisposition
+{
+    /// <summary>Parsed into a sample that is kept.</summary>
+    Sample,
+
+    /// <summary>Parsed but not wanted (e.g. another GPU's line): neither kept nor counted as garbage.</summary>
+    Ignored,
+
+    /// <summary>Not the tool's output (a header, an error text, garbage).</summary>
+    Unparsed,
+}
+
+/// <summary>Turns one stdout line, read at <paramref name="timestamp"/> (<paramref name="elapsed"/> since start), into
+/// a sample. Called on the reader thread only, one line at a time, so it may keep state between lines.</summary>
+internal delegate LineDisposition LineHandler<TSample>(string line, long timestamp, TimeSpan elapsed, out TSample? sample);
+
+/// <summary>Settings of a <see cref="LineProcessSampler{TSample}"/>.</summary>
+/// <param name="Source">Short tool name for messages (<c>tegrastats</c>).</param>
+/// <param name="Executable">Resolved executable (path or name on PATH).</param>
+/// <param name="Arguments">Argument list, passed without a shell.</param>
+/// <param name="StopTimeout">How long Stop waits after SIGINT before killing the process tree.</param>
+/// <param name="InstallHint">Sentence appended to a start failure, e.g. which variable names the executable.</param>
+internal sealed record LineProcessOptions(
+    string Source, string Executable, IReadOnlyList<string> Arguments, TimeSpan StopTimeout, string InstallHint);
+
+/// <summary>
+/// The process lifecycle shared by the tool samplers (tegrastats, nvidia-smi): runs the tool as a foreground child
+/// with stdout and stderr redirected, hands every stdout line to a <see cref="LineHandler{TSample}"/> on a
+/// background reader, and stops it with SIGINT, then (after the stop timeout) by killing the process tree.
+/// </summary>
+/// <remarks>
+/// SIGINT first, because when a tool runs under <c>sudo</c> only a catchable signal is relayed to it;
+/// <see cref="Process.Kill(bool)"/> sends SIGKILL, which would leave a root-owned child running. Never kills by name:
+/// that would end other tools' instances. A missing executable is a status, not an exception, so a benchmark run
+/// goes on without telemetry. Dispose (or an exiting host) kills a still-running process so none outlives it.
+/// </remarks>
+internal sealed class LineProcessSampler<TSample> : IDisposable
+{
+    // stderr is only needed to explain a failure; keep the tail so a chatty tool cannot grow memory without bound.
+    private const int MaxStandardErrorChars = 4096;
+    private const int MaxQuotedLineChars = 160;
+
+    private readonly LineProcessOptions _options;
+    private readonly LineHandler<TSample> _handler;
+    private readonly object _gate = new();
+    private readonly List<TSample> _samples = [];
+    private readonly StringBuilder _stderr = new();
+    private Process? _process;
+    private Task? _reader;
+    private long _startTimestamp;
+    private int _unparsed;
+    private int _ignored;
+    private string? _firstUnparsedLine;
+    private bool _readerDone;
+    private bool _stopRequested;
+    private TelemetrySamplerStatus _status = TelemetrySamplerStatus.NotStarted;
+    private string? _statusMessage;
+    private int? _earlyExitCode;
+    private TelemetryStopResult? _stopResult;
+
+    public LineProcessSampler(LineProcessOptions options, LineHandler<TSample> handler)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handler);
+        _options = options;
+        _handler = handler;
+    }
+
+    public string Executable => _options.Executable;
+
+    public TelemetrySamplerStatus Status
+    {
+        get
+        {
+            lock (_gate)
+            {
+                RefreshExitedEarly();
+                return _status;
+            }
+        }
+    }
+
+    public string? StatusMessage
+    {
+        get
+        {
+            lock (_gate)
+            {
+                RefreshExitedEarly();
+                return BuildStatusMessage();
+            }
+        }
+    }
+
+    /// <summary>The child's process id once started (kept after exit so callers can check it is gone).</summary>
+    public int? ProcessId { get; private set; }
+
+    /// <summary><see cref="Stopwatch.GetTimestamp"/> right after the process started; 0 before.</summary>
+    public long StartTimestamp => Volatile.Read(ref _startTimestamp);
+
+    public int UnparsedLines => Volatile.Read(ref _unparsed);
+
+    public IReadOnlyList<TSample> Samples
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _samples.ToArray();
+            }
+        }
+    }
+
+    public bool Start()
+    {
+        lock (_gate)
+        {
+            if (_status != TelemetrySamplerStatus.NotStarted)
+            {
+                throw new InvalidOperationException($"A {_options.Source} sampler starts once; create a new one per run.");
+            }
+        }
+
+        string exe = _options.Executable;
+        var startInfo = new ProcessStartInfo(exe)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            CreateNoWindow = true,
+        };
+        foreach (string argument in _options.Arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = startInfo };
+        process.ErrorDataReceived += OnStandardError;
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception ex)
+        {
+            process.Dispose();
+            lock (_gate)
+            {
+                _status = TelemetrySamplerStatus.StartFailed;
+                _statusMessage = $"could not start '{exe}': {ex.Message}. {_options.InstallHint}";
+            }
+
+            return false;
+        }
+
+        Volatile.Write(ref _startTimestamp, Stopwatch.GetTimestamp());
+        ProcessId = process.Id;
+        lock (_gate)
+        {
+            _process = process;
+            _status = TelemetrySamplerStatus.Running;
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += OnHostExit;
+        process.BeginErrorReadLine();
+        StreamReader stdout = process.StandardOutput;
+        _reader = Task.Factory.StartNew(() => ReadLoop(stdout), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return true;
+    }
+
+    public bool WaitForSamples(int count, TimeSpan timeout)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        lock (_gate)
+        {
+            while (_samples.Count < count)
+            {
+                long left = deadline - Stopwatch.GetTimestamp();
+                if (_readerDone || _status != TelemetrySamplerStatus.Running || left <= 0)
+                {
+                    return _samples.Count >= count;
+                }
+
+                Monitor.Wait(_gate, TimeSpan.FromSeconds(Math.Min((double)left / Stopwatch.Frequency, 1)));
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>SIGINT (Unix), wait up to the stop timeout, then kill the whole process tree. Idempotent (returns the
+    /// same result object); safe when nothing was started.</summary>
+    public TelemetryStopResult Stop()
+    {
+        Process? process;
+        lock (_gate)
+        {
+            if (_stopResult is not null)
+            {
+                return _stopResult;
+            }
+
+            process = _process;
+            if (process is not null)
+            {
+                // Decide "exited early" now: once Stop signals the process, its exit is ours, not early.
+                RefreshExitedEarly();
+                _stopRequested = true;
+            }
+            else
+            {
+                // Not cached: nothing ran, so there is nothing a later call could see differently.
+                return _status == TelemetrySamplerStatus.StartFailed
+                    ? new TelemetryStopResult(TelemetryOutcome.StartFailed, _statusMessage, TelemetryStopMethod.NotRunning, 0, UnparsedLines, null, null)
+                    : new TelemetryStopResult(TelemetryOutcome.NotStarted, $"{_options.Source} sampler was not started",
+                        TelemetryStopMethod.NotRunning, 0, UnparsedLines, null, null);
+            }
+        }
+
+        TelemetryStopMethod method;
+        if (process.HasExited)
+        {
+            method = TelemetryStopMethod.AlreadyExited;
+        }
+        else if (ChildProcess.TrySendInterrupt(process.Id) && process.WaitForExit(_options.StopTimeout))
+        {
+            method = TelemetryStopMethod.Interrupted;
+        }
+        else
+        {
+            ChildProcess.KillTree(process);
+            method = TelemetryStopMethod.Killed;
+        }
+
+        // The pipes reach EOF once every writer is gone; bounded because a grandchild could still hold them open.
+        // WaitForExit() without a timeout is the call that also drains the asynchronous stderr reader.
+        TimeSpan drain = _options.StopTimeout + TimeSpan.FromSeconds(1);
+        // Waiting on the handle, not Task.Wait, so a faulted reader can never turn Stop into an exception.
+        ((IAsyncResult?)_reader)?.AsyncWaitHandle.WaitOne(drain);
+        if (process.HasExited)
+        {
+            ((IAsyncResult)Task.Run(process.WaitForExit)).AsyncWaitHandle.WaitOne(drain);
+        }
+
+        AppDomain.CurrentDomain.ProcessExit -= OnHostExit;
+
+        lock (_gate)
+        {
+            // Also catches an exit that fell between the check at the top and HasExited above.
+            if (method == TelemetryStopMethod.AlreadyExited && _earlyExitCode is null)
+            {
+                _earlyExitCode = process.ExitCode;
+            }
+
+            bool exitedEarly = _earlyExitCode is not null;
+            int? exitCode = process.HasExited ? process.ExitCode : null;
+            string? stderr = _stderr.Length == 0 ? null : _stderr.ToString();
+            (TelemetryOutcome outcome, string? reason) = Classify(method, exitedEarly);
+            _stopResult = new TelemetryStopResult(outcome, reason, method, _samples.Count, UnparsedLines, exitCode, stderr);
+
+            // Keep an early-exit explanation in StatusMessage but report the final state.
+            _status = TelemetrySamplerStatus.Stopped;
+            Monitor.PulseAll(_gate);
+            return _stopResult;
+        }
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        AppDomain.CurrentDomain.ProcessExit -= OnHostExit;
+        Process? process;
+        lock (_gate)
+        {
+            process = _process;
+            _process = null;
+        }
+
+        process?.Dispose();
+    }
+
+    // Called under _gate. Order matters: an early exit explains a missing tail of samples better than "no samples",
+    // and garbage-only output matters more than how the process was stopped.
+    private (TelemetryOutcome Outcome, string? Reason) Classify(TelemetryStopMethod method, bool exitedEarly)
+    {
+        if (exitedEarly)
+        {
+            return (TelemetryOutcome.ExitedEarly, BuildStatusMessage());
+        }
+
+        if (_samples.Count == 0)
+        {
+            string what = _unparsed == 0 && _ignored == 0
+                ? "printed nothing"
+                : _unparsed == 0
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"printed {_ignored} line(s), all filtered out (e.g. another GPU than the one selected)")
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"printed {_unparsed} line(s), none of them {_options.Source} output (first: '{_firstUnparsedLine}')");
+            string stderr = _stderr.Length == 0 ? string.Empty : "; stderr: " + _stderr.ToString().Trim();
+            string killed = method == TelemetryStopMethod.Killed ? "; it ignored SIGINT and was killed" : string.Empty;
+            return (TelemetryOutcome.NoSamples, $"'{Executable}' {what}{stderr}{killed}");
+        }
+
+        if (method == TelemetryStopMethod.Killed)
+        {
+            return (TelemetryOutcome.KilledOnStop, string.Create(CultureInfo.InvariantCulture,
+                $"'{Executable}' did not exit within {_options.StopTimeout.TotalMilliseconds:0} ms of SIGINT; its process tree was killed (samples kept)"));
+        }
+
+        return (TelemetryOutcome.Completed, null);
+    }
+
+    private void ReadLoop(StreamReader stdout)
+    {
+        long start = Volatile.Read(ref _startTimestamp);
+        try
+        {
+            while (stdout.ReadLine() is { } line)
+            {
+                long now = Stopwatch.GetTimestamp();
+                if (string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+
+                LineDisposition disposition;
+                TSample? sample;
+                try
+                {
+                    disposition = _handler(line, now, Stopwatch.GetElapsedTime(start, now), out sample);
+                }
+                catch (FormatException)
+                {
+                    // Handlers use TryParse and should not throw; a bug there must not end sampling.
+                    disposition = LineDisposition.Unparsed;
+                    sample = default;
+                }
+
+                if (disposition == LineDisposition.Sample)
+                {
+                    lock (_gate)
+                    {
+                        _samples.Add(sample!);
+                        Monitor.PulseAll(_gate);
+                    }
+                }
+                else if (disposition == LineDisposition.Ignored)
+                {
+                    Interlocked.Increment(ref _ignored);
+                }
+                else
+                {
+                    if (Interlocked.Increment(ref _unparsed) == 1)
+                    {
+                        Volatile.Write(ref _firstUnparsedLine,
+                            line.Length > MaxQuotedLineChars ? line[..MaxQuotedLineChars] + "…" : line.Trim());
+                    }
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // The pipe broke because the process was killed: the samples read so far stand.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed while reading: same as above.
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _readerDone = true;
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
+    private void OnStandardError(object sender, DataReceivedEventArgs e)
+    {
+        if (e.Data is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _stderr.AppendLine(e.Data);
+            if (_stderr.Length > MaxStandardErrorChars)
+            {
+                _stderr.Remove(0, _stderr.Length - MaxStandardErrorChars);
+            }
+        }
+    }
+
+    // Called under _gate.
+    private void RefreshExitedEarly()
+    {
+        if (_status != TelemetrySamplerStatus.Running || _stopRequested || _process is not { HasExited: true } p)
+        {
+            return;
+        }
+
+        _status = TelemetrySamplerStatus.ExitedEarly;
+        _earlyExitCode = p.ExitCode;
+    }
+
+    // Built on each read: stderr arrives asynchronously and may land after the exit was first noticed.
+    private string? BuildStatusMessage()
+    {
+        if (_earlyExitCode is not { } code)
+        {
+            return _statusMessage;
+        }
+
+        string stderr = _stderr.Length == 0 ? "no stderr output" : "stderr: " + _stderr.ToString().Trim();
+        // Tools such as nvidia-smi print their failure on stdout; quote it so the reason explains itself.
+        string unparsed = _unparsed == 0 ? string.Empty
+            : string.Create(CultureInfo.InvariantCulture, $" and {_unparsed} unparsed line(s) (first: '{_firstUnparsedLine}')");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"'{Executable}' exited by itself with code {code} after {_samples.Count} sample(s){unparsed}; {stderr}");
+    }
+
+    // Last line of defence: a host that exits without disposing must not leave the tool running.
+    private void OnHostExit(object? sender, EventArgs e)
+    {
+        Process? process;
+        lock (_gate)
+        {
+            process = _stopResult is null ? _process : null;
+        }
+
+        if (process is { HasExited: false })
+        {
+            ChildProcess.KillTree(process);
+        }
+    }
+}
+
+/// <summary>Signal and kill helpers for the samplers' own child processes (never by name).</summary>
+internal static class ChildProcess
+{
+    internal static bool TrySendInterrupt(int pid)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        try
+        {
+            return NativeMethods.Kill(pid, NativeMethods.SigInt) == 0;
+        }
+        catch (DllNotFoundException)
+        {
+            return false;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    internal static void KillTree(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited between the check and the kill: nothing left to do.
+        }
+        catch (Win32Exception)
+        {
+            // Not ours to kill (e.g. a setuid child); the wait below reports whether it is gone.
+        }
+
+        process.WaitForExit(TimeSpan.FromSeconds(5));
+    }
+}

@@ -1,0 +1,487 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+
+namespace EdgeBench.Telemetry.Linux;
+
+/// <summary>Settings of a <see cref="LinuxSampler"/>.</summary>
+public sealed record LinuxSamplerOptions
+{
+    /// <summary>Directory under which <c>proc/…</c> and <c>sys/…</c> are read; <c>/</c> by default. Tests point it at
+    /// a fake tree.</summary>
+    public string RootDirectory { get; init; } = "/";
+
+    /// <summary>Polling interval. The first sample comes one interval after <see cref="LinuxSampler.Start"/>.</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Run <c>vcgencmd</c> (Raspberry Pi firmware) for throttling and SoC temperature where it exists.</summary>
+    public bool UseVcgencmd { get; init; } = true;
+
+    /// <summary><c>vcgencmd</c> to run; null means <c>$EDGEBENCH_VCGENCMD</c>, else <c>vcgencmd</c> on PATH. When the
+    /// file does not exist, the Pi fields stay null (not an error: most Linux boards are not Pis).</summary>
+    public string? VcgencmdPath { get; init; }
+
+    /// <summary>Least time between two vcgencmd rounds (each is two process starts, slow on a Pi); samples in between
+    /// carry the last values.</summary>
+    public TimeSpan VcgencmdMinInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one vcgencmd call may take before it is killed and its value left null.</summary>
+    public TimeSpan VcgencmdTimeout { get; init; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>One <c>/sys/class/thermal/thermal_zoneN</c>.</summary>
+/// <param name="Zone">Its <c>type</c> (e.g. <c>cpu-thermal</c>), or <c>thermal_zoneN</c> when type is unreadable.</param>
+/// <param name="TemperatureC">Temperature in °C.</param>
+public readonly record struct ThermalZoneReading(string Zone, double TemperatureC);
+
+/// <summary>One core's <c>scaling_cur_freq</c>.</summary>
+/// <param name="Cpu">Core number (the N of <c>cpuN</c>).</param>
+/// <param name="FreqMhz">Current clock in MHz.</param>
+public readonly record struct CpuFrequencyReading(int Cpu, double FreqMhz);
+
+/// <summary>One poll of /proc, /sys and (on a Pi) vcgencmd. A null or empty field was absent or unreadable.</summary>
+public sealed record LinuxSample
+{
+    /// <summary>CPU utilisation in percent (all cores) since the previous poll; null without two /proc/stat reads.</summary>
+    public double? CpuUtilPct { get; init; }
+
+    /// <summary>MemTotal - MemAvailable in MB (MiB).</summary>
+    public long? RamUsedMb { get; init; }
+
+    /// <summary>MemTotal in MB (MiB).</summary>
+    public long? RamTotalMb { get; init; }
+
+    /// <summary>Thermal zones in zone-number order.</summary>
+    public IReadOnlyList<ThermalZoneReading> ThermalZones { get; init; } = [];
+
+    /// <summary>Per-core current clocks in core order (offline cores have no cpufreq and are absent).</summary>
+    public IReadOnlyList<CpuFrequencyReading> CpuFrequencies { get; init; } = [];
+
+    /// <summary><c>vcgencmd get_throttled</c> (all bits; "now" bits via <see cref="LinuxParsers.CurrentThrottling"/>);
+    /// null without vcgencmd.</summary>
+    public PiThrottleConditions? PiThrottled { get; init; }
+
+    /// <summary><c>vcgencmd measure_temp</c> in °C; null without vcgencmd.</summary>
+    public double? PiTemperatureC { get; init; }
+
+    /// <summary>True when no field at all could be read.</summary>
+    public bool IsEmpty => CpuUtilPct is null && RamUsedMb is null && ThermalZones.Count == 0 && CpuFrequencies.Count == 0
+        && PiThrottled is null && PiTemperatureC is null;
+}
+
+/// <summary>A poll with the time it was taken.</summary>
+/// <param name="Elapsed">Time since <see cref="LinuxSampler.Start"/> (Stopwatch-based, monotonic).</param>
+/// <param name="StopwatchTimestamp">Raw <see cref="Stopwatch.GetTimestamp"/> at poll time.</param>
+/// <param name="Sample">What was read.</param>
+public readonly record struct TimedLinuxSample(TimeSpan Elapsed, long StopwatchTimestamp, LinuxSample Sample);
+
+/// <summary>
+/// Polls /proc/stat, /proc/meminfo, thermal zones and cpufreq on a background thread at
+/// <see cref="LinuxSamplerOptions.Interval"/>, plus <c>vcgencmd get_throttled</c> and <c>measure_temp</c> where
+/// vcgencmd exists (at most once per <see cref="LinuxSamplerOptions.VcgencmdMinInterval"/>). Absent files leave
+/// fields null; nothing here is fatal. Works on any Linux (Pi, Jetson, x86) and complements the GPU samplers.
+/// </summary>
+public sealed class LinuxSampler : ITelemetrySampler
+{
+    /// <summary>Environment variable naming the vcgencmd executable.</summary>
+    public const string VcgencmdEnvironmentVariable = "EDGEBENCH_VCGENCMD";
+
+    /// <summary>vcgencmd's default name, looked up on PATH.</summary>
+    public const string DefaultVcgencmd = "vcgencmd";
+
+    private readonly LinuxSamplerOptions _options;
+    private readonly object _gate = new();
+    private readonly List<TimedLinuxSample> _samples = [];
+    private readonly ManualResetEventSlim _stopSignal = new(false);
+    private Thread? _thread;
+    private long _startTimestamp;
+    private int _emptyPolls;
+    private TelemetrySamplerStatus _status = TelemetrySamplerStatus.NotStarted;
+    private string? _statusMessage;
+    private TelemetryStopResult? _stopResult;
+    private bool _disposed;
+    private bool _threadEnded = true;
+
+    // Poll state: touched by the polling thread only (or by a test calling CollectSample before Start).
+    private CpuJiffies? _previousJiffies;
+    private long _lastVcgencmdTimestamp;
+    private PiThrottleConditions? _piThrottled;
+    private double? _piTemperatureC;
+
+    /// <summary>Creates a sampler; nothing is read until <see cref="Start"/>.</summary>
+    public LinuxSampler(LinuxSamplerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Interval, TimeSpan.FromMilliseconds(1), nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.VcgencmdMinInterval, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.VcgencmdTimeout, TimeSpan.Zero, nameof(options));
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.RootDirectory, nameof(options));
+        _options = options;
+        Vcgencmd = options.UseVcgencmd
+            ? ToolExecutable.FindOnPath(
+                ToolExecutable.Resolve(options.VcgencmdPath, VcgencmdEnvironmentVariable, DefaultVcgencmd, Environment.GetEnvironmentVariable),
+                Environment.GetEnvironmentVariable("PATH"))
+            : null;
+    }
+
+    /// <inheritdoc />
+    public string Source => "linux";
+
+    /// <summary>Full path of the vcgencmd that will be run, or null when there is none (or it is disabled).</summary>
+    public string? Vcgencmd { get; }
+
+    /// <inheritdoc />
+    public TelemetrySamplerStatus Status
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _status;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public string? StatusMessage
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _statusMessage;
+            }
+        }
+    }
+
+    /// <summary>A snapshot of the polls so far (polls that read nothing at all are not kept).</summary>
+    public IReadOnlyList<TimedLinuxSample> Samples
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _samples.ToArray();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<TelemetryReading> Readings => [.. Samples.Select(TelemetryReadings.FromLinux)];
+
+    /// <summary>Starts polling. False (StartFailed) only when <see cref="LinuxSamplerOptions.RootDirectory"/> does not
+    /// exist; missing files inside it are fine.</summary>
+    public bool Start()
+    {
+        lock (_gate)
+        {
+            if (_status != TelemetrySamplerStatus.NotStarted)
+            {
+                throw new InvalidOperationException("A LinuxSampler starts once; create a new one per run.");
+            }
+
+            if (!Directory.Exists(_options.RootDirectory))
+            {
+                _status = TelemetrySamplerStatus.StartFailed;
+                _statusMessage = $"root directory '{_options.RootDirectory}' does not exist";
+                return false;
+            }
+
+            _status = TelemetrySamplerStatus.Running;
+        }
+
+        // Baseline for the first utilisation figure, so the first sample already has one.
+        _previousJiffies = ReadJiffies();
+        Volatile.Write(ref _startTimestamp, Stopwatch.GetTimestamp());
+        _thread = new Thread(PollLoop) { IsBackground = true, Name = "EdgeBench LinuxSampler" };
+        _thread.Start();
+        return true;
+    }
+
+    /// <inheritdoc />
+    public bool WaitForSamples(int count, TimeSpan timeout)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        lock (_gate)
+        {
+            while (_samples.Count < count)
+            {
+                long left = deadline - Stopwatch.GetTimestamp();
+                if (_status != TelemetrySamplerStatus.Running || left <= 0)
+                {
+                    return _samples.Count >= count;
+                }
+
+                Monitor.Wait(_gate, TimeSpan.FromSeconds(Math.Min((double)left / Stopwatch.Frequency, 1)));
+            }
+
+            return true;
+        }
+    }
+
+    /// <inheritdoc />
+    public TelemetryStopResult Stop()
+    {
+        Thread? thread;
+        lock (_gate)
+        {
+            if (_stopResult is not null)
+            {
+                return _stopResult;
+            }
+
+            if (_status == TelemetrySamplerStatus.NotStarted)
+            {
+                return new TelemetryStopResult(TelemetryOutcome.NotStarted, "linux sampler was not started",
+                    TelemetryStopMethod.NotRunning, 0, 0, null, null);
+            }
+
+            if (_status == TelemetrySamplerStatus.StartFailed)
+            {
+                return new TelemetryStopResult(TelemetryOutcome.StartFailed, _statusMessage, TelemetryStopMethod.NotRunning,
+                    0, 0, null, null);
+            }
+
+            thread = _thread;
+        }
+
+        _stopSignal.Set();
+
+        // A poll is bounded by file reads and the vcgencmd timeout (two calls); the thread is a background thread,
+        // so even a stuck read cannot keep the host alive.
+        _threadEnded = thread?.Join(_options.VcgencmdTimeout + _options.VcgencmdTimeout + TimeSpan.FromSeconds(1)) ?? true;
+        lock (_gate)
+        {
+            int count = _samples.Count;
+            (TelemetryOutcome outcome, string? reason) = count > 0
+                ? (TelemetryOutcome.Completed, (string?)null)
+                : (TelemetryOutcome.NoSamples, string.Create(CultureInfo.InvariantCulture,
+                    $"{_emptyPolls} poll(s) under '{_options.RootDirectory}' read nothing (no proc/stat, proc/meminfo, thermal zones, cpufreq or vcgencmd)"));
+            _stopResult = new TelemetryStopResult(outcome, reason, TelemetryStopMethod.PollingStopped, count, _emptyPolls, null, null);
+            _status = TelemetrySamplerStatus.Stopped;
+            Monitor.PulseAll(_gate);
+            return _stopResult;
+        }
+    }
+
+    /// <summary>Stops polling and releases the wait handle.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        Stop();
+        _disposed = true;
+
+        // A thread still stuck in a read would next touch the signal: leave it to the GC rather than crash the host
+        // with an ObjectDisposedException on a background thread.
+        if (_threadEnded)
+        {
+            _stopSignal.Dispose();
+        }
+    }
+
+    /// <summary>Reads everything once. Called by the polling thread; tests call it directly (without Start) to get
+    /// deterministic snapshots. The CPU figure is relative to the previous call (or to Start).</summary>
+    internal LinuxSample CollectSample(long timestamp)
+    {
+        CpuJiffies? jiffies = ReadJiffies();
+        double? cpu = jiffies is { } now && _previousJiffies is { } before ? LinuxParsers.CpuUtilizationPct(before, now) : null;
+        if (jiffies is not null)
+        {
+            _previousJiffies = jiffies;
+        }
+
+        long? usedMb = null;
+        long? totalMb = null;
+        if (LinuxParsers.TryParseMemInfo(ReadText("proc", "meminfo"), out MemInfoSample mem))
+        {
+            usedMb = mem.UsedMb;
+            totalMb = mem.TotalMb;
+        }
+
+        RefreshVcgencmd(timestamp);
+        return new LinuxSample
+        {
+            CpuUtilPct = cpu,
+            RamUsedMb = usedMb,
+            RamTotalMb = totalMb,
+            ThermalZones = ReadThermalZones(),
+            CpuFrequencies = ReadCpuFrequencies(),
+            PiThrottled = _piThrottled,
+            PiTemperatureC = _piTemperatureC,
+        };
+    }
+
+    private void PollLoop()
+    {
+        long start = Volatile.Read(ref _startTimestamp);
+        while (!_stopSignal.Wait(_options.Interval))
+        {
+            long now = Stopwatch.GetTimestamp();
+            LinuxSample sample;
+            try
+            {
+                sample = CollectSample(now);
+            }
+            catch (IOException)
+            {
+                // Every read is guarded; this only catches the unexpected (e.g. a directory vanishing mid-enumeration).
+                sample = new LinuxSample();
+            }
+            catch (UnauthorizedAccessException)
+            {
+                sample = new LinuxSample();
+            }
+
+            lock (_gate)
+            {
+                if (sample.IsEmpty)
+                {
+                    _emptyPolls++;
+                }
+                else
+                {
+                    _samples.Add(new TimedLinuxSample(Stopwatch.GetElapsedTime(start, now), now, sample));
+                }
+
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
+    private CpuJiffies? ReadJiffies() =>
+        LinuxParsers.TryParseProcStat(ReadText("proc", "stat"), out CpuJiffies j) ? j : null;
+
+    private List<ThermalZoneReading> ReadThermalZones()
+    {
+        var zones = new List<(int N, ThermalZoneReading Reading)>();
+        foreach (string dir in EnumerateNumbered(Path.Combine(_options.RootDirectory, "sys", "class", "thermal"), "thermal_zone"))
+        {
+            if (!LinuxParsers.TryParseThermalZone(ReadFile(Path.Combine(dir, "temp")), out double c))
+            {
+                continue;
+            }
+
+            string name = Path.GetFileName(dir);
+            string? type = ReadFile(Path.Combine(dir, "type"))?.Trim();
+            zones.Add((int.Parse(name.AsSpan("thermal_zone".Length), NumberStyles.None, CultureInfo.InvariantCulture),
+                new ThermalZoneReading(string.IsNullOrEmpty(type) ? name : type, c)));
+        }
+
+        return [.. zones.OrderBy(z => z.N).Select(z => z.Reading)];
+    }
+
+    private List<CpuFrequencyReading> ReadCpuFrequencies()
+    {
+        var freqs = new List<CpuFrequencyReading>();
+        foreach (string dir in EnumerateNumbered(Path.Combine(_options.RootDirectory, "sys", "devices", "system", "cpu"), "cpu"))
+        {
+            if (LinuxParsers.TryParseCpufreqKhz(ReadFile(Path.Combine(dir, "cpufreq", "scaling_cur_freq")), out double mhz))
+            {
+                freqs.Add(new CpuFrequencyReading(
+                    int.Parse(Path.GetFileName(dir).AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture), mhz));
+            }
+        }
+
+        return [.. freqs.OrderBy(f => f.Cpu)];
+    }
+
+    // Directories named prefix + digits only (cpu0, not cpufreq or cpuidle).
+    private static IEnumerable<string> EnumerateNumbered(string parent, string prefix)
+    {
+        string[] dirs;
+        try
+        {
+            dirs = Directory.GetDirectories(parent, prefix + "*");
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return [];
+        }
+
+        return dirs.Where(d =>
+        {
+            string name = Path.GetFileName(d);
+            return name.Length > prefix.Length && name.AsSpan(prefix.Length).IndexOfAnyExceptInRange('0', '9') < 0;
+        });
+    }
+
+    private string? ReadText(string first, string second) => ReadFile(Path.Combine(_options.RootDirectory, first, second));
+
+    private static string? ReadFile(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            // Absent, or a sysfs attribute that fails to read (some thermal zones return EIO/ENODATA when gated).
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private void RefreshVcgencmd(long timestamp)
+    {
+        if (Vcgencmd is not { } exe)
+        {
+            return;
+        }
+
+        if (_lastVcgencmdTimestamp != 0
+            && Stopwatch.GetElapsedTime(_lastVcgencmdTimestamp, timestamp) < _options.VcgencmdMinInterval)
+        {
+            return;
+        }
+
+        _lastVcgencmdTimestamp = timestamp;
+        _piThrottled = LinuxParsers.TryParseGetThrottled(RunVcgencmd(exe, "get_throttled"), out PiThrottleConditions f) ? f : null;
+        _piTemperatureC = LinuxParsers.TryParseMeasureTemp(RunVcgencmd(exe, "measure_temp"), out double c) ? c : null;
+    }
+
+    // One short-lived call; killed (tree) when it exceeds the timeout, so a wedged firmware mailbox cannot hang Stop.
+    private string? RunVcgencmd(string exe, string command)
+    {
+        var startInfo = new ProcessStartInfo(exe)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            CreateNoWindow = true,
+        };
+        startInfo.ArgumentList.Add(command);
+        using var process = new Process { StartInfo = startInfo };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception)
+        {
+            return null;
+        }
+
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        // stderr is drained (so a chatty failure cannot block on a full pipe) but not used.
+        _ = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(_options.VcgencmdTimeout))
+        {
+            ChildProcess.KillTree(process);
+            return null;
+        }
+
+        // Both pipes are at EOF once the process has exited (unless a grandchild holds them): bounded wait.
+        return ((IAsyncResult)stdout).AsyncWaitHandle.WaitOne(_options.VcgencmdTimeout) && stdout.IsCompletedSuccessfully
+            && process.ExitCode == 0 ? stdout.Result : null;
+    }
+}
