@@ -78,6 +78,23 @@ public abstract class PipelineBenchmarks : IDisposable
 
     public static IEnumerable<string> BackendValues => RunSettings.FromEnvironment().Backends;
 
+    /// <summary>
+    /// The benchmark class as the user wrote it: the in-process toolchain runs a type it emits deriving from it.
+    /// </summary>
+    private Type BenchmarkType
+    {
+        get
+        {
+            Type type = GetType();
+            while (type.Assembly.IsDynamic && type.BaseType is not null)
+            {
+                type = type.BaseType;
+            }
+
+            return type;
+        }
+    }
+
     private VisionPipeline Pipeline => _pipeline ?? throw new InvalidOperationException("GlobalSetup did not run.");
 
     /// <summary>Builds (or reuses) the model file, the backend, the pipeline and the inputs: nothing here is timed.</summary>
@@ -91,7 +108,7 @@ public abstract class PipelineBenchmarks : IDisposable
         catch (Exception e)
         {
             // Recorded so edgebench.csv can say why the case failed or was skipped; BenchmarkDotNet keeps only "failed".
-            CaseOutcomes.RecordFailure(CaseOutcomes.Key(GetType().Name, Model, Precision, Batch, Backend), e);
+            CaseOutcomes.RecordFailure(CaseOutcomes.Key(BenchmarkType.Name, Model, Precision, Batch, Backend), e);
             Cleanup();
             throw;
         }

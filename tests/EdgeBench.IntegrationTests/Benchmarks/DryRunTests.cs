@@ -1,0 +1,119 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using EdgeBench.Benchmarks.Infrastructure;
+using EdgeBench.Benchmarks.Pipeline;
+using EdgeBench.Reporting.Results;
+
+namespace EdgeBench.IntegrationTests.Benchmarks;
+
+/// <summary>Runs of the real benchmark classes change process-wide environment variables: never in parallel.</summary>
+[CollectionDefinition(nameof(BenchmarkRuns), DisableParallelization = true)]
+public sealed class BenchmarkRuns;
+
+/// <summary>
+/// Real, dry (one iteration, in-process) runs of the MobileNet class end to end: generated model, ONNX Runtime
+/// session, every stage, BenchmarkDotNet's reports and edgebench.csv.
+/// </summary>
+[Collection(nameof(BenchmarkRuns))]
+public sealed class DryRunTests : IDisposable
+{
+    private static readonly Job s_dry = Job.Dry.WithToolchain(InProcessEmitToolchain.Instance);
+    private readonly string _root = Directory.CreateTempSubdirectory("edgebench-dry-").FullName;
+    private readonly Dictionary<string, string?> _saved = [];
+
+    public DryRunTests()
+    {
+        Set(RunSettings.BatchesVariable, "1");
+        Set(RunSettings.PrecisionsVariable, "fp32,fp16");
+        Set(RunSettings.BackendsVariable, "ort-cpu,ort-cuda");
+        Set(EdgeBench.Models.Zoo.ModelStore.ModelsDirectoryVariable, Path.Combine(_root, "models"));
+        Set(RunSettings.RunDirectoryVariable, Path.Combine(_root, "run"));
+        Directory.CreateDirectory(Path.Combine(_root, "run"));
+    }
+
+    public void Dispose()
+    {
+        foreach ((string name, string? value) in _saved)
+        {
+            Environment.SetEnvironmentVariable(name, value);
+        }
+
+        Directory.Delete(_root, recursive: true);
+    }
+
+    private string RunDirectory => Path.Combine(_root, "run");
+
+    private void Set(string name, string value)
+    {
+        _saved.TryAdd(name, Environment.GetEnvironmentVariable(name));
+        Environment.SetEnvironmentVariable(name, value);
+    }
+
+    private IReadOnlyList<ResultRow> Run()
+    {
+        // Tests build Debug: these dry runs check behaviour and files, not speed, so the optimization check is off.
+        IConfig config = ManualConfig.Create(EdgeBenchConfig.Create(RunDirectory, s_dry))
+            .WithOptions(ConfigOptions.DisableOptimizationsValidator);
+        BenchmarkRunner.Run<MobileNetBenchmarks>(config);
+        return ResultsCsv.Read(Path.Combine(RunDirectory, ResultsCsv.FileName));
+    }
+
+    [Fact]
+    public void Every_stage_runs_for_both_precisions_and_gpu_cases_are_skipped_with_a_reason()
+    {
+        IReadOnlyList<ResultRow> rows = Run();
+
+        string[] stages = ["to-tensor", "preprocess-scalar-reference", "preprocess", "preprocess-memcpy", "inference", "postprocess-naive", "postprocess", "end-to-end"];
+        foreach (string precision in (string[])["fp32", "fp16"])
+        {
+            var ok = rows.Where(r => r.Ep == "cpu" && r.Precision == precision).ToArray();
+            Assert.Equal(stages.Order(), ok.Select(r => r.Stage).Order());
+            Assert.All(ok, r =>
+            {
+                Assert.Equal(CaseStatus.Ok, r.Status);
+                Assert.Equal(("mobilenetv2", 1, "onnxruntime"), (r.Model, r.Batch, r.Backend));
+                Assert.True(r.MeanMs > 0 && r.MedianMs > 0 && r.Fps > 0, r.Benchmark);
+                Assert.StartsWith("EdgeBench.Benchmarks.Pipeline.MobileNetBenchmarks.", r.Benchmark, StringComparison.Ordinal);
+            });
+            Assert.NotNull(ok.Single(r => r.Stage == "preprocess").MegabytesPerSecond);
+        }
+
+        ResultRow[] skipped = rows.Where(r => r.Ep == "cuda").ToArray();
+        Assert.Equal(16, skipped.Length);
+        Assert.All(skipped, r =>
+        {
+            Assert.Equal(CaseStatus.Skipped, r.Status);
+            Assert.Contains("CUDAExecutionProvider", r.Reason, StringComparison.Ordinal);
+            Assert.Null(r.MeanMs);
+        });
+
+        // BenchmarkDotNet's own artifacts: raw samples (full JSON) and the Markdown report; no partial file left.
+        string[] reports = Directory.GetFiles(Path.Combine(RunDirectory, "results")).Select(Path.GetFileName).ToArray()!;
+        Assert.Contains(reports, f => f.EndsWith("-report-full.json", StringComparison.Ordinal));
+        Assert.Contains(reports, f => f.EndsWith("-report-github.md", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(RunDirectory, IncrementalResults.FileName)));
+    }
+
+    [Fact]
+    public void A_corrupt_model_file_fails_its_cases_with_the_file_named_and_the_rest_still_run()
+    {
+        string models = Path.Combine(_root, "models");
+        Directory.CreateDirectory(models);
+        string corrupt = Path.Combine(models, "mobilenetv2-fp16.onnx");
+        File.WriteAllText(corrupt, "not a model");
+        Set(RunSettings.BackendsVariable, "ort-cpu");
+
+        IReadOnlyList<ResultRow> rows = Run();
+
+        ResultRow[] fp16 = rows.Where(r => r.Precision == "fp16").ToArray();
+        Assert.NotEmpty(fp16);
+        Assert.All(fp16, r =>
+        {
+            Assert.Equal(CaseStatus.Failed, r.Status);
+            Assert.Contains(corrupt, r.Reason, StringComparison.Ordinal);
+        });
+        Assert.All(rows.Where(r => r.Precision == "fp32"), r => Assert.Equal(CaseStatus.Ok, r.Status));
+    }
+}
