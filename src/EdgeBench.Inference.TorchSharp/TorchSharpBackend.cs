@@ -170,9 +170,7 @@ public sealed class TorchSharpBackend : IInferenceBackend
         _ => throw new NotSupportedException($"{path}: no TorchSharp module for model '{id}' (TorchSharp runs resnet18, resnet50, mobilenetv2, ssd300, tiny-yolov3)."),
     };
 
-    private static Tensor Wrap(HostTensor host) => host.ElementType == Precision.Fp16
-        ? tensor(new HostTensorMemory<Half>(host).Memory, [.. host.Shape])
-        : tensor(new HostTensorMemory<float>(host).Memory, [.. host.Shape]);
+    private static Tensor Wrap(HostTensor host) => HostTensorView.Create(host);
 
     /// <summary>
     /// Runs the model once on zeros so that a half-precision op libtorch lacks on this CPU fails here, at construction,

@@ -282,7 +282,7 @@ internal sealed class YoloV3TinyNetwork : MirrorNetwork
         x = Pool(Conv(4, x, dispose: true));
         x = Pool(Conv(6, x, dispose: true));
         using Tensor route8 = Conv(8, x, dispose: true);
-        x = Pool(Conv(10, Pool(route8, dispose: false), dispose: true));
+        x = Conv(10, Pool(route8, dispose: false), dispose: true);
         // Darknet's maxpool size 2 stride 1 pads one pixel right and bottom (ONNX pads [0,0,1,1]); -inf padding is
         // what ONNX MaxPool's implicit padding means, so the padded pixels never win.
         using (Tensor previous = x)

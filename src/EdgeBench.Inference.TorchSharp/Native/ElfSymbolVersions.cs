@@ -25,6 +25,7 @@ internal static class ElfSymbolVersions
     /// <summary>VER_FLG_WEAK: the loader only warns when a weak version is missing instead of refusing to load.</summary>
     public const ushort VerFlagWeak = 0x2;
 
+    private const uint ShtNoBits = 8;
     private const uint ShtGnuVerdef = 0x6ffffffd;
     private const uint ShtGnuVerneed = 0x6ffffffe;
     private const int SectionHeaderSize = 64;
@@ -149,7 +150,8 @@ internal static class ElfSymbolVersions
         // Elf64_Shdr: sh_name u32, sh_type u32, sh_flags u64, sh_addr u64, sh_offset u64, sh_size u64, sh_link u32, sh_info u32, ...
         var section = new Section(U32(elf, header + 4), (long)U64(elf, header + 24), (long)U64(elf, header + 32),
             U32(elf, header + 40), U32(elf, header + 44));
-        if (section.Offset < 0 || section.Size < 0 || section.Offset + section.Size > elf.Length)
+        // SHT_NOBITS (.bss) occupies no file bytes, so only sections with contents must lie inside the file.
+        if (section.Type != ShtNoBits && (section.Offset < 0 || section.Size < 0 || section.Offset + section.Size > elf.Length))
         {
             throw new InvalidDataException($"ELF section {index} lies outside the file.");
         }
