@@ -87,6 +87,10 @@ public sealed class TorchSharpBackend : IInferenceBackend
             OnnxWeights.Load(_network, proto, model.Path);
             _network.eval();
             _network.to(_device, _computeType);
+            foreach (nn.Module module in _network.modules())
+            {
+                (module as ConvLayer)?.RebindParameters();
+            }
 
             Input = new HostTensor(Model.Input.Name, OnnxWeights.ElementType(proto, Model.Input.Name, input: true, model.Path), Model.Input.WithBatch(batchSize));
             _input = Wrap(Input);

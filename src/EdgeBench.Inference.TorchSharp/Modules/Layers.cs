@@ -28,8 +28,9 @@ internal sealed class ConvLayer : nn.Module<Tensor, Tensor>
 {
     private const double LeakySlope = 0.1;
 
-    private readonly Parameter _weight;
-    private readonly Parameter _bias;
+    // Not readonly: Module.to(dtype/device) replaces registered parameters, so RebindParameters refreshes these.
+    private Parameter _weight;
+    private Parameter _bias;
     private readonly long[] _stride;
     private readonly long[] _padding;
     private readonly long _groups;
@@ -47,6 +48,22 @@ internal sealed class ConvLayer : nn.Module<Tensor, Tensor>
         _padding = [pad, pad];
         _groups = groups;
         _activation = activation;
+    }
+
+    /// <summary>Picks up the parameter objects that <c>Module.to(...)</c> registered in place of the originals.</summary>
+    public void RebindParameters()
+    {
+        foreach ((string name, Parameter parameter) in named_parameters(recurse: false))
+        {
+            if (name == "weight")
+            {
+                _weight = parameter;
+            }
+            else if (name == "bias")
+            {
+                _bias = parameter;
+            }
+        }
     }
 
     public override Tensor forward(Tensor input)
