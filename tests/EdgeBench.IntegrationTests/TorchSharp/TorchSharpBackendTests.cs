@@ -115,6 +115,8 @@ public sealed class TorchSharpBackendTests(TorchSharpModelsFixture models, ITest
 
         ResolvedModel model = models.Store.Resolve(ModelCatalog.TinyYoloV3, Precision.Fp32);
         using var torch = new TorchSharpBackend(model, 1, new TorchSharpBackendOptions { Threads = Threads });
+        Assert.Equal(Threads, global::TorchSharp.torch.get_num_threads());
+        Assert.Contains("libtorch 2.10", TorchSharpBackend.RuntimeVersion, StringComparison.Ordinal);
         FillSeeded(torch.Input.AsFloat(), seed: 1);
         torch.Run();
         float[] first = torch.Outputs[0].AsFloat().ToArray();
