@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs EdgeBench's default suite on this machine: builds once (Release), then runs every benchmark class with the
+# edge configuration and writes one run folder under results/<device-id>/<run-id>/.
+# Arguments pass through to the benchmark program (EdgeBench's options and BenchmarkDotNet's), e.g.
+#   ./run-bench.sh --filter '*Ssd*' --batch 1,8
+# Works from any current directory.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+project="$root/benchmarks/EdgeBench.Benchmarks.csproj"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+echo "Building EdgeBench (Release)..."
+dotnet build "$project" -c Release --nologo -v quiet -clp:ErrorsOnly
+
+args=("$@")
+if [ ${#args[@]} -eq 0 ]; then
+  # The default suite: every family, every stage (BenchmarkDotNet runs nothing without a filter).
+  args=(--filter '*')
+fi
+
+# Run from the benchmarks folder, as `cd benchmarks && dotnet run -c Release -- ...` does.
+cd "$root/benchmarks"
+dotnet run -c Release --no-build --project "$project" -- "${args[@]}"
