@@ -17,6 +17,11 @@ internal static unsafe class PreprocessKernels
     // AdvSimd TBL (index >= 16) and Vector128.Shuffle (out of range) all turn into zero, so the three shuffles OR together.
     private static readonly Vector128<byte>[] s_deinterleave = BuildDeinterleaveMasks();
 
+    // vpermb indices turning 16 interleaved pixels (bytes 0..47) into planes: lane 16*c + k = byte 3*k + source(c),
+    // for output channel c in RGB order; BGR frames read source byte 2 - c. Lanes 48..63 are unused.
+    private static readonly Vector512<byte> s_planarRgb = BuildPlanarIndex(bgr: false);
+    private static readonly Vector512<byte> s_planarBgr = BuildPlanarIndex(bgr: true);
+
     /// <summary>
     /// Horizontal pass for one source row: for each output column x and channel c,
     /// <c>plane_c[x] = a + w[x] * (b - a)</c> with a, b the channel bytes at the tap offsets of column x.
@@ -158,6 +163,24 @@ internal static unsafe class PreprocessKernels
     public static void DeinterleaveNormalizeRow(byte* row, int count, int s0, int s2, float* p0, float* p1, float* p2, ReadOnlySpan<float> scale, ReadOnlySpan<float> offset, PreprocessKernel kernel)
     {
         int x = 0;
+        if (kernel >= PreprocessKernel.Avx512Vbmi && Avx512Vbmi.IsSupported)
+        {
+            // 16 pixels per step with one vpermb over a 64-byte load (48 bytes used): lanes 0..15 = channel 0 of
+            // pixels 0..15, 16..31 = channel 1, 32..47 = channel 2, zero-extended 16 at a time to fp32. The load runs
+            // 16 bytes past the 16 pixels, so the loop stops while 64 bytes remain in the row; narrower steps finish.
+            Vector512<byte> index = s0 == 0 ? s_planarRgb : s_planarBgr;
+            Vector512<float> scale0 = Vector512.Create(scale[0]), offset0 = Vector512.Create(offset[0]);
+            Vector512<float> scale1 = Vector512.Create(scale[1]), offset1 = Vector512.Create(offset[1]);
+            Vector512<float> scale2 = Vector512.Create(scale[2]), offset2 = Vector512.Create(offset[2]);
+            for (; (x * 3) + Vector512<byte>.Count <= count * 3; x += 16)
+            {
+                Vector512<byte> planar = Avx512Vbmi.PermuteVar64x8(Vector512.Load(row + (x * 3)), index);
+                Vector512.MultiplyAddEstimate(Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(planar.GetLower().GetLower())), scale0, offset0).Store(p0 + x);
+                Vector512.MultiplyAddEstimate(Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(planar.GetLower().GetUpper())), scale1, offset1).Store(p1 + x);
+                Vector512.MultiplyAddEstimate(Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(planar.GetUpper().GetLower())), scale2, offset2).Store(p2 + x);
+            }
+        }
+
         if (kernel != PreprocessKernel.Scalar && Vector128.IsHardwareAccelerated)
         {
             // 16 pixels (48 bytes, exactly inside the row) per step: three loads, then per channel three shuffles,
@@ -226,6 +249,21 @@ internal static unsafe class PreprocessKernels
         Vector128.MultiplyAddEstimate(Vector128.ConvertToSingle(q1.AsInt32()), scale, offset).Store(destination + 4);
         Vector128.MultiplyAddEstimate(Vector128.ConvertToSingle(q2.AsInt32()), scale, offset).Store(destination + 8);
         Vector128.MultiplyAddEstimate(Vector128.ConvertToSingle(q3.AsInt32()), scale, offset).Store(destination + 12);
+    }
+
+    private static Vector512<byte> BuildPlanarIndex(bool bgr)
+    {
+        Span<byte> lanes = stackalloc byte[64];
+        lanes.Clear();
+        for (int c = 0; c < 3; c++)
+        {
+            for (int k = 0; k < 16; k++)
+            {
+                lanes[(16 * c) + k] = (byte)((3 * k) + (bgr ? 2 - c : c));
+            }
+        }
+
+        return Vector512.Create<byte>(lanes);
     }
 
     private static Vector128<byte>[] BuildDeinterleaveMasks()

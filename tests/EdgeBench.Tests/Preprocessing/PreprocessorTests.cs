@@ -38,6 +38,22 @@ public class PreprocessorTests
     }
 
     [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Identity_size_skips_the_resize_and_matches_reference_for_widths_1_to_70(int kernelNumber)
+    {
+        var kernel = (PreprocessKernel)kernelNumber;
+        for (int w = 1; w <= 70; w++)
+        {
+            foreach (PixelFormat format in new[] { PixelFormat.Rgb24, PixelFormat.Bgr24 })
+            {
+                FrameBuffer frame = TestFrames.Random(w, 3, format, stridePadding: w % 4, seed: w);
+                Assert.True(new Preprocessor(w, 3, w, 3, Normalization.ImageNet).IsIdentityResize);
+                AssertMatchesReference(frame, w, 3, Normalization.ImageNet, kernel);
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(640, 480, 300, 300, PixelFormat.Rgb24, 0)]
     [InlineData(640, 480, 224, 224, PixelFormat.Bgr24, 0)]
     [InlineData(640, 480, 416, 416, PixelFormat.Rgb24, 7)]
