@@ -158,6 +158,65 @@ internal static unsafe class PreprocessKernels
     }
 
     /// <summary>
+    /// <see cref="VerticalRow"/> with fp16 output: each fp32 result is rounded to nearest even in registers, so no
+    /// fp32 staging row is written and read back.
+    /// </summary>
+    public static void VerticalRowHalf(float* top, float* bottom, Half* destination, int count, float wTop, float wBottom, float offset, PreprocessKernel kernel)
+    {
+        int x = 0;
+        ushort* output = (ushort*)destination;
+        if (kernel != PreprocessKernel.Scalar)
+        {
+            // 32 elements per step: two 16-lane fp32 results -> fp16 bits in 32-bit lanes -> one 32-lane narrow.
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> a = Vector512.Create(wTop);
+                Vector512<float> b = Vector512.Create(wBottom);
+                Vector512<float> o = Vector512.Create(offset);
+                for (; x <= count - (2 * Vector512<float>.Count); x += 2 * Vector512<float>.Count)
+                {
+                    Vector512<float> lo = Vector512.MultiplyAddEstimate(Vector512.Load(top + x), a, Vector512.MultiplyAddEstimate(Vector512.Load(bottom + x), b, o));
+                    Vector512<float> hi = Vector512.MultiplyAddEstimate(Vector512.Load(top + x + 16), a, Vector512.MultiplyAddEstimate(Vector512.Load(bottom + x + 16), b, o));
+                    Vector512.Narrow(HalfConversion.ToHalfBits(lo), HalfConversion.ToHalfBits(hi)).Store(output + x);
+                }
+            }
+
+            // 16 elements per step, the same with 8-lane halves.
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<float> a = Vector256.Create(wTop);
+                Vector256<float> b = Vector256.Create(wBottom);
+                Vector256<float> o = Vector256.Create(offset);
+                for (; x <= count - (2 * Vector256<float>.Count); x += 2 * Vector256<float>.Count)
+                {
+                    Vector256<float> lo = Vector256.MultiplyAddEstimate(Vector256.Load(top + x), a, Vector256.MultiplyAddEstimate(Vector256.Load(bottom + x), b, o));
+                    Vector256<float> hi = Vector256.MultiplyAddEstimate(Vector256.Load(top + x + 8), a, Vector256.MultiplyAddEstimate(Vector256.Load(bottom + x + 8), b, o));
+                    Vector256.Narrow(HalfConversion.ToHalfBits(lo), HalfConversion.ToHalfBits(hi)).Store(output + x);
+                }
+            }
+
+            // 8 elements per step (arm64's width, and the tail of the 256-bit loop).
+            if (Vector128.IsHardwareAccelerated)
+            {
+                Vector128<float> a = Vector128.Create(wTop);
+                Vector128<float> b = Vector128.Create(wBottom);
+                Vector128<float> o = Vector128.Create(offset);
+                for (; x <= count - (2 * Vector128<float>.Count); x += 2 * Vector128<float>.Count)
+                {
+                    Vector128<float> lo = Vector128.MultiplyAddEstimate(Vector128.Load(top + x), a, Vector128.MultiplyAddEstimate(Vector128.Load(bottom + x), b, o));
+                    Vector128<float> hi = Vector128.MultiplyAddEstimate(Vector128.Load(top + x + 4), a, Vector128.MultiplyAddEstimate(Vector128.Load(bottom + x + 4), b, o));
+                    Vector128.Narrow(HalfConversion.ToHalfBits(lo), HalfConversion.ToHalfBits(hi)).Store(output + x);
+                }
+            }
+        }
+
+        for (; x < count; x++)
+        {
+            destination[x] = (Half)((top[x] * wTop) + (bottom[x] * wBottom) + offset);
+        }
+    }
+
+    /// <summary>
     /// The no-resize path: splits one interleaved row into three planes, <c>plane_c[x] = byte * scale[c] + offset[c]</c>.
     /// </summary>
     public static void DeinterleaveNormalizeRow(byte* row, int count, int s0, int s2, float* p0, float* p1, float* p2, ReadOnlySpan<float> scale, ReadOnlySpan<float> offset, PreprocessKernel kernel)

@@ -53,7 +53,8 @@ public sealed class Preprocessor
     private int _slotRow0;
     private int _slotRow1;
 
-    // fp32 staging rows (one per channel) for the fp16 output, converted with TensorPrimitives.ConvertToHalf.
+    // fp32 staging rows (one per channel) for fp16 output of the no-resize path, converted with
+    // TensorPrimitives.ConvertToHalf; the resize path rounds to fp16 in registers instead (VerticalRowHalf).
     private readonly float[] _staging;
 
     // A copy of the last source row with slack bytes: the AVX2 gather reads 4 bytes per 3-byte pixel, i.e. one byte
@@ -177,8 +178,8 @@ public sealed class Preprocessor
     }
 
     /// <summary>
-    /// Same as <see cref="Run(in FrameBuffer, Span{float}, int)"/> with fp16 output (computed in fp32, rounded to
-    /// nearest even by <see cref="TensorPrimitives.ConvertToHalf(ReadOnlySpan{float}, Span{Half})"/>).
+    /// Same as <see cref="Run(in FrameBuffer, Span{float}, int)"/> with fp16 output: computed in fp32 and rounded to
+    /// nearest even, bit-exact with the <c>(Half)</c> cast of the fp32 result.
     /// </summary>
     public unsafe void Run(in FrameBuffer frame, Span<Half> batch, int batchIndex = 0)
     {
@@ -313,17 +314,18 @@ public sealed class Preprocessor
 
                 for (int c = 0; c < Channels; c++)
                 {
-                    float* destination = outF32 != null ? outF32 + (c * plane) + (y * width) : staging + (c * width);
-
                     // (top * (1 - wy) + bottom * wy) * scale + offset, folded into two multiply-adds per element.
                     float wTop = (1f - wy) * _scale[c];
                     float wBottom = wy * _scale[c];
-                    PreprocessKernels.VerticalRow(top + (c * width), bottom + (c * width), destination, width, wTop, wBottom, _offset[c], kernel);
-                }
-
-                if (outF16 != null)
-                {
-                    StoreHalfRows(staging, outF16 + (y * width), width, plane);
+                    int at = (c * plane) + (y * width);
+                    if (outF32 != null)
+                    {
+                        PreprocessKernels.VerticalRow(top + (c * width), bottom + (c * width), outF32 + at, width, wTop, wBottom, _offset[c], kernel);
+                    }
+                    else
+                    {
+                        PreprocessKernels.VerticalRowHalf(top + (c * width), bottom + (c * width), outF16 + at, width, wTop, wBottom, _offset[c], kernel);
+                    }
                 }
             }
         }
