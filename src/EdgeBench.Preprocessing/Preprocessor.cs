@@ -47,7 +47,7 @@ public sealed class Preprocessor
     private readonly float[] _scale = new float[Channels];
     private readonly float[] _offset = new float[Channels];
 
-    // Two horizontally resized source rows (slot-major, then channel planes of DestinationWidth floats) and which
+    // Two horizontally resized source rows (slot-major, then channel planes of InputWidth floats) and which
     // source row each slot holds; reset per call because the frame changes.
     private readonly float[] _rowCache;
     private int _slotRow0;
@@ -187,6 +187,24 @@ public sealed class Preprocessor
         fixed (Half* destination = item)
         {
             Execute(frame, null, destination);
+        }
+    }
+
+    /// <summary>Fills items <c>0 .. frames.Length - 1</c> of an fp32 NCHW batch, frame <c>i</c> into item <c>i</c>.</summary>
+    public void RunBatch(ReadOnlySpan<FrameBuffer> frames, Span<float> batch)
+    {
+        for (int i = 0; i < frames.Length; i++)
+        {
+            Run(frames[i], batch, i);
+        }
+    }
+
+    /// <summary>Fills items <c>0 .. frames.Length - 1</c> of an fp16 NCHW batch, frame <c>i</c> into item <c>i</c>.</summary>
+    public void RunBatch(ReadOnlySpan<FrameBuffer> frames, Span<Half> batch)
+    {
+        for (int i = 0; i < frames.Length; i++)
+        {
+            Run(frames[i], batch, i);
         }
     }
 

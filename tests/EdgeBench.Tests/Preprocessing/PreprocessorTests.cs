@@ -133,6 +133,29 @@ public class PreprocessorTests
     }
 
     [Fact]
+    public void RunBatch_fills_item_i_from_frame_i()
+    {
+        var preprocessor = new Preprocessor(7, 5, 4, 3, Normalization.ZeroToOne);
+        FrameBuffer[] frames = [.. Enumerable.Range(0, 3).Select(i => TestFrames.Random(7, 5, PixelFormat.Bgr24, 2, seed: 100 + i))];
+        var tensor = new float[3 * preprocessor.ElementsPerItem];
+        var halfTensor = new Half[3 * preprocessor.ElementsPerItem];
+        preprocessor.RunBatch(frames, tensor);
+        preprocessor.RunBatch(frames, halfTensor);
+
+        var expected = new float[3 * preprocessor.ElementsPerItem];
+        for (int i = 0; i < frames.Length; i++)
+        {
+            PreprocessReference.Run(frames[i], 4, 3, Normalization.ZeroToOne, expected, i);
+        }
+
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], tensor[i], Fp32Tolerance);
+            Assert.Equal(expected[i], (float)halfTensor[i], Fp16Tolerance);
+        }
+    }
+
+    [Fact]
     public void Rejects_frames_of_another_size()
     {
         var preprocessor = new Preprocessor(640, 480, 300, 300, Normalization.MinusOneToOne);
