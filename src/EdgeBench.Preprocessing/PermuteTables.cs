@@ -29,10 +29,18 @@ internal sealed class PermuteTables
         Base = new int[blocks];
         IndexRgb = new byte[blocks * 64];
         IndexBgr = new byte[blocks * 64];
+        PairGatherIndex = new int[blocks * BlockWidth];
         for (int block = 0; block < blocks; block++)
         {
             int first = block * BlockWidth;
             int last = first + BlockWidth - 1;
+
+            // Qword-gather order: columns 0,1,4,5 then 2,3,6,7 (see PreprocessKernels.GatherPairsBlock).
+            ReadOnlySpan<int> order = [0, 1, 4, 5, 2, 3, 6, 7];
+            for (int j = 0; j < BlockWidth; j++)
+            {
+                PairGatherIndex[(block * BlockWidth) + j] = offset0[first + order[j]];
+            }
 
             // Start the window at the block's first tap, but never let it run past the row's last pixel byte: the
             // window must stay inside the frame buffer on its last row, and inside this row's pixels everywhere.
@@ -58,6 +66,11 @@ internal sealed class PermuteTables
     /// <summary>Window start (byte offset in the row) per block, or -1 where the block must be gathered.</summary>
     public int[] Base { get; }
 
+    /// <summary>
+    /// Left-tap byte offsets per block in the order the AVX2 qword gathers want them: columns 0, 1, 4, 5, then 2, 3, 6, 7.
+    /// </summary>
+    public int[] PairGatherIndex { get; }
+
     /// <summary>64 permute indices per block for RGB frames.</summary>
     public byte[] IndexRgb { get; }
 
@@ -76,8 +89,11 @@ internal sealed class PermuteTables
 }
 
 /// <summary>Pinned views of a <see cref="Preprocessor"/>'s horizontal tables, handed to the row kernel.</summary>
-internal readonly unsafe struct HorizontalTaps(int* offset0, int* offset1, float* weight, int* blockBase, byte* blockIndex)
+internal readonly unsafe struct HorizontalTaps(int* offset0, int* offset1, float* weight, int* blockBase, byte* blockIndex, int* pairGatherIndex)
 {
+    /// <summary><see cref="PermuteTables.PairGatherIndex"/>.</summary>
+    public readonly int* PairGatherIndex = pairGatherIndex;
+
     /// <summary>Byte offset of the left tap per output column.</summary>
     public readonly int* Offset0 = offset0;
 

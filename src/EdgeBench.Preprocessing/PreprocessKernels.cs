@@ -48,6 +48,13 @@ internal static unsafe class PreprocessKernels
             int shift0 = s0 * 8;
             int shift2 = s2 * 8;
 
+            // With 2+ source pixels the right tap is always the left tap + 3 bytes, so one 8-byte load per column
+            // holds both taps: a qword gather of 4 columns replaces two dword gathers of 8 half-used lanes.
+            bool pairs = o1[0] == o0[0] + 3;
+            Vector256<byte> pairMask0 = PairMask(s0);
+            Vector256<byte> pairMask1 = PairMask(1);
+            Vector256<byte> pairMask2 = PairMask(s2);
+
             // 8 output columns per step (PermuteTables.BlockWidth == Vector256<float>.Count).
             for (int block = 0; x <= count - Vector256<int>.Count; x += Vector256<int>.Count, block++)
             {
@@ -59,9 +66,14 @@ internal static unsafe class PreprocessKernels
                     continue;
                 }
 
-                // Each gather lane loads the 4 bytes at a tap's offset, i.e. [c0 c1 c2 next] little-endian in one
-                // int32 lane, so channel k is (lane >> 8k) & 0xFF. Reading `next` touches one byte past the pixel:
-                // the caller hands in a padded copy when that byte could lie outside the frame buffer.
+                if (pairs)
+                {
+                    GatherPairsBlock(row, taps.PairGatherIndex + x, weight, pairMask0, pairMask1, pairMask2, p0 + x, p1 + x, p2 + x);
+                    continue;
+                }
+
+                // 1-pixel rows: each gather lane loads the 4 bytes at a tap's offset, i.e. [c0 c1 c2 next]
+                // little-endian in one int32 lane, so channel k is (lane >> 8k) & 0xFF.
                 Vector256<int> left = Avx2.GatherVector256((int*)row, Vector256.Load(o0 + x), 1);
                 Vector256<int> right = Avx2.GatherVector256((int*)row, Vector256.Load(o1 + x), 1);
 
@@ -82,6 +94,41 @@ internal static unsafe class PreprocessKernels
             p1[x] = a[1] + (wx * (b[1] - a[1]));
             p2[x] = a[s2] + (wx * (b[s2] - a[s2]));
         }
+    }
+
+    /// <summary>
+    /// One block of 8 output columns from two qword gathers. Each qword is [L.c0 L.c1 L.c2 R.c0 R.c1 R.c2 x x] of one
+    /// column; gather A holds columns 0,1 | 4,5 and gather B columns 2,3 | 6,7 (128-bit halves). Per channel, pshufb
+    /// zero-extends within each half to dwords [L(a) L(b) R(a) R(b)], and the 64-bit unpacks of A and B then give
+    /// left = [L0 L1 L2 L3 | L4 L5 L6 L7] and right likewise, already in column order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GatherPairsBlock(byte* row, int* index, Vector256<float> weight, Vector256<byte> mask0, Vector256<byte> mask1, Vector256<byte> mask2, float* p0, float* p1, float* p2)
+    {
+        Vector256<byte> a = Avx2.GatherVector256((long*)row, Vector128.Load(index), 1).AsByte();
+        Vector256<byte> b = Avx2.GatherVector256((long*)row, Vector128.Load(index + 4), 1).AsByte();
+        LerpPairs(a, b, mask0, weight).Store(p0);
+        LerpPairs(a, b, mask1, weight).Store(p1);
+        LerpPairs(a, b, mask2, weight).Store(p2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> LerpPairs(Vector256<byte> a, Vector256<byte> b, Vector256<byte> mask, Vector256<float> weight)
+    {
+        Vector256<long> sa = Avx2.Shuffle(a, mask).AsInt64();
+        Vector256<long> sb = Avx2.Shuffle(b, mask).AsInt64();
+        Vector256<float> left = Vector256.ConvertToSingle(Avx2.UnpackLow(sa, sb).AsInt32());
+        Vector256<float> right = Vector256.ConvertToSingle(Avx2.UnpackHigh(sa, sb).AsInt32());
+        return Vector256.MultiplyAddEstimate(right - left, weight, left);
+    }
+
+    /// <summary>pshufb mask for <see cref="GatherPairsBlock"/>: per 128-bit half, dwords [L(a) L(b) R(a) R(b)] of byte <paramref name="channel"/>.</summary>
+    private static Vector256<byte> PairMask(int channel)
+    {
+        const byte Zero = 0x80;
+        byte l0 = (byte)channel, l1 = (byte)(8 + channel), r0 = (byte)(3 + channel), r1 = (byte)(11 + channel);
+        Vector128<byte> half = Vector128.Create(l0, Zero, Zero, Zero, l1, Zero, Zero, Zero, r0, Zero, Zero, Zero, r1, Zero, Zero, Zero);
+        return Vector256.Create(half, half);
     }
 
     /// <summary>

@@ -112,7 +112,7 @@ public sealed class Preprocessor
 
         _rowCache = new float[2 * Channels * inputWidth];
         _staging = new float[Channels * inputWidth];
-        _lastRowCopy = new byte[(sourceWidth * 3) + 4];
+        _lastRowCopy = new byte[(sourceWidth * 3) + 8];
         _identity = sourceWidth == inputWidth && sourceHeight == inputHeight;
         _kernel = BestKernel;
     }
@@ -283,8 +283,9 @@ public sealed class Preprocessor
         fixed (byte* lastRow = _lastRowCopy)
         fixed (int* blockBase = _permute.Base)
         fixed (byte* blockIndex = bgr ? _permute.IndexBgr : _permute.IndexRgb)
+        fixed (int* pairIndex = _permute.PairGatherIndex)
         {
-            var taps = new HorizontalTaps(xo0, xo1, xw, blockBase, blockIndex);
+            var taps = new HorizontalTaps(xo0, xo1, xw, blockBase, blockIndex, pairIndex);
             if (_identity)
             {
                 for (int y = 0; y < InputHeight; y++)
@@ -303,10 +304,11 @@ public sealed class Preprocessor
                 return;
             }
 
-            // The gather kernel reads one byte past the last pixel of a row; on the buffer's last row that byte may
-            // not exist, so that row is read from a padded copy instead.
+            // The gather kernels read up to 5 bytes past the last pixel of a row (8 bytes from the left tap of a pair,
+            // or 4 from a 1-pixel row); on the buffer's last row those bytes may not exist, so that row is read from a
+            // padded copy instead.
             long lastRowStart = (long)(SourceHeight - 1) * stride;
-            bool lastRowNeedsCopy = kernel >= PreprocessKernel.Avx2 && pixels.Length < lastRowStart + (SourceWidth * 3) + 1;
+            bool lastRowNeedsCopy = kernel >= PreprocessKernel.Avx2 && pixels.Length < lastRowStart + (SourceWidth * 3) + 5;
 
             _slotRow0 = -1;
             _slotRow1 = -1;
