@@ -22,7 +22,7 @@ internal sealed class PermuteTables
     /// <summary>Bytes of the source window one block may read (two Vector512 loads).</summary>
     public const int WindowBytes = 128;
 
-    public PermuteTables(int sourceWidth, int[] offset0, int[] offset1)
+    public PermuteTables(int sourceWidth, int[] offset0, int[] offset1, float[] weight)
     {
         int blocks = offset0.Length / BlockWidth;
         int rowBytes = sourceWidth * 3;
@@ -30,10 +30,13 @@ internal sealed class PermuteTables
         IndexRgb = new byte[blocks * 64];
         IndexBgr = new byte[blocks * 64];
         PairGatherIndex = new int[blocks * BlockWidth];
+        WeightPairs = new float[blocks * 2 * BlockWidth];
         for (int block = 0; block < blocks; block++)
         {
             int first = block * BlockWidth;
             int last = first + BlockWidth - 1;
+            weight.AsSpan(first, BlockWidth).CopyTo(WeightPairs.AsSpan(block * 2 * BlockWidth));
+            weight.AsSpan(first, BlockWidth).CopyTo(WeightPairs.AsSpan((block * 2 * BlockWidth) + BlockWidth));
 
             // Qword-gather order: columns 0,1,4,5 then 2,3,6,7 (see PreprocessKernels.GatherPairsBlock).
             ReadOnlySpan<int> order = [0, 1, 4, 5, 2, 3, 6, 7];
@@ -71,6 +74,9 @@ internal sealed class PermuteTables
     /// </summary>
     public int[] PairGatherIndex { get; }
 
+    /// <summary>The block's 8 right-tap weights twice (16 floats), matching the [red | green] lanes of the permute.</summary>
+    public float[] WeightPairs { get; }
+
     /// <summary>64 permute indices per block for RGB frames.</summary>
     public byte[] IndexRgb { get; }
 
@@ -89,8 +95,11 @@ internal sealed class PermuteTables
 }
 
 /// <summary>Pinned views of a <see cref="Preprocessor"/>'s horizontal tables, handed to the row kernel.</summary>
-internal readonly unsafe struct HorizontalTaps(int* offset0, int* offset1, float* weight, int* blockBase, byte* blockIndex, int* pairGatherIndex)
+internal readonly unsafe struct HorizontalTaps(int* offset0, int* offset1, float* weight, int* blockBase, byte* blockIndex, int* pairGatherIndex, float* blockWeightPairs)
 {
+    /// <summary><see cref="PermuteTables.WeightPairs"/>.</summary>
+    public readonly float* BlockWeightPairs = blockWeightPairs;
+
     /// <summary><see cref="PermuteTables.PairGatherIndex"/>.</summary>
     public readonly int* PairGatherIndex = pairGatherIndex;
 

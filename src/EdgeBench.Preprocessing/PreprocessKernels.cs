@@ -41,46 +41,17 @@ internal static unsafe class PreprocessKernels
         int* o1 = taps.Offset1;
         float* w = taps.Weight;
         int x = 0;
-        if (kernel >= PreprocessKernel.Avx2 && Avx2.IsSupported)
+
+        // Whole blocks of 8 output columns (PermuteTables.BlockWidth == Vector256<float>.Count) go to a vector loop.
+        int blocks = count / PermuteTables.BlockWidth;
+        if (kernel >= PreprocessKernel.Avx512Vbmi && Avx512Vbmi.IsSupported && Avx2.IsSupported)
         {
-            bool permute = kernel >= PreprocessKernel.Avx512Vbmi && Avx512Vbmi.IsSupported;
-            Vector256<int> byteMask = Vector256.Create(0xFF);
-            int shift0 = s0 * 8;
-            int shift2 = s2 * 8;
-
-            // With 2+ source pixels the right tap is always the left tap + 3 bytes, so one 8-byte load per column
-            // holds both taps: a qword gather of 4 columns replaces two dword gathers of 8 half-used lanes.
-            bool pairs = o1[0] == o0[0] + 3;
-            Vector256<byte> pairMask0 = PairMask(s0);
-            Vector256<byte> pairMask1 = PairMask(1);
-            Vector256<byte> pairMask2 = PairMask(s2);
-
-            // 8 output columns per step (PermuteTables.BlockWidth == Vector256<float>.Count).
-            for (int block = 0; x <= count - Vector256<int>.Count; x += Vector256<int>.Count, block++)
-            {
-                Vector256<float> weight = Vector256.Load(w + x);
-                int start = taps.BlockBase[block];
-                if (permute && start >= 0)
-                {
-                    PermuteBlock(row + start, Vector512.Load(taps.BlockIndex + (block * 64)), weight, p0 + x, p1 + x, p2 + x);
-                    continue;
-                }
-
-                if (pairs)
-                {
-                    GatherPairsBlock(row, taps.PairGatherIndex + x, weight, pairMask0, pairMask1, pairMask2, p0 + x, p1 + x, p2 + x);
-                    continue;
-                }
-
-                // 1-pixel rows: each gather lane loads the 4 bytes at a tap's offset, i.e. [c0 c1 c2 next]
-                // little-endian in one int32 lane, so channel k is (lane >> 8k) & 0xFF.
-                Vector256<int> left = Avx2.GatherVector256((int*)row, Vector256.Load(o0 + x), 1);
-                Vector256<int> right = Avx2.GatherVector256((int*)row, Vector256.Load(o1 + x), 1);
-
-                Lerp(left, right, weight, shift0, byteMask).Store(p0 + x);
-                Lerp(left, right, weight, 8, byteMask).Store(p1 + x);
-                Lerp(left, right, weight, shift2, byteMask).Store(p2 + x);
-            }
+            x = HorizontalBlocksVbmi(row, taps, blocks, s0, s2, p0, p1, p2);
+        }
+        else if (kernel >= PreprocessKernel.Avx2 && Avx2.IsSupported)
+        {
+            GatherBlocks(row, taps, 0, blocks, s0, s2, p0, p1, p2);
+            x = blocks * PermuteTables.BlockWidth;
         }
 
         // Scalar remainder (and the whole row on paths without a gather: arm64 has none, and with taps scattered at
@@ -93,6 +64,68 @@ internal static unsafe class PreprocessKernels
             p0[x] = a[s0] + (wx * (b[s0] - a[s0]));
             p1[x] = a[1] + (wx * (b[1] - a[1]));
             p2[x] = a[s2] + (wx * (b[s2] - a[s2]));
+        }
+    }
+
+    /// <summary>
+    /// The VBMI loop: one permute per block whose taps fit a 128-byte window. Blocks that do not (strong downscales)
+    /// go to the out-of-line gather loop, which keeps this loop's registers free of the gather constants.
+    /// </summary>
+    private static int HorizontalBlocksVbmi(byte* row, in HorizontalTaps taps, int blocks, int s0, int s2, float* p0, float* p1, float* p2)
+    {
+        int* blockBase = taps.BlockBase;
+        byte* blockIndex = taps.BlockIndex;
+        float* weightPairs = taps.BlockWeightPairs;
+        for (int block = 0; block < blocks; block++)
+        {
+            int x = block * PermuteTables.BlockWidth;
+            int start = blockBase[block];
+            if (start < 0)
+            {
+                GatherBlocks(row, taps, block, block + 1, s0, s2, p0, p1, p2);
+                continue;
+            }
+
+            PermuteBlock(row + start, Vector512.Load(blockIndex + (block * 64)), Vector512.Load(weightPairs + (block * 16)), p0 + x, p1 + x, p2 + x);
+        }
+
+        return blocks * PermuteTables.BlockWidth;
+    }
+
+    /// <summary>AVX2 gathers for blocks <paramref name="first"/> to <paramref name="end"/> (exclusive) of 8 output columns.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void GatherBlocks(byte* row, in HorizontalTaps taps, int first, int end, int s0, int s2, float* p0, float* p1, float* p2)
+    {
+        int* o0 = taps.Offset0;
+        int* o1 = taps.Offset1;
+        float* w = taps.Weight;
+
+        // With 2+ source pixels the right tap is always the left tap + 3 bytes, so one 8-byte load per column holds
+        // both taps: a qword gather of 4 columns replaces two dword gathers of 8 half-used lanes.
+        if (o1[0] == o0[0] + 3)
+        {
+            Vector256<byte> mask0 = PairMask(s0);
+            Vector256<byte> mask1 = PairMask(1);
+            Vector256<byte> mask2 = PairMask(s2);
+            for (int x = first * 8; x < end * 8; x += 8)
+            {
+                GatherPairsBlock(row, taps.PairGatherIndex + x, Vector256.Load(w + x), mask0, mask1, mask2, p0 + x, p1 + x, p2 + x);
+            }
+
+            return;
+        }
+
+        // 1-pixel rows: each gather lane loads the 4 bytes at a tap's offset, i.e. [c0 c1 c2 next] little-endian in
+        // one int32 lane, so channel k is (lane >> 8k) & 0xFF.
+        Vector256<int> byteMask = Vector256.Create(0xFF);
+        for (int x = first * 8; x < end * 8; x += 8)
+        {
+            Vector256<float> weight = Vector256.Load(w + x);
+            Vector256<int> left = Avx2.GatherVector256((int*)row, Vector256.Load(o0 + x), 1);
+            Vector256<int> right = Avx2.GatherVector256((int*)row, Vector256.Load(o1 + x), 1);
+            Lerp(left, right, weight, s0 * 8, byteMask).Store(p0 + x);
+            Lerp(left, right, weight, 8, byteMask).Store(p1 + x);
+            Lerp(left, right, weight, s2 * 8, byteMask).Store(p2 + x);
         }
     }
 
@@ -136,14 +169,14 @@ internal static unsafe class PreprocessKernels
     /// <see cref="PermuteTables"/> for the lane layout.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PermuteBlock(byte* window, Vector512<byte> index, Vector256<float> weight, float* p0, float* p1, float* p2)
+    private static void PermuteBlock(byte* window, Vector512<byte> index, Vector512<float> weightPair, float* p0, float* p1, float* p2)
     {
         Vector512<byte> picked = Avx512Vbmi.PermuteVar64x8x2(Vector512.Load(window), index, Vector512.Load(window + 64));
 
         // Red and green together: [L.red | L.green] and [R.red | R.green] as 16 fp32 lanes, weights duplicated.
         Vector512<float> left = Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(picked.GetLower().GetLower()));
         Vector512<float> right = Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(picked.GetLower().GetUpper()));
-        Vector512<float> redGreen = Vector512.MultiplyAddEstimate(right - left, Vector512.Create(weight, weight), left);
+        Vector512<float> redGreen = Vector512.MultiplyAddEstimate(right - left, weightPair, left);
         redGreen.GetLower().Store(p0);
         redGreen.GetUpper().Store(p1);
 
@@ -151,7 +184,7 @@ internal static unsafe class PreprocessKernels
         Vector128<byte> blue = picked.GetUpper().GetLower();
         Vector256<float> blueLeft = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(blue));
         Vector256<float> blueRight = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(blue, 8)));
-        Vector256.MultiplyAddEstimate(blueRight - blueLeft, weight, blueLeft).Store(p2);
+        Vector256.MultiplyAddEstimate(blueRight - blueLeft, weightPair.GetLower(), blueLeft).Store(p2);
     }
 
     /// <summary>

@@ -104,7 +104,7 @@ public sealed class Preprocessor
             _xOffset0[x] *= 3;
         }
 
-        _permute = new PermuteTables(sourceWidth, _xOffset0, _xOffset1);
+        _permute = new PermuteTables(sourceWidth, _xOffset0, _xOffset1, _xWeight);
 
         _yRow0 = new int[inputHeight];
         _yWeight = new float[inputHeight];
@@ -284,8 +284,9 @@ public sealed class Preprocessor
         fixed (int* blockBase = _permute.Base)
         fixed (byte* blockIndex = bgr ? _permute.IndexBgr : _permute.IndexRgb)
         fixed (int* pairIndex = _permute.PairGatherIndex)
+        fixed (float* weightPairs = _permute.WeightPairs)
         {
-            var taps = new HorizontalTaps(xo0, xo1, xw, blockBase, blockIndex, pairIndex);
+            var taps = new HorizontalTaps(xo0, xo1, xw, blockBase, blockIndex, pairIndex, weightPairs);
             if (_identity)
             {
                 for (int y = 0; y < InputHeight; y++)
