@@ -42,8 +42,8 @@ internal static unsafe class PreprocessKernels
         float* w = taps.Weight;
         int x = 0;
 
-        // Whole blocks of 8 output columns (PermuteTables.BlockWidth == Vector256<float>.Count) go to a vector loop.
-        int blocks = count / PermuteTables.BlockWidth;
+        // Whole blocks of 8 output columns (HorizontalBlockTables.BlockWidth == Vector256<float>.Count) go to a vector loop.
+        int blocks = count / HorizontalBlockTables.BlockWidth;
         if (kernel >= PreprocessKernel.Avx512Vbmi && Avx512Vbmi.IsSupported && Avx2.IsSupported)
         {
             x = HorizontalBlocksVbmi(row, taps, blocks, s0, s2, p0, p1, p2);
@@ -51,7 +51,7 @@ internal static unsafe class PreprocessKernels
         else if (kernel >= PreprocessKernel.Avx2 && Avx2.IsSupported)
         {
             GatherBlocks(row, taps, 0, blocks, s0, s2, p0, p1, p2);
-            x = blocks * PermuteTables.BlockWidth;
+            x = blocks * HorizontalBlockTables.BlockWidth;
         }
 
         // Scalar remainder (and the whole row on paths without a gather: arm64 has none, and with taps scattered at
@@ -78,7 +78,7 @@ internal static unsafe class PreprocessKernels
         float* weightPairs = taps.BlockWeightPairs;
         for (int block = 0; block < blocks; block++)
         {
-            int x = block * PermuteTables.BlockWidth;
+            int x = block * HorizontalBlockTables.BlockWidth;
             int start = blockBase[block];
             if (start < 0)
             {
@@ -89,7 +89,7 @@ internal static unsafe class PreprocessKernels
             PermuteBlock(row + start, Vector512.Load(blockIndex + (block * 64)), Vector512.Load(weightPairs + (block * 16)), p0 + x, p1 + x, p2 + x);
         }
 
-        return blocks * PermuteTables.BlockWidth;
+        return blocks * HorizontalBlockTables.BlockWidth;
     }
 
     /// <summary>AVX2 gathers for blocks <paramref name="first"/> to <paramref name="end"/> (exclusive) of 8 output columns.</summary>
@@ -166,7 +166,7 @@ internal static unsafe class PreprocessKernels
 
     /// <summary>
     /// One block of 8 output columns from a 128-byte source window with a single vpermi2b; see
-    /// <see cref="PermuteTables"/> for the lane layout.
+    /// <see cref="HorizontalBlockTables"/> for the lane layout.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PermuteBlock(byte* window, Vector512<byte> index, Vector512<float> weightPair, float* p0, float* p1, float* p2)

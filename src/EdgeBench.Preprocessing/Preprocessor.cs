@@ -41,8 +41,8 @@ public sealed class Preprocessor
     private readonly int[] _yRow0;
     private readonly float[] _yWeight;
 
-    // Permute tables of the VBMI horizontal pass, one entry per block of 8 output columns (see PermuteTables).
-    private readonly PermuteTables _permute;
+    // Per-block tables of the x86 horizontal passes (VBMI permute indices, qword-gather order), 8 output columns each.
+    private readonly HorizontalBlockTables _blocks;
 
     private readonly float[] _scale = new float[Channels];
     private readonly float[] _offset = new float[Channels];
@@ -104,7 +104,7 @@ public sealed class Preprocessor
             _xOffset0[x] *= 3;
         }
 
-        _permute = new PermuteTables(sourceWidth, _xOffset0, _xOffset1, _xWeight);
+        _blocks = new HorizontalBlockTables(sourceWidth, _xOffset0, _xOffset1, _xWeight);
 
         _yRow0 = new int[inputHeight];
         _yWeight = new float[inputHeight];
@@ -281,10 +281,10 @@ public sealed class Preprocessor
         fixed (int* xo1 = _xOffset1)
         fixed (float* xw = _xWeight)
         fixed (byte* lastRow = _lastRowCopy)
-        fixed (int* blockBase = _permute.Base)
-        fixed (byte* blockIndex = bgr ? _permute.IndexBgr : _permute.IndexRgb)
-        fixed (int* pairIndex = _permute.PairGatherIndex)
-        fixed (float* weightPairs = _permute.WeightPairs)
+        fixed (int* blockBase = _blocks.Base)
+        fixed (byte* blockIndex = bgr ? _blocks.IndexBgr : _blocks.IndexRgb)
+        fixed (int* pairIndex = _blocks.PairGatherIndex)
+        fixed (float* weightPairs = _blocks.WeightPairs)
         {
             var taps = new HorizontalTaps(xo0, xo1, xw, blockBase, blockIndex, pairIndex, weightPairs);
             if (_identity)

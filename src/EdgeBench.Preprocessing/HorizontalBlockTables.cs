@@ -1,7 +1,7 @@
 namespace EdgeBench.Preprocessing;
 
 /// <summary>
-/// Tables of the AVX-512 VBMI horizontal pass. Output columns are taken in blocks of 8; a block whose taps all lie in
+/// Per-block tables of the x86 horizontal passes. Output columns are taken in blocks of 8; a block whose taps all lie in
 /// a 128-byte window of the source row is resized with one two-register byte permute (vpermi2b) instead of gathers.
 /// </summary>
 /// <remarks>
@@ -14,7 +14,7 @@ namespace EdgeBench.Preprocessing;
 /// </code>
 /// "red" is the byte of output channel 0, so the BGR table reads byte 2 where the RGB table reads byte 0.
 /// </remarks>
-internal sealed class PermuteTables
+internal sealed class HorizontalBlockTables
 {
     /// <summary>Output columns per block.</summary>
     public const int BlockWidth = 8;
@@ -22,7 +22,7 @@ internal sealed class PermuteTables
     /// <summary>Bytes of the source window one block may read (two Vector512 loads).</summary>
     public const int WindowBytes = 128;
 
-    public PermuteTables(int sourceWidth, int[] offset0, int[] offset1, float[] weight)
+    public HorizontalBlockTables(int sourceWidth, int[] offset0, int[] offset1, float[] weight)
     {
         int blocks = offset0.Length / BlockWidth;
         int rowBytes = sourceWidth * 3;
@@ -97,10 +97,10 @@ internal sealed class PermuteTables
 /// <summary>Pinned views of a <see cref="Preprocessor"/>'s horizontal tables, handed to the row kernel.</summary>
 internal readonly unsafe struct HorizontalTaps(int* offset0, int* offset1, float* weight, int* blockBase, byte* blockIndex, int* pairGatherIndex, float* blockWeightPairs)
 {
-    /// <summary><see cref="PermuteTables.WeightPairs"/>.</summary>
+    /// <summary><see cref="HorizontalBlockTables.WeightPairs"/>.</summary>
     public readonly float* BlockWeightPairs = blockWeightPairs;
 
-    /// <summary><see cref="PermuteTables.PairGatherIndex"/>.</summary>
+    /// <summary><see cref="HorizontalBlockTables.PairGatherIndex"/>.</summary>
     public readonly int* PairGatherIndex = pairGatherIndex;
 
     /// <summary>Byte offset of the left tap per output column.</summary>
@@ -112,9 +112,9 @@ internal readonly unsafe struct HorizontalTaps(int* offset0, int* offset1, float
     /// <summary>Weight of the right tap per output column.</summary>
     public readonly float* Weight = weight;
 
-    /// <summary><see cref="PermuteTables.Base"/>.</summary>
+    /// <summary><see cref="HorizontalBlockTables.Base"/>.</summary>
     public readonly int* BlockBase = blockBase;
 
-    /// <summary><see cref="PermuteTables.IndexRgb"/> or <see cref="PermuteTables.IndexBgr"/>, matching the frame.</summary>
+    /// <summary><see cref="HorizontalBlockTables.IndexRgb"/> or <see cref="HorizontalBlockTables.IndexBgr"/>, matching the frame.</summary>
     public readonly byte* BlockIndex = blockIndex;
 }
