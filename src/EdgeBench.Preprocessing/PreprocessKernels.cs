@@ -17,6 +17,11 @@ internal static unsafe class PreprocessKernels
     // AdvSimd TBL (index >= 16) and Vector128.Shuffle (out of range) all turn into zero, so the three shuffles OR together.
     private static readonly Vector128<byte>[] s_deinterleave = BuildDeinterleaveMasks();
 
+    // vpermb indices turning 16 interleaved pixels (bytes 0..47) into planes: lane 16*c + k = byte 3*k + source(c),
+    // for output channel c in RGB order; BGR frames read source byte 2 - c. Lanes 48..63 are unused.
+    private static readonly Vector512<byte> s_planarRgb = BuildPlanarIndex(bgr: false);
+    private static readonly Vector512<byte> s_planarBgr = BuildPlanarIndex(bgr: true);
+
     /// <summary>
     /// Horizontal pass for one source row: for each output column x and channel c,
     /// <c>plane_c[x] = a + w[x] * (b - a)</c> with a, b the channel bytes at the tap offsets of column x.
@@ -36,34 +41,17 @@ internal static unsafe class PreprocessKernels
         int* o1 = taps.Offset1;
         float* w = taps.Weight;
         int x = 0;
-        if (kernel >= PreprocessKernel.Avx2 && Avx2.IsSupported)
+
+        // Whole blocks of 8 output columns (HorizontalBlockTables.BlockWidth == Vector256<float>.Count) go to a vector loop.
+        int blocks = count / HorizontalBlockTables.BlockWidth;
+        if (kernel >= PreprocessKernel.Avx512Vbmi && Avx512Vbmi.IsSupported && Avx2.IsSupported)
         {
-            bool permute = kernel >= PreprocessKernel.Avx512Vbmi && Avx512Vbmi.IsSupported;
-            Vector256<int> byteMask = Vector256.Create(0xFF);
-            int shift0 = s0 * 8;
-            int shift2 = s2 * 8;
-
-            // 8 output columns per step (PermuteTables.BlockWidth == Vector256<float>.Count).
-            for (int block = 0; x <= count - Vector256<int>.Count; x += Vector256<int>.Count, block++)
-            {
-                Vector256<float> weight = Vector256.Load(w + x);
-                int start = taps.BlockBase[block];
-                if (permute && start >= 0)
-                {
-                    PermuteBlock(row + start, Vector512.Load(taps.BlockIndex + (block * 64)), weight, p0 + x, p1 + x, p2 + x);
-                    continue;
-                }
-
-                // Each gather lane loads the 4 bytes at a tap's offset, i.e. [c0 c1 c2 next] little-endian in one
-                // int32 lane, so channel k is (lane >> 8k) & 0xFF. Reading `next` touches one byte past the pixel:
-                // the caller hands in a padded copy when that byte could lie outside the frame buffer.
-                Vector256<int> left = Avx2.GatherVector256((int*)row, Vector256.Load(o0 + x), 1);
-                Vector256<int> right = Avx2.GatherVector256((int*)row, Vector256.Load(o1 + x), 1);
-
-                Lerp(left, right, weight, shift0, byteMask).Store(p0 + x);
-                Lerp(left, right, weight, 8, byteMask).Store(p1 + x);
-                Lerp(left, right, weight, shift2, byteMask).Store(p2 + x);
-            }
+            x = HorizontalBlocksVbmi(row, taps, blocks, s0, s2, p0, p1, p2);
+        }
+        else if (kernel >= PreprocessKernel.Avx2 && Avx2.IsSupported)
+        {
+            GatherBlocks(row, taps, 0, blocks, s0, s2, p0, p1, p2);
+            x = blocks * HorizontalBlockTables.BlockWidth;
         }
 
         // Scalar remainder (and the whole row on paths without a gather: arm64 has none, and with taps scattered at
@@ -80,18 +68,115 @@ internal static unsafe class PreprocessKernels
     }
 
     /// <summary>
-    /// One block of 8 output columns from a 128-byte source window with a single vpermi2b; see
-    /// <see cref="PermuteTables"/> for the lane layout.
+    /// The VBMI loop: one permute per block whose taps fit a 128-byte window. Blocks that do not (strong downscales)
+    /// go to the out-of-line gather loop, which keeps this loop's registers free of the gather constants.
+    /// </summary>
+    private static int HorizontalBlocksVbmi(byte* row, in HorizontalTaps taps, int blocks, int s0, int s2, float* p0, float* p1, float* p2)
+    {
+        int* blockBase = taps.BlockBase;
+        byte* blockIndex = taps.BlockIndex;
+        float* weightPairs = taps.BlockWeightPairs;
+        for (int block = 0; block < blocks; block++)
+        {
+            int x = block * HorizontalBlockTables.BlockWidth;
+            int start = blockBase[block];
+            if (start < 0)
+            {
+                GatherBlocks(row, taps, block, block + 1, s0, s2, p0, p1, p2);
+                continue;
+            }
+
+            PermuteBlock(row + start, Vector512.Load(blockIndex + (block * 64)), Vector512.Load(weightPairs + (block * 16)), p0 + x, p1 + x, p2 + x);
+        }
+
+        return blocks * HorizontalBlockTables.BlockWidth;
+    }
+
+    /// <summary>AVX2 gathers for blocks <paramref name="first"/> to <paramref name="end"/> (exclusive) of 8 output columns.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void GatherBlocks(byte* row, in HorizontalTaps taps, int first, int end, int s0, int s2, float* p0, float* p1, float* p2)
+    {
+        int* o0 = taps.Offset0;
+        int* o1 = taps.Offset1;
+        float* w = taps.Weight;
+
+        // With 2+ source pixels the right tap is always the left tap + 3 bytes, so one 8-byte load per column holds
+        // both taps: a qword gather of 4 columns replaces two dword gathers of 8 half-used lanes.
+        if (o1[0] == o0[0] + 3)
+        {
+            Vector256<byte> mask0 = PairMask(s0);
+            Vector256<byte> mask1 = PairMask(1);
+            Vector256<byte> mask2 = PairMask(s2);
+            for (int x = first * 8; x < end * 8; x += 8)
+            {
+                GatherPairsBlock(row, taps.PairGatherIndex + x, Vector256.Load(w + x), mask0, mask1, mask2, p0 + x, p1 + x, p2 + x);
+            }
+
+            return;
+        }
+
+        // 1-pixel rows: each gather lane loads the 4 bytes at a tap's offset, i.e. [c0 c1 c2 next] little-endian in
+        // one int32 lane, so channel k is (lane >> 8k) & 0xFF.
+        Vector256<int> byteMask = Vector256.Create(0xFF);
+        for (int x = first * 8; x < end * 8; x += 8)
+        {
+            Vector256<float> weight = Vector256.Load(w + x);
+            Vector256<int> left = Avx2.GatherVector256((int*)row, Vector256.Load(o0 + x), 1);
+            Vector256<int> right = Avx2.GatherVector256((int*)row, Vector256.Load(o1 + x), 1);
+            Lerp(left, right, weight, s0 * 8, byteMask).Store(p0 + x);
+            Lerp(left, right, weight, 8, byteMask).Store(p1 + x);
+            Lerp(left, right, weight, s2 * 8, byteMask).Store(p2 + x);
+        }
+    }
+
+    /// <summary>
+    /// One block of 8 output columns from two qword gathers. Each qword is [L.c0 L.c1 L.c2 R.c0 R.c1 R.c2 x x] of one
+    /// column; gather A holds columns 0,1 | 4,5 and gather B columns 2,3 | 6,7 (128-bit halves). Per channel, pshufb
+    /// zero-extends within each half to dwords [L(a) L(b) R(a) R(b)], and the 64-bit unpacks of A and B then give
+    /// left = [L0 L1 L2 L3 | L4 L5 L6 L7] and right likewise, already in column order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PermuteBlock(byte* window, Vector512<byte> index, Vector256<float> weight, float* p0, float* p1, float* p2)
+    private static void GatherPairsBlock(byte* row, int* index, Vector256<float> weight, Vector256<byte> mask0, Vector256<byte> mask1, Vector256<byte> mask2, float* p0, float* p1, float* p2)
+    {
+        Vector256<byte> a = Avx2.GatherVector256((long*)row, Vector128.Load(index), 1).AsByte();
+        Vector256<byte> b = Avx2.GatherVector256((long*)row, Vector128.Load(index + 4), 1).AsByte();
+        LerpPairs(a, b, mask0, weight).Store(p0);
+        LerpPairs(a, b, mask1, weight).Store(p1);
+        LerpPairs(a, b, mask2, weight).Store(p2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> LerpPairs(Vector256<byte> a, Vector256<byte> b, Vector256<byte> mask, Vector256<float> weight)
+    {
+        Vector256<long> sa = Avx2.Shuffle(a, mask).AsInt64();
+        Vector256<long> sb = Avx2.Shuffle(b, mask).AsInt64();
+        Vector256<float> left = Vector256.ConvertToSingle(Avx2.UnpackLow(sa, sb).AsInt32());
+        Vector256<float> right = Vector256.ConvertToSingle(Avx2.UnpackHigh(sa, sb).AsInt32());
+        return Vector256.MultiplyAddEstimate(right - left, weight, left);
+    }
+
+    /// <summary>pshufb mask for <see cref="GatherPairsBlock"/>: per 128-bit half, dwords [L(a) L(b) R(a) R(b)] of byte <paramref name="channel"/>.</summary>
+    private static Vector256<byte> PairMask(int channel)
+    {
+        const byte Zero = 0x80;
+        byte l0 = (byte)channel, l1 = (byte)(8 + channel), r0 = (byte)(3 + channel), r1 = (byte)(11 + channel);
+        Vector128<byte> half = Vector128.Create(l0, Zero, Zero, Zero, l1, Zero, Zero, Zero, r0, Zero, Zero, Zero, r1, Zero, Zero, Zero);
+        return Vector256.Create(half, half);
+    }
+
+    /// <summary>
+    /// One block of 8 output columns from a 128-byte source window with a single vpermi2b; see
+    /// <see cref="HorizontalBlockTables"/> for the lane layout.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PermuteBlock(byte* window, Vector512<byte> index, Vector512<float> weightPair, float* p0, float* p1, float* p2)
     {
         Vector512<byte> picked = Avx512Vbmi.PermuteVar64x8x2(Vector512.Load(window), index, Vector512.Load(window + 64));
 
         // Red and green together: [L.red | L.green] and [R.red | R.green] as 16 fp32 lanes, weights duplicated.
         Vector512<float> left = Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(picked.GetLower().GetLower()));
         Vector512<float> right = Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(picked.GetLower().GetUpper()));
-        Vector512<float> redGreen = Vector512.MultiplyAddEstimate(right - left, Vector512.Create(weight, weight), left);
+        Vector512<float> redGreen = Vector512.MultiplyAddEstimate(right - left, weightPair, left);
         redGreen.GetLower().Store(p0);
         redGreen.GetUpper().Store(p1);
 
@@ -99,7 +184,7 @@ internal static unsafe class PreprocessKernels
         Vector128<byte> blue = picked.GetUpper().GetLower();
         Vector256<float> blueLeft = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(blue));
         Vector256<float> blueRight = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(blue, 8)));
-        Vector256.MultiplyAddEstimate(blueRight - blueLeft, weight, blueLeft).Store(p2);
+        Vector256.MultiplyAddEstimate(blueRight - blueLeft, weightPair.GetLower(), blueLeft).Store(p2);
     }
 
     /// <summary>
@@ -153,11 +238,88 @@ internal static unsafe class PreprocessKernels
     }
 
     /// <summary>
+    /// <see cref="VerticalRow"/> with fp16 output: each fp32 result is rounded to nearest even in registers, so no
+    /// fp32 staging row is written and read back.
+    /// </summary>
+    public static void VerticalRowHalf(float* top, float* bottom, Half* destination, int count, float wTop, float wBottom, float offset, PreprocessKernel kernel)
+    {
+        int x = 0;
+        ushort* output = (ushort*)destination;
+        if (kernel != PreprocessKernel.Scalar)
+        {
+            // 32 elements per step: two 16-lane fp32 results -> fp16 bits in 32-bit lanes -> one 32-lane narrow.
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> a = Vector512.Create(wTop);
+                Vector512<float> b = Vector512.Create(wBottom);
+                Vector512<float> o = Vector512.Create(offset);
+                for (; x <= count - (2 * Vector512<float>.Count); x += 2 * Vector512<float>.Count)
+                {
+                    Vector512<float> lo = Vector512.MultiplyAddEstimate(Vector512.Load(top + x), a, Vector512.MultiplyAddEstimate(Vector512.Load(bottom + x), b, o));
+                    Vector512<float> hi = Vector512.MultiplyAddEstimate(Vector512.Load(top + x + 16), a, Vector512.MultiplyAddEstimate(Vector512.Load(bottom + x + 16), b, o));
+                    Vector512.Narrow(HalfConversion.ToHalfBits(lo), HalfConversion.ToHalfBits(hi)).Store(output + x);
+                }
+            }
+
+            // 16 elements per step, the same with 8-lane halves.
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<float> a = Vector256.Create(wTop);
+                Vector256<float> b = Vector256.Create(wBottom);
+                Vector256<float> o = Vector256.Create(offset);
+                for (; x <= count - (2 * Vector256<float>.Count); x += 2 * Vector256<float>.Count)
+                {
+                    Vector256<float> lo = Vector256.MultiplyAddEstimate(Vector256.Load(top + x), a, Vector256.MultiplyAddEstimate(Vector256.Load(bottom + x), b, o));
+                    Vector256<float> hi = Vector256.MultiplyAddEstimate(Vector256.Load(top + x + 8), a, Vector256.MultiplyAddEstimate(Vector256.Load(bottom + x + 8), b, o));
+                    Vector256.Narrow(HalfConversion.ToHalfBits(lo), HalfConversion.ToHalfBits(hi)).Store(output + x);
+                }
+            }
+
+            // 8 elements per step (arm64's width, and the tail of the 256-bit loop).
+            if (Vector128.IsHardwareAccelerated)
+            {
+                Vector128<float> a = Vector128.Create(wTop);
+                Vector128<float> b = Vector128.Create(wBottom);
+                Vector128<float> o = Vector128.Create(offset);
+                for (; x <= count - (2 * Vector128<float>.Count); x += 2 * Vector128<float>.Count)
+                {
+                    Vector128<float> lo = Vector128.MultiplyAddEstimate(Vector128.Load(top + x), a, Vector128.MultiplyAddEstimate(Vector128.Load(bottom + x), b, o));
+                    Vector128<float> hi = Vector128.MultiplyAddEstimate(Vector128.Load(top + x + 4), a, Vector128.MultiplyAddEstimate(Vector128.Load(bottom + x + 4), b, o));
+                    Vector128.Narrow(HalfConversion.ToHalfBits(lo), HalfConversion.ToHalfBits(hi)).Store(output + x);
+                }
+            }
+        }
+
+        for (; x < count; x++)
+        {
+            destination[x] = (Half)((top[x] * wTop) + (bottom[x] * wBottom) + offset);
+        }
+    }
+
+    /// <summary>
     /// The no-resize path: splits one interleaved row into three planes, <c>plane_c[x] = byte * scale[c] + offset[c]</c>.
     /// </summary>
     public static void DeinterleaveNormalizeRow(byte* row, int count, int s0, int s2, float* p0, float* p1, float* p2, ReadOnlySpan<float> scale, ReadOnlySpan<float> offset, PreprocessKernel kernel)
     {
         int x = 0;
+        if (kernel >= PreprocessKernel.Avx512Vbmi && Avx512Vbmi.IsSupported)
+        {
+            // 16 pixels per step with one vpermb over a 64-byte load (48 bytes used): lanes 0..15 = channel 0 of
+            // pixels 0..15, 16..31 = channel 1, 32..47 = channel 2, zero-extended 16 at a time to fp32. The load runs
+            // 16 bytes past the 16 pixels, so the loop stops while 64 bytes remain in the row; narrower steps finish.
+            Vector512<byte> index = s0 == 0 ? s_planarRgb : s_planarBgr;
+            Vector512<float> scale0 = Vector512.Create(scale[0]), offset0 = Vector512.Create(offset[0]);
+            Vector512<float> scale1 = Vector512.Create(scale[1]), offset1 = Vector512.Create(offset[1]);
+            Vector512<float> scale2 = Vector512.Create(scale[2]), offset2 = Vector512.Create(offset[2]);
+            for (; (x * 3) + Vector512<byte>.Count <= count * 3; x += 16)
+            {
+                Vector512<byte> planar = Avx512Vbmi.PermuteVar64x8(Vector512.Load(row + (x * 3)), index);
+                Vector512.MultiplyAddEstimate(Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(planar.GetLower().GetLower())), scale0, offset0).Store(p0 + x);
+                Vector512.MultiplyAddEstimate(Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(planar.GetLower().GetUpper())), scale1, offset1).Store(p1 + x);
+                Vector512.MultiplyAddEstimate(Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(planar.GetUpper().GetLower())), scale2, offset2).Store(p2 + x);
+            }
+        }
+
         if (kernel != PreprocessKernel.Scalar && Vector128.IsHardwareAccelerated)
         {
             // 16 pixels (48 bytes, exactly inside the row) per step: three loads, then per channel three shuffles,
@@ -226,6 +388,21 @@ internal static unsafe class PreprocessKernels
         Vector128.MultiplyAddEstimate(Vector128.ConvertToSingle(q1.AsInt32()), scale, offset).Store(destination + 4);
         Vector128.MultiplyAddEstimate(Vector128.ConvertToSingle(q2.AsInt32()), scale, offset).Store(destination + 8);
         Vector128.MultiplyAddEstimate(Vector128.ConvertToSingle(q3.AsInt32()), scale, offset).Store(destination + 12);
+    }
+
+    private static Vector512<byte> BuildPlanarIndex(bool bgr)
+    {
+        Span<byte> lanes = stackalloc byte[64];
+        lanes.Clear();
+        for (int c = 0; c < 3; c++)
+        {
+            for (int k = 0; k < 16; k++)
+            {
+                lanes[(16 * c) + k] = (byte)((3 * k) + (bgr ? 2 - c : c));
+            }
+        }
+
+        return Vector512.Create<byte>(lanes);
     }
 
     private static Vector128<byte>[] BuildDeinterleaveMasks()

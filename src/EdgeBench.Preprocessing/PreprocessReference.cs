@@ -1,3 +1,4 @@
+using System.Numerics;
 using EdgeBench.Core.Imaging;
 using EdgeBench.Core.Models;
 
@@ -12,12 +13,22 @@ namespace EdgeBench.Preprocessing;
 internal static class PreprocessReference
 {
     /// <summary>Preprocesses <paramref name="frame"/> into item <paramref name="batchIndex"/> of an fp32 NCHW batch.</summary>
-    public static void Run(in FrameBuffer frame, int width, int height, Normalization normalization, Span<float> batch, int batchIndex)
+    public static void Run(in FrameBuffer frame, int width, int height, Normalization normalization, Span<float> batch, int batchIndex) =>
+        Run<float>(frame, width, height, normalization, batch, batchIndex);
+
+    /// <summary>Same as the fp32 overload, each element computed in fp32 and rounded to <see cref="Half"/> (nearest even).</summary>
+    public static void Run(in FrameBuffer frame, int width, int height, Normalization normalization, Span<Half> batch, int batchIndex) =>
+        Run<Half>(frame, width, height, normalization, batch, batchIndex);
+
+    // One loop for both element types: the JIT specializes it per value type, and CreateTruncating from float is the
+    // plain conversion ((Half)value rounds to nearest even; float to float is the identity).
+    private static void Run<T>(in FrameBuffer frame, int width, int height, Normalization normalization, Span<T> batch, int batchIndex)
+        where T : INumberBase<T>
     {
         frame.Validate();
         int plane = width * height;
         int itemStart = checked(batchIndex * Preprocessor.Channels * plane);
-        Span<float> item = batch.Slice(itemStart, Preprocessor.Channels * plane);
+        Span<T> item = batch.Slice(itemStart, Preprocessor.Channels * plane);
         ReadOnlySpan<byte> pixels = frame.Pixels.Span;
 
         double scaleX = (double)frame.Width / width;
@@ -45,22 +56,9 @@ internal static class PreprocessReference
                     float bottom = ((1f - wx) * p10) + (wx * p11);
                     float value = ((1f - wy) * top) + (wy * bottom);
 
-                    item[(c * plane) + (y * width) + x] = (value * scale) + offset;
+                    item[(c * plane) + (y * width) + x] = T.CreateTruncating((value * scale) + offset);
                 }
             }
-        }
-    }
-
-    /// <summary>Same as the fp32 overload, rounding each element to <see cref="Half"/> (round to nearest even).</summary>
-    public static void Run(in FrameBuffer frame, int width, int height, Normalization normalization, Span<Half> batch, int batchIndex)
-    {
-        int count = Preprocessor.Channels * width * height;
-        float[] item = new float[count];
-        Run(frame, width, height, normalization, item, 0);
-        Span<Half> destination = batch.Slice(checked(batchIndex * count), count);
-        for (int i = 0; i < count; i++)
-        {
-            destination[i] = (Half)item[i];
         }
     }
 

@@ -41,19 +41,20 @@ public sealed class Preprocessor
     private readonly int[] _yRow0;
     private readonly float[] _yWeight;
 
-    // Permute tables of the VBMI horizontal pass, one entry per block of 8 output columns (see PermuteTables).
-    private readonly PermuteTables _permute;
+    // Per-block tables of the x86 horizontal passes (VBMI permute indices, qword-gather order), 8 output columns each.
+    private readonly HorizontalBlockTables _blocks;
 
     private readonly float[] _scale = new float[Channels];
     private readonly float[] _offset = new float[Channels];
 
-    // Two horizontally resized source rows (slot-major, then channel planes of DestinationWidth floats) and which
+    // Two horizontally resized source rows (slot-major, then channel planes of InputWidth floats) and which
     // source row each slot holds; reset per call because the frame changes.
     private readonly float[] _rowCache;
     private int _slotRow0;
     private int _slotRow1;
 
-    // fp32 staging rows (one per channel) for the fp16 output, converted with TensorPrimitives.ConvertToHalf.
+    // fp32 staging rows (one per channel) for fp16 output of the no-resize path, converted with
+    // TensorPrimitives.ConvertToHalf; the resize path rounds to fp16 in registers instead (VerticalRowHalf).
     private readonly float[] _staging;
 
     // A copy of the last source row with slack bytes: the AVX2 gather reads 4 bytes per 3-byte pixel, i.e. one byte
@@ -103,7 +104,7 @@ public sealed class Preprocessor
             _xOffset0[x] *= 3;
         }
 
-        _permute = new PermuteTables(sourceWidth, _xOffset0, _xOffset1);
+        _blocks = new HorizontalBlockTables(sourceWidth, _xOffset0, _xOffset1, _xWeight);
 
         _yRow0 = new int[inputHeight];
         _yWeight = new float[inputHeight];
@@ -111,7 +112,7 @@ public sealed class Preprocessor
 
         _rowCache = new float[2 * Channels * inputWidth];
         _staging = new float[Channels * inputWidth];
-        _lastRowCopy = new byte[(sourceWidth * 3) + 4];
+        _lastRowCopy = new byte[(sourceWidth * 3) + 8];
         _identity = sourceWidth == inputWidth && sourceHeight == inputHeight;
         _kernel = BestKernel;
     }
@@ -177,8 +178,8 @@ public sealed class Preprocessor
     }
 
     /// <summary>
-    /// Same as <see cref="Run(in FrameBuffer, Span{float}, int)"/> with fp16 output (computed in fp32, rounded to
-    /// nearest even by <see cref="TensorPrimitives.ConvertToHalf(ReadOnlySpan{float}, Span{Half})"/>).
+    /// Same as <see cref="Run(in FrameBuffer, Span{float}, int)"/> with fp16 output: computed in fp32 and rounded to
+    /// nearest even, bit-exact with the <c>(Half)</c> cast of the fp32 result.
     /// </summary>
     public unsafe void Run(in FrameBuffer frame, Span<Half> batch, int batchIndex = 0)
     {
@@ -186,6 +187,24 @@ public sealed class Preprocessor
         fixed (Half* destination = item)
         {
             Execute(frame, null, destination);
+        }
+    }
+
+    /// <summary>Fills items <c>0 .. frames.Length - 1</c> of an fp32 NCHW batch, frame <c>i</c> into item <c>i</c>.</summary>
+    public void RunBatch(ReadOnlySpan<FrameBuffer> frames, Span<float> batch)
+    {
+        for (int i = 0; i < frames.Length; i++)
+        {
+            Run(frames[i], batch, i);
+        }
+    }
+
+    /// <summary>Fills items <c>0 .. frames.Length - 1</c> of an fp16 NCHW batch, frame <c>i</c> into item <c>i</c>.</summary>
+    public void RunBatch(ReadOnlySpan<FrameBuffer> frames, Span<Half> batch)
+    {
+        for (int i = 0; i < frames.Length; i++)
+        {
+            Run(frames[i], batch, i);
         }
     }
 
@@ -262,10 +281,12 @@ public sealed class Preprocessor
         fixed (int* xo1 = _xOffset1)
         fixed (float* xw = _xWeight)
         fixed (byte* lastRow = _lastRowCopy)
-        fixed (int* blockBase = _permute.Base)
-        fixed (byte* blockIndex = bgr ? _permute.IndexBgr : _permute.IndexRgb)
+        fixed (int* blockBase = _blocks.Base)
+        fixed (byte* blockIndex = bgr ? _blocks.IndexBgr : _blocks.IndexRgb)
+        fixed (int* pairIndex = _blocks.PairGatherIndex)
+        fixed (float* weightPairs = _blocks.WeightPairs)
         {
-            var taps = new HorizontalTaps(xo0, xo1, xw, blockBase, blockIndex);
+            var taps = new HorizontalTaps(xo0, xo1, xw, blockBase, blockIndex, pairIndex, weightPairs);
             if (_identity)
             {
                 for (int y = 0; y < InputHeight; y++)
@@ -284,10 +305,11 @@ public sealed class Preprocessor
                 return;
             }
 
-            // The gather kernel reads one byte past the last pixel of a row; on the buffer's last row that byte may
-            // not exist, so that row is read from a padded copy instead.
+            // The gather kernels read up to 5 bytes past the last pixel of a row (8 bytes from the left tap of a pair,
+            // or 4 from a 1-pixel row); on the buffer's last row those bytes may not exist, so that row is read from a
+            // padded copy instead.
             long lastRowStart = (long)(SourceHeight - 1) * stride;
-            bool lastRowNeedsCopy = kernel >= PreprocessKernel.Avx2 && pixels.Length < lastRowStart + (SourceWidth * 3) + 1;
+            bool lastRowNeedsCopy = kernel >= PreprocessKernel.Avx2 && pixels.Length < lastRowStart + (SourceWidth * 3) + 5;
 
             _slotRow0 = -1;
             _slotRow1 = -1;
@@ -313,17 +335,18 @@ public sealed class Preprocessor
 
                 for (int c = 0; c < Channels; c++)
                 {
-                    float* destination = outF32 != null ? outF32 + (c * plane) + (y * width) : staging + (c * width);
-
                     // (top * (1 - wy) + bottom * wy) * scale + offset, folded into two multiply-adds per element.
                     float wTop = (1f - wy) * _scale[c];
                     float wBottom = wy * _scale[c];
-                    PreprocessKernels.VerticalRow(top + (c * width), bottom + (c * width), destination, width, wTop, wBottom, _offset[c], kernel);
-                }
-
-                if (outF16 != null)
-                {
-                    StoreHalfRows(staging, outF16 + (y * width), width, plane);
+                    int at = (c * plane) + (y * width);
+                    if (outF32 != null)
+                    {
+                        PreprocessKernels.VerticalRow(top + (c * width), bottom + (c * width), outF32 + at, width, wTop, wBottom, _offset[c], kernel);
+                    }
+                    else
+                    {
+                        PreprocessKernels.VerticalRowHalf(top + (c * width), bottom + (c * width), outF16 + at, width, wTop, wBottom, _offset[c], kernel);
+                    }
                 }
             }
         }

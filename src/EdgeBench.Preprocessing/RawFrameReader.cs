@@ -79,6 +79,11 @@ public sealed class RawFrameReader : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (File.Exists(path))
         {
+            if (!path.EndsWith(".y4m", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidDataException($"{path}: expected a .y4m file or a folder of .ppm/.rgb frames, got a {Path.GetExtension(path)} file.");
+            }
+
             return OpenY4m(path);
         }
 

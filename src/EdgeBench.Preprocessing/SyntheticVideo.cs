@@ -39,7 +39,7 @@ public sealed class SyntheticVideo
             double size = Math.Max(1, minSide * random.NextDouble(1.0 / 16, 1.0 / 5));
             double speed = Math.Max(1, width / 100.0);
             _objects[i] = new SceneObject(
-                IsCircle: random.Next() % 2 == 0,
+                IsCircle: i % 2 == 0, // alternate, so every scene has both round and straight edges
                 HalfSize: size / 2,
                 X0: random.NextDouble(0, width),
                 Y0: random.NextDouble(0, height),

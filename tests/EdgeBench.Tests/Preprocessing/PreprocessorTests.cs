@@ -38,6 +38,22 @@ public class PreprocessorTests
     }
 
     [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Identity_size_skips_the_resize_and_matches_reference_for_widths_1_to_70(int kernelNumber)
+    {
+        var kernel = (PreprocessKernel)kernelNumber;
+        for (int w = 1; w <= 70; w++)
+        {
+            foreach (PixelFormat format in new[] { PixelFormat.Rgb24, PixelFormat.Bgr24 })
+            {
+                FrameBuffer frame = TestFrames.Random(w, 3, format, stridePadding: w % 4, seed: w);
+                Assert.True(new Preprocessor(w, 3, w, 3, Normalization.ImageNet).IsIdentityResize);
+                AssertMatchesReference(frame, w, 3, Normalization.ImageNet, kernel);
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(640, 480, 300, 300, PixelFormat.Rgb24, 0)]
     [InlineData(640, 480, 224, 224, PixelFormat.Bgr24, 0)]
     [InlineData(640, 480, 416, 416, PixelFormat.Rgb24, 7)]
@@ -114,6 +130,29 @@ public class PreprocessorTests
         preprocessor.Run(frame, tensor, batchIndex: 2);
         Assert.Throws<ArgumentException>(() => preprocessor.Run(frame, tensor, batchIndex: 3));
         Assert.Throws<ArgumentOutOfRangeException>(() => preprocessor.Run(frame, tensor, batchIndex: -1));
+    }
+
+    [Fact]
+    public void RunBatch_fills_item_i_from_frame_i()
+    {
+        var preprocessor = new Preprocessor(7, 5, 4, 3, Normalization.ZeroToOne);
+        FrameBuffer[] frames = [.. Enumerable.Range(0, 3).Select(i => TestFrames.Random(7, 5, PixelFormat.Bgr24, 2, seed: 100 + i))];
+        var tensor = new float[3 * preprocessor.ElementsPerItem];
+        var halfTensor = new Half[3 * preprocessor.ElementsPerItem];
+        preprocessor.RunBatch(frames, tensor);
+        preprocessor.RunBatch(frames, halfTensor);
+
+        var expected = new float[3 * preprocessor.ElementsPerItem];
+        for (int i = 0; i < frames.Length; i++)
+        {
+            PreprocessReference.Run(frames[i], 4, 3, Normalization.ZeroToOne, expected, i);
+        }
+
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], tensor[i], Fp32Tolerance);
+            Assert.Equal(expected[i], (float)halfTensor[i], Fp16Tolerance);
+        }
     }
 
     [Fact]

@@ -120,6 +120,8 @@ public sealed class RawFrameReaderTests : IDisposable
         string missing = Path.Combine(_dir, "nope");
         Assert.Throws<DirectoryNotFoundException>(() => RawFrameReader.OpenPpmFolder(missing));
         AssertError(() => RawFrameReader.OpenPpmFolder(_dir), "expected .ppm files, found none");
+        AssertError(() => RawFrameReader.Open(WriteRaw("single.ppm", [1])), "single.ppm: expected a .y4m file or a folder of .ppm/.rgb frames, got a .ppm file");
+        Assert.Throws<DirectoryNotFoundException>(() => RawFrameReader.Open(missing));
     }
 
     private static void AssertError(Action action, string expected)

@@ -1,7 +1,7 @@
 namespace EdgeBench.Preprocessing;
 
 /// <summary>
-/// Tables of the AVX-512 VBMI horizontal pass. Output columns are taken in blocks of 8; a block whose taps all lie in
+/// Per-block tables of the x86 horizontal passes. Output columns are taken in blocks of 8; a block whose taps all lie in
 /// a 128-byte window of the source row is resized with one two-register byte permute (vpermi2b) instead of gathers.
 /// </summary>
 /// <remarks>
@@ -14,7 +14,7 @@ namespace EdgeBench.Preprocessing;
 /// </code>
 /// "red" is the byte of output channel 0, so the BGR table reads byte 2 where the RGB table reads byte 0.
 /// </remarks>
-internal sealed class PermuteTables
+internal sealed class HorizontalBlockTables
 {
     /// <summary>Output columns per block.</summary>
     public const int BlockWidth = 8;
@@ -22,17 +22,28 @@ internal sealed class PermuteTables
     /// <summary>Bytes of the source window one block may read (two Vector512 loads).</summary>
     public const int WindowBytes = 128;
 
-    public PermuteTables(int sourceWidth, int[] offset0, int[] offset1)
+    public HorizontalBlockTables(int sourceWidth, int[] offset0, int[] offset1, float[] weight)
     {
         int blocks = offset0.Length / BlockWidth;
         int rowBytes = sourceWidth * 3;
         Base = new int[blocks];
         IndexRgb = new byte[blocks * 64];
         IndexBgr = new byte[blocks * 64];
+        PairGatherIndex = new int[blocks * BlockWidth];
+        WeightPairs = new float[blocks * 2 * BlockWidth];
         for (int block = 0; block < blocks; block++)
         {
             int first = block * BlockWidth;
             int last = first + BlockWidth - 1;
+            weight.AsSpan(first, BlockWidth).CopyTo(WeightPairs.AsSpan(block * 2 * BlockWidth));
+            weight.AsSpan(first, BlockWidth).CopyTo(WeightPairs.AsSpan((block * 2 * BlockWidth) + BlockWidth));
+
+            // Qword-gather order: columns 0,1,4,5 then 2,3,6,7 (see PreprocessKernels.GatherPairsBlock).
+            ReadOnlySpan<int> order = [0, 1, 4, 5, 2, 3, 6, 7];
+            for (int j = 0; j < BlockWidth; j++)
+            {
+                PairGatherIndex[(block * BlockWidth) + j] = offset0[first + order[j]];
+            }
 
             // Start the window at the block's first tap, but never let it run past the row's last pixel byte: the
             // window must stay inside the frame buffer on its last row, and inside this row's pixels everywhere.
@@ -58,6 +69,14 @@ internal sealed class PermuteTables
     /// <summary>Window start (byte offset in the row) per block, or -1 where the block must be gathered.</summary>
     public int[] Base { get; }
 
+    /// <summary>
+    /// Left-tap byte offsets per block in the order the AVX2 qword gathers want them: columns 0, 1, 4, 5, then 2, 3, 6, 7.
+    /// </summary>
+    public int[] PairGatherIndex { get; }
+
+    /// <summary>The block's 8 right-tap weights twice (16 floats), matching the [red | green] lanes of the permute.</summary>
+    public float[] WeightPairs { get; }
+
     /// <summary>64 permute indices per block for RGB frames.</summary>
     public byte[] IndexRgb { get; }
 
@@ -76,8 +95,14 @@ internal sealed class PermuteTables
 }
 
 /// <summary>Pinned views of a <see cref="Preprocessor"/>'s horizontal tables, handed to the row kernel.</summary>
-internal readonly unsafe struct HorizontalTaps(int* offset0, int* offset1, float* weight, int* blockBase, byte* blockIndex)
+internal readonly unsafe struct HorizontalTaps(int* offset0, int* offset1, float* weight, int* blockBase, byte* blockIndex, int* pairGatherIndex, float* blockWeightPairs)
 {
+    /// <summary><see cref="HorizontalBlockTables.WeightPairs"/>.</summary>
+    public readonly float* BlockWeightPairs = blockWeightPairs;
+
+    /// <summary><see cref="HorizontalBlockTables.PairGatherIndex"/>.</summary>
+    public readonly int* PairGatherIndex = pairGatherIndex;
+
     /// <summary>Byte offset of the left tap per output column.</summary>
     public readonly int* Offset0 = offset0;
 
@@ -87,9 +112,9 @@ internal readonly unsafe struct HorizontalTaps(int* offset0, int* offset1, float
     /// <summary>Weight of the right tap per output column.</summary>
     public readonly float* Weight = weight;
 
-    /// <summary><see cref="PermuteTables.Base"/>.</summary>
+    /// <summary><see cref="HorizontalBlockTables.Base"/>.</summary>
     public readonly int* BlockBase = blockBase;
 
-    /// <summary><see cref="PermuteTables.IndexRgb"/> or <see cref="PermuteTables.IndexBgr"/>, matching the frame.</summary>
+    /// <summary><see cref="HorizontalBlockTables.IndexRgb"/> or <see cref="HorizontalBlockTables.IndexBgr"/>, matching the frame.</summary>
     public readonly byte* BlockIndex = blockIndex;
 }
