@@ -2,6 +2,7 @@ using System.Globalization;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using EdgeBench.Benchmarks.Infrastructure;
+using EdgeBench.Core;
 using EdgeBench.Benchmarks.Verbs;
 using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Models.Zoo;
@@ -51,6 +52,13 @@ public static class Program
             }
 
             switcher.Run(benchmarkArgs, EdgeBenchConfig.Create(Path.Combine(Path.GetTempPath(), "edgebench-info")));
+            if (benchmarkArgs.Contains("--list"))
+            {
+                // BenchmarkDotNet lists methods; the parameters multiply them into the matrix that will run.
+                Console.WriteLine();
+                Console.WriteLine(MatrixDescription(settings));
+            }
+
             return VerbDispatcher.Ok;
         }
 
@@ -60,6 +68,22 @@ public static class Program
         bool commandLineJob = benchmarkArgs.Any(a => a is "--job" or "-j");
         Summary[] summaries = switcher.Run(benchmarkArgs, EdgeBenchConfig.Create(runDirectory, includeJob: !commandLineJob)).ToArray();
         return Report(runDirectory, summaries);
+    }
+
+    /// <summary>The parameter values every listed method runs with, per benchmark class.</summary>
+    internal static string MatrixDescription(RunSettings settings)
+    {
+        var text = new System.Text.StringBuilder("Each method above runs for every combination of:\n");
+        foreach (Type type in typeof(Program).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(Pipeline.PipelineBenchmarks)) && !t.IsAbstract).OrderBy(t => t.Name, StringComparer.Ordinal))
+        {
+            var instance = (Pipeline.PipelineBenchmarks)Activator.CreateInstance(type)!;
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {type.Name}: Model = {string.Join(", ", instance.ModelValues)}");
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"  Precision = {string.Join(", ", settings.Precisions.Select(p => p.ToName()))} (--precision)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  Batch = {string.Join(", ", settings.Batches)} (--batch)");
+        text.Append(CultureInfo.InvariantCulture, $"  Backend = {string.Join(", ", settings.Backends)} (--backend; available: {string.Join(", ", BackendNames.All.Where(b => BackendNames.Availability(b).Available))})");
+        return text.ToString();
     }
 
     /// <summary>results/&lt;device-id&gt;/&lt;yyyyMMdd-HHmmss&gt;-&lt;commit|nogit&gt;/ with environment.json in it.</summary>

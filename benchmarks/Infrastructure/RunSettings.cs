@@ -17,6 +17,7 @@ internal sealed record RunSettings
     public const string RunDirectoryVariable = "EDGEBENCH_RUN_DIR";
     public const string DeviceIdVariable = "EDGEBENCH_DEVICE_ID";
     public const string ResultsRootVariable = "EDGEBENCH_RESULTS";
+    public const string FramesVariable = "EDGEBENCH_FRAMES";
 
     public const string Usage = """
         EdgeBench options (before or among BenchmarkDotNet's):
@@ -26,6 +27,8 @@ internal sealed record RunSettings
           --threads N         intra-op threads of the inference engine (default: the engine's choice)
           --device-id ID      folder name under results/ (default: detected board or CPU model)
           --results DIR       results root (default: results/ of this checkout)
+          --frames PATH       replay your own footage (a .y4m file or a folder of .ppm frames) instead of the
+                              synthetic 640x480 video (env EDGEBENCH_FRAMES)
         """;
 
     public IReadOnlyList<int> Batches { get; init; } = [1, 4];
@@ -39,6 +42,9 @@ internal sealed record RunSettings
     public string? DeviceId { get; init; }
 
     public string? ResultsRoot { get; init; }
+
+    /// <summary>A .y4m file or a folder of .ppm frames to use instead of the synthetic video.</summary>
+    public string? Frames { get; init; }
 
     /// <summary>
     /// Removes EdgeBench's options from <paramref name="args"/>; the rest is returned for BenchmarkDotNet.
@@ -78,6 +84,15 @@ internal sealed record RunSettings
                 case "--results":
                     settings = settings with { ResultsRoot = Value() };
                     break;
+                case "--frames":
+                    string frames = Path.GetFullPath(Value());
+                    settings = settings with
+                    {
+                        Frames = File.Exists(frames) || Directory.Exists(frames)
+                            ? frames
+                            : throw new ArgumentException($"--frames: '{frames}' does not exist; expected a .y4m file or a folder of .ppm frames."),
+                    };
+                    break;
                 default:
                     remaining.Add(flag);
                     break;
@@ -115,6 +130,7 @@ internal sealed record RunSettings
         {
             DeviceId = Environment.GetEnvironmentVariable(DeviceIdVariable),
             ResultsRoot = Environment.GetEnvironmentVariable(ResultsRootVariable),
+            Frames = Environment.GetEnvironmentVariable(FramesVariable) is { Length: > 0 } frames ? frames : null,
         };
     }
 
@@ -125,6 +141,7 @@ internal sealed record RunSettings
         Environment.SetEnvironmentVariable(PrecisionsVariable, string.Join(',', Precisions.Select(p => p.ToName())));
         Environment.SetEnvironmentVariable(BackendsVariable, string.Join(',', Backends));
         Environment.SetEnvironmentVariable(ThreadsVariable, Threads.ToString(CultureInfo.InvariantCulture));
+        Environment.SetEnvironmentVariable(FramesVariable, Frames);
     }
 
     private static int[] ParseBatches(string text, string source) =>

@@ -19,8 +19,9 @@ namespace EdgeBench.Benchmarks.Pipeline;
 /// postprocess.
 /// </summary>
 /// <remarks>
-/// Inputs: a seeded synthetic 640x480 video, rendered once and converted to BGR24 as a camera decoder hands frames
-/// over; each call takes the next <see cref="Batch"/> frames of a ring, so consecutive calls see different frames.
+/// Inputs: a seeded synthetic 640x480 video (or the user's footage, --frames), decoded once and converted to BGR24
+/// as a camera decoder hands frames over; each call takes the next <see cref="Batch"/> frames of a ring, so
+/// consecutive calls see different frames.
 /// Postprocess cases decode recorded-style outputs with a stated number of candidates per frame
 /// (<see cref="SsdCandidatesPerFrame"/>, <see cref="YoloCandidatesPerFrame"/>) because the generated models' random
 /// weights do not make real detections; the end-to-end loop decodes what the model actually outputs.
@@ -129,21 +130,10 @@ public abstract class PipelineBenchmarks : IDisposable
 
         var store = new ModelStore(ModelStore.DefaultDirectory());
         ResolvedModel model = store.Resolve(Model, precision);
-        IInferenceBackend backend = BackendNames.Create(Backend, model, Batch, RunSettings.FromEnvironment().Threads);
-        _pipeline = new VisionPipeline(backend, FrameWidth, FrameHeight);
-
-        // A ring of decoded frames, BGR as a camera decoder (OpenCV) delivers them: enough for two distinct batches.
-        var video = new SyntheticVideo(FrameWidth, FrameHeight, VideoSeed);
-        int frames = Math.Max(8, 2 * Batch);
-        _ring = new FrameBuffer[frames];
-        for (int i = 0; i < frames; i++)
-        {
-            byte[] rgb = new byte[video.FrameBytes];
-            video.Render(i, rgb);
-            byte[] bgr = new byte[rgb.Length];
-            FrameTensor.SwapRedBlueReference(rgb, bgr);
-            _ring[i] = FrameBuffer.Packed(FrameWidth, FrameHeight, PixelFormat.Bgr24, bgr);
-        }
+        RunSettings settings = RunSettings.FromEnvironment();
+        _ring = LoadFrames(settings.Frames, Math.Max(8, 2 * Batch));
+        IInferenceBackend backend = BackendNames.Create(Backend, model, Batch, settings.Threads);
+        _pipeline = new VisionPipeline(backend, _ring[0].Width, _ring[0].Height);
 
         // One full pass so every stage benchmark starts from valid data (frames, input tensor, outputs).
         Pipeline.ProcessBatch(NextFrames());
@@ -249,6 +239,48 @@ public abstract class PipelineBenchmarks : IDisposable
     [Benchmark]
     [BenchmarkCategory(Categories.EndToEnd)]
     public int EndToEnd() => Pipeline.ProcessBatch(NextFrames());
+
+    /// <summary>
+    /// A ring of decoded frames, BGR as a camera decoder (OpenCV) delivers them, enough for two distinct batches:
+    /// the synthetic video, or the user's footage (cycled when it has fewer frames).
+    /// </summary>
+    private static FrameBuffer[] LoadFrames(string? footage, int count)
+    {
+        var ring = new FrameBuffer[count];
+        RawFrameReader? reader = footage is null ? null : RawFrameReader.Open(footage);
+        try
+        {
+            var video = reader is null ? new SyntheticVideo(FrameWidth, FrameHeight, VideoSeed) : null;
+            int width = reader?.Width ?? FrameWidth, height = reader?.Height ?? FrameHeight;
+            for (int i = 0; i < count; i++)
+            {
+                byte[] rgb = new byte[width * height * FrameBuffer.BytesPerPixel]; // as decoded (RGB unless a raw BGR folder)
+                if (reader is not null)
+                {
+                    reader.ReadFrame(i % reader.FrameCount, rgb);
+                }
+                else
+                {
+                    video!.Render(i, rgb);
+                }
+
+                byte[] bgr = rgb;
+                if (reader?.Format != PixelFormat.Bgr24)
+                {
+                    bgr = new byte[rgb.Length];
+                    FrameTensor.SwapRedBlueReference(rgb, bgr);
+                }
+
+                ring[i] = FrameBuffer.Packed(width, height, PixelFormat.Bgr24, bgr);
+            }
+        }
+        finally
+        {
+            reader?.Dispose();
+        }
+
+        return ring;
+    }
 
     private ReadOnlySpan<FrameBuffer> NextFrames()
     {

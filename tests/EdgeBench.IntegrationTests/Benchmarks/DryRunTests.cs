@@ -116,4 +116,27 @@ public sealed class DryRunTests : IDisposable
         });
         Assert.All(rows.Where(r => r.Precision == "fp32"), r => Assert.Equal(CaseStatus.Ok, r.Status));
     }
+
+    [Fact]
+    public void Users_footage_replaces_the_synthetic_video()
+    {
+        // Three 64x48 PPM frames of the user's "camera": the run must resize them like any frame.
+        string footage = Path.Combine(_root, "footage");
+        Directory.CreateDirectory(footage);
+        for (int i = 0; i < 3; i++)
+        {
+            byte[] header = System.Text.Encoding.ASCII.GetBytes("P6\n64 48\n255\n");
+            byte[] pixels = Enumerable.Range(0, 64 * 48 * 3).Select(p => (byte)((p * (i + 3)) % 251)).ToArray();
+            File.WriteAllBytes(Path.Combine(footage, $"{i:D4}.ppm"), [.. header, .. pixels]);
+        }
+
+        Set(RunSettings.FramesVariable, footage);
+        Set(RunSettings.BackendsVariable, "ort-cpu");
+        Set(RunSettings.PrecisionsVariable, "fp32");
+
+        IReadOnlyList<ResultRow> rows = Run();
+
+        Assert.Equal(8, rows.Count);
+        Assert.All(rows, r => Assert.Equal(CaseStatus.Ok, r.Status));
+    }
 }
