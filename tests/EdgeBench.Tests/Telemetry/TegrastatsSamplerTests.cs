@@ -8,16 +8,12 @@ namespace EdgeBench.Tests.Telemetry;
 // Unix only (they need bash and signals); on Windows they return early.
 public sealed class TegrastatsSamplerTests : IDisposable
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
-    private readonly string _dir;
+    private static readonly TimeSpan Patience = FakeTools.Patience;
+    private readonly FakeTools _tools = new("edgebench-fake-tegrastats-");
 
-    public TegrastatsSamplerTests()
-    {
-        _dir = Path.Combine(Path.GetTempPath(), "edgebench-fake-tegrastats-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
-    }
+    private string FakeFolder => _tools.Dir;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tools.Dispose();
 
     [Fact]
     public void ReplayingFake_SamplesAreParsedAndTimed_StopsOnSigint()
@@ -27,11 +23,11 @@ public sealed class TegrastatsSamplerTests : IDisposable
             return;
         }
 
-        string data = Path.Combine(_dir, "replay.txt");
+        string data = Path.Combine(FakeFolder, "replay.txt");
         File.WriteAllLines(data, ["Thu Nov 26 05:59:32 UTC 2026", .. TegrastatsFixtureTests.AllFixtureLines()]);
-        string exe = WriteScript("replay.sh", $$"""
+        string exe = _tools.WriteScript("replay.sh", $$"""
             trap 'exit 0' INT
-            echo "$@" > '{{_dir}}/args'
+            echo "$@" > '{{FakeFolder}}/args'
             while true; do
               while IFS= read -r line; do echo "$line"; sleep 0.05; done < '{{data}}'
             done
@@ -47,7 +43,7 @@ public sealed class TegrastatsSamplerTests : IDisposable
         int pid = sampler.ProcessId!.Value;
         Assert.Equal(TegrastatsSamplerStatus.Running, sampler.Status);
         Assert.True(sampler.WaitForSamples(6, Patience));
-        bool sigintIgnoredOnEntry = IsSigintIgnored(pid);
+        bool sigintIgnoredOnEntry = FakeTools.IsSigintIgnored(pid);
 
         TegrastatsStopResult result = sampler.Stop();
 
@@ -55,7 +51,7 @@ public sealed class TegrastatsSamplerTests : IDisposable
         // in the background); the kill path then takes over, which is the behaviour being tested below.
         Assert.Equal(sigintIgnoredOnEntry ? TegrastatsStopMethod.Killed : TegrastatsStopMethod.Interrupted, result.Method);
         Assert.Equal(TegrastatsSamplerStatus.Stopped, sampler.Status);
-        Assert.Equal("--interval 50", File.ReadAllText(Path.Combine(_dir, "args")).Trim());
+        Assert.Equal("--interval 50", File.ReadAllText(Path.Combine(FakeFolder, "args")).Trim());
         IReadOnlyList<TimedTegrastatsSample> samples = sampler.Samples;
         Assert.True(samples.Count >= 6);
         Assert.Equal(samples.Count, result.SampleCount);
@@ -70,7 +66,7 @@ public sealed class TegrastatsSamplerTests : IDisposable
 
         Assert.True(TegrastatsParser.TryParse(TegrastatsFixtureTests.AllFixtureLines().First(), out TegrastatsSample first));
         Assert.Equal(first.RamUsedMb, samples[0].Sample.RamUsedMb);
-        AssertGone(pid);
+        _tools.AssertGone(pid);
         Assert.Same(result, sampler.Stop());
     }
 
@@ -83,7 +79,7 @@ public sealed class TegrastatsSamplerTests : IDisposable
         }
 
         string line = TegrastatsFixtureTests.AllFixtureLines().First();
-        string exe = WriteScript("stubborn.sh", $$"""
+        string exe = _tools.WriteScript("stubborn.sh", $$"""
             trap '' INT
             while true; do echo '{{line}}'; sleep 0.05; done
             """);
@@ -100,7 +96,7 @@ public sealed class TegrastatsSamplerTests : IDisposable
         Assert.Equal(TegrastatsStopMethod.Killed, result.Method);
         Assert.True(clock.Elapsed >= timeout, $"killed after {clock.Elapsed}, before the SIGINT grace period");
         Assert.True(result.SampleCount >= 2);
-        AssertGone(pid);
+        _tools.AssertGone(pid);
     }
 
     [Fact]
@@ -111,7 +107,7 @@ public sealed class TegrastatsSamplerTests : IDisposable
             return;
         }
 
-        string exe = WriteScript("forever.sh", "trap '' INT\nwhile true; do sleep 0.05; done");
+        string exe = _tools.WriteScript("forever.sh", "trap '' INT\nwhile true; do sleep 0.05; done");
         int pid;
         using (var sampler = new TegrastatsSampler(new TegrastatsSamplerOptions { ExecutablePath = exe, StopTimeout = TimeSpan.FromMilliseconds(100) }))
         {
@@ -120,7 +116,7 @@ public sealed class TegrastatsSamplerTests : IDisposable
             Assert.True(Directory.Exists($"/proc/{pid}") || !OperatingSystem.IsLinux());
         }
 
-        AssertGone(pid);
+        _tools.AssertGone(pid);
     }
 
     [Fact]
@@ -131,7 +127,7 @@ public sealed class TegrastatsSamplerTests : IDisposable
             return;
         }
 
-        string exe = WriteScript("fails.sh", "echo 'tegrastats: permission denied' >&2\nexit 3");
+        string exe = _tools.WriteScript("fails.sh", "echo 'tegrastats: permission denied' >&2\nexit 3");
         using var sampler = new TegrastatsSampler(new TegrastatsSamplerOptions { ExecutablePath = exe });
         Assert.True(sampler.Start());
         Assert.False(sampler.WaitForSamples(1, Patience));
@@ -155,7 +151,7 @@ public sealed class TegrastatsSamplerTests : IDisposable
     [Fact]
     public void MissingExecutable_IsAStatus_NotAnException()
     {
-        string missing = Path.Combine(_dir, "no-such-tegrastats");
+        string missing = Path.Combine(FakeFolder, "no-such-tegrastats");
         using var sampler = new TegrastatsSampler(new TegrastatsSamplerOptions { ExecutablePath = missing });
 
         Assert.False(sampler.Start());
@@ -185,63 +181,5 @@ public sealed class TegrastatsSamplerTests : IDisposable
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new TegrastatsSampler(new TegrastatsSamplerOptions { Interval = TimeSpan.Zero }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new TegrastatsSampler(new TegrastatsSamplerOptions { StopTimeout = TimeSpan.FromSeconds(-1) }));
-    }
-
-    private string WriteScript(string name, string body)
-    {
-        string path = Path.Combine(_dir, name);
-        File.WriteAllText(path, "#!/usr/bin/env bash\n" + body.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        return path;
-    }
-
-    // SigIgn in /proc/<pid>/status is a hex mask; SIGINT (2) is bit 1.
-    private static bool IsSigintIgnored(int pid)
-    {
-        string status = Path.Combine("/proc", pid.ToString(CultureInfo.InvariantCulture), "status");
-        if (!File.Exists(status))
-        {
-            return false;
-        }
-
-        string? line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
-        return line is not null
-            && ulong.TryParse(line["SigIgn:".Length..].Trim(), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong mask)
-            && (mask & 0x2) != 0;
-    }
-
-    private void AssertGone(int pid)
-    {
-        Assert.Throws<ArgumentException>(() => Process.GetProcessById(pid));
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
-        Assert.False(Directory.Exists($"/proc/{pid}"), $"process {pid} still exists");
-
-        // Nothing started from the fake's folder may survive either.
-        foreach (string proc in Directory.GetDirectories("/proc"))
-        {
-            string cmdline;
-            try
-            {
-                cmdline = File.ReadAllText(Path.Combine(proc, "cmdline"));
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-            catch (UnauthorizedAccessException)
-            {
-                continue;
-            }
-
-            Assert.DoesNotContain(_dir, cmdline, StringComparison.Ordinal);
-        }
     }
 }
