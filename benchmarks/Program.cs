@@ -116,12 +116,14 @@ public static class Program
         }
 
         IReadOnlyList<ResultRow> rows = ResultsCsv.Read(csv);
+        Console.WriteLine("Comparing fp16 with fp32 outputs on the same frames (accuracy.csv)...");
+        Accuracy.PrecisionComparison.WriteForRun(runDirectory, rows, Console.Out);
         int ok = rows.Count(r => r.Status == CaseStatus.Ok);
         int skipped = rows.Count(r => r.Status == CaseStatus.Skipped);
         int failed = rows.Count(r => r.Status == CaseStatus.Failed);
         Console.WriteLine();
         Console.WriteLine($"EdgeBench results: {runDirectory}");
-        Console.WriteLine($"  {ok} ok, {skipped} skipped, {failed} failed ({ResultsCsv.FileName}, {EnvironmentInfo.FileName}, results/ with BenchmarkDotNet's reports)");
+        Console.WriteLine($"  {ok} ok, {skipped} skipped, {failed} failed ({ResultsCsv.FileName}, {EnvironmentInfo.FileName}, {PrecisionAccuracyCsv.AccuracyFileName}, results/ with BenchmarkDotNet's reports)");
         foreach (ResultRow row in rows.Where(r => r.Status == CaseStatus.Failed).Take(10))
         {
             Console.WriteLine($"  failed: {row.Benchmark}: {row.Reason}");

@@ -25,6 +25,11 @@ internal static class BackendNames
         _ => throw new ArgumentException($"Unknown backend '{name}'; expected one of {string.Join(", ", All)}."),
     };
 
+    /// <summary>The parameter value of an (engine, execution provider) pair as written to edgebench.csv.</summary>
+    public static string Join(string backend, string ep) =>
+        All.FirstOrDefault(name => Split(name) == (backend, ep))
+            ?? throw new ArgumentException($"No backend value for engine '{backend}' with execution provider '{ep}'.");
+
     /// <summary>Whether <paramref name="name"/> can run on this machine; the reason when it cannot.</summary>
     public static (bool Available, string Reason) Availability(string name) => name switch
     {
