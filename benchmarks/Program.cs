@@ -1,4 +1,5 @@
 using System.Globalization;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using EdgeBench.Benchmarks.Infrastructure;
@@ -22,8 +23,15 @@ public static class Program
     /// <summary>BenchmarkDotNet arguments that only print information: no run folder is made for them.</summary>
     private static readonly string[] s_informationalArguments = ["--list", "--help", "-h", "-?", "--version", "--info"];
 
-    public static int Main(string[] args)
+    public static int Main(string[] args) => Run(args);
+
+    /// <summary>
+    /// The program; <paramref name="adjustConfig"/> lets tests change the BenchmarkDotNet configuration (a Debug
+    /// build needs its optimization check turned off) while everything else runs as for a user.
+    /// </summary>
+    internal static int Run(string[] args, Func<IConfig, IConfig>? adjustConfig = null)
     {
+        adjustConfig ??= config => config;
         if (VerbDispatcher.TryRun(args, Console.Out, Console.Error, out int exitCode))
         {
             return exitCode;
@@ -51,7 +59,7 @@ public static class Program
                 Console.WriteLine(RunSettings.Usage);
             }
 
-            switcher.Run(benchmarkArgs, EdgeBenchConfig.Create(Path.Combine(Path.GetTempPath(), "edgebench-info")));
+            switcher.Run(benchmarkArgs, adjustConfig(EdgeBenchConfig.Create(Path.Combine(Path.GetTempPath(), "edgebench-info"))));
             if (benchmarkArgs.Contains("--list"))
             {
                 // BenchmarkDotNet lists methods; the parameters multiply them into the matrix that will run.
@@ -66,7 +74,7 @@ public static class Program
         Environment.SetEnvironmentVariable(RunSettings.RunDirectoryVariable, runDirectory);
         // A --job on the command line replaces the edge job instead of running beside it.
         bool commandLineJob = benchmarkArgs.Any(a => a is "--job" or "-j");
-        Summary[] summaries = switcher.Run(benchmarkArgs, EdgeBenchConfig.Create(runDirectory, includeJob: !commandLineJob)).ToArray();
+        Summary[] summaries = switcher.Run(benchmarkArgs, adjustConfig(EdgeBenchConfig.Create(runDirectory, includeJob: !commandLineJob))).ToArray();
         return Report(runDirectory, summaries);
     }
 

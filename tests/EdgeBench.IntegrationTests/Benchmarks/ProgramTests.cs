@@ -1,0 +1,85 @@
+using BenchmarkDotNet.Configs;
+using EdgeBench.Benchmarks;
+using EdgeBench.Benchmarks.Infrastructure;
+using EdgeBench.Reporting.Environment;
+using EdgeBench.Reporting.Results;
+
+namespace EdgeBench.IntegrationTests.Benchmarks;
+
+/// <summary>The benchmark program as a user runs it (dry, in-process): run folder, environment, results, accuracy.</summary>
+[Collection(nameof(BenchmarkRuns))]
+public sealed class ProgramTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("edgebench-program-").FullName;
+    private readonly string? _savedModels = Environment.GetEnvironmentVariable(EdgeBench.Models.Zoo.ModelStore.ModelsDirectoryVariable);
+
+    public ProgramTests()
+    {
+        Environment.SetEnvironmentVariable(EdgeBench.Models.Zoo.ModelStore.ModelsDirectoryVariable, Path.Combine(_root, "models"));
+    }
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable(EdgeBench.Models.Zoo.ModelStore.ModelsDirectoryVariable, _savedModels);
+        foreach (string variable in (string[])[RunSettings.BatchesVariable, RunSettings.PrecisionsVariable, RunSettings.BackendsVariable,
+            RunSettings.ThreadsVariable, RunSettings.FramesVariable, RunSettings.RunDirectoryVariable])
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+
+        Directory.Delete(_root, recursive: true);
+    }
+
+    private static IConfig AllowDebugBuild(IConfig config) =>
+        ManualConfig.Create(config).WithOptions(ConfigOptions.DisableOptimizationsValidator);
+
+    [Fact]
+    public void A_filtered_run_writes_one_run_folder_with_environment_results_and_accuracy()
+    {
+        string results = Path.Combine(_root, "results");
+
+        int exitCode = Program.Run(
+            ["--filter", "*MobileNet*", "--batch", "1", "--device-id", "test-device", "--results", results, "--job", "dry", "--inProcess"],
+            AllowDebugBuild);
+
+        Assert.Equal(0, exitCode);
+        string run = Assert.Single(Directory.GetDirectories(Path.Combine(results, "test-device")));
+        Assert.Matches(@"^\d{8}-\d{6}-([0-9a-f]{7}|nogit)$", Path.GetFileName(run));
+
+        EnvironmentInfo environment = EnvironmentInfo.Read(Path.Combine(run, EnvironmentInfo.FileName));
+        Assert.Equal("test-device", environment.DeviceId);
+        Assert.Contains("CPUExecutionProvider", environment.OnnxRuntimeProviders);
+        Assert.False(string.IsNullOrEmpty(environment.OnnxRuntimeVersion));
+
+        IReadOnlyList<ResultRow> rows = ResultsCsv.Read(Path.Combine(run, ResultsCsv.FileName));
+        Assert.Equal(16, rows.Count);
+        Assert.All(rows, r => Assert.Equal(CaseStatus.Ok, r.Status));
+
+        string[] accuracy = File.ReadAllLines(Path.Combine(run, PrecisionAccuracyCsv.AccuracyFileName));
+        Assert.StartsWith("model,backend,ep,batch,images,cosine_min", accuracy[0], StringComparison.Ordinal);
+        string[] mobilenet = accuracy[1].Split(',');
+        Assert.Equal("mobilenetv2", mobilenet[0]);
+        Assert.InRange(double.Parse(mobilenet[5], System.Globalization.CultureInfo.InvariantCulture), 0.99, 1.0);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(run, PrecisionAccuracyCsv.ModelsFileName)).Length);
+    }
+
+    [Fact]
+    public void A_filter_that_matches_nothing_leaves_no_folder_behind()
+    {
+        string results = Path.Combine(_root, "results");
+
+        int exitCode = Program.Run(["--filter", "*NoSuchBenchmark*", "--results", results, "--device-id", "d"], AllowDebugBuild);
+
+        Assert.Equal(0, exitCode);
+        Assert.Empty(Directory.GetDirectories(Path.Combine(results, "d")));
+    }
+
+    [Fact]
+    public void A_bad_option_exits_1_before_anything_runs()
+    {
+        string results = Path.Combine(_root, "results");
+
+        Assert.Equal(1, Program.Run(["--batch", "zero", "--results", results], AllowDebugBuild));
+        Assert.False(Directory.Exists(results));
+    }
+}
