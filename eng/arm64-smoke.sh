@@ -143,7 +143,7 @@ if [ "$QEMU_VERSION" -lt 801 ]; then
         RUN_PREFIX=(unshare -m sh -c "mount --bind '$OUT/fake-cpuinfo' /proc/cpuinfo && exec \"\$@\"" sh)
     fi
 fi
-say "qemu $QEMU_VERSION (major*100+minor); fake /proc/cpuinfo: $FAKE_CPUINFO; W^X off: ${DOTNET_EnableWriteXorExecute:-no}"
+say "qemu $QEMU_VERSION (major*100+minor); ARM /proc/cpuinfo bind-mounted: $FAKE_CPUINFO; DOTNET_EnableWriteXorExecute=${DOTNET_EnableWriteXorExecute:-unset}"
 
 emulate() { # emulate LOG ARGS...: runs the arm64 program under qemu, output to the console and to LOG
     local log=$1
