@@ -63,14 +63,14 @@ step "install qemu and the arm64 loader/libraries (apt)"
 # binary's PT_INTERP says (/lib/ld-linux-aarch64.so.1), so no -L/QEMU_LD_PREFIX is needed.
 NEED_QEMU=1
 if [ "$QEMU_SOURCE" = backports ]; then
-    [ "$(qemu_version)" -ge 801 ] && NEED_QEMU=0
+    [ "$(qemu_version)" -ge 802 ] && NEED_QEMU=0
 else
     [ "$(qemu_version)" -gt 0 ] && NEED_QEMU=0
 fi
 if [ "${ARM64_SMOKE_SKIP_APT:-0}" = 1 ] || { [ $NEED_QEMU = 0 ] && arm64_libs_present; }; then
     done_step "nothing to install: $("$QEMU" --version 2>/dev/null | head -n 1)"
 else
-    [ "$(id -u)" = 0 ] || fail "apt needs root (or install qemu-user >= 8.1 and libc6:arm64 libstdc++6:arm64 libssl3:arm64, then set ARM64_SMOKE_SKIP_APT=1)"
+    [ "$(id -u)" = 0 ] || fail "apt needs root (or install qemu-user >= 8.2 and libc6:arm64 libstdc++6:arm64 libssl3:arm64, then set ARM64_SMOKE_SKIP_APT=1)"
     export DEBIAN_FRONTEND=noninteractive
     dpkg --add-architecture arm64 || fail "dpkg --add-architecture arm64"
     PACKAGES="libc6:arm64 libstdc++6:arm64 libssl3:arm64"
@@ -123,14 +123,14 @@ if find "$APP" -name 'libtorch*' | grep -q .; then fail "libtorch natives in the
 done_step "$ELF_COUNT ELF files, all AArch64; no libtorch"
 
 # ---------------------------------------------------------------------------------------------------------------
-# How the program runs under qemu. DOTNET_EnableWriteXorExecute=0 only for qemu < 8.1 (7.2 runs stale code
-# after .NET's W^X double-mapped JIT writes: NullReferenceException in InvokeStub_*); qemu < 8.1 also passes the
+# How the program runs under qemu. DOTNET_EnableWriteXorExecute=0 only for qemu < 8.2 (7.2 runs stale code
+# after .NET's W^X double-mapped JIT writes: NullReferenceException in InvokeStub_*); qemu < 8.2 also passes the
 # host's x86 /proc/cpuinfo through, on which onnxruntime's cpuinfo (arm parser) crashes with SIGSEGV when the
 # library loads, so there an ARM /proc/cpuinfo is bind-mounted in a private mount namespace where that is allowed.
 export EDGEBENCH_MODELS=$OUT/models
 RUN_PREFIX=()
 FAKE_CPUINFO=0
-if [ "$QEMU_VERSION" -lt 801 ]; then
+if [ "$QEMU_VERSION" -lt 802 ]; then
     export DOTNET_EnableWriteXorExecute=0
     {
         for cpu in 0 1; do
@@ -172,13 +172,13 @@ if [ $RC = 0 ] && [ -n "$CSV" ] && grep -q ',ok,' "$CSV" && grep -q '1 ok, 0 ski
     [ -s "$EDGEBENCH_MODELS/generated/mobilenetv2-fp32.onnx" ] || fail "dry run passed but no generated mobilenetv2-fp32.onnx"
     done_step "1 ok, results in ${CSV%/edgebench.csv}"
     say "RESULT: PASS (publish, models list and one dry case all ran under qemu)"
-elif [ $RC = 139 ] && [ "$QEMU_VERSION" -lt 801 ] && [ $FAKE_CPUINFO = 0 ] \
+elif [ $RC = 139 ] && [ "$QEMU_VERSION" -lt 802 ] && [ $FAKE_CPUINFO = 0 ] \
     && grep -q 'qemu: uncaught target signal 11 (Segmentation fault)' "$LOGS/dry-run.log"; then
     done_step "known emulation failure"
     say "KNOWN-EMULATION-FAILURE: qemu $QEMU_VERSION passes the host's x86 /proc/cpuinfo to the arm64 program and could"
     say "  not bind-mount an ARM one here (no mount namespace), so onnxruntime's cpuinfo crashes when libonnxruntime.so"
     say "  loads. Exact error: $(grep -m1 'qemu: uncaught target signal' "$LOGS/dry-run.log")"
-    say "  Not an EdgeBench failure (see eng/README.md); use ARM64_SMOKE_QEMU=backports (qemu >= 8.1) to run the case."
+    say "  Not an EdgeBench failure (see eng/README.md); use ARM64_SMOKE_QEMU=backports (qemu >= 8.2) to run the case."
 else
     grep -m5 -E 'Exception|error|qemu:' "$LOGS/dry-run.log" | tee -a "$SUMMARY"
     fail "dry benchmark case exited $RC under qemu (log: $LOGS/dry-run.log)"
