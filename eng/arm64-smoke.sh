@@ -156,6 +156,7 @@ emulate() { # emulate LOG ARGS...: runs the arm64 program under qemu, output to 
 step "models list (emulated)"
 emulate "$LOGS/models-list.log" models list
 RC=$?
+[ $RC = 124 ] && say "timed out after ${RUN_TIMEOUT} s (ARM64_SMOKE_TIMEOUT)"
 [ $RC = 0 ] || fail "models list exited $RC under qemu (log: $LOGS/models-list.log)"
 grep -Eq '^mobilenetv2 +fp32' "$LOGS/models-list.log" || fail "models list printed no mobilenetv2 fp32 row"
 done_step "exit 0, mobilenetv2 listed"
@@ -181,6 +182,7 @@ elif [ $RC = 139 ] && [ "$QEMU_VERSION" -lt 802 ] && [ $FAKE_CPUINFO = 0 ] \
     say "  Not an EdgeBench failure (see eng/README.md); use ARM64_SMOKE_QEMU=backports (qemu >= 8.2) to run the case."
 else
     grep -m5 -E 'Exception|error|qemu:' "$LOGS/dry-run.log" | tee -a "$SUMMARY"
+    [ $RC = 124 ] && say "timed out after ${RUN_TIMEOUT} s (ARM64_SMOKE_TIMEOUT)"
     fail "dry benchmark case exited $RC under qemu (log: $LOGS/dry-run.log)"
 fi
 
