@@ -18,6 +18,11 @@ internal sealed record RunSettings
     public const string DeviceIdVariable = "EDGEBENCH_DEVICE_ID";
     public const string ResultsRootVariable = "EDGEBENCH_RESULTS";
 
+    // --- telemetry (issue 4): which sampler diagnoser runs and how often it samples ---
+    public const string TelemetryVariable = "EDGEBENCH_TELEMETRY";
+    public const string TelemetryIntervalVariable = "EDGEBENCH_TELEMETRY_INTERVAL";
+    // --- end telemetry ---
+
     public const string Usage = """
         EdgeBench options (before or among BenchmarkDotNet's):
           --batch LIST        batch sizes, e.g. 1,4 (default 1,4; env EDGEBENCH_BATCHES)
@@ -26,6 +31,8 @@ internal sealed record RunSettings
           --threads N         intra-op threads of the inference engine (default: the engine's choice)
           --device-id ID      folder name under results/ (default: detected board or CPU model)
           --results DIR       results root (default: results/ of this checkout)
+          --telemetry SOURCE  auto|tegrastats|nvidia-smi|linux|none (default auto; env EDGEBENCH_TELEMETRY)
+          --telemetry-interval MS  sampling interval in ms, 10..60000 (default 100; env EDGEBENCH_TELEMETRY_INTERVAL)
         """;
 
     public IReadOnlyList<int> Batches { get; init; } = [1, 4];
@@ -39,6 +46,12 @@ internal sealed record RunSettings
     public string? DeviceId { get; init; }
 
     public string? ResultsRoot { get; init; }
+
+    // --- telemetry (issue 4) ---
+    public EdgeBench.Benchmarks.Telemetry.TelemetrySource TelemetrySource { get; init; } = EdgeBench.Benchmarks.Telemetry.TelemetrySource.Auto;
+
+    public int TelemetryIntervalMs { get; init; } = EdgeBench.Benchmarks.Telemetry.TelemetrySources.DefaultIntervalMs;
+    // --- end telemetry ---
 
     /// <summary>
     /// Removes EdgeBench's options from <paramref name="args"/>; the rest is returned for BenchmarkDotNet.
@@ -78,6 +91,12 @@ internal sealed record RunSettings
                 case "--results":
                     settings = settings with { ResultsRoot = Value() };
                     break;
+                case "--telemetry":
+                    settings = settings with { TelemetrySource = EdgeBench.Benchmarks.Telemetry.TelemetrySources.Parse(Value(), flag) };
+                    break;
+                case "--telemetry-interval":
+                    settings = settings with { TelemetryIntervalMs = EdgeBench.Benchmarks.Telemetry.TelemetrySources.ParseInterval(Value(), flag) };
+                    break;
                 default:
                     remaining.Add(flag);
                     break;
@@ -111,6 +130,16 @@ internal sealed record RunSettings
             settings = settings with { Threads = threads };
         }
 
+        if (Environment.GetEnvironmentVariable(TelemetryVariable) is { Length: > 0 } telemetry)
+        {
+            settings = settings with { TelemetrySource = EdgeBench.Benchmarks.Telemetry.TelemetrySources.Parse(telemetry, TelemetryVariable) };
+        }
+
+        if (Environment.GetEnvironmentVariable(TelemetryIntervalVariable) is { Length: > 0 } interval)
+        {
+            settings = settings with { TelemetryIntervalMs = EdgeBench.Benchmarks.Telemetry.TelemetrySources.ParseInterval(interval, TelemetryIntervalVariable) };
+        }
+
         return settings with
         {
             DeviceId = Environment.GetEnvironmentVariable(DeviceIdVariable),
@@ -125,6 +154,8 @@ internal sealed record RunSettings
         Environment.SetEnvironmentVariable(PrecisionsVariable, string.Join(',', Precisions.Select(p => p.ToName())));
         Environment.SetEnvironmentVariable(BackendsVariable, string.Join(',', Backends));
         Environment.SetEnvironmentVariable(ThreadsVariable, Threads.ToString(CultureInfo.InvariantCulture));
+        Environment.SetEnvironmentVariable(TelemetryVariable, EdgeBench.Benchmarks.Telemetry.TelemetrySources.Name(TelemetrySource));
+        Environment.SetEnvironmentVariable(TelemetryIntervalVariable, TelemetryIntervalMs.ToString(CultureInfo.InvariantCulture));
     }
 
     private static int[] ParseBatches(string text, string source) =>
