@@ -71,7 +71,7 @@ internal static class RawSamplesFile
         text.Append("# outcome: ").Append(result.Outcome?.ToString() ?? "none").Append('\n');
         if (result.Summary is { } s)
         {
-            text.Append(inv, $"# window_s: {s.WindowTime.TotalSeconds:0.######}, operations: {s.Operations}, samples: {s.SampleCount}\n");
+            text.Append(inv, $"# window_s: {s.WindowTime.TotalSeconds:0.#######}, operations: {s.Operations}, samples: {s.SampleCount}\n");
         }
 
         if (result.Reason is { } reason)
