@@ -22,9 +22,10 @@ internal sealed record TelemetryCaseResult(string Source, int SampleCount, strin
     /// <summary>The raw samples file, relative to the run folder (<c>telemetry/….csv</c>); null when none was written.</summary>
     public string? RawFile { get; init; }
 
-    /// <summary>The <c>notes</c> text of edgebench.csv: <c>telemetry: SOURCE, N samples</c>, then the reason if any.</summary>
+    /// <summary>The <c>notes</c> text of edgebench.csv: <c>telemetry: SOURCE, N samples</c>, then the reason if any
+    /// (on one line: a tool's stderr tail can span several).</summary>
     public string Note => string.Create(CultureInfo.InvariantCulture,
-        $"telemetry: {Source}, {SampleCount} sample{(SampleCount == 1 ? "" : "s")}{(Reason is null ? "" : ": " + Reason)}");
+        $"telemetry: {Source}, {SampleCount} sample{(SampleCount == 1 ? "" : "s")}{(Reason is null ? "" : ": " + Reason.ReplaceLineEndings(" "))}");
 }
 
 /// <summary>

@@ -27,7 +27,10 @@ internal sealed class FakeTelemetryTools : IDisposable
 
     /// <summary>The first line of a captured tegrastats log in the unit tier's fixtures (read from the source tree:
     /// one copy of the captures, and SOURCES.md says where each came from).</summary>
-    public static string CapturedTegrastatsLine(string fixture)
+    public static string CapturedTegrastatsLine(string fixture) => CapturedLine("tegrastats", fixture);
+
+    /// <summary>The first non-empty line of <c>tests/EdgeBench.Tests/TestData/&lt;folder&gt;/&lt;fixture&gt;</c>.</summary>
+    public static string CapturedLine(string folder, string fixture)
     {
         string? dir = AppContext.BaseDirectory;
         while (dir is not null && !File.Exists(Path.Combine(dir, "EdgeBench.sln")))
@@ -36,7 +39,7 @@ internal sealed class FakeTelemetryTools : IDisposable
         }
 
         Assert.NotNull(dir);
-        string path = Path.Combine(dir, "tests", "EdgeBench.Tests", "TestData", "tegrastats", fixture);
+        string path = Path.Combine(dir, "tests", "EdgeBench.Tests", "TestData", folder, fixture);
         return File.ReadLines(path).First(l => l.Length > 0);
     }
 

@@ -122,6 +122,31 @@ public sealed class TelemetryDiagnoserRunTests(SharedModels models) : IClassFixt
     }
 
     [Fact]
+    public void A_fake_nvidia_smi_replaying_a_captured_h200_line_reports_gpu_power_and_no_throttling()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        // "0, NVIDIA H200, 120.79, 0, 0, 35, 1980, 0x0000000000000001": 120.79 W, 0 %, 35 C, only the idle bit set.
+        string fake = _tools.Repeating("nvidia-smi", FakeTelemetryTools.CapturedLine("nvidia-smi", "h200-idle-captured.txt"));
+        using var run = new TelemetryRun(models.Directory, "nvidia-smi");
+        run.Set(EdgeBench.Telemetry.NvidiaSmi.NvidiaSmiSampler.ExecutableEnvironmentVariable, fake);
+
+        ResultRow row = Assert.Single(run.Run());
+
+        Assert.Equal(120.79, row.PowerW!.Value, 9);
+        Assert.Equal(0, row.GpuUtilPct!.Value, 9);
+        Assert.Equal(35, row.MaxTempC!.Value, 9);
+        Assert.False(row.Throttled);
+        Assert.Null(row.RamMb); // device memory is not host RAM
+        Assert.Equal(120.79 * row.FrameMs!.Value, row.EnergyMj!.Value, 0.2 * row.EnergyMj.Value);
+        Assert.StartsWith("telemetry: nvidia-smi, ", row.Notes, StringComparison.Ordinal);
+        _tools.AssertNothingLeftBehind();
+    }
+
+    [Fact]
     public void The_linux_sampler_reports_cpu_and_ram_and_says_there_is_no_power()
     {
         if (!OperatingSystem.IsLinux())
