@@ -147,6 +147,32 @@ public sealed class TelemetryDiagnoserRunTests(SharedModels models) : IClassFixt
     }
 
     [Fact]
+    public void ExtraRun_mode_samples_a_separate_run_and_still_fills_the_columns()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        string fake = _tools.Repeating("tegrastats", FakeTelemetryTools.CapturedTegrastatsLine(Fixture));
+        using var run = new TelemetryRun(models.Directory, "none");
+        var diagnoser = new TegrastatsDiagnoser(new TelemetryDiagnoserConfig
+        {
+            ExecutablePath = fake,
+            Interval = TimeSpan.FromMilliseconds(20),
+            RunMode = BenchmarkDotNet.Diagnosers.RunMode.ExtraRun,
+            RunDirectory = run.RunDirectory,
+        });
+
+        ResultRow row = Assert.Single(run.Run(diagnoser, Categories.Inference));
+
+        Assert.Equal(12.479, row.PowerW!.Value, 9);
+        Assert.NotNull(row.EnergyMj);
+        Assert.StartsWith("telemetry: tegrastats, ", row.Notes, StringComparison.Ordinal);
+        _tools.AssertNothingLeftBehind();
+    }
+
+    [Fact]
     public void The_linux_sampler_reports_cpu_and_ram_and_says_there_is_no_power()
     {
         if (!OperatingSystem.IsLinux())

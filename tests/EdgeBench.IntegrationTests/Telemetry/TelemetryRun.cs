@@ -59,10 +59,19 @@ internal sealed class TelemetryRun : IDisposable
     }
 
     /// <summary>Runs the cases of <paramref name="categories"/> and returns edgebench.csv.</summary>
-    public IReadOnlyList<ResultRow> Run(params string[] categories)
+    public IReadOnlyList<ResultRow> Run(params string[] categories) => Run(extraDiagnoser: null, categories);
+
+    /// <summary>Runs with <paramref name="extraDiagnoser"/> added to EdgeBench's config (use with telemetry none).</summary>
+    public IReadOnlyList<ResultRow> Run(BenchmarkDotNet.Diagnosers.IDiagnoser? extraDiagnoser, params string[] categories)
     {
         // Tests build Debug: these runs check behaviour and files, not speed, so the optimization check is off.
-        IConfig config = ManualConfig.Create(EdgeBenchConfig.Create(RunDirectory, s_job))
+        ManualConfig config = ManualConfig.Create(EdgeBenchConfig.Create(RunDirectory, s_job));
+        if (extraDiagnoser is not null)
+        {
+            config.AddDiagnoser(extraDiagnoser);
+        }
+
+        config
             .AddFilter(new AnyCategoriesFilter(categories.Length == 0 ? [Categories.Inference] : categories))
             .WithOptions(ConfigOptions.DisableOptimizationsValidator);
         BenchmarkRunner.Run<MobileNetBenchmarks>(config);
