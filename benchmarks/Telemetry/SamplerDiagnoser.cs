@@ -110,6 +110,8 @@ internal abstract class SamplerDiagnoser : IDiagnoser
     public void DisplayResults(ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(logger);
+        // Called once after the last case: a sampler left running by a last case that threw stops here, not at exit.
+        StopWindow(null, "the measured iterations did not finish (no AfterActualRun)");
         logger.WriteLineInfo($"// Telemetry ({Source}): every {Config.Interval.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)} ms during the measured iterations; raw samples in telemetry/ of the run folder, reasons in edgebench.csv notes.");
     }
 
