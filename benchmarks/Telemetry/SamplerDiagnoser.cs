@@ -191,7 +191,10 @@ internal abstract class SamplerDiagnoser : IDiagnoser
             reasons.Add(stopReason);
         }
 
-        if (summary.Reason is { } summaryReason)
+        // "Too few samples, lengthen the iterations" is only advice worth giving when the tool itself worked; when it
+        // failed, its own reason is the explanation.
+        bool toolWorked = window.Reason is null && window.Stop?.Outcome is TelemetryOutcome.Completed or TelemetryOutcome.KilledOnStop;
+        if (summary.Reason is { } summaryReason && toolWorked)
         {
             reasons.Add(summaryReason);
         }

@@ -122,6 +122,30 @@ public sealed class TelemetryDiagnoserRunTests(SharedModels models) : IClassFixt
     }
 
     [Fact]
+    public void A_window_shorter_than_two_intervals_gives_no_power_and_says_to_lengthen_it()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        // The fake prints its first line at once, the next one a second later: one sample in a ~0.1 s window.
+        string fake = _tools.Repeating("tegrastats", FakeTelemetryTools.CapturedTegrastatsLine(Fixture));
+        using var run = new TelemetryRun(models.Directory, "tegrastats", intervalMs: 1000);
+        run.Set(EdgeBench.Telemetry.Tegrastats.TegrastatsSampler.ExecutableEnvironmentVariable, fake);
+
+        ResultRow row = Assert.Single(run.Run());
+
+        Assert.Null(row.PowerW);
+        Assert.Null(row.EnergyMj);
+        Assert.Equal(63, row.GpuUtilPct!.Value, 9); // one value is still a utilisation and a peak
+        Assert.Equal(53.968, row.MaxTempC!.Value, 9);
+        Assert.StartsWith("telemetry: tegrastats, 1 sample: 1 sample in a ", row.Notes, StringComparison.Ordinal);
+        Assert.EndsWith("window; increase iteration time or lower --interval", row.Notes, StringComparison.Ordinal);
+        _tools.AssertNothingLeftBehind();
+    }
+
+    [Fact]
     public void A_fake_nvidia_smi_replaying_a_captured_h200_line_reports_gpu_power_and_no_throttling()
     {
         if (!OperatingSystem.IsLinux())
