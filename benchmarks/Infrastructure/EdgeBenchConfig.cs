@@ -51,6 +51,12 @@ internal static class EdgeBenchConfig
             config.AddJob(job ?? EdgeJob);
         }
 
+        // Telemetry: the sampler diagnoser --telemetry picks (auto by default); none adds nothing.
+        if (Telemetry.TelemetryDiagnosers.Create(RunSettings.FromEnvironment(), runDirectory) is { } telemetry)
+        {
+            config.AddDiagnoser(telemetry);
+        }
+
         return config
             .AddColumnProvider(DefaultColumnProviders.Instance)
             .AddColumn(StatisticColumn.Median, StatisticColumn.P90, CategoriesColumn.Default)

@@ -41,6 +41,8 @@ internal static class ResultRows
         double mean = stats.Mean / NanosecondsPerMillisecond;
         var ci = stats.ConfidenceInterval; // Perfolizer type; BenchmarkDotNet reports it at 99.9%
         double? bytesPerSecond = MovedBytes(benchmarkCase) is long bytes ? bytes / (stats.Mean / 1e9) : null;
+        // Telemetry: power_w … throttled from the diagnoser's metrics; source, samples and why in notes.
+        row = Telemetry.TelemetryRowValues.Apply(row, benchmarkCase, report);
         return row with
         {
             MeanMs = mean,

@@ -19,6 +19,9 @@ internal sealed record RunSettings
     public const string ResultsRootVariable = "EDGEBENCH_RESULTS";
     public const string FramesVariable = "EDGEBENCH_FRAMES";
 
+    public const string TelemetryVariable = "EDGEBENCH_TELEMETRY";
+    public const string TelemetryIntervalVariable = "EDGEBENCH_TELEMETRY_INTERVAL";
+
     public const string Usage = """
         EdgeBench options (before or among BenchmarkDotNet's):
           --batch LIST        batch sizes, e.g. 1,4 (default 1,4; env EDGEBENCH_BATCHES)
@@ -29,6 +32,8 @@ internal sealed record RunSettings
           --results DIR       results root (default: results/ of this checkout)
           --frames PATH       replay your own footage (a .y4m file or a folder of .ppm frames) instead of the
                               synthetic 640x480 video (env EDGEBENCH_FRAMES)
+          --telemetry SOURCE  auto|tegrastats|nvidia-smi|linux|none (default auto; env EDGEBENCH_TELEMETRY)
+          --telemetry-interval MS  sampling interval in ms, 10..60000 (default 100; env EDGEBENCH_TELEMETRY_INTERVAL)
         """;
 
     public IReadOnlyList<int> Batches { get; init; } = [1, 4];
@@ -45,6 +50,12 @@ internal sealed record RunSettings
 
     /// <summary>A .y4m file or a folder of .ppm frames to use instead of the synthetic video.</summary>
     public string? Frames { get; init; }
+
+    /// <summary>Which telemetry sampler runs beside the measured iterations.</summary>
+    public EdgeBench.Benchmarks.Telemetry.TelemetrySource TelemetrySource { get; init; } = EdgeBench.Benchmarks.Telemetry.TelemetrySource.Auto;
+
+    /// <summary>Telemetry sampling interval in milliseconds.</summary>
+    public int TelemetryIntervalMs { get; init; } = EdgeBench.Benchmarks.Telemetry.TelemetrySources.DefaultIntervalMs;
 
     /// <summary>
     /// Removes EdgeBench's options from <paramref name="args"/>; the rest is returned for BenchmarkDotNet.
@@ -93,6 +104,12 @@ internal sealed record RunSettings
                             : throw new ArgumentException($"--frames: '{frames}' does not exist; expected a .y4m file or a folder of .ppm frames."),
                     };
                     break;
+                case "--telemetry":
+                    settings = settings with { TelemetrySource = EdgeBench.Benchmarks.Telemetry.TelemetrySources.Parse(Value(), flag) };
+                    break;
+                case "--telemetry-interval":
+                    settings = settings with { TelemetryIntervalMs = EdgeBench.Benchmarks.Telemetry.TelemetrySources.ParseInterval(Value(), flag) };
+                    break;
                 default:
                     remaining.Add(flag);
                     break;
@@ -126,6 +143,16 @@ internal sealed record RunSettings
             settings = settings with { Threads = threads };
         }
 
+        if (Environment.GetEnvironmentVariable(TelemetryVariable) is { Length: > 0 } telemetry)
+        {
+            settings = settings with { TelemetrySource = EdgeBench.Benchmarks.Telemetry.TelemetrySources.Parse(telemetry, TelemetryVariable) };
+        }
+
+        if (Environment.GetEnvironmentVariable(TelemetryIntervalVariable) is { Length: > 0 } interval)
+        {
+            settings = settings with { TelemetryIntervalMs = EdgeBench.Benchmarks.Telemetry.TelemetrySources.ParseInterval(interval, TelemetryIntervalVariable) };
+        }
+
         return settings with
         {
             DeviceId = Environment.GetEnvironmentVariable(DeviceIdVariable),
@@ -142,6 +169,8 @@ internal sealed record RunSettings
         Environment.SetEnvironmentVariable(BackendsVariable, string.Join(',', Backends));
         Environment.SetEnvironmentVariable(ThreadsVariable, Threads.ToString(CultureInfo.InvariantCulture));
         Environment.SetEnvironmentVariable(FramesVariable, Frames);
+        Environment.SetEnvironmentVariable(TelemetryVariable, EdgeBench.Benchmarks.Telemetry.TelemetrySources.Name(TelemetrySource));
+        Environment.SetEnvironmentVariable(TelemetryIntervalVariable, TelemetryIntervalMs.ToString(CultureInfo.InvariantCulture));
     }
 
     private static int[] ParseBatches(string text, string source) =>

@@ -1,0 +1,147 @@
+using System.Globalization;
+
+namespace EdgeBench.IntegrationTests.Telemetry;
+
+/// <summary>
+/// Fake tegrastats / nvidia-smi executables (bash scripts in a temp folder) that replay a captured line and
+/// misbehave on request, plus the check that nothing started from the folder survives.
+/// </summary>
+internal sealed class FakeTelemetryTools : IDisposable
+{
+    /// <summary>Prints the ms of <c>--interval MS</c> (tegrastats) or <c>-lms MS</c> (nvidia-smi) as seconds for sleep.</summary>
+    private const string IntervalPrelude = """
+        ms=100
+        while [ $# -gt 0 ]; do
+          case "$1" in --interval|-lms) ms="$2"; shift ;; esac
+          shift
+        done
+        pause=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))
+        """;
+
+    public FakeTelemetryTools()
+    {
+        Dir = Directory.CreateTempSubdirectory("edgebench-fake-tools-").FullName;
+    }
+
+    public string Dir { get; }
+
+    /// <summary>The first line of a captured tegrastats log in the unit tier's fixtures (read from the source tree:
+    /// one copy of the captures, and SOURCES.md says where each came from).</summary>
+    public static string CapturedTegrastatsLine(string fixture) => CapturedLine("tegrastats", fixture);
+
+    /// <summary>The first non-empty line of <c>tests/EdgeBench.Tests/TestData/&lt;folder&gt;/&lt;fixture&gt;</c>.</summary>
+    public static string CapturedLine(string folder, string fixture)
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "EdgeBench.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        Assert.NotNull(dir);
+        string path = Path.Combine(dir, "tests", "EdgeBench.Tests", "TestData", folder, fixture);
+        return File.ReadLines(path).First(l => l.Length > 0);
+    }
+
+    /// <summary>Repeats <paramref name="line"/> every interval until interrupted (first line at once).</summary>
+    public string Repeating(string name, string line) => Write(name, $$"""
+        {{IntervalPrelude}}
+        trap 'exit 0' INT TERM
+        while :; do
+          printf '%s\n' '{{line}}'
+          sleep "$pause"
+        done
+        """);
+
+    /// <summary>Prints one good line, complains on stderr and exits with code 3.</summary>
+    public string ExitsEarly(string name, string line) => Write(name, $$"""
+        {{IntervalPrelude}}
+        printf '%s\n' '{{line}}'
+        echo 'NvRmMemInitNvmap failed: fake error for the test' >&2
+        exit 3
+        """);
+
+    /// <summary>Prints lines that are not tool output, until interrupted.</summary>
+    public string Garbage(string name) => Write(name, $$"""
+        {{IntervalPrelude}}
+        trap 'exit 0' INT TERM
+        while :; do
+          echo 'Segmentation fault? @@@ 0xdeadbeef ###'
+          sleep "$pause"
+        done
+        """);
+
+    /// <summary>Good lines, but SIGINT is ignored: only the kill after the stop timeout ends it.</summary>
+    public string IgnoresSigint(string name, string line) => Write(name, $$"""
+        {{IntervalPrelude}}
+        trap '' INT
+        while :; do
+          printf '%s\n' '{{line}}'
+          sleep "$pause"
+        done
+        """);
+
+    /// <summary>Two good lines, then SIGKILLs itself (killed mid-run, e.g. by the OOM killer).</summary>
+    public string KilledMidRun(string name, string line) => Write(name, $$"""
+        {{IntervalPrelude}}
+        printf '%s\n' '{{line}}'
+        sleep "$pause"
+        printf '%s\n' '{{line}}'
+        kill -KILL $$
+        """);
+
+    public void Dispose() => Directory.Delete(Dir, recursive: true);
+
+    /// <summary>No process whose command line mentions the fake folder may be alive (waits briefly for reaping).</summary>
+    public void AssertNothingLeftBehind()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        string[] alive = [];
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            alive = [.. Directory.GetDirectories("/proc")
+                .Where(p => int.TryParse(Path.GetFileName(p), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                .Where(p => ReadCommandLine(p).Contains(Dir, StringComparison.Ordinal))];
+            if (alive.Length == 0)
+            {
+                return;
+            }
+
+            Thread.Sleep(100);
+        }
+
+        Assert.Fail($"processes started from {Dir} are still alive: {string.Join(", ", alive.Select(p => Path.GetFileName(p) + " " + ReadCommandLine(p)))}");
+    }
+
+    private static string ReadCommandLine(string procDir)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(procDir, "cmdline")).Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return string.Empty;
+        }
+    }
+
+    private string Write(string name, string body)
+    {
+        string path = Path.Combine(Dir, name);
+        File.WriteAllText(path, "#!/usr/bin/env bash\n" + body.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return path;
+    }
+}
