@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using EdgeBench.Reporting.Tables;
 using ScottPlot;
 
@@ -24,9 +26,30 @@ public static class ChartRenderer
     {
         string png = pathWithoutExtension + ".png", svg = pathWithoutExtension + ".svg";
         plot.SavePng(png, Width, Height);
-        plot.SaveSvg(svg, Width, Height);
+        File.WriteAllText(svg, StableIds(plot.GetSvgHtml(Width, Height)));
         return [png, svg];
     }
+
+    /// <summary>
+    /// ScottPlot numbers SVG clip paths from a process-wide counter, so the same chart drawn twice differs in its
+    /// ids; renumbering them in order of appearance makes the file depend on the data only.
+    /// </summary>
+    internal static string StableIds(string svg)
+    {
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        return s_clipId.Replace(svg, m =>
+        {
+            if (!ids.TryGetValue(m.Value, out string? stable))
+            {
+                stable = "cl_" + ids.Count.ToString(CultureInfo.InvariantCulture);
+                ids.Add(m.Value, stable);
+            }
+
+            return stable;
+        });
+    }
+
+    private static readonly Regex s_clipId = new(@"\bcl_[0-9a-fA-F]+\b", RegexOptions.CultureInvariant);
 
     public static Plot Bars(GroupedBars chart)
     {
