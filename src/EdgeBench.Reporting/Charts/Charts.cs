@@ -10,7 +10,7 @@ public sealed record GroupedBars(string Title, string ValueLabel, IReadOnlyList<
     IReadOnlyList<IReadOnlyList<double?>> Values);
 
 /// <summary>A point of a scatter chart.</summary>
-public sealed record LabelledPoint(string Label, double X, double Y);
+public sealed record LabelledPoint(string Series, string Label, double X, double Y);
 
 /// <summary>
 /// Renders the report charts with ScottPlot to PNG and SVG. Same data, same files: sizes, colours and order are
@@ -103,31 +103,43 @@ public static class ChartRenderer
         return plot;
     }
 
+    /// <summary>One colour and legend entry per series (device), each point labelled (model); axes start at zero.</summary>
     public static Plot Scatter(string title, string xLabel, string yLabel, IReadOnlyList<LabelledPoint> points, string emptyNote)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         if (points.Count == 0)
         {
-            plot.Add.Text(emptyNote, 0, 0);
+            plot.Add.Text(emptyNote, 0.1, 0.5);
+            plot.Axes.SetLimits(0, 1, 0, 1);
         }
 
-        for (int i = 0; i < points.Count; i++)
+        string[] series = points.Select(p => p.Series).Distinct().ToArray();
+        for (int s = 0; s < series.Length; s++)
         {
-            LabelledPoint p = points[i];
-            var marker = plot.Add.Marker(p.X, p.Y);
-            marker.MarkerSize = 12;
-            marker.Color = palette.GetColor(i);
-            var label = plot.Add.Text(p.Label, p.X, p.Y);
-            label.LabelFontSize = 11;
-            label.OffsetX = 8;
-            label.OffsetY = -8;
+            LabelledPoint[] mine = points.Where(p => p.Series == series[s]).ToArray();
+            var markers = plot.Add.ScatterPoints(mine.Select(p => p.X).ToArray(), mine.Select(p => p.Y).ToArray(), palette.GetColor(s));
+            markers.MarkerSize = 12;
+            markers.LegendText = series[s];
+            foreach (LabelledPoint p in mine)
+            {
+                var label = plot.Add.Text(p.Label, p.X, p.Y);
+                label.LabelFontSize = 11;
+                label.OffsetX = 8;
+                label.OffsetY = -8;
+            }
+        }
+
+        if (points.Count > 0)
+        {
+            // From zero, with room on the right for the labels: the eye reads ratios (FPS per watt) off the slope.
+            plot.Axes.SetLimits(0, points.Max(p => p.X) * 1.4, 0, points.Max(p => p.Y) * 1.15);
+            plot.ShowLegend(Alignment.UpperLeft);
         }
 
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
-        plot.Axes.Margins(0.2, 0.2);
         return plot;
     }
 }
@@ -157,6 +169,6 @@ public static class ReportCharts
     /// <summary>Speed against average power, for the device x model rows with a power measurement.</summary>
     public static IReadOnlyList<LabelledPoint> SpeedVsPower(IReadOnlyList<DeviceRow> rows) =>
         rows.Where(r => r.Fps is not null && r.PowerW is not null)
-            .Select(r => new LabelledPoint($"{r.DeviceId} {r.Model}", r.PowerW!.Value, r.Fps!.Value))
+            .Select(r => new LabelledPoint(r.DeviceId, r.Model, r.PowerW!.Value, r.Fps!.Value))
             .ToArray();
 }

@@ -79,6 +79,11 @@ public static class ReportWriter
             .Append("else average power x mean time per frame. Price and peak GFLOPS: ")
             .Append(File.Exists(catalogPath) ? $"`{Path.GetFileName(catalogPath)}` (the committed device catalog)" : "no device catalog found")
             .Append(".\n\n![FPS by device](devices-fps.png)\n\n![FPS against power](devices-fps-vs-power.png)\n");
+        string[] unpowered = rows.Where(r => r.Fps is not null && r.PowerW is null).Select(r => r.DeviceId).Distinct().ToArray();
+        if (unpowered.Length > 0)
+        {
+            md.Append("\nNot in the power chart (no power measured): ").AppendJoin(", ", unpowered.Select(d => $"`{d}`")).Append(".\n");
+        }
 
         string mdPath = Path.Combine(directory, "devices.md"), csvPath = Path.Combine(directory, "devices.csv");
         File.WriteAllText(mdPath, md.ToString());

@@ -33,8 +33,9 @@ public sealed record ReportTable(IReadOnlyList<string> Headers, IReadOnlyList<IR
 
     public void WriteCsv(string path) => CsvTable.Write(path, CsvHeaders, CsvRows);
 
+    /// <summary>A column holding a number (possibly with an x or % suffix) in some row; words like 'absent' may fill the others.</summary>
     private bool IsNumericColumn(int column) =>
-        Rows.Count > 0 && Rows.Any(r => r[column].Length > 0 && (char.IsAsciiDigit(r[column][0]) || r[column][0] == '-' && r[column].Length > 1));
+        Rows.Any(r => double.TryParse(r[column].TrimEnd('x', '%'), NumberStyles.Float, CultureInfo.InvariantCulture, out _));
 
     private static string Escape(string cell) => cell.Replace("|", "\\|", StringComparison.Ordinal);
 }
