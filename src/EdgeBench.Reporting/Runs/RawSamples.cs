@@ -45,7 +45,9 @@ public static class RawSamples
             {
                 if (cases.TryGetValue(samples.Benchmark, out CaseSamples? first))
                 {
-                    throw new InvalidDataException($"{file}: case '{samples.Benchmark}' also appears in {first.File}; benchmark names must be unique.");
+                    throw new InvalidDataException(first.File == file
+                        ? $"{file}: case '{samples.Benchmark}' appears twice (a run of more than one job, e.g. --job dry beside the edge job?); benchmark names must be unique, so measure one job per run folder."
+                        : $"{file}: case '{samples.Benchmark}' also appears in {first.File}; benchmark names must be unique.");
                 }
 
                 cases.Add(samples.Benchmark, samples);

@@ -94,7 +94,15 @@ public sealed class RunFolder
         }
 
         EnvironmentInfo environment = EnvironmentInfo.Read(environmentPath);
-        IReadOnlyList<ResultRow> rows = ResultsCsv.Read(Path.Combine(directory, ResultsCsv.FileName));
+        string csvPath = Path.Combine(directory, ResultsCsv.FileName);
+        IReadOnlyList<ResultRow> rows = ResultsCsv.Read(csvPath);
+        // Tables pick one row per case; two rows of one name would mean two measurements of different jobs mixed.
+        if (rows.GroupBy(r => r.Benchmark).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new InvalidDataException(
+                $"{csvPath}: case '{twice.Key}' appears {twice.Count()} times (a run of more than one job, e.g. --job dry beside the edge job?); each case must appear once, so measure one job per run folder.");
+        }
+
         return new RunFolder(directory, environment, rows);
     }
 

@@ -131,6 +131,19 @@ public sealed class PrecisionTableTests : IDisposable
     }
 
     [Fact]
+    public void A_case_listed_twice_is_an_error_naming_the_file_and_case()
+    {
+        string run = RunFixtures.CopyTo(RunFixtures.MobileNet, _directory);
+        string csv = Path.Combine(run, "edgebench.csv");
+        string[] lines = File.ReadAllLines(csv);
+        File.WriteAllLines(csv, [.. lines, lines[1]]);
+
+        var e = Assert.Throws<InvalidDataException>(() => ReportWriter.WritePrecision(run));
+        Assert.StartsWith(csv + ": case 'EdgeBench.Benchmarks.Pipeline.MobileNetBenchmarks.", e.Message, StringComparison.Ordinal);
+        Assert.Contains("appears 2 times", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_run_with_only_one_precision_still_reports_it()
     {
         RunFolder run = RunFolder.Open(RunFixtures.SsdA);

@@ -247,6 +247,20 @@ public sealed class RunDiffTests : IDisposable
     }
 
     [Fact]
+    public void A_case_twice_in_one_json_is_an_error_suggesting_one_job_per_run()
+    {
+        string run = RunFixtures.CopyTo(RunFixtures.SsdA, _directory);
+        string json = Directory.GetFiles(Path.Combine(run, "results"), "*-report-full.json").Single();
+        string[] lines = File.ReadAllLines(json);
+        // One case per line between the "Benchmarks":[ line and the closing ]}: repeat the first.
+        File.WriteAllLines(json, [.. lines[..3], lines[3].TrimEnd(',') + ",", .. lines[3..]]);
+
+        var e = Assert.Throws<InvalidDataException>(() => DiffInput.Read(run));
+        Assert.StartsWith(json + ": case 'EdgeBench.Benchmarks.Pipeline.SsdBenchmarks.", e.Message, StringComparison.Ordinal);
+        Assert.Contains("appears twice", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_or_broken_environment_is_an_error_naming_the_file()
     {
         string run = RunFixtures.CopyTo(RunFixtures.SsdA, _directory);
