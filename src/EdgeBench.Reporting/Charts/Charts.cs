@@ -25,8 +25,20 @@ public static class ChartRenderer
     public static IReadOnlyList<string> Save(Plot plot, string pathWithoutExtension)
     {
         string png = pathWithoutExtension + ".png", svg = pathWithoutExtension + ".svg";
-        plot.SavePng(png, Width, Height);
-        File.WriteAllText(svg, StableIds(plot.GetSvgHtml(Width, Height)));
+        // Tick labels are formatted while rendering, in the current culture: render in the invariant one so a chart
+        // drawn on a de-DE desktop reads 0.5, like the tables.
+        CultureInfo saved = CultureInfo.CurrentCulture;
+        try
+        {
+            CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+            plot.SavePng(png, Width, Height);
+            File.WriteAllText(svg, StableIds(plot.GetSvgHtml(Width, Height)));
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = saved;
+        }
+
         return [png, svg];
     }
 

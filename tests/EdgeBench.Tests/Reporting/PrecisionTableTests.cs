@@ -130,6 +130,31 @@ public sealed class PrecisionTableTests : IDisposable
         Assert.StartsWith(Path.Combine(run, "edgebench.csv") + ": file not found", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("de-DE")]
+    [InlineData("fr-FR")]
+    public void Tables_and_charts_do_not_depend_on_the_culture(string culture)
+    {
+        string invariantRun = RunFixtures.CopyTo(RunFixtures.MobileNetWithAccuracy, Path.Combine(_directory, "invariant"));
+        string localRun = RunFixtures.CopyTo(RunFixtures.MobileNetWithAccuracy, Path.Combine(_directory, culture));
+        (_, string invariant) = ReportWriter.WritePrecision(invariantRun);
+        System.Globalization.CultureInfo saved = System.Globalization.CultureInfo.CurrentCulture;
+        string local;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.GetCultureInfo(culture);
+            local = ReportWriter.WritePrecision(localRun).Markdown;
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = saved;
+        }
+
+        Assert.Equal(invariant, local);
+        Assert.Equal(File.ReadAllText(Path.Combine(invariantRun, "reports", "precision.csv")), File.ReadAllText(Path.Combine(localRun, "reports", "precision.csv")));
+        Assert.Equal(File.ReadAllText(Path.Combine(invariantRun, "reports", "precision.svg")), File.ReadAllText(Path.Combine(localRun, "reports", "precision.svg")));
+    }
+
     [Fact]
     public void A_case_listed_twice_is_an_error_naming_the_file_and_case()
     {
