@@ -20,6 +20,9 @@ internal static class VerbDispatcher
             case "models":
                 exitCode = ModelsVerb.Run(args[1..], output, error);
                 return true;
+            case "report" or "diff":
+                exitCode = args[0] == "report" ? ReportVerb.Run(args[1..], output, error) : DiffVerb.Run(args[1..], output, error);
+                return true;
             case "telemetry":
                 exitCode = TelemetryVerb.Run(args[1..], Console.In, output, error);
                 return true;

@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using EdgeBench.Reporting.Tables;
+using ScottPlot;
+
+namespace EdgeBench.Reporting.Charts;
+
+/// <summary>Data of a grouped bar chart: one group per label, one bar per series; null = absent (no bar, a note).</summary>
+public sealed record GroupedBars(string Title, string ValueLabel, IReadOnlyList<string> Groups, IReadOnlyList<string> Series,
+    IReadOnlyList<IReadOnlyList<double?>> Values);
+
+/// <summary>A point of a scatter chart.</summary>
+public sealed record LabelledPoint(string Series, string Label, double X, double Y);
+
+/// <summary>
+/// Renders the report charts with ScottPlot to PNG and SVG. Same data, same files: sizes, colours and order are
+/// fixed, nothing depends on the time or the culture.
+/// </summary>
+public static class ChartRenderer
+{
+    private const int Width = 1000;
+    private const int Height = 560;
+
+    /// <summary>Writes <paramref name="pathWithoutExtension"/>.png and .svg; returns both paths.</summary>
+    public static IReadOnlyList<string> Save(Plot plot, string pathWithoutExtension)
+    {
+        string png = pathWithoutExtension + ".png", svg = pathWithoutExtension + ".svg";
+        // Tick labels are formatted while rendering, in the current culture: render in the invariant one so a chart
+        // drawn on a de-DE desktop reads 0.5, like the tables.
+        CultureInfo saved = CultureInfo.CurrentCulture;
+        try
+        {
+            CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+            plot.SavePng(png, Width, Height);
+            File.WriteAllText(svg, StableIds(plot.GetSvgHtml(Width, Height)));
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = saved;
+        }
+
+        return [png, svg];
+    }
+
+    /// <summary>
+    /// ScottPlot numbers SVG clip paths from a process-wide counter, so the same chart drawn twice differs in its
+    /// ids; renumbering them in order of appearance makes the file depend on the data only.
+    /// </summary>
+    internal static string StableIds(string svg)
+    {
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        return s_clipId.Replace(svg, m =>
+        {
+            if (!ids.TryGetValue(m.Value, out string? stable))
+            {
+                stable = "cl_" + ids.Count.ToString(CultureInfo.InvariantCulture);
+                ids.Add(m.Value, stable);
+            }
+
+            return stable;
+        });
+    }
+
+    private static readonly Regex s_clipId = new(@"\bcl_[0-9a-fA-F]+\b", RegexOptions.CultureInvariant);
+
+    public static Plot Bars(GroupedBars chart)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        int seriesCount = Math.Max(1, chart.Series.Count);
+        double barWidth = 0.8 / seriesCount;
+        var bars = new List<Bar>();
+        double max = chart.Values.SelectMany(v => v).Where(v => v is not null).Select(v => v!.Value).DefaultIfEmpty(1).Max();
+        for (int s = 0; s < chart.Series.Count; s++)
+        {
+            for (int g = 0; g < chart.Groups.Count; g++)
+            {
+                double position = g + (s - (seriesCount - 1) / 2.0) * barWidth;
+                if (chart.Values[s][g] is double value)
+                {
+                    bars.Add(new Bar
+                    {
+                        Position = position,
+                        Value = value,
+                        Size = barWidth * 0.95,
+                        FillColor = palette.GetColor(s),
+                        Label = Cells.Number(value),
+                    });
+                }
+                else
+                {
+                    // Absent is not zero: no bar, and say so where the bar would be.
+                    var text = plot.Add.Text(DevicesTable.AbsentText, position, max * 0.02);
+                    text.LabelFontSize = 10;
+                    text.LabelRotation = -90;
+                    text.LabelFontColor = Colors.Gray;
+                }
+            }
+        }
+
+        var barPlot = plot.Add.Bars(bars);
+        barPlot.ValueLabelStyle.FontSize = 10;
+        for (int s = 0; s < chart.Series.Count; s++)
+        {
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = chart.Series[s], FillColor = palette.GetColor(s) });
+        }
+
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.Title(chart.Title);
+        plot.YLabel(chart.ValueLabel);
+        double[] positions = Enumerable.Range(0, chart.Groups.Count).Select(i => (double)i).ToArray();
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, [.. chart.Groups]);
+        plot.Axes.Bottom.MajorTickStyle.Length = 0;
+        plot.Axes.Margins(bottom: 0, top: 0.15);
+        return plot;
+    }
+
+    /// <summary>One colour and legend entry per series (device), each point labelled (model); axes start at zero.</summary>
+    public static Plot Scatter(string title, string xLabel, string yLabel, IReadOnlyList<LabelledPoint> points, string emptyNote)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        if (points.Count == 0)
+        {
+            plot.Add.Text(emptyNote, 0.1, 0.5);
+            plot.Axes.SetLimits(0, 1, 0, 1);
+        }
+
+        string[] series = points.Select(p => p.Series).Distinct().ToArray();
+        for (int s = 0; s < series.Length; s++)
+        {
+            LabelledPoint[] mine = points.Where(p => p.Series == series[s]).ToArray();
+            var markers = plot.Add.ScatterPoints(mine.Select(p => p.X).ToArray(), mine.Select(p => p.Y).ToArray(), palette.GetColor(s));
+            markers.MarkerSize = 12;
+            markers.LegendText = series[s];
+            foreach (LabelledPoint p in mine)
+            {
+                var label = plot.Add.Text(p.Label, p.X, p.Y);
+                label.LabelFontSize = 11;
+                label.OffsetX = 8;
+                label.OffsetY = -8;
+            }
+        }
+
+        if (points.Count > 0)
+        {
+            // From zero, with room on the right for the labels: the eye reads ratios (FPS per watt) off the slope.
+            plot.Axes.SetLimits(0, points.Max(p => p.X) * 1.4, 0, points.Max(p => p.Y) * 1.15);
+            plot.ShowLegend(Alignment.UpperLeft);
+        }
+
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        return plot;
+    }
+}
+
+/// <summary>The charts of the two reports, from their rows.</summary>
+public static class ReportCharts
+{
+    /// <summary>FPS of fp32 and fp16 side by side, one group per model, stage, EP and batch.</summary>
+    public static GroupedBars Precision(IReadOnlyList<PrecisionRow> rows) => new(
+        "fp32 vs fp16: frames per second (higher is better)", "FPS",
+        rows.Select(r => $"{r.Model} {r.Stage}\n{r.Ep} b{r.Batch}").ToArray(),
+        ["fp32", "fp16"],
+        [
+            rows.Select(r => PrecisionRow.FramesPerSecond(r.Fp32)).ToArray(),
+            rows.Select(r => PrecisionRow.FramesPerSecond(r.Fp16)).ToArray(),
+        ]);
+
+    /// <summary>FPS per model, one bar per device.</summary>
+    public static GroupedBars DevicesFps(IReadOnlyList<DeviceRow> rows)
+    {
+        string[] models = rows.Select(r => r.Model).Distinct().ToArray();
+        string[] devices = rows.Select(r => r.DeviceId).Distinct().ToArray();
+        return new GroupedBars("Frames per second by device (higher is better)", "FPS", models, devices,
+            devices.Select(d => (IReadOnlyList<double?>)models.Select(m => rows.First(r => r.DeviceId == d && r.Model == m).Fps).ToArray()).ToArray());
+    }
+
+    /// <summary>Speed against average power, for the device x model rows with a power measurement.</summary>
+    public static IReadOnlyList<LabelledPoint> SpeedVsPower(IReadOnlyList<DeviceRow> rows) =>
+        rows.Where(r => r.Fps is not null && r.PowerW is not null)
+            .Select(r => new LabelledPoint(r.DeviceId, r.Model, r.PowerW!.Value, r.Fps!.Value))
+            .ToArray();
+}
