@@ -131,7 +131,7 @@ public static class Program
         int failed = rows.Count(r => r.Status == CaseStatus.Failed);
         Console.WriteLine();
         Console.WriteLine($"EdgeBench results: {runDirectory}");
-        Console.WriteLine($"  {ok} ok, {skipped} skipped, {failed} failed ({ResultsCsv.FileName}, {EnvironmentInfo.FileName}, {PrecisionAccuracyCsv.AccuracyFileName}, results/ with BenchmarkDotNet's reports)");
+        Console.WriteLine($"  {ok} ok, {skipped} skipped, {failed} failed ({ResultsCsv.FileName}, {EnvironmentInfo.FileName}, {EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName}, results/ with BenchmarkDotNet's reports)");
         foreach (ResultRow row in rows.Where(r => r.Status == CaseStatus.Failed).Take(10))
         {
             Console.WriteLine($"  failed: {row.Benchmark}: {row.Reason}");

@@ -8,6 +8,7 @@ using EdgeBench.Pipeline;
 using EdgeBench.Pipeline.Quality;
 using EdgeBench.Preprocessing;
 using EdgeBench.Reporting.Results;
+using EdgeBench.Reporting.Runs;
 
 namespace EdgeBench.Benchmarks.Accuracy;
 
@@ -27,7 +28,7 @@ internal static class PrecisionComparison
     public static void WriteForRun(string runDirectory, IReadOnlyList<ResultRow> rows, TextWriter log)
     {
         var store = new ModelStore(ModelStore.DefaultDirectory());
-        var accuracy = new List<PrecisionAccuracyRow>();
+        var accuracy = new List<AccuracyRow>();
         var models = new List<ModelFileRow>();
         foreach (string model in rows.Where(r => r.Status == CaseStatus.Ok).Select(r => r.Model).Distinct().Order(StringComparer.Ordinal))
         {
@@ -56,15 +57,15 @@ internal static class PrecisionComparison
             }
         }
 
-        PrecisionAccuracyCsv.WriteModels(Path.Combine(runDirectory, PrecisionAccuracyCsv.ModelsFileName), models);
+        SideFiles.WriteModels(runDirectory, models);
         if (accuracy.Count > 0)
         {
-            PrecisionAccuracyCsv.WriteAccuracy(Path.Combine(runDirectory, PrecisionAccuracyCsv.AccuracyFileName), accuracy);
+            SideFiles.WriteAccuracy(runDirectory, accuracy);
         }
     }
 
     /// <summary>Runs both precisions of one model on the same <see cref="Images"/> frames and compares them.</summary>
-    public static PrecisionAccuracyRow Compare(ModelStore store, string model, string backend, int threads)
+    public static AccuracyRow Compare(ModelStore store, string model, string backend, int threads)
     {
         var video = new SyntheticVideo(seed: VideoSeed);
         FrameBuffer[] frames = Enumerable.Range(0, Images).Select(i =>
@@ -100,22 +101,20 @@ internal static class PrecisionComparison
         }
 
         (string engine, string ep) = BackendNames.Split(backend);
-        return new PrecisionAccuracyRow
-        {
-            Model = model,
-            Backend = engine,
-            Ep = ep,
-            Batch = 1,
-            Images = Images,
-            CosineMin = cosines.Min(),
-            CosineMean = cosines.Average(),
-            MaxAbsError = maxAbs,
-            Top1Agreement = descriptor.Family == ModelFamily.Classifier ? top1Agree / (double)Images : null,
-            BoxAgreement = descriptor.Family == ModelFamily.Detector && referenceDetections > 0 ? matchedDetections / (double)referenceDetections : null,
-            Notes = descriptor.Family == ModelFamily.Detector
+        return new AccuracyRow(
+            model,
+            engine,
+            ep,
+            Batch: 1,
+            Images,
+            CosineMin: cosines.Min(),
+            CosineMean: cosines.Average(),
+            MaxAbsError: maxAbs,
+            Top1Agreement: descriptor.Family == ModelFamily.Classifier ? top1Agree / (double)Images : null,
+            BoxAgreement: descriptor.Family == ModelFamily.Detector && referenceDetections > 0 ? matchedDetections / (double)referenceDetections : null,
+            Notes: descriptor.Family == ModelFamily.Detector
                 ? FormattableString.Invariant($"{referenceDetections / (double)Images:F1} fp32 detections per image")
-                : string.Empty,
-        };
+                : string.Empty);
     }
 
     /// <summary>All outputs of one run as one float vector (fp16 widened), so a single cosine covers the model.</summary>

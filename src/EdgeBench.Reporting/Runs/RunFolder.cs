@@ -8,7 +8,7 @@ namespace EdgeBench.Reporting.Runs;
 /// where a measure does not apply (top-1 for detectors, boxes for classifiers).
 /// </summary>
 public sealed record AccuracyRow(string Model, string Backend, string Ep, int Batch, int? Images, double? CosineMin,
-    double? CosineMean, double? MaxAbsError, double? Top1Agreement, double? BoxAgreement);
+    double? CosineMean, double? MaxAbsError, double? Top1Agreement, double? BoxAgreement, string Notes = "");
 
 /// <summary>One row of a run's <c>models.csv</c>: the model file a precision ran.</summary>
 public sealed record ModelFileRow(string Model, string Precision, string Source, long? SizeBytes);
@@ -38,8 +38,42 @@ public static class SideFiles
             table.Get(r, "model"), table.Get(r, "backend"), table.Get(r, "ep"),
             (int)(table.GetNumber(r, "batch") ?? 0), (int?)table.GetNumber(r, "images"),
             table.GetNumber(r, "cosine_min"), table.GetNumber(r, "cosine_mean"), table.GetNumber(r, "max_abs_error"),
-            table.GetNumber(r, "top1_agreement"), table.GetNumber(r, "box_agreement"))).ToArray();
+            table.GetNumber(r, "top1_agreement"), table.GetNumber(r, "box_agreement"),
+            table.Headers.Contains("notes") ? table.Get(r, "notes") : string.Empty)).ToArray();
     }
+
+    /// <summary>Writes accuracy.csv (the benchmark program does, after a run's timed cases).</summary>
+    public static void WriteAccuracy(string runDirectory, IEnumerable<AccuracyRow> rows) =>
+        Write(Path.Combine(runDirectory, AccuracyFileName), [.. s_accuracyColumns, "notes"], rows.Select(r => new[]
+        {
+            r.Model, r.Backend, r.Ep, Format(r.Batch), Format(r.Images), Format(r.CosineMin), Format(r.CosineMean),
+            Format(r.MaxAbsError), Format(r.Top1Agreement), Format(r.BoxAgreement), r.Notes,
+        }));
+
+    /// <summary>Writes models.csv: the file each precision of each model ran.</summary>
+    public static void WriteModels(string runDirectory, IEnumerable<ModelFileRow> rows) =>
+        Write(Path.Combine(runDirectory, ModelsFileName), s_modelsColumns, rows.Select(r => new[] { r.Model, r.Precision, r.Source, Format(r.SizeBytes) }));
+
+    private static void Write(string path, string[] header, IEnumerable<string[]> records)
+    {
+        var options = CsvHelper.CsvWriterOptions.Default with { NewLine = "\n", FormatProvider = System.Globalization.CultureInfo.InvariantCulture };
+        string temporary = path + ".tmp";
+        using (FileStream stream = File.Create(temporary))
+        using (CsvHelper.CsvWriter csv = CsvHelper.CsvWriter.Create(stream, options, false))
+        {
+            csv.WriteHeader(header);
+            foreach (string[] record in records)
+            {
+                csv.WriteRecord(record);
+            }
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static string Format(double? value) => value?.ToString("R", System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+
+    private static string Format(long? value) => value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
 
     /// <summary>models.csv of a run, or null when the run has none.</summary>
     public static IReadOnlyList<ModelFileRow>? ReadModels(string runDirectory)

@@ -55,12 +55,12 @@ public sealed class ProgramTests : IDisposable
         Assert.Equal(16, rows.Count);
         Assert.All(rows, r => Assert.Equal(CaseStatus.Ok, r.Status));
 
-        string[] accuracy = File.ReadAllLines(Path.Combine(run, PrecisionAccuracyCsv.AccuracyFileName));
+        string[] accuracy = File.ReadAllLines(Path.Combine(run, EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName));
         Assert.StartsWith("model,backend,ep,batch,images,cosine_min", accuracy[0], StringComparison.Ordinal);
         string[] mobilenet = accuracy[1].Split(',');
         Assert.Equal("mobilenetv2", mobilenet[0]);
         Assert.InRange(double.Parse(mobilenet[5], System.Globalization.CultureInfo.InvariantCulture), 0.99, 1.0);
-        Assert.Equal(3, File.ReadAllLines(Path.Combine(run, PrecisionAccuracyCsv.ModelsFileName)).Length);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(run, EdgeBench.Reporting.Runs.SideFiles.ModelsFileName)).Length);
     }
 
     [Fact]
