@@ -51,6 +51,20 @@ public static class Program
         }
 
         settings.Export();
+        try
+        {
+            return RunBenchmarks(args, benchmarkArgs, settings, adjustConfig);
+        }
+        catch (OrtLibraryException e)
+        {
+            // EDGEBENCH_ORT_LIBRARY names a file that is missing or is not ONNX Runtime: say so, without a stack trace.
+            Console.Error.WriteLine($"error: {e.Message}");
+            return VerbDispatcher.Error;
+        }
+    }
+
+    private static int RunBenchmarks(string[] args, string[] benchmarkArgs, RunSettings settings, Func<IConfig, IConfig> adjustConfig)
+    {
         BenchmarkSwitcher switcher = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly);
         if (benchmarkArgs.Any(a => s_informationalArguments.Contains(a)))
         {

@@ -5,23 +5,40 @@ using EdgeBench.Models.Zoo;
 namespace EdgeBench.Benchmarks.Infrastructure;
 
 /// <summary>
-/// The values of the Backend benchmark parameter: engine and execution provider in one name, so the parameter
-/// column reads as a user would say it (<c>ort-cpu</c>). Each knows whether it can run here and why not.
+/// The values of the Backend benchmark parameter: engine, execution provider and I/O mode in one name, so the
+/// parameter column reads as a user would say it (<c>ort-cpu</c>). Each knows whether it can run here and why not.
 /// </summary>
+/// <remarks>
+/// Host-copy and device-bound runs of the same provider are separate values (<c>ort-cuda</c> / <c>ort-cuda-bound</c>)
+/// rather than a separate parameter, so a CPU run has no meaningless bound column and the two sit side by side in
+/// every table. In edgebench.csv the bound ones carry the execution provider <c>cuda-bound</c> / <c>tensorrt-bound</c>.
+/// </remarks>
 internal static class BackendNames
 {
     public const string OrtCpu = "ort-cpu";
+
+    /// <summary>CUDA EP, host-resident I/O: ONNX Runtime copies the input in and the outputs out inside each run.</summary>
     public const string OrtCuda = "ort-cuda";
+
+    /// <summary>CUDA EP, I/O bound once to device buffers (<see cref="OrtDeviceBoundBackend"/>).</summary>
+    public const string OrtCudaBound = "ort-cuda-bound";
+
+    /// <summary>TensorRT EP (then CUDA, then CPU), host-resident I/O.</summary>
     public const string OrtTensorRt = "ort-tensorrt";
 
-    public static readonly IReadOnlyList<string> All = [OrtCpu, OrtCuda, OrtTensorRt];
+    /// <summary>TensorRT EP, I/O bound once to device buffers.</summary>
+    public const string OrtTensorRtBound = "ort-tensorrt-bound";
+
+    public static readonly IReadOnlyList<string> All = [OrtCpu, OrtCuda, OrtCudaBound, OrtTensorRt, OrtTensorRtBound];
 
     /// <summary>(engine, execution provider) as written to edgebench.csv.</summary>
     public static (string Backend, string Ep) Split(string name) => name switch
     {
         OrtCpu => ("onnxruntime", "cpu"),
         OrtCuda => ("onnxruntime", "cuda"),
+        OrtCudaBound => ("onnxruntime", "cuda-bound"),
         OrtTensorRt => ("onnxruntime", "tensorrt"),
+        OrtTensorRtBound => ("onnxruntime", "tensorrt-bound"),
         _ => throw new ArgumentException($"Unknown backend '{name}'; expected one of {string.Join(", ", All)}."),
     };
 
@@ -30,24 +47,51 @@ internal static class BackendNames
         All.FirstOrDefault(name => Split(name) == (backend, ep))
             ?? throw new ArgumentException($"No backend value for engine '{backend}' with execution provider '{ep}'.");
 
-    /// <summary>Whether <paramref name="name"/> can run on this machine; the reason when it cannot.</summary>
-    public static (bool Available, string Reason) Availability(string name) => name switch
+    /// <summary>
+    /// Whether <paramref name="name"/> can run on this machine; the reason when it cannot. With the CPU runtime package
+    /// (the default build) the GPU providers are not compiled in and the answer comes without a session; with the GPU
+    /// build the provider is appended once per process, so a missing libcudnn/libnvinfer is named here. Device
+    /// failures that only a session shows become skips in <see cref="Create"/>.
+    /// </summary>
+    public static (bool Available, string Reason) Availability(string name)
     {
-        OrtCpu => (true, string.Empty),
-        // The CPU runtime package is what this build links; it registers no GPU provider (OrtEnv lists only
-        // CPUExecutionProvider), so asking for one is answered before any session is made.
-        OrtCuda or OrtTensorRt when !OrtBackend.AvailableProviders.Contains(ProviderOf(name)) =>
-            (false, $"{ProviderOf(name)} is not in this ONNX Runtime build (providers: {string.Join(", ", OrtBackend.AvailableProviders)}); it needs the GPU runtime package and an NVIDIA GPU"),
-        OrtCuda or OrtTensorRt => (false, $"{ProviderOf(name)} sessions are not wired into EdgeBench's ONNX Runtime backend yet"),
-        _ => (false, $"unknown backend '{name}'"),
-    };
+        if (!All.Contains(name))
+        {
+            return (false, $"unknown backend '{name}'");
+        }
 
-    private static string ProviderOf(string name) => name == OrtCuda ? "CUDAExecutionProvider" : "TensorrtExecutionProvider";
+        string? reason = OrtProviders.Unavailability(ProviderOf(name));
+        return reason is null ? (true, string.Empty) : (false, reason);
+    }
 
-    /// <summary>Creates the backend for a resolved model; the caller disposes it.</summary>
-    public static IInferenceBackend Create(string name, ResolvedModel model, int batchSize, int threads) => name switch
+    /// <summary>
+    /// Creates the backend for a resolved model; the caller disposes it. A GPU provider that fails to start raises
+    /// <see cref="CaseSkippedException"/> with the reason (the case is reported as skipped, not failed).
+    /// </summary>
+    public static IInferenceBackend Create(string name, ResolvedModel model, int batchSize, int threads)
     {
-        OrtCpu => new OrtBackend(model, batchSize, new OrtBackendOptions { IntraOpThreads = threads }),
-        _ => throw new ArgumentException($"Unknown backend '{name}'."),
+        var options = new OrtBackendOptions { IntraOpThreads = threads, Provider = ProviderOf(name) };
+        try
+        {
+            return name switch
+            {
+                OrtCpu or OrtCuda or OrtTensorRt => new OrtBackend(model, batchSize, options),
+                OrtCudaBound or OrtTensorRtBound => new OrtDeviceBoundBackend(model, batchSize, options),
+                _ => throw new ArgumentException($"Unknown backend '{name}'."),
+            };
+        }
+        catch (ProviderUnavailableException e)
+        {
+            throw new CaseSkippedException(e.Message, e);
+        }
+    }
+
+    /// <summary>The execution provider behind <paramref name="name"/>.</summary>
+    public static OrtExecutionProvider ProviderOf(string name) => name switch
+    {
+        OrtCpu => OrtExecutionProvider.Cpu,
+        OrtCuda or OrtCudaBound => OrtExecutionProvider.Cuda,
+        OrtTensorRt or OrtTensorRtBound => OrtExecutionProvider.TensorRt,
+        _ => throw new ArgumentException($"Unknown backend '{name}'; expected one of {string.Join(", ", All)}."),
     };
 }

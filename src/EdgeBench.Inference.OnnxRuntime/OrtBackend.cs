@@ -16,30 +16,53 @@ public sealed record OrtBackendOptions
 
     /// <summary>Graph optimizations applied at session creation (all by default, as deployments use).</summary>
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+
+    /// <summary>The execution provider (appended before the CPU fallback; TensorRT also before CUDA).</summary>
+    public OrtExecutionProvider Provider { get; init; } = OrtExecutionProvider.Cpu;
+
+    /// <summary>CUDA device ordinal for the CUDA and TensorRT providers.</summary>
+    public int DeviceId { get; init; }
+
+    /// <summary>
+    /// Whether TensorRT may choose fp16 kernels. Null (the default) follows the model file: on for fp16 models, off
+    /// for fp32 ones, so an fp32 row measures fp32 arithmetic as the CUDA and CPU rows beside it do.
+    /// </summary>
+    public bool? TensorRtFp16 { get; init; }
+
+    /// <summary>
+    /// Where TensorRT keeps built engines; null means <c>trt-cache/</c> beside the model file (models/trt-cache/).
+    /// </summary>
+    public string? TensorRtEngineCacheDirectory { get; init; }
 }
 
 /// <summary>
-/// ONNX Runtime on the CPU execution provider, through the OrtValue API: the session, its options, the input and
-/// output OrtValues (wrapping pinned <see cref="HostTensor"/> memory) and an <see cref="OrtIoBinding"/> are created
-/// once, so <see cref="Run"/> allocates nothing and copies nothing beyond what the runtime itself does.
+/// ONNX Runtime through the OrtValue API with host-resident I/O: the session, its options, the input and output
+/// OrtValues (wrapping pinned <see cref="HostTensor"/> memory) and an <see cref="OrtIoBinding"/> are created once, so
+/// <see cref="Run"/> allocates nothing. On the CPU provider nothing is copied; on CUDA or TensorRT ONNX Runtime
+/// copies the input to the device and the outputs back inside every run (the "host-copy" variant, what a plain
+/// <c>session.Run</c> does); <see cref="OrtDeviceBoundBackend"/> is the device-resident one.
 /// </summary>
 public sealed class OrtBackend : IInferenceBackend
 {
-    private readonly SessionOptions _sessionOptions;
-    private readonly InferenceSession _session;
+    private readonly OrtSession _session;
     private readonly RunOptions _runOptions;
     private readonly OrtIoBinding _binding;
     private readonly List<OrtValue> _values = [];
     private readonly HostTensor[] _outputs;
     private readonly string _path;
+    private readonly OrtExecutionProvider _provider;
 
-    /// <summary>Creates the session for <paramref name="model"/>; a model ORT cannot load raises <see cref="ModelFileException"/>.</summary>
+    /// <summary>
+    /// Creates the session for <paramref name="model"/>; a model ORT cannot load raises <see cref="ModelFileException"/>,
+    /// a provider that cannot start here raises <see cref="ProviderUnavailableException"/>.
+    /// </summary>
     public OrtBackend(ResolvedModel model, int batchSize, OrtBackendOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         options ??= new OrtBackendOptions();
         _path = model.Path;
+        _provider = options.Provider;
         Model = model.Descriptor;
         Precision = model.Precision;
         BatchSize = batchSize;
@@ -48,25 +71,9 @@ public sealed class OrtBackend : IInferenceBackend
             throw new ArgumentException($"{model.Path}: the model's batch is fixed at {Model.Input.Shape[0]}; batch {batchSize} cannot run.", nameof(batchSize));
         }
 
-        _sessionOptions = new SessionOptions
-        {
-            GraphOptimizationLevel = options.OptimizationLevel,
-            IntraOpNumThreads = options.IntraOpThreads,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-        };
-        try
-        {
-            _session = new InferenceSession(model.Path, _sessionOptions);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            _sessionOptions.Dispose();
-            throw new ModelFileException(model.Path, $"ONNX Runtime cannot load it: {e.Message}", e);
-        }
-
+        _session = OrtSession.Create(model, options);
         _runOptions = new RunOptions();
-        _binding = _session.CreateIoBinding();
+        _binding = _session.Session.CreateIoBinding();
         try
         {
             Input = Bind(Model.Input, isInput: true);
@@ -81,7 +88,7 @@ public sealed class OrtBackend : IInferenceBackend
 
     public string Backend => "onnxruntime";
 
-    public string ExecutionProvider => "cpu";
+    public string ExecutionProvider => OrtProviders.ResultName(_provider);
 
     public ModelDescriptor Model { get; }
 
@@ -94,12 +101,30 @@ public sealed class OrtBackend : IInferenceBackend
     public IReadOnlyList<HostTensor> Outputs => _outputs;
 
     /// <summary>ONNX Runtime's version string (e.g. 1.31.1), for results' environment.</summary>
-    public static string RuntimeVersion => OrtEnv.Instance().GetVersionString();
+    public static string RuntimeVersion
+    {
+        get
+        {
+            OrtNativeLibrary.EnsureConfigured();
+            return OrtEnv.Instance().GetVersionString();
+        }
+    }
 
     /// <summary>Providers this ONNX Runtime build offers (availability is only certain once a session is created).</summary>
-    public static IReadOnlyList<string> AvailableProviders => OrtEnv.Instance().GetAvailableProviders();
+    public static IReadOnlyList<string> AvailableProviders
+    {
+        get
+        {
+            OrtNativeLibrary.EnsureConfigured();
+            return OrtEnv.Instance().GetAvailableProviders();
+        }
+    }
 
-    public void Run() => _session.RunWithBinding(_runOptions, _binding);
+    /// <summary>
+    /// Runs the model on <see cref="Input"/>. ONNX Runtime synchronizes the device before it returns, so the outputs
+    /// are on the host when this returns.
+    /// </summary>
+    public void Run() => _session.Session.RunWithBinding(_runOptions, _binding);
 
     public void Dispose()
     {
@@ -111,25 +136,13 @@ public sealed class OrtBackend : IInferenceBackend
 
         _runOptions?.Dispose();
         _session?.Dispose();
-        _sessionOptions.Dispose();
     }
 
     private HostTensor Bind(TensorSpec spec, bool isInput)
     {
-        IReadOnlyDictionary<string, NodeMetadata> metadata = isInput ? _session.InputMetadata : _session.OutputMetadata;
-        if (!metadata.TryGetValue(spec.Name, out NodeMetadata? node))
-        {
-            throw new ModelFileException(_path,
-                $"has no {(isInput ? "input" : "output")} '{spec.Name}' (it has: {string.Join(", ", metadata.Keys)})");
-        }
-
+        NodeMetadata node = _session.Metadata(_path, spec, isInput);
         // The element type comes from the file, not the requested precision: an fp16 model may keep fp32 I/O.
-        Precision elementType = node.ElementDataType switch
-        {
-            TensorElementType.Float => Precision.Fp32,
-            TensorElementType.Float16 => Precision.Fp16,
-            _ => throw new NotSupportedException($"{(isInput ? "Input" : "Output")} '{spec.Name}' has element type {node.ElementDataType}; EdgeBench handles float and float16."),
-        };
+        Precision elementType = OrtSession.ElementPrecision(node, spec.Name, isInput);
         var tensor = new HostTensor(spec.Name, elementType, spec.WithBatch(BatchSize));
         var value = OrtValue.CreateTensorValueWithData(
             OrtMemoryInfo.DefaultInstance,

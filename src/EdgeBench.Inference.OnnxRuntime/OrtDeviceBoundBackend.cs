@@ -1,0 +1,225 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using EdgeBench.Core;
+using EdgeBench.Core.Inference;
+using EdgeBench.Core.Models;
+using EdgeBench.Models.Zoo;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EdgeBench.Inference.OnnxRuntime;
+
+/// <summary>
+/// ONNX Runtime on CUDA or TensorRT with device-resident I/O: the input and every output are OrtValues allocated once
+/// in device memory by the session's CUDA allocator and bound once with <see cref="OrtIoBinding"/>, so a run moves
+/// no data on ONNX Runtime's side and allocates nothing. The host side is the usual <see cref="HostTensor"/>s (the
+/// preprocess writes <see cref="Input"/>, the postprocess reads <see cref="Outputs"/>), page-locked once so the
+/// copies below are direct DMA.
+/// </summary>
+/// <remarks>
+/// Where bytes move, each step public so a benchmark can time it alone:
+/// <list type="number">
+/// <item><see cref="Upload"/>: <see cref="Input"/> -> device (one copy of the input bytes; complete on return from
+/// page-locked memory, else followed by <c>SynchronizeBoundInputs</c>).</item>
+/// <item><see cref="RunOnDevice"/>: the model on the device buffers, then <c>SynchronizeBoundOutputs</c>, so the
+/// call returns (and a timer stops) only when the device is done. Nothing crosses the bus.</item>
+/// <item><see cref="Download"/>: device -> <see cref="Outputs"/>, the model's outputs only (what the postprocess
+/// reads), never intermediate tensors.</item>
+/// </list>
+/// <see cref="Run"/> does all three, as <see cref="IInferenceBackend"/> promises host outputs for the host input:
+/// in a camera loop (the end-to-end benchmark) every frame is new and every result is read, so those two copies are
+/// the data the loop needs to move. The Inference stage calls <see cref="Run"/> too, so a bound row there is
+/// upload + device run + download with nothing else: compared with the host-copy row (<see cref="OrtBackend"/> on
+/// the same provider, where ONNX Runtime allocates, stages and copies inside every run) it shows what binding saves.
+/// Device-only compute is <see cref="RunOnDevice"/> alone.
+/// </remarks>
+public sealed class OrtDeviceBoundBackend : IInferenceBackend
+{
+    private readonly OrtSession _session;
+    private readonly RunOptions _runOptions;
+    private readonly OrtIoBinding _binding;
+    private readonly OrtMemoryInfo _deviceMemory;
+    private readonly OrtAllocator _allocator;
+    private readonly List<OrtValue> _values = [];
+    private readonly List<IntPtr> _registered = [];
+    private readonly HostTensor[] _outputs = [];
+    private readonly IntPtr[] _outputDevice = [];
+    private readonly IntPtr _inputDevice;
+    private readonly bool _inputPageLocked;
+    private readonly OrtExecutionProvider _provider;
+
+    /// <summary>
+    /// Creates the session and the device buffers. A provider that cannot start here (missing libraries, no device,
+    /// no CUDA runtime for the copies) raises <see cref="ProviderUnavailableException"/>.
+    /// </summary>
+    public OrtDeviceBoundBackend(ResolvedModel model, int batchSize, OrtBackendOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (options.Provider == OrtExecutionProvider.Cpu)
+        {
+            throw new ArgumentException("Device-bound I/O needs the CUDA or TensorRT provider; the CPU provider has no device memory.", nameof(options));
+        }
+
+        Model = model.Descriptor;
+        Precision = model.Precision;
+        BatchSize = batchSize;
+        _provider = options.Provider;
+        if (!Model.HasDynamicBatch && Model.Input.Shape[0] != batchSize)
+        {
+            throw new ArgumentException($"{model.Path}: the model's batch is fixed at {Model.Input.Shape[0]}; batch {batchSize} cannot run.", nameof(batchSize));
+        }
+
+        _session = OrtSession.Create(model, options);
+        try
+        {
+            if (!CudaRuntime.IsLoadable)
+            {
+                throw new ProviderUnavailableException(
+                    $"device-bound I/O needs the CUDA runtime for its copies: none of {string.Join(", ", CudaRuntime.Candidates)} is on the library path (LD_LIBRARY_PATH)");
+            }
+
+            CudaRuntime.SetDevice(options.DeviceId);
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
+
+        _runOptions = new RunOptions();
+        _binding = _session.Session.CreateIoBinding();
+        // The CUDA EP's device allocator (TensorRT sessions have it too: CUDA is appended as their fallback).
+        _deviceMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, options.DeviceId, OrtMemType.Default);
+        try
+        {
+            _allocator = new OrtAllocator(_session.Session, _deviceMemory);
+            (Input, _inputDevice) = Bind(model.Path, Model.Input, isInput: true);
+            _inputPageLocked = _registered.Contains(Input.Address);
+            var outputs = Model.Outputs.Select(o => Bind(model.Path, o, isInput: false)).ToArray();
+            _outputs = outputs.Select(o => o.Host).ToArray();
+            _outputDevice = outputs.Select(o => o.Device).ToArray();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string Backend => "onnxruntime";
+
+    /// <summary><c>cuda-bound</c> or <c>tensorrt-bound</c>: results keep host-copy and bound rows apart.</summary>
+    public string ExecutionProvider => OrtProviders.ResultName(_provider) + "-bound";
+
+    public ModelDescriptor Model { get; }
+
+    public Precision Precision { get; }
+
+    public int BatchSize { get; }
+
+    /// <summary>The host side of the input; <see cref="Upload"/> copies it to the device.</summary>
+    public HostTensor Input { get; }
+
+    /// <summary>The host side of the outputs; <see cref="Download"/> fills them.</summary>
+    public IReadOnlyList<HostTensor> Outputs => _outputs;
+
+    /// <summary>Whether the host tensors could be page-locked (direct DMA); false means staged copies.</summary>
+    public bool PageLocked => _registered.Count == 1 + _outputs.Length;
+
+    /// <summary>Bytes <see cref="Upload"/> moves per call.</summary>
+    public long UploadBytes => Input.ByteCount;
+
+    /// <summary>Bytes <see cref="Download"/> moves per call.</summary>
+    public long DownloadBytes => _outputs.Sum(o => (long)o.ByteCount);
+
+    /// <summary>Upload, device run, download: host input in, host outputs out (see the class remarks).</summary>
+    public void Run()
+    {
+        Upload();
+        RunOnDevice();
+        Download();
+    }
+
+    /// <summary>Copies <see cref="Input"/> to its device buffer; returns when the copy is complete.</summary>
+    public void Upload()
+    {
+        CudaRuntime.CopyToDevice(_inputDevice, Input.Address, Input.ByteCount);
+        if (!_inputPageLocked)
+        {
+            // From pageable memory cudaMemcpy may return before the DMA lands, and ONNX Runtime's stream does not
+            // wait for the legacy stream: wait for the device. From page-locked memory the copy is complete on return.
+            _binding.SynchronizeBoundInputs();
+        }
+    }
+
+    /// <summary>Runs the model on the bound device buffers; returns when the device has finished.</summary>
+    public void RunOnDevice()
+    {
+        _session.Session.RunWithBinding(_runOptions, _binding);
+        _binding.SynchronizeBoundOutputs();
+    }
+
+    /// <summary>Copies every output from its device buffer into <see cref="Outputs"/>.</summary>
+    public void Download()
+    {
+        for (int i = 0; i < _outputs.Length; i++)
+        {
+            CudaRuntime.CopyToHost(_outputs[i].Address, _outputDevice[i], _outputs[i].ByteCount);
+        }
+    }
+
+    public void Dispose()
+    {
+        // Unbind before the values go, values before the allocator that made them, the session last.
+        _binding?.Dispose();
+        foreach (OrtValue value in _values)
+        {
+            value.Dispose();
+        }
+
+        _values.Clear();
+        foreach (IntPtr host in _registered)
+        {
+            CudaRuntime.UnregisterHost(host);
+        }
+
+        _registered.Clear();
+        _allocator?.Dispose();
+        _deviceMemory?.Dispose();
+        _runOptions?.Dispose();
+        _session.Dispose();
+    }
+
+    private unsafe (HostTensor Host, IntPtr Device) Bind(string path, TensorSpec spec, bool isInput)
+    {
+        NodeMetadata node = _session.Metadata(path, spec, isInput);
+        Precision elementType = OrtSession.ElementPrecision(node, spec.Name, isInput);
+        var host = new HostTensor(spec.Name, elementType, spec.WithBatch(BatchSize));
+        if (CudaRuntime.TryRegisterHost(host.Address, host.ByteCount))
+        {
+            _registered.Add(host.Address);
+        }
+
+        OrtValue device = OrtValue.CreateAllocatedTensorValue(_allocator, node.ElementDataType, [.. host.Shape]);
+        _values.Add(device);
+        // The span only carries the device address and length; it is never read or written from the host.
+        Span<byte> raw = device.GetTensorMutableRawData();
+        IntPtr address = (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(raw));
+        if (raw.Length != host.ByteCount)
+        {
+            throw new InvalidOperationException($"Device buffer of '{spec.Name}' has {raw.Length} bytes, the host tensor {host.ByteCount}.");
+        }
+
+        if (isInput)
+        {
+            _binding.BindInput(spec.Name, device);
+        }
+        else
+        {
+            _binding.BindOutput(spec.Name, device);
+        }
+
+        return (host, address);
+    }
+}
