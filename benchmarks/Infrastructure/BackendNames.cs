@@ -1,5 +1,6 @@
 using EdgeBench.Core.Inference;
 using EdgeBench.Inference.OnnxRuntime;
+using EdgeBench.Inference.TorchSharp;
 using EdgeBench.Models.Zoo;
 
 namespace EdgeBench.Benchmarks.Infrastructure;
@@ -29,7 +30,10 @@ internal static class BackendNames
     /// <summary>TensorRT EP, I/O bound once to device buffers.</summary>
     public const string OrtTensorRtBound = "ort-tensorrt-bound";
 
-    public static readonly IReadOnlyList<string> All = [OrtCpu, OrtCuda, OrtCudaBound, OrtTensorRt, OrtTensorRtBound];
+    /// <summary>TorchSharp (libtorch) on the CPU: the engine PyTorch users run, as a reference for ONNX Runtime.</summary>
+    public const string TorchSharpCpu = "torchsharp-cpu";
+
+    public static readonly IReadOnlyList<string> All = [OrtCpu, OrtCuda, OrtCudaBound, OrtTensorRt, OrtTensorRtBound, TorchSharpCpu];
 
     /// <summary>(engine, execution provider) as written to edgebench.csv.</summary>
     public static (string Backend, string Ep) Split(string name) => name switch
@@ -39,6 +43,7 @@ internal static class BackendNames
         OrtCudaBound => ("onnxruntime", "cuda-bound"),
         OrtTensorRt => ("onnxruntime", "tensorrt"),
         OrtTensorRtBound => ("onnxruntime", "tensorrt-bound"),
+        TorchSharpCpu => ("torchsharp", "cpu"),
         _ => throw new ArgumentException($"Unknown backend '{name}'; expected one of {string.Join(", ", All)}."),
     };
 
@@ -60,6 +65,14 @@ internal static class BackendNames
             return (false, $"unknown backend '{name}'");
         }
 
+        if (name == TorchSharpCpu)
+        {
+            // libtorch has no linux-arm64 build on NuGet, and Debian 12 needs the libstdc++ fix applied first;
+            // Check() says which, once per process.
+            (bool available, string why) = TorchSharpAvailability.Check();
+            return (available, why);
+        }
+
         string? reason = OrtProviders.Unavailability(ProviderOf(name));
         return reason is null ? (true, string.Empty) : (false, reason);
     }
@@ -77,11 +90,17 @@ internal static class BackendNames
             {
                 OrtCpu or OrtCuda or OrtTensorRt => new OrtBackend(model, batchSize, options),
                 OrtCudaBound or OrtTensorRtBound => new OrtDeviceBoundBackend(model, batchSize, options),
+                TorchSharpCpu => new TorchSharpBackend(model, batchSize, new TorchSharpBackendOptions { Threads = threads }),
                 _ => throw new ArgumentException($"Unknown backend '{name}'."),
             };
         }
         catch (ProviderUnavailableException e)
         {
+            throw new CaseSkippedException(e.Message, e);
+        }
+        catch (NotSupportedException e) when (name == TorchSharpCpu)
+        {
+            // A model the TorchSharp backend has no module for (the CNTK-exported pretrained ResNet-18).
             throw new CaseSkippedException(e.Message, e);
         }
     }
@@ -92,6 +111,7 @@ internal static class BackendNames
         OrtCpu => OrtExecutionProvider.Cpu,
         OrtCuda or OrtCudaBound => OrtExecutionProvider.Cuda,
         OrtTensorRt or OrtTensorRtBound => OrtExecutionProvider.TensorRt,
+        TorchSharpCpu => OrtExecutionProvider.Cpu,
         _ => throw new ArgumentException($"Unknown backend '{name}'; expected one of {string.Join(", ", All)}."),
     };
 }
