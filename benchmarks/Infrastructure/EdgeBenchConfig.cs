@@ -23,6 +23,8 @@ internal static class EdgeBenchConfig
     /// minutes on a 2-core board; in-process runs in this process. Cases share one process, so a native crash ends
     /// the run (measured rows survive in edgebench.partial.csv). <c>--job</c> overrides go back to BenchmarkDotNet's
     /// defaults.</item>
+    /// <item>No overhead evaluation: the per-call harness cost (nanoseconds) is not subtracted from workloads that take
+    /// 10 microseconds to seconds.</item>
     /// <item>One launch, 2 warm-up and 8 measured iterations of at least 150 ms, unroll 1: enough for a 99.9%
     /// confidence interval on a quiet board while the default suite stays under 10 minutes on 2 cores. Variance
     /// between launches (layout, JIT) is not sampled.</item>
@@ -35,6 +37,9 @@ internal static class EdgeBenchConfig
         .WithIterationCount(8)
         .WithIterationTime(TimeInterval.FromMilliseconds(150))
         .WithUnrollFactor(1)
+        // Overhead evaluation times an empty call (~ns) for 20+ iterations of IterationTime each: ~3 s per case,
+        // more than half of the default suite, to subtract a few nanoseconds from workloads of 10 us to seconds.
+        .WithEvaluateOverhead(false)
         .WithId("Edge");
 
     /// <summary>
