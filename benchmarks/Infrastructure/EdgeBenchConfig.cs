@@ -25,7 +25,7 @@ internal static class EdgeBenchConfig
     /// defaults.</item>
     /// <item>No overhead evaluation: the per-call harness cost (nanoseconds) is not subtracted from workloads that take
     /// 10 microseconds to seconds.</item>
-    /// <item>One launch, 2 warm-up and 8 measured iterations of at least 150 ms, unroll 1: enough for a 99.9%
+    /// <item>One launch, 1 warm-up and 6 measured iterations of at least 100 ms, unroll 1: enough for a 99.9%
     /// confidence interval on a quiet board while the default suite stays under 10 minutes on 2 cores. Variance
     /// between launches (layout, JIT) is not sampled.</item>
     /// </list>
@@ -33,9 +33,9 @@ internal static class EdgeBenchConfig
     public static Job EdgeJob { get; } = Job.Default
         .WithToolchain(InProcessEmitToolchain.Instance)
         .WithLaunchCount(1)
-        .WithWarmupCount(2)
-        .WithIterationCount(8)
-        .WithIterationTime(TimeInterval.FromMilliseconds(150))
+        .WithWarmupCount(1)
+        .WithIterationCount(6)
+        .WithIterationTime(TimeInterval.FromMilliseconds(100))
         .WithUnrollFactor(1)
         // Overhead evaluation times an empty call (~ns) for 20+ iterations of IterationTime each: ~3 s per case,
         // more than half of the default suite, to subtract a few nanoseconds from workloads of 10 us to seconds.
