@@ -42,7 +42,9 @@ public static class PrecisionTable
             .ThenBy(g => g.Key.Batch))
         {
             (string model, string stage, string backend, string ep, int batch) = group.Key;
-            AccuracyRow? quality = accuracy?.FirstOrDefault(a => a.Model == model && a.Backend == backend && a.Ep == ep && a.Batch == batch);
+            // Outputs do not depend on the batch size, so a comparison made at one batch size stands for all of them.
+            AccuracyRow? quality = accuracy?.Where(a => a.Model == model && a.Backend == backend && a.Ep == ep)
+                .OrderBy(a => a.Batch == batch ? 0 : 1).FirstOrDefault();
             result.Add(new PrecisionRow(model, stage, backend, ep, batch,
                 group.FirstOrDefault(r => r.Precision == "fp32"), group.FirstOrDefault(r => r.Precision == "fp16"),
                 Size(models, model, "fp32"), Size(models, model, "fp16"), quality, accuracy is not null));
