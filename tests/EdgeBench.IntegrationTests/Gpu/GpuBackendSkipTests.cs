@@ -6,6 +6,7 @@ using EdgeBench.Benchmarks.Infrastructure;
 using EdgeBench.Benchmarks.Pipeline;
 using EdgeBench.Core;
 using EdgeBench.Core.Models;
+using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Models.Zoo;
 using EdgeBench.Reporting.Results;
 
@@ -26,7 +27,7 @@ public sealed class GpuBackendSkipTests : IDisposable
     {
         Set(RunSettings.BatchesVariable, "1");
         Set(RunSettings.PrecisionsVariable, "fp32");
-        Set(RunSettings.BackendsVariable, string.Join(',', BackendNames.All.Where(b => b != BackendNames.OrtCpu)));
+        Set(RunSettings.BackendsVariable, string.Join(',', BackendNames.All.Where(b => BackendNames.ProviderOf(b) != OrtExecutionProvider.Cpu)));
         Set(ModelStore.ModelsDirectoryVariable, Path.Combine(_root, "models"));
         Set(RunSettings.RunDirectoryVariable, Path.Combine(_root, "run"));
         Directory.CreateDirectory(Path.Combine(_root, "run"));
@@ -73,7 +74,7 @@ public sealed class GpuBackendSkipTests : IDisposable
     [Fact]
     public void Backend_values_map_to_providers_and_results_columns()
     {
-        Assert.Equal(["ort-cpu", "ort-cuda", "ort-cuda-bound", "ort-tensorrt", "ort-tensorrt-bound"], BackendNames.All);
+        Assert.Equal(["ort-cpu", "ort-cuda", "ort-cuda-bound", "ort-tensorrt", "ort-tensorrt-bound", "torchsharp-cpu"], BackendNames.All);
         Assert.Equal(("onnxruntime", "cuda-bound"), BackendNames.Split(BackendNames.OrtCudaBound));
         Assert.Equal(("onnxruntime", "tensorrt-bound"), BackendNames.Split(BackendNames.OrtTensorRtBound));
         Assert.True(BackendNames.Availability(BackendNames.OrtCpu).Available);
