@@ -19,46 +19,23 @@ public sealed class BenchmarkRuns;
 [Collection(nameof(BenchmarkRuns))]
 public sealed class DryRunTests : IDisposable
 {
-    private static readonly Job s_dry = Job.Dry.WithToolchain(InProcessEmitToolchain.Instance);
-    private readonly string _root = Directory.CreateTempSubdirectory("edgebench-dry-").FullName;
-    private readonly Dictionary<string, string?> _saved = [];
+    private readonly DryBenchmarkRun _run = new("edgebench-dry-");
 
     public DryRunTests()
     {
-        Set(RunSettings.BatchesVariable, "1");
-        Set(RunSettings.PrecisionsVariable, "fp32,fp16");
-        Set(RunSettings.BackendsVariable, "ort-cpu,ort-cuda");
-        Set(EdgeBench.Models.Zoo.ModelStore.ModelsDirectoryVariable, Path.Combine(_root, "models"));
-        Set(RunSettings.RunDirectoryVariable, Path.Combine(_root, "run"));
-        Directory.CreateDirectory(Path.Combine(_root, "run"));
+        _run.Set(RunSettings.PrecisionsVariable, "fp32,fp16");
+        _run.Set(RunSettings.BackendsVariable, "ort-cpu,ort-cuda");
     }
 
-    public void Dispose()
-    {
-        foreach ((string name, string? value) in _saved)
-        {
-            Environment.SetEnvironmentVariable(name, value);
-        }
+    public void Dispose() => _run.Dispose();
 
-        Directory.Delete(_root, recursive: true);
-    }
+    private string Root => _run.Root;
 
-    private string RunDirectory => Path.Combine(_root, "run");
+    private string RunDirectory => _run.RunDirectory;
 
-    private void Set(string name, string value)
-    {
-        _saved.TryAdd(name, Environment.GetEnvironmentVariable(name));
-        Environment.SetEnvironmentVariable(name, value);
-    }
+    private void Set(string name, string value) => _run.Set(name, value);
 
-    private IReadOnlyList<ResultRow> Run()
-    {
-        // Tests build Debug: these dry runs check behaviour and files, not speed, so the optimization check is off.
-        IConfig config = ManualConfig.Create(EdgeBenchConfig.Create(RunDirectory, s_dry))
-            .WithOptions(ConfigOptions.DisableOptimizationsValidator);
-        BenchmarkRunner.Run<MobileNetBenchmarks>(config);
-        return ResultsCsv.Read(Path.Combine(RunDirectory, ResultsCsv.FileName));
-    }
+    private IReadOnlyList<ResultRow> Run() => _run.Run<MobileNetBenchmarks>();
 
     [Fact]
     public void Every_stage_runs_for_both_precisions_and_gpu_cases_are_skipped_with_a_reason()
@@ -99,7 +76,7 @@ public sealed class DryRunTests : IDisposable
     [Fact]
     public void A_corrupt_model_file_fails_its_cases_with_the_file_named_and_the_rest_still_run()
     {
-        string models = Path.Combine(_root, "models");
+        string models = Path.Combine(Root, "models");
         Directory.CreateDirectory(models);
         string corrupt = Path.Combine(models, "mobilenetv2-fp16.onnx");
         File.WriteAllText(corrupt, "not a model");
@@ -121,7 +98,7 @@ public sealed class DryRunTests : IDisposable
     public void Users_footage_replaces_the_synthetic_video()
     {
         // Three 64x48 PPM frames of the user's "camera": the run must resize them like any frame.
-        string footage = Path.Combine(_root, "footage");
+        string footage = Path.Combine(Root, "footage");
         Directory.CreateDirectory(footage);
         for (int i = 0; i < 3; i++)
         {

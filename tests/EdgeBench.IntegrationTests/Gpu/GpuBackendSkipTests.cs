@@ -8,6 +8,7 @@ using EdgeBench.Core;
 using EdgeBench.Core.Models;
 using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Models.Zoo;
+using EdgeBench.IntegrationTests.Benchmarks;
 using EdgeBench.Reporting.Results;
 
 namespace EdgeBench.IntegrationTests.Gpu;
@@ -19,44 +20,19 @@ namespace EdgeBench.IntegrationTests.Gpu;
 [Collection(nameof(EdgeBench.IntegrationTests.Benchmarks.BenchmarkRuns))]
 public sealed class GpuBackendSkipTests : IDisposable
 {
-    private static readonly Job s_dry = Job.Dry.WithToolchain(InProcessEmitToolchain.Instance);
-    private readonly string _root = Directory.CreateTempSubdirectory("edgebench-gpu-skip-").FullName;
-    private readonly Dictionary<string, string?> _saved = [];
+    private readonly DryBenchmarkRun _run = new("edgebench-gpu-skip-");
 
     public GpuBackendSkipTests()
     {
-        Set(RunSettings.BatchesVariable, "1");
-        Set(RunSettings.PrecisionsVariable, "fp32");
-        Set(RunSettings.BackendsVariable, string.Join(',', BackendNames.All.Where(b => BackendNames.ProviderOf(b) != OrtExecutionProvider.Cpu)));
-        Set(ModelStore.ModelsDirectoryVariable, Path.Combine(_root, "models"));
-        Set(RunSettings.RunDirectoryVariable, Path.Combine(_root, "run"));
-        Directory.CreateDirectory(Path.Combine(_root, "run"));
+        _run.Set(RunSettings.BackendsVariable, string.Join(',', BackendNames.All.Where(b => BackendNames.ProviderOf(b) != OrtExecutionProvider.Cpu)));
     }
 
-    public void Dispose()
-    {
-        foreach ((string name, string? value) in _saved)
-        {
-            Environment.SetEnvironmentVariable(name, value);
-        }
-
-        Directory.Delete(_root, recursive: true);
-    }
-
-    private void Set(string name, string value)
-    {
-        _saved.TryAdd(name, Environment.GetEnvironmentVariable(name));
-        Environment.SetEnvironmentVariable(name, value);
-    }
+    public void Dispose() => _run.Dispose();
 
     [Fact]
     public void Every_gpu_case_is_skipped_with_the_provider_named()
     {
-        string run = Path.Combine(_root, "run");
-        IConfig config = ManualConfig.Create(EdgeBenchConfig.Create(run, s_dry)).WithOptions(ConfigOptions.DisableOptimizationsValidator);
-
-        BenchmarkRunner.Run<MobileNetBenchmarks>(config);
-        IReadOnlyList<ResultRow> rows = ResultsCsv.Read(Path.Combine(run, ResultsCsv.FileName));
+        IReadOnlyList<ResultRow> rows = _run.Run<MobileNetBenchmarks>();
 
         // 8 stage methods x 4 GPU backend values.
         Assert.Equal(32, rows.Count);
@@ -68,7 +44,7 @@ public sealed class GpuBackendSkipTests : IDisposable
             Assert.Null(r.MeanMs);
         });
         // The model was never built: availability is answered before any work.
-        Assert.False(Directory.Exists(Path.Combine(_root, "models")) && Directory.EnumerateFiles(Path.Combine(_root, "models"), "*.onnx").Any());
+        Assert.False(Directory.Exists(Path.Combine(_run.Root, "models")) && Directory.EnumerateFiles(Path.Combine(_run.Root, "models"), "*.onnx").Any());
     }
 
     [Fact]
@@ -81,7 +57,7 @@ public sealed class GpuBackendSkipTests : IDisposable
         Assert.False(BackendNames.Availability("ort-vulkan").Available);
 
         // Create itself turns a provider that cannot start into a skip, for failures only a session shows.
-        var model = new ResolvedModel(ModelCatalog.Get(ModelCatalog.MobileNetV2Id), Precision.Fp32, Path.Combine(_root, "absent.onnx"), ModelSource.Generated);
+        var model = new ResolvedModel(ModelCatalog.Get(ModelCatalog.MobileNetV2Id), Precision.Fp32, Path.Combine(_run.Root, "absent.onnx"), ModelSource.Generated);
         foreach (string name in (string[])[BackendNames.OrtCuda, BackendNames.OrtCudaBound, BackendNames.OrtTensorRt, BackendNames.OrtTensorRtBound])
         {
             var skipped = Assert.Throws<CaseSkippedException>(() => BackendNames.Create(name, model, 1, 0));

@@ -1,0 +1,60 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using EdgeBench.Benchmarks.Infrastructure;
+using EdgeBench.Models.Zoo;
+using EdgeBench.Reporting.Results;
+
+namespace EdgeBench.IntegrationTests.Benchmarks;
+
+/// <summary>
+/// A real, dry (one iteration, in-process) benchmark run into a fresh temporary folder, with EdgeBench's settings
+/// passed the way the program passes them (environment variables), every one restored on dispose.
+/// </summary>
+internal sealed class DryBenchmarkRun : IDisposable
+{
+    private static readonly Job s_dry = Job.Dry.WithToolchain(InProcessEmitToolchain.Instance);
+    private readonly Dictionary<string, string?> _saved = [];
+
+    public DryBenchmarkRun(string prefix)
+    {
+        Root = Directory.CreateTempSubdirectory(prefix).FullName;
+        Directory.CreateDirectory(RunDirectory);
+        Set(RunSettings.BatchesVariable, "1");
+        Set(RunSettings.PrecisionsVariable, "fp32");
+        Set(RunSettings.BackendsVariable, BackendNames.OrtCpu);
+        Set(ModelStore.ModelsDirectoryVariable, Path.Combine(Root, "models"));
+        Set(RunSettings.RunDirectoryVariable, RunDirectory);
+    }
+
+    public string Root { get; }
+
+    public string RunDirectory => Path.Combine(Root, "run");
+
+    public void Set(string name, string? value)
+    {
+        _saved.TryAdd(name, Environment.GetEnvironmentVariable(name));
+        Environment.SetEnvironmentVariable(name, value);
+    }
+
+    /// <summary>Runs benchmark class <typeparamref name="T"/> and returns the edgebench.csv it wrote.</summary>
+    public IReadOnlyList<ResultRow> Run<T>()
+    {
+        // Tests build Debug: these dry runs check behaviour and files, not speed, so the optimization check is off.
+        IConfig config = ManualConfig.Create(EdgeBenchConfig.Create(RunDirectory, s_dry))
+            .WithOptions(ConfigOptions.DisableOptimizationsValidator);
+        BenchmarkRunner.Run<T>(config);
+        return ResultsCsv.Read(Path.Combine(RunDirectory, ResultsCsv.FileName));
+    }
+
+    public void Dispose()
+    {
+        foreach ((string name, string? value) in _saved)
+        {
+            Environment.SetEnvironmentVariable(name, value);
+        }
+
+        Directory.Delete(Root, recursive: true);
+    }
+}
