@@ -139,7 +139,9 @@ public static class TelemetrySummary
             integral += (points[i - 1].V + points[i].V) / 2 * (points[i].T - points[i - 1].T);
         }
 
-        return integral / span;
+        // A weighted mean lies between the smallest and largest reading; rounding in the sum can step just outside
+        // (a constant 100% load came out as 100.00000000000001), so the result is clamped to that range.
+        return Math.Clamp(integral / span, points.Min(p => p.V), points.Max(p => p.V));
     }
 
     private static double? Max(TelemetryReading[] sorted, Func<TelemetryReading, double?> field)

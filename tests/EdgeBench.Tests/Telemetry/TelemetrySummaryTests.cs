@@ -10,6 +10,18 @@ public sealed class TelemetrySummaryTests
         new(TimeSpan.FromSeconds(seconds), powerW * 1000, gpu, cpu, ramMb, tempC, throttled);
 
     [Fact]
+    public void ConstantFullLoad_StaysExactlyOneHundredPercent()
+    {
+        // Irregular intervals make the trapezoid sum round; a mean of constant 100% must still be 100, not 100.00000000000001.
+        TelemetryReading[] r = [.. Enumerable.Range(0, 47).Select(i => At((i * 0.1037) + (i % 3 * 0.0011), cpu: 100, gpu: 100))];
+
+        TelemetryWindowSummary s = TelemetrySummary.Summarize(r, TimeSpan.FromSeconds(5), 10);
+
+        Assert.Equal(100.0, s.MeanCpuUtilPct);
+        Assert.Equal(100.0, s.MeanGpuUtilPct);
+    }
+
+    [Fact]
     public void ConstantPower_EnergyPerOpIsPowerTimesTimePerOp()
     {
         TelemetryReading[] r = [At(0, 10), At(0.5, 10), At(1.0, 10), At(1.5, 10)];
