@@ -15,7 +15,7 @@ namespace EdgeBench.IntegrationTests.Benchmarks;
 internal sealed class DryBenchmarkRun : IDisposable
 {
     private static readonly Job s_dry = Job.Dry.WithToolchain(InProcessEmitToolchain.Instance);
-    private readonly Dictionary<string, string?> _saved = [];
+    private readonly EnvironmentScope _environment = new();
 
     public DryBenchmarkRun(string prefix)
     {
@@ -32,11 +32,7 @@ internal sealed class DryBenchmarkRun : IDisposable
 
     public string RunDirectory => Path.Combine(Root, "run");
 
-    public void Set(string name, string? value)
-    {
-        _saved.TryAdd(name, Environment.GetEnvironmentVariable(name));
-        Environment.SetEnvironmentVariable(name, value);
-    }
+    public void Set(string name, string? value) => _environment.Set(name, value);
 
     /// <summary>Runs benchmark class <typeparamref name="T"/> and returns the edgebench.csv it wrote.</summary>
     public IReadOnlyList<ResultRow> Run<T>()
@@ -50,11 +46,7 @@ internal sealed class DryBenchmarkRun : IDisposable
 
     public void Dispose()
     {
-        foreach ((string name, string? value) in _saved)
-        {
-            Environment.SetEnvironmentVariable(name, value);
-        }
-
+        _environment.Dispose();
         Directory.Delete(Root, recursive: true);
     }
 }

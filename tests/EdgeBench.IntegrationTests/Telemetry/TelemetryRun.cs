@@ -7,6 +7,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using EdgeBench.Benchmarks;
 using EdgeBench.Benchmarks.Infrastructure;
 using EdgeBench.Benchmarks.Pipeline;
+using EdgeBench.IntegrationTests.Benchmarks;
 using EdgeBench.Reporting.Results;
 
 namespace EdgeBench.IntegrationTests.Telemetry;
@@ -29,7 +30,7 @@ internal sealed class TelemetryRun : IDisposable
     // samples inside the measured window.
     private static readonly Job s_job = Job.Dry.WithToolchain(InProcessEmitToolchain.Instance).WithIterationCount(12);
 
-    private readonly Dictionary<string, string?> _saved = [];
+    private readonly EnvironmentScope _environment = new();
 
     public TelemetryRun(string modelsDirectory, string telemetry, int intervalMs = 20)
     {
@@ -52,11 +53,7 @@ internal sealed class TelemetryRun : IDisposable
 
     public string TelemetryDirectory => Path.Combine(RunDirectory, "telemetry");
 
-    public void Set(string name, string? value)
-    {
-        _saved.TryAdd(name, Environment.GetEnvironmentVariable(name));
-        Environment.SetEnvironmentVariable(name, value);
-    }
+    public void Set(string name, string? value) => _environment.Set(name, value);
 
     /// <summary>Runs the cases of <paramref name="categories"/> and returns edgebench.csv.</summary>
     public IReadOnlyList<ResultRow> Run(params string[] categories) => Run(extraDiagnoser: null, categories);
@@ -80,11 +77,7 @@ internal sealed class TelemetryRun : IDisposable
 
     public void Dispose()
     {
-        foreach ((string name, string? value) in _saved)
-        {
-            Environment.SetEnvironmentVariable(name, value);
-        }
-
+        _environment.Dispose();
         Directory.Delete(Root, recursive: true);
     }
 }
