@@ -25,7 +25,8 @@ internal static class EdgeBenchConfig
     /// defaults.</item>
     /// <item>No overhead evaluation: the per-call harness cost (nanoseconds) is not subtracted from workloads that take
     /// 10 microseconds to seconds.</item>
-    /// <item>One launch, 1 warm-up and 6 measured iterations of at least 100 ms, unroll 1: enough for a 99.9%
+    /// <item>One launch, 1 warm-up and 6 measured iterations of at least 100 ms (one call when a call takes longer),
+    /// unroll 1: enough for a 99.9%
     /// confidence interval on a quiet board while the default suite stays under 10 minutes on 2 cores. Variance
     /// between launches (layout, JIT) is not sampled.</item>
     /// </list>
@@ -37,6 +38,10 @@ internal static class EdgeBenchConfig
         .WithIterationCount(6)
         .WithIterationTime(TimeInterval.FromMilliseconds(100))
         .WithUnrollFactor(1)
+        // BenchmarkDotNet's default minimum of 4 calls per iteration makes every iteration of a 0.7 s SSD300 batch
+        // take 3 s (and its pilot, warm-up and memory-diagnoser iterations too); one call of a slow case is already
+        // above IterationTime, so one call per iteration loses no precision there and fast cases still get many.
+        .WithMinInvokeCount(1)
         // Overhead evaluation times an empty call (~ns) for 20+ iterations of IterationTime each: ~3 s per case,
         // more than half of the default suite, to subtract a few nanoseconds from workloads of 10 us to seconds.
         .WithEvaluateOverhead(false)
