@@ -14,8 +14,27 @@ internal static class YoloV3Tiny
 
     private const float LeakySlope = 0.1f;
 
-    public static void Build(OnnxGraphBuilder g, string output13, string output26)
+    /// <summary>Values per anchor in a head: x, y, w, h, objectness, then the class logits.</summary>
+    private const int ValuesPerAnchor = 85;
+
+    private const int ObjectnessOffset = 4;
+
+    /// <summary>
+    /// Builds the graph. <paramref name="objectnessBias"/> and <paramref name="classBias"/> are added to the head
+    /// convolutions' biases of every anchor's objectness and class channels (channel a*85+4 and a*85+5..84), which
+    /// sets how many boxes pass the confidence threshold (see <see cref="Zoo.ModelCatalog"/> for the values and why).
+    /// </summary>
+    public static void Build(OnnxGraphBuilder g, string output13, string output26, float objectnessBias, float classBias)
     {
+        void Calibrate(Span<float> bias)
+        {
+            for (int channel = 0; channel < bias.Length; channel++)
+            {
+                int k = channel % ValuesPerAnchor;
+                bias[channel] += k == ObjectnessOffset ? objectnessBias : k > ObjectnessOffset ? classBias : 0f;
+            }
+        }
+
         string x = g.Input("input", -1, 3, 416, 416);
         string Leaky(string name, string input, int inC, int outC, int k) =>
             g.LeakyRelu(g.Conv(name, input, inC, outC, k, WeightInit.Relu), LeakySlope);
@@ -37,14 +56,14 @@ internal static class YoloV3Tiny
         x = Leaky("layer12", x, 512, 1024, 3);
         string route13 = Leaky("layer13", x, 1024, 256, 1);
         x = Leaky("layer14", route13, 256, 512, 3);
-        string head13 = g.Conv("layer15", x, 512, HeadChannels, 1, WeightInit.Linear);
+        string head13 = g.Conv("layer15", x, 512, HeadChannels, 1, WeightInit.Linear, adjustBias: Calibrate);
 
         // Layers 17-22: route back to layer 13, 1x1 conv 128, upsample x2, concat with layer 8, conv, head.
         x = Leaky("layer18", route13, 256, 128, 1);
         x = g.UpsampleNearest("layer19", x, 2);
         x = g.Concat("layer20", 1, x, route8);
         x = Leaky("layer21", x, 128 + 256, 256, 3);
-        string head26 = g.Conv("layer22", x, 256, HeadChannels, 1, WeightInit.Linear);
+        string head26 = g.Conv("layer22", x, 256, HeadChannels, 1, WeightInit.Linear, adjustBias: Calibrate);
 
         g.Output(head13, output13, -1, HeadChannels, 13, 13);
         g.Output(head26, output26, -1, HeadChannels, 26, 26);
