@@ -176,25 +176,8 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
         return true;
     }
 
-    public bool WaitForSamples(int count, TimeSpan timeout)
-    {
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        lock (_gate)
-        {
-            while (_samples.Count < count)
-            {
-                long left = deadline - Stopwatch.GetTimestamp();
-                if (_readerDone || _status != TelemetrySamplerStatus.Running || left <= 0)
-                {
-                    return _samples.Count >= count;
-                }
-
-                Monitor.Wait(_gate, TimeSpan.FromSeconds(Math.Min((double)left / Stopwatch.Frequency, 1)));
-            }
-
-            return true;
-        }
-    }
+    public bool WaitForSamples(int count, TimeSpan timeout) =>
+        SampleWait.Until(_gate, () => _samples.Count >= count, () => !_readerDone && _status == TelemetrySamplerStatus.Running, timeout);
 
     /// <summary>SIGINT (Unix), wait up to the stop timeout, then kill the whole process tree. Idempotent (returns the
     /// same result object); safe when nothing was started.</summary>

@@ -199,25 +199,8 @@ public sealed class LinuxSampler : ITelemetrySampler
     }
 
     /// <inheritdoc />
-    public bool WaitForSamples(int count, TimeSpan timeout)
-    {
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        lock (_gate)
-        {
-            while (_samples.Count < count)
-            {
-                long left = deadline - Stopwatch.GetTimestamp();
-                if (_status != TelemetrySamplerStatus.Running || left <= 0)
-                {
-                    return _samples.Count >= count;
-                }
-
-                Monitor.Wait(_gate, TimeSpan.FromSeconds(Math.Min((double)left / Stopwatch.Frequency, 1)));
-            }
-
-            return true;
-        }
-    }
+    public bool WaitForSamples(int count, TimeSpan timeout) =>
+        SampleWait.Until(_gate, () => _samples.Count >= count, () => _status == TelemetrySamplerStatus.Running, timeout);
 
     /// <inheritdoc />
     public TelemetryStopResult Stop()
