@@ -222,9 +222,9 @@ public class SsdLadderBenchmarks : IDisposable
 
         if (_fused is not null)
         {
-            FusedSsd.CopyFrames(frames, _fused.Frames);
+            _fused.LoadFrames(frames);
             _fused.Run();
-            return FusedSsd.ReadDetections(_fused, _detections);
+            return _fused.ReadDetections(_detections);
         }
 
         return Baseline(frames);
@@ -259,7 +259,7 @@ public class SsdLadderBenchmarks : IDisposable
     }
 }
 
-/// <summary>The host side of the fused SSD graph: its spec from the C# constants, frames in, detections out.</summary>
+/// <summary>The fused SSD graph's spec from the C# pipeline's constants.</summary>
 internal static class FusedSsd
 {
     /// <summary>
@@ -289,57 +289,5 @@ internal static class FusedSsd
             ScaleXy = options.SsdScaleXy,
             ScaleWh = options.SsdScaleWh,
         };
-    }
-
-    /// <summary>Copies BGR24 frames into the graph's packed [N, H, W, 3] input (row by row when a frame is strided).</summary>
-    public static void CopyFrames(ReadOnlySpan<FrameBuffer> frames, Span<byte> destination)
-    {
-        for (int i = 0; i < frames.Length; i++)
-        {
-            FrameBuffer frame = frames[i];
-            if (frame.Format != PixelFormat.Bgr24)
-            {
-                throw new ArgumentException("The fused graph takes BGR24 frames.", nameof(frames));
-            }
-
-            int row = frame.Width * FrameBuffer.BytesPerPixel;
-            Span<byte> item = destination.Slice(i * row * frame.Height, row * frame.Height);
-            ReadOnlySpan<byte> pixels = frame.Pixels.Span;
-            if (frame.Stride == row)
-            {
-                pixels[..item.Length].CopyTo(item);
-                continue;
-            }
-
-            for (int y = 0; y < frame.Height; y++)
-            {
-                pixels.Slice(y * frame.Stride, row).CopyTo(item.Slice(y * row, row));
-            }
-        }
-    }
-
-    /// <summary>The filled slots of the last run as detections (best first per image); returns their count.</summary>
-    public static int ReadDetections(OrtFusedSsdRunner runner, List<Detection> detections)
-    {
-        ArgumentNullException.ThrowIfNull(runner);
-        ArgumentNullException.ThrowIfNull(detections);
-        detections.Clear();
-        ReadOnlySpan<float> scores = runner.Scores, labels = runner.Labels, boxes = runner.Boxes;
-        for (int n = 0; n < runner.BatchSize; n++)
-        {
-            for (int d = 0; d < runner.MaxDetections; d++)
-            {
-                int slot = (n * runner.MaxDetections) + d;
-                if (scores[slot] <= 0f)
-                {
-                    break; // slots are sorted by score: the rest are empty
-                }
-
-                ReadOnlySpan<float> box = boxes.Slice(slot * 4, 4);
-                detections.Add(new Detection(new BoundingBox(box[0], box[1], box[2], box[3]), (int)labels[slot], scores[slot], n));
-            }
-        }
-
-        return detections.Count;
     }
 }

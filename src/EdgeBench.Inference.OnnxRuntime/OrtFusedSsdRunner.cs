@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using EdgeBench.Core.Detection;
+using EdgeBench.Core.Imaging;
 using EdgeBench.Models.Fused;
 using EdgeBench.Models.Zoo;
 using Microsoft.ML.OnnxRuntime;
@@ -127,6 +129,68 @@ public sealed class OrtFusedSsdRunner : IDisposable
 
     /// <summary>Boxes [N, D, 4] (left, top, right, bottom, relative) of the last run.</summary>
     public ReadOnlySpan<float> Boxes => _boxes;
+
+    /// <summary>
+    /// Copies camera frames (BGR24, exactly <see cref="BatchSize"/>, of the graph's frame size) into <see cref="Frames"/>:
+    /// one copy per frame, row by row only when a frame is strided.
+    /// </summary>
+    public void LoadFrames(ReadOnlySpan<FrameBuffer> frames)
+    {
+        if (frames.Length != BatchSize)
+        {
+            throw new ArgumentException($"Expected {BatchSize} frames, got {frames.Length}.", nameof(frames));
+        }
+
+        int row = FrameWidth * FrameBuffer.BytesPerPixel;
+        int size = row * FrameHeight;
+        for (int i = 0; i < frames.Length; i++)
+        {
+            FrameBuffer frame = frames[i];
+            if (frame.Format != PixelFormat.Bgr24 || frame.Width != FrameWidth || frame.Height != FrameHeight)
+            {
+                throw new ArgumentException($"The fused graph takes {FrameWidth}x{FrameHeight} BGR24 frames; frame {i} is {frame.Width}x{frame.Height} {frame.Format}.", nameof(frames));
+            }
+
+            Span<byte> item = _frames.AsSpan(i * size, size);
+            ReadOnlySpan<byte> pixels = frame.Pixels.Span;
+            if (frame.Stride == row)
+            {
+                pixels[..size].CopyTo(item);
+                continue;
+            }
+
+            for (int y = 0; y < FrameHeight; y++)
+            {
+                pixels.Slice(y * frame.Stride, row).CopyTo(item.Slice(y * row, row));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The filled slots of the last run as detections, best first per image, into <paramref name="detections"/>
+    /// (cleared first; no allocation once its capacity suffices); returns their count.
+    /// </summary>
+    public int ReadDetections(List<Detection> detections)
+    {
+        ArgumentNullException.ThrowIfNull(detections);
+        detections.Clear();
+        for (int n = 0; n < BatchSize; n++)
+        {
+            for (int d = 0; d < MaxDetections; d++)
+            {
+                int slot = (n * MaxDetections) + d;
+                if (_scores[slot] <= 0f)
+                {
+                    break; // slots are sorted by score: the rest of this image's are empty
+                }
+
+                int b = slot * 4;
+                detections.Add(new Detection(new BoundingBox(_boxes[b], _boxes[b + 1], _boxes[b + 2], _boxes[b + 3]), (int)_labels[slot], _scores[slot], n));
+            }
+        }
+
+        return detections.Count;
+    }
 
     /// <summary>Runs the graph on <see cref="Frames"/>; returns when the outputs are in host memory.</summary>
     public void Run()

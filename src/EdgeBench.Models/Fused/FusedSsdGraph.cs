@@ -17,7 +17,9 @@ namespace EdgeBench.Models.Fused;
 /// Transpose to NCHW -> Resize to the model input (mode linear, coordinate_transformation_mode half_pixel: the
 /// sampling of OpenCV's INTER_LINEAR and of the C# Preprocessor, s = (d + 0.5) * in/out - 0.5 clamped at the edges;
 /// opset 17 has no antialias, and the C# resize does not antialias either) -> x * scale[c] + offset[c]
-/// (Normalization.Affine).</item>
+/// (Normalization.Affine). Measured against the C# Preprocessor on 640x480 frames: at most 5.5e-5 apart in the
+/// -1..1 range (0.7% of one 8-bit level), from ONNX Runtime computing coordinates and weights in float where the C#
+/// tables use double (FusedSsdGraphTests).</item>
 /// <item>The SSD graph, inlined unchanged: its nodes and initializers, fed by the preprocess output under its input
 /// name; an fp16 model (fp16 I/O) gets Casts at its edges, so the decode below stays fp32.</item>
 /// <item>Decode: Softmax over the classes; drop background; TopK K over [N, (C-1) x B] (K = <see cref="FusedSsdSpec.Candidates"/>);
