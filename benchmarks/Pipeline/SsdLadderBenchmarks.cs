@@ -4,7 +4,6 @@ using EdgeBench.Benchmarks.Infrastructure;
 using EdgeBench.Core;
 using EdgeBench.Core.Detection;
 using EdgeBench.Core.Imaging;
-using EdgeBench.Core.Inference;
 using EdgeBench.Core.Models;
 using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Models.Fused;

@@ -191,6 +191,13 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
             AssertFound(a, b, "fused", "C#");
             AssertFound(b, a, "C#", "fused");
         }
+
+        // The ladder's loop body (frames in, run, detections out) allocates nothing once warm.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        runner.LoadFrames(frames);
+        runner.Run();
+        runner.ReadDetections(fused);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     [Fact]
