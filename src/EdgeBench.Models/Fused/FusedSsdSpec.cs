@@ -83,8 +83,10 @@ public sealed record FusedSsdSpec
                 hash.AppendData(MemoryMarshal.AsBytes(values.AsSpan()));
             }
 
+            // Normalization's own ToString formats with the current culture; the key must not depend on it.
+            string normalization = string.Join('/', Normalization.Mean.Concat(Normalization.Std).Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
             return string.Create(CultureInfo.InvariantCulture,
-                $"frame:{FrameWidth}x{FrameHeight};input:{InputWidth}x{InputHeight};norm:{Normalization};classes:{Classes};K:{Candidates};" +
+                $"frame:{FrameWidth}x{FrameHeight};input:{InputWidth}x{InputHeight};norm:{normalization};classes:{Classes};K:{Candidates};" +
                 $"max:{MaxDetections};iou:{IouThreshold:R};score:{ScoreThreshold:R};var:{ScaleXy:R}/{ScaleWh:R};priors:{Convert.ToHexStringLower(hash.GetHashAndReset())}");
         }
     }
