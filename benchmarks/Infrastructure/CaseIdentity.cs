@@ -3,8 +3,12 @@ using BenchmarkDotNet.Running;
 
 namespace EdgeBench.Benchmarks.Infrastructure;
 
-/// <summary>What a benchmark case is, in EdgeBench's terms: stage, model, precision, batch, backend.</summary>
-internal sealed record CaseIdentity(string FullName, string Type, string Method, string Stage, string Model, string Precision, int Batch, string Backend)
+/// <summary>
+/// What a benchmark case is, in EdgeBench's terms: stage, model, precision, batch, backend. Model, precision and batch
+/// come from parameters of those names, else from a parameter value that implies them (<see cref="IImpliedCaseParameters"/>),
+/// which also names the case's <see cref="StageVariant"/>.
+/// </summary>
+internal sealed record CaseIdentity(string FullName, string Type, string Method, string Stage, string Model, string Precision, int Batch, string Backend, string? StageVariant = null)
 {
     public static CaseIdentity Of(BenchmarkCase benchmarkCase)
     {
@@ -14,15 +18,18 @@ internal sealed record CaseIdentity(string FullName, string Type, string Method,
 
         string method = benchmarkCase.Descriptor.WorkloadMethod.Name;
         string stage = benchmarkCase.Descriptor.Categories.FirstOrDefault(Categories.Stages.Contains) ?? string.Empty;
+        IImpliedCaseParameters? implied = benchmarkCase.Parameters.Items.Select(p => p.Value).OfType<IImpliedCaseParameters>().FirstOrDefault();
+        string batchText = Parameter("Batch");
         return new CaseIdentity(
             NameOf(benchmarkCase),
             benchmarkCase.Descriptor.Type.Name,
             method,
             stage,
-            Parameter("Model"),
-            Parameter("Precision"),
-            int.TryParse(Parameter("Batch"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int batch) ? batch : 0,
-            Parameter("Backend"));
+            Parameter("Model") is { Length: > 0 } model ? model : implied?.Model ?? string.Empty,
+            Parameter("Precision") is { Length: > 0 } precision ? precision : implied?.Precision ?? string.Empty,
+            int.TryParse(batchText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int batch) ? batch : implied?.Batch ?? 0,
+            Parameter("Backend"),
+            implied?.StageName);
     }
 
     /// <summary>
@@ -37,7 +44,7 @@ internal sealed record CaseIdentity(string FullName, string Type, string Method,
     }
 
     /// <summary>The <see cref="CaseOutcomes"/> key of this case's setup.</summary>
-    public string SetupKey => CaseOutcomes.Key(Type, Model, Precision, Batch, Backend);
+    public string SetupKey => CaseOutcomes.Key(Type, Model, Precision, Batch, Backend, StageVariant);
 
     /// <summary>Whether a call processes frames (time per frame and FPS apply).</summary>
     public bool IsFrameStage => Stage is Categories.ToTensor or Categories.Preprocess or Categories.Inference or Categories.Postprocess or Categories.EndToEnd;

@@ -19,9 +19,13 @@ internal static class CaseOutcomes
     /// <summary>A status (<see cref="CaseStatus.Failed"/> or <see cref="CaseStatus.Skipped"/>) and its reason.</summary>
     public sealed record Outcome(string Status, string Reason);
 
-    /// <summary>Key of a (benchmark class, parameters) combination: setup runs for it, so its outcome covers every method.</summary>
-    public static string Key(string type, string model, string precision, int batch, string backend) =>
-        string.Create(CultureInfo.InvariantCulture, $"{type}|{model}|{precision}|{batch}|{backend}");
+    /// <summary>
+    /// Key of a (benchmark class, parameters) combination: setup runs for it, so its outcome covers every method.
+    /// A non-null variant is what else tells cases of one class with equal model/precision/batch/backend apart (a
+    /// ladder level).
+    /// </summary>
+    public static string Key(string type, string model, string precision, int batch, string backend, string? variant = null) =>
+        string.Create(CultureInfo.InvariantCulture, $"{type}|{model}|{precision}|{batch}|{backend}") + (variant is null ? string.Empty : "|" + variant);
 
     public static void RecordFailure(string key, Exception error)
     {

@@ -64,8 +64,9 @@ internal static class ResultRows
     /// <summary>
     /// The stage column: the stage category, suffixed for baselines and comparison rows so that a (model, stage,
     /// precision, batch, backend) selects exactly one row: preprocess, preprocess-scalar-reference, preprocess-memcpy, ...
+    /// A case whose parameters name their own stage (the ladder levels) uses that name.
     /// </summary>
-    public static string StageName(CaseIdentity id) => id.Method switch
+    public static string StageName(CaseIdentity id) => id.StageVariant ?? id.Method switch
     {
         nameof(Pipeline.PipelineBenchmarks.PreprocessScalarReference) => Categories.Preprocess + "-scalar-reference",
         nameof(Pipeline.PipelineBenchmarks.PreprocessMemoryCopy) => Categories.Preprocess + "-memcpy",

@@ -297,7 +297,7 @@ internal sealed class OnnxGraphBuilder
         }
     }
 
-    private static AttributeProto Ints(string name, params long[] values)
+    internal static AttributeProto Ints(string name, params long[] values)
     {
         var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
         attribute.Ints.Add(values);
@@ -306,12 +306,12 @@ internal sealed class OnnxGraphBuilder
 
     private static AttributeProto Ints(string name, params int[] values) => Ints(name, values.Select(v => (long)v).ToArray());
 
-    private static AttributeProto Int(string name, long value) =>
+    internal static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
-    private static AttributeProto Float(string name, float value) =>
+    internal static AttributeProto Float(string name, float value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 
-    private static AttributeProto String(string name, string value) =>
+    internal static AttributeProto String(string name, string value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 }

@@ -156,6 +156,21 @@ public sealed class ModelStore
         return new ResolvedModel(descriptor, precision, fp16Path, source);
     }
 
+    /// <summary>
+    /// A file derived from other models (e.g. the fused SSD graph) in the same cache: <c>generated/&lt;name&gt;.onnx</c>,
+    /// rebuilt by <paramref name="build"/> whenever <paramref name="key"/> (which must name everything the file depends
+    /// on, such as its source file's hash) differs from the stamp's.
+    /// </summary>
+    internal string EnsureDerived(string name, string key, Func<ModelProto> build)
+    {
+        string path = System.IO.Path.Combine(CacheDirectory, name + ".onnx");
+        EnsureCached(path, key, build);
+        return path;
+    }
+
+    /// <summary>SHA-256 of a file as lower-case hex, for keys of derived files.</summary>
+    internal static string FileHash(string path) => Sha256(path);
+
     /// <summary>Every (model, precision) with its file, source and size, without building anything.</summary>
     public IReadOnlyList<ModelListing> List()
     {

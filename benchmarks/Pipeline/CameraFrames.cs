@@ -1,0 +1,57 @@
+using EdgeBench.Core.Imaging;
+using EdgeBench.Pipeline;
+using EdgeBench.Preprocessing;
+
+namespace EdgeBench.Benchmarks.Pipeline;
+
+/// <summary>
+/// The ring of camera frames the ladder benchmark feeds: the same frames <see cref="PipelineBenchmarks"/> uses (its
+/// private LoadFrames, same video seed and size), so the ladder's level 1 and SsdBenchmarks' end-to-end case see the
+/// same pixels.
+/// </summary>
+internal static class CameraFrames
+{
+    private const int VideoSeed = 1;
+
+    /// <summary>
+    /// <paramref name="count"/> decoded frames, BGR as a camera decoder (OpenCV) delivers them: the synthetic video,
+    /// or the user's footage (cycled when it has fewer frames).
+    /// </summary>
+    public static FrameBuffer[] Load(string? footage, int count)
+    {
+        var ring = new FrameBuffer[count];
+        RawFrameReader? reader = footage is null ? null : RawFrameReader.Open(footage);
+        try
+        {
+            var video = reader is null ? new SyntheticVideo(PipelineBenchmarks.FrameWidth, PipelineBenchmarks.FrameHeight, VideoSeed) : null;
+            int width = reader?.Width ?? PipelineBenchmarks.FrameWidth, height = reader?.Height ?? PipelineBenchmarks.FrameHeight;
+            for (int i = 0; i < count; i++)
+            {
+                byte[] rgb = new byte[width * height * FrameBuffer.BytesPerPixel]; // as decoded (RGB unless a raw BGR folder)
+                if (reader is not null)
+                {
+                    reader.ReadFrame(i % reader.FrameCount, rgb);
+                }
+                else
+                {
+                    video!.Render(i, rgb);
+                }
+
+                byte[] bgr = rgb;
+                if (reader?.Format != PixelFormat.Bgr24)
+                {
+                    bgr = new byte[rgb.Length];
+                    FrameTensor.SwapRedBlueReference(rgb, bgr);
+                }
+
+                ring[i] = FrameBuffer.Packed(width, height, PixelFormat.Bgr24, bgr);
+            }
+        }
+        finally
+        {
+            reader?.Dispose();
+        }
+
+        return ring;
+    }
+}

@@ -1,0 +1,286 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using EdgeBench.Benchmarks.Infrastructure;
+using EdgeBench.Core;
+using EdgeBench.Core.Detection;
+using EdgeBench.Core.Imaging;
+using EdgeBench.Core.Models;
+using EdgeBench.Inference.OnnxRuntime;
+using EdgeBench.Models.Fused;
+using EdgeBench.Models.Zoo;
+using EdgeBench.Pipeline;
+using EdgeBench.Postprocessing;
+using EdgeBench.Preprocessing;
+
+namespace EdgeBench.Benchmarks.Pipeline;
+
+/// <summary>
+/// One level of the SSD300 optimization ladder: its number, and the batch and precision it implies. The benchmark
+/// parameter's value (shown as the number, so ids read <c>Level: 2</c>, and sorted by it); <see cref="CaseIdentity"/> reads the implied
+/// model, batch and precision from it for edgebench.csv.
+/// </summary>
+public sealed class LadderLevel : IImpliedCaseParameters
+{
+    private LadderLevel(int number, string name, int batch, Precision precision)
+    {
+        Number = number;
+        Name = name;
+        Batch = batch;
+        ModelPrecision = precision;
+    }
+
+    /// <summary>The five levels, in the study's order.</summary>
+    public static IReadOnlyList<LadderLevel> All { get; } =
+    [
+        new(0, "baseline", 1, Core.Precision.Fp32),
+        new(1, "bulk-copy", 1, Core.Precision.Fp32),
+        new(2, "on-device", 1, Core.Precision.Fp32),
+        new(3, "batched", 8, Core.Precision.Fp32),
+        new(4, "fp16", 8, Core.Precision.Fp16),
+    ];
+
+    /// <summary>0 .. 4.</summary>
+    public int Number { get; }
+
+    /// <summary>Short name: baseline, bulk-copy, on-device, batched, fp16.</summary>
+    public string Name { get; }
+
+    /// <summary>Frames per call.</summary>
+    public int Batch { get; }
+
+    /// <summary>Precision of the SSD300 model.</summary>
+    public Precision ModelPrecision { get; }
+
+    /// <summary>Whether preprocessing, decoding and NMS run inside the model graph (levels 2-4).</summary>
+    public bool Fused => Number >= 2;
+
+    string IImpliedCaseParameters.Model => ModelCatalog.Ssd300;
+
+    string IImpliedCaseParameters.Precision => ModelPrecision.ToName();
+
+    /// <summary>The stage column: <c>ladder-0-baseline</c> ... <c>ladder-4-fp16</c>.</summary>
+    public string StageName => string.Create(CultureInfo.InvariantCulture, $"ladder-{Number}-{Name}");
+
+    public override string ToString() => Number.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// The SSD300 optimization ladder of the study EdgeBench reproduces (PyTorch on a Jetson Nano: 1.09, 1.53, 2.27,
+/// 2.57, 1.20 FPS), as one end-to-end benchmark over <see cref="Level"/> x <see cref="Backend"/>, on the same camera
+/// frames as <see cref="PipelineBenchmarks"/> (the synthetic 640x480 BGR24 video or --frames):
+/// <list type="number">
+/// <item>(0) baseline: vectorized preprocess, ONNX Runtime's allocating <c>Run</c>, outputs read element by element
+/// through the tensor indexer into the naive postprocess (<see cref="OrtElementwiseRunner"/> explains the choice).</item>
+/// <item>(1) one bulk copy of the outputs, vectorized postprocess: <see cref="VisionPipeline.ProcessBatch"/>, as the
+/// SsdBenchmarks end-to-end case.</item>
+/// <item>(2) pre- and postprocessing on the accelerator: the fused graph (<see cref="FusedSsdModels"/>) takes the
+/// frames as uint8 and returns 200 detections per image; the host copies frames in and reads the small outputs.</item>
+/// <item>(3) level 2 with 8 frames per call.</item>
+/// <item>(4) level 3 with the fp16 model (fp32 I/O, decode and NMS).</item>
+/// </list>
+/// Time, FPS and frame time are per call / per frame as elsewhere (the Batch of edgebench.csv is the level's).
+/// </summary>
+[BenchmarkCategory(Categories.Ssd)]
+public class SsdLadderBenchmarks : IDisposable
+{
+    private FrameBuffer[] _ring = [];
+    private int _cursor;
+
+    // Level 0.
+    private OrtElementwiseRunner? _elementwise;
+    private FrameTensor? _frames;
+    private Preprocessor? _preprocessor;
+    private SsdPostprocessorReference? _naive;
+
+    // Level 1.
+    private VisionPipeline? _pipeline;
+
+    // Levels 2-4: the detections list keeps its capacity, so reading the 200 slots per frame allocates nothing.
+    private readonly List<Detection> _detections = new(capacity: 8 * 200);
+    private OrtFusedSsdRunner? _fused;
+
+    /// <summary>The ladder level (0..4); it implies the batch and the precision.</summary>
+    [ParamsSource(nameof(LevelValues))]
+    public LadderLevel Level { get; set; } = LadderLevel.All[0];
+
+    /// <summary>Engine and execution provider, e.g. ort-cpu.</summary>
+    [ParamsSource(nameof(BackendValues))]
+    public string Backend { get; set; } = BackendNames.OrtCpu;
+
+    /// <summary>Frames per call at this level (1, 1, 1, 8, 8).</summary>
+    public int Batch => Level.Batch;
+
+    /// <summary>Model precision at this level (fp32 x4, then fp16).</summary>
+    public string Precision => Level.ModelPrecision.ToName();
+
+    public static IEnumerable<LadderLevel> LevelValues => LadderLevel.All;
+
+    public static IEnumerable<string> BackendValues => RunSettings.FromEnvironment().Backends;
+
+    /// <summary>Builds (or reuses) the model files, sessions and buffers of this level: nothing here is timed.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        try
+        {
+            SetupCore();
+        }
+        catch (Exception e)
+        {
+            // Recorded so edgebench.csv can say why the case failed or was skipped (the key includes the level).
+            CaseOutcomes.RecordFailure(CaseOutcomes.Key(nameof(SsdLadderBenchmarks), ModelCatalog.Ssd300, Precision, Batch, Backend, Level.StageName), e);
+            Cleanup();
+            throw;
+        }
+    }
+
+    private void SetupCore()
+    {
+        (bool available, string reason) = BackendNames.Availability(Backend);
+        if (!available)
+        {
+            throw new CaseSkippedException(reason);
+        }
+
+        OrtExecutionProvider provider = BackendNames.ProviderOf(Backend);
+        bool bound = Backend is BackendNames.OrtCudaBound or BackendNames.OrtTensorRtBound;
+        if (Backend == BackendNames.TorchSharpCpu)
+        {
+            throw new CaseSkippedException("the SSD ladder runs on ONNX Runtime backends (its levels are ONNX Runtime APIs and an ONNX graph)");
+        }
+
+        if (Level.Number == 0 && bound)
+        {
+            throw new CaseSkippedException("level 0 is ONNX Runtime's allocating Run API, which has no device-bound I/O: its row is the host-copy backend's");
+        }
+
+        RunSettings settings = RunSettings.FromEnvironment();
+        var store = new ModelStore(ModelStore.DefaultDirectory());
+        _ring = CameraFrames.Load(settings.Frames, Math.Max(8, 2 * Batch));
+        int width = _ring[0].Width, height = _ring[0].Height;
+        var options = new OrtBackendOptions { IntraOpThreads = settings.Threads, Provider = provider };
+        try
+        {
+            switch (Level.Number)
+            {
+                case 0:
+                    ResolvedModel model = store.Resolve(ModelCatalog.Ssd300, Level.ModelPrecision);
+                    _elementwise = new OrtElementwiseRunner(model, Batch, options);
+                    _frames = new FrameTensor(width, height, Batch);
+                    _preprocessor = new Preprocessor(model.Descriptor, width, height);
+                    _naive = new SsdPostprocessorReference();
+                    break;
+                case 1:
+                    ResolvedModel resolved = store.Resolve(ModelCatalog.Ssd300, Level.ModelPrecision);
+                    _pipeline = new VisionPipeline(BackendNames.Create(Backend, resolved, Batch, settings.Threads), width, height);
+                    break;
+                default:
+                    FusedSsdSpec spec = FusedSsd.Spec(ModelCatalog.Get(ModelCatalog.Ssd300), width, height);
+                    FusedSsdModel fused = FusedSsdModels.Resolve(store, ModelCatalog.Ssd300, Level.ModelPrecision, spec);
+                    _fused = new OrtFusedSsdRunner(fused, Batch, options, bound);
+                    break;
+            }
+        }
+        catch (ProviderUnavailableException e)
+        {
+            throw new CaseSkippedException(e.Message, e);
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _elementwise?.Dispose();
+        _elementwise = null;
+        _pipeline?.Dispose();
+        _pipeline = null;
+        _fused?.Dispose();
+        _fused = null;
+    }
+
+    /// <summary>Disposes the native objects if a run did not call <see cref="Cleanup"/>.</summary>
+    public void Dispose()
+    {
+        Cleanup();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The level's whole loop body for the next batch of frames; returns the detection count.</summary>
+    [Benchmark]
+    [BenchmarkCategory(Categories.EndToEnd)]
+    public int EndToEnd()
+    {
+        ReadOnlySpan<FrameBuffer> frames = NextFrames();
+        if (_pipeline is not null)
+        {
+            return _pipeline.ProcessBatch(frames);
+        }
+
+        if (_fused is not null)
+        {
+            _fused.LoadFrames(frames);
+            _fused.Run();
+            return _fused.ReadDetections(_detections);
+        }
+
+        return Baseline(frames);
+    }
+
+    private int Baseline(ReadOnlySpan<FrameBuffer> frames)
+    {
+        OrtElementwiseRunner runner = _elementwise ?? throw new InvalidOperationException("GlobalSetup did not run.");
+        for (int i = 0; i < frames.Length; i++)
+        {
+            _frames!.Load(frames[i], i);
+            _preprocessor!.Run(_frames.Frame(i), runner.Input.AsFloat(), i);
+        }
+
+        float[][] outputs = runner.RunReadingElementwise();
+        return _naive!.Process(outputs[0], outputs[1], Batch).Count;
+    }
+
+    private ReadOnlySpan<FrameBuffer> NextFrames()
+    {
+        if (_cursor + Batch > _ring.Length)
+        {
+            _cursor = 0;
+        }
+
+        ReadOnlySpan<FrameBuffer> frames = _ring.AsSpan(_cursor, Batch);
+        _cursor += Batch;
+        return frames;
+    }
+}
+
+/// <summary>The fused SSD graph's spec from the C# pipeline's constants.</summary>
+internal static class FusedSsd
+{
+    /// <summary>
+    /// The fused graph's spec for <paramref name="model"/> on frames of the given size, from the same constants the C#
+    /// postprocess uses (<see cref="SsdDefaultBoxes.Coco300"/>, <see cref="DecodeOptions.Default"/>).
+    /// </summary>
+    public static FusedSsdSpec Spec(ModelDescriptor model, int frameWidth, int frameHeight)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        SsdDefaultBoxes boxes = SsdDefaultBoxes.Coco300;
+        DecodeOptions options = DecodeOptions.Default;
+        return new FusedSsdSpec
+        {
+            FrameWidth = frameWidth,
+            FrameHeight = frameHeight,
+            PriorCenterX = boxes.CenterX.ToArray(),
+            PriorCenterY = boxes.CenterY.ToArray(),
+            PriorWidth = boxes.Width.ToArray(),
+            PriorHeight = boxes.Height.ToArray(),
+            InputWidth = model.InputWidth,
+            InputHeight = model.InputHeight,
+            Normalization = model.Normalization,
+            Classes = options.SsdClassCount,
+            MaxDetections = options.SsdMaxDetections,
+            IouThreshold = options.SsdIouThreshold,
+            ScoreThreshold = options.SsdScoreThreshold,
+            ScaleXy = options.SsdScaleXy,
+            ScaleWh = options.SsdScaleWh,
+        };
+    }
+}

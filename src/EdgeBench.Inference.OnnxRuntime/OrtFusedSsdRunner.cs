@@ -1,0 +1,283 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using EdgeBench.Core.Detection;
+using EdgeBench.Core.Imaging;
+using EdgeBench.Models.Fused;
+using EdgeBench.Models.Zoo;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace EdgeBench.Inference.OnnxRuntime;
+
+/// <summary>
+/// Runs the fused SSD graph (<see cref="FusedSsdModels"/>): camera frames in (uint8 [N,H,W,3] BGR), fixed-shape
+/// detections out (scores [N,D], labels [N,D], boxes [N,D,4]). Everything is created once and bound with
+/// <see cref="OrtIoBinding"/>, so <see cref="Run"/> allocates nothing.
+/// </summary>
+/// <remarks>
+/// <para>A class of its own rather than <see cref="OrtBackend"/>/<see cref="OrtDeviceBoundBackend"/> with a uint8
+/// <c>HostTensor</c>: those implement <c>IInferenceBackend</c>, whose contract is "the model's NCHW input in the
+/// model's precision, outputs for the C# postprocess", and HostTensor's element type is that precision (fp32/fp16).
+/// The fused graph has neither (its input is camera frames, its outputs are final detections), so widening those
+/// types would blur what every other backend promises for the sake of one graph.</para>
+/// <para>Two I/O modes, as the other ONNX Runtime backends have:</para>
+/// <list type="bullet">
+/// <item>host (<c>deviceBound</c> false; CPU, or CUDA/TensorRT host-copy): I/O bound to pinned host memory; on a GPU
+/// provider ONNX Runtime copies the frames in and the outputs out inside each run.</item>
+/// <item>device-bound (CUDA/TensorRT): I/O bound to device buffers; <see cref="Run"/> uploads the frames once, runs,
+/// waits for the device, and downloads only the small outputs (N x D x 6 floats).</item>
+/// </list>
+/// </remarks>
+public sealed class OrtFusedSsdRunner : IDisposable
+{
+    private readonly OrtSession _session;
+    private readonly RunOptions _runOptions;
+    private readonly OrtIoBinding _binding;
+    private readonly List<OrtValue> _values = [];
+    private readonly List<IntPtr> _registered = [];
+    private readonly OrtMemoryInfo? _deviceMemory;
+    private readonly OrtAllocator? _allocator;
+    private readonly byte[] _frames;
+    private readonly float[] _scores;
+    private readonly float[] _labels;
+    private readonly float[] _boxes;
+    private readonly IntPtr[] _device = new IntPtr[4];
+    private readonly bool _deviceBound;
+    private readonly bool _framesPageLocked;
+    private readonly OrtExecutionProvider _provider;
+
+    /// <summary>
+    /// Creates the session and buffers for batches of <paramref name="batchSize"/> frames. A provider that cannot
+    /// start here raises <see cref="ProviderUnavailableException"/>.
+    /// </summary>
+    public OrtFusedSsdRunner(FusedSsdModel model, int batchSize, OrtBackendOptions options, bool deviceBound)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (deviceBound && options.Provider == OrtExecutionProvider.Cpu)
+        {
+            throw new ArgumentException("Device-bound I/O needs the CUDA or TensorRT provider.", nameof(deviceBound));
+        }
+
+        BatchSize = batchSize;
+        MaxDetections = model.Spec.MaxDetections;
+        FrameWidth = model.Spec.FrameWidth;
+        FrameHeight = model.Spec.FrameHeight;
+        _deviceBound = deviceBound;
+        _provider = options.Provider;
+        // Pinned: ONNX Runtime and cudaMemcpy keep raw pointers to these arrays.
+        _frames = GC.AllocateArray<byte>(checked(batchSize * FrameHeight * FrameWidth * 3), pinned: true);
+        _scores = GC.AllocateArray<float>(batchSize * MaxDetections, pinned: true);
+        _labels = GC.AllocateArray<float>(batchSize * MaxDetections, pinned: true);
+        _boxes = GC.AllocateArray<float>(batchSize * MaxDetections * 4, pinned: true);
+
+        // The descriptor is the source model's; the session loads the fused file.
+        var fused = new ResolvedModel(model.Source.Descriptor, model.Precision, model.Path, model.Source.Source);
+        _session = OrtSession.Create(fused, options);
+        _runOptions = new RunOptions();
+        _binding = _session.Session.CreateIoBinding();
+        try
+        {
+            if (deviceBound)
+            {
+                if (!CudaRuntime.IsLoadable)
+                {
+                    throw new ProviderUnavailableException(
+                        $"device-bound I/O needs the CUDA runtime for its copies: none of {string.Join(", ", CudaRuntime.Candidates)} is on the library path (LD_LIBRARY_PATH)");
+                }
+
+                CudaRuntime.SetDevice(options.DeviceId);
+                _deviceMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, options.DeviceId, OrtMemType.Default);
+                _allocator = new OrtAllocator(_session.Session, _deviceMemory);
+            }
+
+            long n = batchSize, d = MaxDetections;
+            _device[0] = Bind(FusedSsdModels.FramesInput, TensorElementType.UInt8, [n, FrameHeight, FrameWidth, 3], Address(_frames), _frames.Length, isInput: true);
+            _device[1] = Bind(FusedSsdModels.ScoresOutput, TensorElementType.Float, [n, d], Address(_scores), _scores.Length * 4L, isInput: false);
+            _device[2] = Bind(FusedSsdModels.LabelsOutput, TensorElementType.Float, [n, d], Address(_labels), _labels.Length * 4L, isInput: false);
+            _device[3] = Bind(FusedSsdModels.BoxesOutput, TensorElementType.Float, [n, d, 4], Address(_boxes), _boxes.Length * 4L, isInput: false);
+            _framesPageLocked = _registered.Contains(Address(_frames));
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary><c>cpu</c>, <c>cuda</c>, <c>cuda-bound</c>, ... as in results.</summary>
+    public string ExecutionProvider => OrtProviders.ResultName(_provider) + (_deviceBound ? "-bound" : string.Empty);
+
+    public int BatchSize { get; }
+
+    /// <summary>Detection slots per image (D).</summary>
+    public int MaxDetections { get; }
+
+    public int FrameWidth { get; }
+
+    public int FrameHeight { get; }
+
+    /// <summary>The batch's frames, BGR24 packed, [N, H, W, 3]: the caller copies camera frames here.</summary>
+    public Span<byte> Frames => _frames;
+
+    /// <summary>Scores [N, D] of the last run, best first per image; a slot with score &lt;= 0 is empty.</summary>
+    public ReadOnlySpan<float> Scores => _scores;
+
+    /// <summary>Class ids [N, D] of the last run (as float).</summary>
+    public ReadOnlySpan<float> Labels => _labels;
+
+    /// <summary>Boxes [N, D, 4] (left, top, right, bottom, relative) of the last run.</summary>
+    public ReadOnlySpan<float> Boxes => _boxes;
+
+    /// <summary>
+    /// Copies camera frames (BGR24, exactly <see cref="BatchSize"/>, of the graph's frame size) into <see cref="Frames"/>:
+    /// one copy per frame, row by row only when a frame is strided.
+    /// </summary>
+    public void LoadFrames(ReadOnlySpan<FrameBuffer> frames)
+    {
+        if (frames.Length != BatchSize)
+        {
+            throw new ArgumentException($"Expected {BatchSize} frames, got {frames.Length}.", nameof(frames));
+        }
+
+        int row = FrameWidth * FrameBuffer.BytesPerPixel;
+        int size = row * FrameHeight;
+        for (int i = 0; i < frames.Length; i++)
+        {
+            FrameBuffer frame = frames[i];
+            if (frame.Format != PixelFormat.Bgr24 || frame.Width != FrameWidth || frame.Height != FrameHeight)
+            {
+                throw new ArgumentException($"The fused graph takes {FrameWidth}x{FrameHeight} BGR24 frames; frame {i} is {frame.Width}x{frame.Height} {frame.Format}.", nameof(frames));
+            }
+
+            Span<byte> item = _frames.AsSpan(i * size, size);
+            ReadOnlySpan<byte> pixels = frame.Pixels.Span;
+            if (frame.Stride == row)
+            {
+                pixels[..size].CopyTo(item);
+                continue;
+            }
+
+            for (int y = 0; y < FrameHeight; y++)
+            {
+                pixels.Slice(y * frame.Stride, row).CopyTo(item.Slice(y * row, row));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The filled slots of the last run as detections, best first per image, into <paramref name="detections"/>
+    /// (cleared first; no allocation once its capacity suffices); returns their count.
+    /// </summary>
+    public int ReadDetections(List<Detection> detections)
+    {
+        ArgumentNullException.ThrowIfNull(detections);
+        detections.Clear();
+        for (int n = 0; n < BatchSize; n++)
+        {
+            for (int d = 0; d < MaxDetections; d++)
+            {
+                int slot = (n * MaxDetections) + d;
+                if (_scores[slot] <= 0f)
+                {
+                    break; // slots are sorted by score: the rest of this image's are empty
+                }
+
+                int b = slot * 4;
+                detections.Add(new Detection(new BoundingBox(_boxes[b], _boxes[b + 1], _boxes[b + 2], _boxes[b + 3]), (int)_labels[slot], _scores[slot], n));
+            }
+        }
+
+        return detections.Count;
+    }
+
+    /// <summary>Runs the graph on <see cref="Frames"/>; returns when the outputs are in host memory.</summary>
+    public void Run()
+    {
+        if (!_deviceBound)
+        {
+            _session.Session.RunWithBinding(_runOptions, _binding);
+            return;
+        }
+
+        CudaRuntime.CopyToDevice(_device[0], Address(_frames), _frames.Length);
+        if (!_framesPageLocked)
+        {
+            // From pageable memory the copy may still be in flight, and ONNX Runtime's stream does not wait for it.
+            _binding.SynchronizeBoundInputs();
+        }
+
+        _session.Session.RunWithBinding(_runOptions, _binding);
+        _binding.SynchronizeBoundOutputs();
+        CudaRuntime.CopyToHost(Address(_scores), _device[1], _scores.Length * 4L);
+        CudaRuntime.CopyToHost(Address(_labels), _device[2], _labels.Length * 4L);
+        CudaRuntime.CopyToHost(Address(_boxes), _device[3], _boxes.Length * 4L);
+    }
+
+    public void Dispose()
+    {
+        // Unbind before the values go, values before the allocator that made them, the session last.
+        _binding?.Dispose();
+        foreach (OrtValue value in _values)
+        {
+            value.Dispose();
+        }
+
+        _values.Clear();
+        foreach (IntPtr host in _registered)
+        {
+            CudaRuntime.UnregisterHost(host);
+        }
+
+        _registered.Clear();
+        _allocator?.Dispose();
+        _deviceMemory?.Dispose();
+        _runOptions?.Dispose();
+        _session.Dispose();
+    }
+
+    private static unsafe IntPtr Address<T>(T[] array)
+        where T : unmanaged => (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+
+    /// <summary>Binds one tensor: to the host array, or to a new device buffer (returned) in device-bound mode.</summary>
+    private unsafe IntPtr Bind(string name, TensorElementType type, long[] shape, IntPtr host, long bytes, bool isInput)
+    {
+        IReadOnlyDictionary<string, NodeMetadata> metadata = isInput ? _session.Session.InputMetadata : _session.Session.OutputMetadata;
+        if (!metadata.TryGetValue(name, out NodeMetadata? node) || node.ElementDataType != type)
+        {
+            throw new InvalidOperationException($"The fused graph has no {(isInput ? "input" : "output")} '{name}' of type {type}.");
+        }
+
+        OrtValue value;
+        IntPtr device = IntPtr.Zero;
+        if (_allocator is null)
+        {
+            value = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, type, shape, host, bytes);
+        }
+        else
+        {
+            if (CudaRuntime.TryRegisterHost(host, bytes))
+            {
+                _registered.Add(host);
+            }
+
+            value = OrtValue.CreateAllocatedTensorValue(_allocator, type, shape);
+            // The span only carries the device address; it is never read or written from the host.
+            Span<byte> raw = value.GetTensorMutableRawData();
+            device = (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(raw));
+        }
+
+        _values.Add(value);
+        if (isInput)
+        {
+            _binding.BindInput(name, value);
+        }
+        else
+        {
+            _binding.BindOutput(name, value);
+        }
+
+        return device;
+    }
+}

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using EdgeBench.Core.Models;
+
+namespace EdgeBench.Models.Fused;
+
+/// <summary>
+/// What the fused SSD graph (<see cref="FusedSsdModels"/>) is built for: the camera frame size, the SSD's default
+/// boxes and decoding constants, and the fixed output shape. Defaults are SSD300's (NVIDIA's evaluation settings) and
+/// the K explained on <see cref="Candidates"/>.
+/// </summary>
+/// <remarks>
+/// The default boxes come from the caller (EdgeBench.Postprocessing's <c>SsdDefaultBoxes.Coco300</c>), so the graph
+/// decodes against exactly the boxes the C# postprocess uses and this project needs no reference to it.
+/// </remarks>
+public sealed record FusedSsdSpec
+{
+    /// <summary>Camera frame width (the graph's input is uint8 [N, FrameHeight, FrameWidth, 3] BGR).</summary>
+    public required int FrameWidth { get; init; }
+
+    /// <summary>Camera frame height.</summary>
+    public required int FrameHeight { get; init; }
+
+    /// <summary>Default box centres x (relative, one per box: 8732 for SSD300).</summary>
+    public required float[] PriorCenterX { get; init; }
+
+    /// <summary>Default box centres y.</summary>
+    public required float[] PriorCenterY { get; init; }
+
+    /// <summary>Default box widths.</summary>
+    public required float[] PriorWidth { get; init; }
+
+    /// <summary>Default box heights.</summary>
+    public required float[] PriorHeight { get; init; }
+
+    /// <summary>Model input width (SSD300: 300).</summary>
+    public int InputWidth { get; init; } = 300;
+
+    /// <summary>Model input height (SSD300: 300).</summary>
+    public int InputHeight { get; init; } = 300;
+
+    /// <summary>The model's input normalization (SSD300: x / 127.5 - 1).</summary>
+    public Normalization Normalization { get; init; } = Normalization.MinusOneToOne;
+
+    /// <summary>Score channels including background (COCO: 81; channel 0 is background).</summary>
+    public int Classes { get; init; } = 81;
+
+    /// <summary>
+    /// K: the (class, box) candidates pre-selected by score per image before the single NMS (TopK over
+    /// [N, (Classes-1) x boxes]). 1000: five times the 200 detections kept, and above the ~650 candidates per frame
+    /// the generated SSD300 gives on noise; a trained SSD300 on a busy street frame gives a few hundred. Candidates
+    /// beyond K (the lowest scores) are dropped where the C# postprocess would still consider them.
+    /// </summary>
+    public int Candidates { get; init; } = 1000;
+
+    /// <summary>Detections per image in the fixed-shape outputs (NVIDIA's <c>max_output</c>: 200).</summary>
+    public int MaxDetections { get; init; } = 200;
+
+    /// <summary>NMS IoU threshold (0.5).</summary>
+    public float IouThreshold { get; init; } = 0.5f;
+
+    /// <summary>A (class, box) pair is a candidate when its softmax probability is strictly above this (0.05).</summary>
+    public float ScoreThreshold { get; init; } = 0.05f;
+
+    /// <summary>Centre variance (0.1).</summary>
+    public float ScaleXy { get; init; } = 0.1f;
+
+    /// <summary>Size variance (0.2).</summary>
+    public float ScaleWh { get; init; } = 0.2f;
+
+    /// <summary>Number of default boxes.</summary>
+    public int Boxes => PriorCenterX.Length;
+
+    /// <summary>Every value the graph depends on, as text: part of the cache key (the priors as a hash).</summary>
+    public string Key
+    {
+        get
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            foreach (float[] values in (float[][])[PriorCenterX, PriorCenterY, PriorWidth, PriorHeight])
+            {
+                hash.AppendData(MemoryMarshal.AsBytes(values.AsSpan()));
+            }
+
+            // Normalization's own ToString formats with the current culture; the key must not depend on it.
+            string normalization = string.Join('/', Normalization.Mean.Concat(Normalization.Std).Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+            return string.Create(CultureInfo.InvariantCulture,
+                $"frame:{FrameWidth}x{FrameHeight};input:{InputWidth}x{InputHeight};norm:{normalization};classes:{Classes};K:{Candidates};" +
+                $"max:{MaxDetections};iou:{IouThreshold:R};score:{ScoreThreshold:R};var:{ScaleXy:R}/{ScaleWh:R};priors:{Convert.ToHexStringLower(hash.GetHashAndReset())}");
+        }
+    }
+
+    /// <summary>Checks the values can make a graph; throws <see cref="ArgumentException"/> naming the first that cannot.</summary>
+    public void Validate()
+    {
+        if (FrameWidth < 2 || FrameHeight < 2 || InputWidth < 1 || InputHeight < 1)
+        {
+            throw new ArgumentException($"Frame {FrameWidth}x{FrameHeight} / input {InputWidth}x{InputHeight}: sizes must be positive (frames at least 2x2).");
+        }
+
+        if (Boxes == 0 || PriorCenterY.Length != Boxes || PriorWidth.Length != Boxes || PriorHeight.Length != Boxes)
+        {
+            throw new ArgumentException("The four default-box arrays must be non-empty and of one length.");
+        }
+
+        if (Classes < 2 || Candidates < 1 || MaxDetections < 1 || MaxDetections > Candidates || Candidates > (long)(Classes - 1) * Boxes)
+        {
+            throw new ArgumentException(
+                $"Need 2 <= classes ({Classes}), 1 <= max detections ({MaxDetections}) <= candidates ({Candidates}) <= (classes - 1) x boxes ({(long)(Classes - 1) * Boxes}).");
+        }
+    }
+}
