@@ -43,10 +43,16 @@ public abstract class PipelineBenchmarks : IDisposable
     /// <summary>Objects the recorded-style outputs cluster candidates around (NMS has real overlaps to suppress).</summary>
     public const int ObjectsPerFrame = 12;
 
+    /// <summary>Why the default run leaves TorchSharp fp16 out, and how to run it anyway.</summary>
+    public const string TorchSharpFp16SkipReason =
+        "not in the default run: libtorch's CPU fp16 kernels are 6-28x slower than fp32 on x86 CPUs without native fp16 arithmetic " +
+        "(measured, src/EdgeBench.Inference.TorchSharp/README.md), which alone would exceed the suite's time budget; " +
+        "name the backend to run them: --backend torchsharp-cpu (or --backend ort-cpu,torchsharp-cpu)";
+
     private const int VideoSeed = 1;
     private const int OutputSeed = 7;
 
-    private VisionPipeline? _pipeline;
+    private IVisionPipeline? _pipeline;
     private FrameBuffer[] _ring = [];
     private int _cursor;
     private HostTensor[] _recordedOutputs = [];
@@ -96,7 +102,11 @@ public abstract class PipelineBenchmarks : IDisposable
         }
     }
 
-    private VisionPipeline Pipeline => _pipeline ?? throw new InvalidOperationException("GlobalSetup did not run.");
+    private IVisionPipeline Pipeline => _pipeline ?? throw new InvalidOperationException("GlobalSetup did not run.");
+
+    /// <summary>EdgeBench's own pipeline: the backend-independent baselines read its RGB frame tensor (see CaseFilter).</summary>
+    private VisionPipeline CSharpPipeline => Pipeline as VisionPipeline
+        ?? throw new InvalidOperationException($"{Backend}: the backend-independent baselines run with ONNX Runtime backends only (CaseFilter drops them here).");
 
     /// <summary>Builds (or reuses) the model file, the backend, the pipeline and the inputs: nothing here is timed.</summary>
     [GlobalSetup]
@@ -128,12 +138,17 @@ public abstract class PipelineBenchmarks : IDisposable
             throw new CaseSkippedException(reason);
         }
 
+        RunSettings settings = RunSettings.FromEnvironment();
+        if (Backend == BackendNames.TorchSharpCpu && precision == Core.Precision.Fp16 && !settings.BackendsExplicit)
+        {
+            throw new CaseSkippedException(TorchSharpFp16SkipReason);
+        }
+
         var store = new ModelStore(ModelStore.DefaultDirectory());
         ResolvedModel model = store.Resolve(Model, precision);
-        RunSettings settings = RunSettings.FromEnvironment();
         _ring = LoadFrames(settings.Frames, Math.Max(8, 2 * Batch));
-        IInferenceBackend backend = BackendNames.Create(Backend, model, Batch, settings.Threads);
-        _pipeline = new VisionPipeline(backend, _ring[0].Width, _ring[0].Height);
+        _pipeline = BackendNames.CreatePipeline(Backend, model, Batch, settings.EffectiveThreads, _ring[0].Width, _ring[0].Height);
+        IInferenceBackend backend = Pipeline.Backend;
 
         // Frames and input tensor hold valid data before any stage runs. Inference itself is left to the measured
         // (and warm-up) calls: running it here would cost every stage case a full forward pass.
@@ -166,7 +181,7 @@ public abstract class PipelineBenchmarks : IDisposable
     public int ToTensor()
     {
         Pipeline.ToTensor(NextFrames());
-        return Pipeline.Frames.ByteCount;
+        return Pipeline.FrameTensorBytes;
     }
 
     /// <summary>Baseline of stage 2: the scalar reference (per pixel: bilinear sample, normalize, write CHW).</summary>
@@ -174,16 +189,17 @@ public abstract class PipelineBenchmarks : IDisposable
     [BenchmarkCategory(Categories.Preprocess)]
     public int PreprocessScalarReference()
     {
-        HostTensor input = Pipeline.Backend.Input;
+        VisionPipeline pipeline = CSharpPipeline;
+        HostTensor input = pipeline.Backend.Input;
         for (int i = 0; i < Batch; i++)
         {
             if (input.ElementType == Core.Precision.Fp16)
             {
-                PreprocessReference.Run(Pipeline.Frames.Frame(i), Pipeline.Model.InputWidth, Pipeline.Model.InputHeight, Pipeline.Model.Normalization, input.AsHalf(), i);
+                PreprocessReference.Run(pipeline.Frames.Frame(i), pipeline.Model.InputWidth, pipeline.Model.InputHeight, pipeline.Model.Normalization, input.AsHalf(), i);
             }
             else
             {
-                PreprocessReference.Run(Pipeline.Frames.Frame(i), Pipeline.Model.InputWidth, Pipeline.Model.InputHeight, Pipeline.Model.Normalization, input.AsFloat(), i);
+                PreprocessReference.Run(pipeline.Frames.Frame(i), pipeline.Model.InputWidth, pipeline.Model.InputHeight, pipeline.Model.Normalization, input.AsFloat(), i);
             }
         }
 
