@@ -16,7 +16,9 @@ namespace EdgeBench.Benchmarks.Pipeline;
 /// Every stage of the vision pipeline and the end-to-end loop for one model family, over model x precision x
 /// batch x backend. Each stage category has its baseline in the same class, so BenchmarkDotNet prints ratios:
 /// the scalar reference preprocess (beside it, a plain memory copy of the same output bytes) and the naive
-/// postprocess.
+/// postprocess. The Backend value picks the pipeline (<see cref="BackendNames.CreatePipeline"/>): ONNX Runtime values
+/// run EdgeBench's C# pipeline, <c>torchsharp-cpu</c> the same stages in libtorch ops (TorchVisionPipeline); the
+/// baselines, which do not depend on the backend, run on ONNX Runtime values only (<see cref="CaseFilter"/>).
 /// </summary>
 /// <remarks>
 /// Inputs: a seeded synthetic 640x480 video (or the user's footage, --frames), decoded once and converted to BGR24
