@@ -140,6 +140,13 @@ public static class Program
         IReadOnlyList<ResultRow> rows = ResultsCsv.Read(csv);
         Console.WriteLine("Comparing fp16 with fp32 outputs on the same frames (accuracy.csv)...");
         Accuracy.PrecisionComparison.WriteForRun(runDirectory, rows, Console.Out);
+        if (EdgeBench.Reporting.Tables.BackendsTable.HasBothEngines(rows))
+        {
+            // Both engines ran: the stage-by-stage ORT vs TorchSharp table goes into the run folder by itself.
+            (IReadOnlyList<string> files, _) = EdgeBench.Reporting.Reports.ReportWriter.WriteBackends(runDirectory);
+            Console.WriteLine($"ONNX Runtime vs TorchSharp per stage: {files[0]}");
+        }
+
         int ok = rows.Count(r => r.Status == CaseStatus.Ok);
         int skipped = rows.Count(r => r.Status == CaseStatus.Skipped);
         int failed = rows.Count(r => r.Status == CaseStatus.Failed);

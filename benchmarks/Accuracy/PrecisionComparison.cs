@@ -49,7 +49,7 @@ internal static class PrecisionComparison
         {
             try
             {
-                accuracy.Add(Compare(store, model, backend, RunSettings.FromEnvironment().Threads));
+                accuracy.Add(Compare(store, model, backend, RunSettings.FromEnvironment().EffectiveThreads));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

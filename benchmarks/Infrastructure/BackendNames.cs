@@ -1,7 +1,9 @@
 using EdgeBench.Core.Inference;
 using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Inference.TorchSharp;
+using EdgeBench.Inference.TorchSharp.Pipeline;
 using EdgeBench.Models.Zoo;
+using EdgeBench.Pipeline;
 
 namespace EdgeBench.Benchmarks.Infrastructure;
 
@@ -104,6 +106,33 @@ internal static class BackendNames
             throw new CaseSkippedException(e.Message, e);
         }
     }
+
+    /// <summary>
+    /// The pipeline a backend value runs: ONNX Runtime values run EdgeBench's <see cref="VisionPipeline"/> (C#
+    /// pre/postprocessing around the session); <c>torchsharp-cpu</c> runs <see cref="TorchVisionPipeline"/>, every
+    /// stage in libtorch ops as a PyTorch user writes it. Skips as <see cref="Create"/>.
+    /// </summary>
+    public static IVisionPipeline CreatePipeline(string name, ResolvedModel model, int batchSize, int threads, int frameWidth, int frameHeight)
+    {
+        IInferenceBackend backend = Create(name, model, batchSize, threads);
+        try
+        {
+            return backend is TorchSharpBackend torch
+                ? new TorchVisionPipeline(torch, frameWidth, frameHeight)
+                : new VisionPipeline(backend, frameWidth, frameHeight);
+        }
+        catch
+        {
+            backend.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Whether <paramref name="name"/> runs ONNX Runtime (whose cases carry the backend-independent baselines).</summary>
+    public static bool IsOnnxRuntime(string name) => All.Contains(name) && Split(name).Backend == "onnxruntime";
+
+    /// <summary>Whether <paramref name="name"/> keeps inputs and outputs in device buffers (<see cref="OrtDeviceBoundBackend"/>).</summary>
+    public static bool IsDeviceBound(string name) => name is OrtCudaBound or OrtTensorRtBound;
 
     /// <summary>The execution provider behind <paramref name="name"/>.</summary>
     public static OrtExecutionProvider ProviderOf(string name) => name switch

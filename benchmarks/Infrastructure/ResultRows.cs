@@ -71,6 +71,7 @@ internal static class ResultRows
         nameof(Pipeline.PipelineBenchmarks.PreprocessScalarReference) => Categories.Preprocess + "-scalar-reference",
         nameof(Pipeline.PipelineBenchmarks.PreprocessMemoryCopy) => Categories.Preprocess + "-memcpy",
         nameof(Pipeline.PipelineBenchmarks.PostprocessNaive) => Categories.Postprocess + "-naive",
+        nameof(Pipeline.PipelineBenchmarks.InferenceOnDevice) => Categories.Inference + "-on-device",
         _ => id.Stage,
     };
 

@@ -26,8 +26,10 @@ internal sealed record RunSettings
         EdgeBench options (before or among BenchmarkDotNet's):
           --batch LIST        batch sizes, e.g. 1,4 (default 1,4; env EDGEBENCH_BATCHES)
           --precision LIST    fp32,fp16 (default both; env EDGEBENCH_PRECISIONS)
-          --backend LIST      ort-cpu (default; env EDGEBENCH_BACKENDS); unavailable ones are reported as skipped
-          --threads N         intra-op threads of the inference engine (default: the engine's choice)
+          --backend LIST      default ort-cpu,torchsharp-cpu (env EDGEBENCH_BACKENDS); unavailable ones are reported as
+                              skipped. TorchSharp fp16 cases run only when torchsharp-cpu is named here explicitly
+          --threads N         intra-op threads of every inference engine (default: one per logical core, the same
+                              number for ONNX Runtime and libtorch)
           --device-id ID      folder name under results/ (default: detected board or CPU model)
           --results DIR       results root (default: results/ of this checkout)
           --frames PATH       replay your own footage (a .y4m file or a folder of .ppm frames) instead of the
@@ -40,9 +42,27 @@ internal sealed record RunSettings
 
     public IReadOnlyList<Precision> Precisions { get; init; } = [Precision.Fp32, Precision.Fp16];
 
-    public IReadOnlyList<string> Backends { get; init; } = [BackendNames.OrtCpu];
+    /// <summary>
+    /// ONNX Runtime and TorchSharp on the CPU: the engine EdgeBench is built around and the one PyTorch users run,
+    /// side by side in every family. Where libtorch does not exist (linux-arm64) the TorchSharp cases are skipped with
+    /// that reason.
+    /// </summary>
+    public IReadOnlyList<string> Backends { get; init; } = [BackendNames.OrtCpu, BackendNames.TorchSharpCpu];
 
+    /// <summary>
+    /// Whether the user chose the backends (--backend or EDGEBENCH_BACKENDS). The default list leaves out what is
+    /// known to be too slow for the suite's time budget (TorchSharp fp16 on a CPU); a list the user names runs it.
+    /// </summary>
+    public bool BackendsExplicit { get; init; }
+
+    /// <summary>The --threads value; 0 = not given (see <see cref="EffectiveThreads"/>).</summary>
     public int Threads { get; init; }
+
+    /// <summary>
+    /// Intra-op threads every engine gets: --threads, else one per logical core. Explicit for both engines so that
+    /// ONNX Runtime (default: physical cores) and libtorch (default: its own OpenMP choice) are compared at the same count.
+    /// </summary>
+    public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
 
     public string? DeviceId { get; init; }
 
@@ -78,7 +98,7 @@ internal sealed record RunSettings
                     settings = settings with { Precisions = ParsePrecisions(Value(), flag) };
                     break;
                 case "--backend":
-                    settings = settings with { Backends = ParseBackends(Value(), flag) };
+                    settings = settings with { Backends = ParseBackends(Value(), flag), BackendsExplicit = true };
                     break;
                 case "--threads":
                     string threads = Value();
@@ -135,7 +155,7 @@ internal sealed record RunSettings
 
         if (Environment.GetEnvironmentVariable(BackendsVariable) is { Length: > 0 } backends)
         {
-            settings = settings with { Backends = ParseBackends(backends, BackendsVariable) };
+            settings = settings with { Backends = ParseBackends(backends, BackendsVariable), BackendsExplicit = true };
         }
 
         if (int.TryParse(Environment.GetEnvironmentVariable(ThreadsVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int threads))
@@ -166,7 +186,8 @@ internal sealed record RunSettings
     {
         Environment.SetEnvironmentVariable(BatchesVariable, string.Join(',', Batches));
         Environment.SetEnvironmentVariable(PrecisionsVariable, string.Join(',', Precisions.Select(p => p.ToName())));
-        Environment.SetEnvironmentVariable(BackendsVariable, string.Join(',', Backends));
+        // Only a list the user chose is published, so the cases can still tell it from the default one.
+        Environment.SetEnvironmentVariable(BackendsVariable, BackendsExplicit ? string.Join(',', Backends) : null);
         Environment.SetEnvironmentVariable(ThreadsVariable, Threads.ToString(CultureInfo.InvariantCulture));
         Environment.SetEnvironmentVariable(FramesVariable, Frames);
         Environment.SetEnvironmentVariable(TelemetryVariable, EdgeBench.Benchmarks.Telemetry.TelemetrySources.Name(TelemetrySource));

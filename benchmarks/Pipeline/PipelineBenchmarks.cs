@@ -5,6 +5,7 @@ using EdgeBench.Core.Detection;
 using EdgeBench.Core.Imaging;
 using EdgeBench.Core.Inference;
 using EdgeBench.Core.Models;
+using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Models.Zoo;
 using EdgeBench.Pipeline;
 using EdgeBench.Postprocessing;
@@ -16,7 +17,9 @@ namespace EdgeBench.Benchmarks.Pipeline;
 /// Every stage of the vision pipeline and the end-to-end loop for one model family, over model x precision x
 /// batch x backend. Each stage category has its baseline in the same class, so BenchmarkDotNet prints ratios:
 /// the scalar reference preprocess (beside it, a plain memory copy of the same output bytes) and the naive
-/// postprocess.
+/// postprocess. The Backend value picks the pipeline (<see cref="BackendNames.CreatePipeline"/>): ONNX Runtime values
+/// run EdgeBench's C# pipeline, <c>torchsharp-cpu</c> the same stages in libtorch ops (TorchVisionPipeline); the
+/// baselines, which do not depend on the backend, run on ONNX Runtime values only (<see cref="CaseFilter"/>).
 /// </summary>
 /// <remarks>
 /// Inputs: a seeded synthetic 640x480 video (or the user's footage, --frames), decoded once and converted to BGR24
@@ -43,10 +46,16 @@ public abstract class PipelineBenchmarks : IDisposable
     /// <summary>Objects the recorded-style outputs cluster candidates around (NMS has real overlaps to suppress).</summary>
     public const int ObjectsPerFrame = 12;
 
+    /// <summary>Why the default run leaves TorchSharp fp16 out, and how to run it anyway.</summary>
+    public const string TorchSharpFp16SkipReason =
+        "not in the default run: libtorch's CPU fp16 kernels are 6-28x slower than fp32 on x86 CPUs without native fp16 arithmetic " +
+        "(measured, src/EdgeBench.Inference.TorchSharp/README.md), which alone would exceed the suite's time budget; " +
+        "name the backend to run them: --backend torchsharp-cpu (or --backend ort-cpu,torchsharp-cpu)";
+
     private const int VideoSeed = 1;
     private const int OutputSeed = 7;
 
-    private VisionPipeline? _pipeline;
+    private IVisionPipeline? _pipeline;
     private FrameBuffer[] _ring = [];
     private int _cursor;
     private HostTensor[] _recordedOutputs = [];
@@ -96,7 +105,11 @@ public abstract class PipelineBenchmarks : IDisposable
         }
     }
 
-    private VisionPipeline Pipeline => _pipeline ?? throw new InvalidOperationException("GlobalSetup did not run.");
+    private IVisionPipeline Pipeline => _pipeline ?? throw new InvalidOperationException("GlobalSetup did not run.");
+
+    /// <summary>EdgeBench's own pipeline: the backend-independent baselines read its RGB frame tensor (see CaseFilter).</summary>
+    private VisionPipeline CSharpPipeline => Pipeline as VisionPipeline
+        ?? throw new InvalidOperationException($"{Backend}: the backend-independent baselines run with ONNX Runtime backends only (CaseFilter drops them here).");
 
     /// <summary>Builds (or reuses) the model file, the backend, the pipeline and the inputs: nothing here is timed.</summary>
     [GlobalSetup]
@@ -128,12 +141,17 @@ public abstract class PipelineBenchmarks : IDisposable
             throw new CaseSkippedException(reason);
         }
 
+        RunSettings settings = RunSettings.FromEnvironment();
+        if (Backend == BackendNames.TorchSharpCpu && precision == Core.Precision.Fp16 && !settings.BackendsExplicit)
+        {
+            throw new CaseSkippedException(TorchSharpFp16SkipReason);
+        }
+
         var store = new ModelStore(ModelStore.DefaultDirectory());
         ResolvedModel model = store.Resolve(Model, precision);
-        RunSettings settings = RunSettings.FromEnvironment();
         _ring = LoadFrames(settings.Frames, Math.Max(8, 2 * Batch));
-        IInferenceBackend backend = BackendNames.Create(Backend, model, Batch, settings.Threads);
-        _pipeline = new VisionPipeline(backend, _ring[0].Width, _ring[0].Height);
+        _pipeline = BackendNames.CreatePipeline(Backend, model, Batch, settings.EffectiveThreads, _ring[0].Width, _ring[0].Height);
+        IInferenceBackend backend = Pipeline.Backend;
 
         // Frames and input tensor hold valid data before any stage runs. Inference itself is left to the measured
         // (and warm-up) calls: running it here would cost every stage case a full forward pass.
@@ -166,7 +184,7 @@ public abstract class PipelineBenchmarks : IDisposable
     public int ToTensor()
     {
         Pipeline.ToTensor(NextFrames());
-        return Pipeline.Frames.ByteCount;
+        return Pipeline.FrameTensorBytes;
     }
 
     /// <summary>Baseline of stage 2: the scalar reference (per pixel: bilinear sample, normalize, write CHW).</summary>
@@ -174,16 +192,17 @@ public abstract class PipelineBenchmarks : IDisposable
     [BenchmarkCategory(Categories.Preprocess)]
     public int PreprocessScalarReference()
     {
-        HostTensor input = Pipeline.Backend.Input;
+        VisionPipeline pipeline = CSharpPipeline;
+        HostTensor input = pipeline.Backend.Input;
         for (int i = 0; i < Batch; i++)
         {
             if (input.ElementType == Core.Precision.Fp16)
             {
-                PreprocessReference.Run(Pipeline.Frames.Frame(i), Pipeline.Model.InputWidth, Pipeline.Model.InputHeight, Pipeline.Model.Normalization, input.AsHalf(), i);
+                PreprocessReference.Run(pipeline.Frames.Frame(i), pipeline.Model.InputWidth, pipeline.Model.InputHeight, pipeline.Model.Normalization, input.AsHalf(), i);
             }
             else
             {
-                PreprocessReference.Run(Pipeline.Frames.Frame(i), Pipeline.Model.InputWidth, Pipeline.Model.InputHeight, Pipeline.Model.Normalization, input.AsFloat(), i);
+                PreprocessReference.Run(pipeline.Frames.Frame(i), pipeline.Model.InputWidth, pipeline.Model.InputHeight, pipeline.Model.Normalization, input.AsFloat(), i);
             }
         }
 
@@ -215,6 +234,22 @@ public abstract class PipelineBenchmarks : IDisposable
     {
         Pipeline.Infer();
         return Pipeline.Backend.Outputs.Count;
+    }
+
+    /// <summary>
+    /// Stage 3 without the host-device copies: the model on the device-resident input, outputs left on the device
+    /// (<see cref="OrtDeviceBoundBackend.RunOnDevice"/>; the clock stops when the GPU is done). Only the device-bound
+    /// backend values have it (CaseFilter drops it elsewhere); beside <see cref="Inference"/> it shows what the two
+    /// copies cost.
+    /// </summary>
+    [Benchmark]
+    [BenchmarkCategory(Categories.Inference)]
+    public int InferenceOnDevice()
+    {
+        var bound = Pipeline.Backend as OrtDeviceBoundBackend
+            ?? throw new InvalidOperationException($"{Backend}: InferenceOnDevice needs a device-bound backend (CaseFilter drops it here).");
+        bound.RunOnDevice();
+        return bound.Outputs.Count;
     }
 
     /// <summary>Baseline of stage 4: the naive port of the reference (per-box arrays, all boxes decoded, O(n²) NMS).</summary>

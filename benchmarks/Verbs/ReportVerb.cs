@@ -11,10 +11,14 @@ internal static class ReportVerb
 {
     private const string Usage = """
         usage: report precision <run> [--stage STAGE[,STAGE]]
+               report backends <run>
                report devices <results-root> [<run> ...] [--catalog FILE] [--stage STAGE] [--precision fp32|fp16] [--batch N]
           precision  fp32 vs fp16 per model x stage x backend/EP x batch: latency, FPS, speed ratio, model size and
                      fp16 output quality (accuracy.csv, models.csv of the run). Writes <run>/reports/precision.{md,csv,png,svg}.
                      --stage: default end-to-end,inference.
+          backends   ONNX Runtime vs TorchSharp per model x precision x batch x stage: both medians per frame, FPS
+                     and the ratio (ORT speed-up). Writes <run>/reports/backends.{md,csv}; a run that measured both
+                     engines writes it by itself.
           devices    one row per device x model from the latest run of each <results-root>/<device-id>/ (a <run> named
                      here replaces its device's latest): FPS, latency, power, FPS/W, energy/frame, FPS per dollar.
                      Writes <results-root>/reports/devices.{md,csv}, devices-fps.{png,svg}, devices-fps-vs-power.{png,svg}.
@@ -23,7 +27,7 @@ internal static class ReportVerb
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        if (args.Length < 2 || args[0] is not ("precision" or "devices"))
+        if (args.Length < 2 || args[0] is not ("precision" or "devices" or "backends"))
         {
             bool help = args.Length > 0 && args[0] is "-h" or "--help";
             (help ? output : error).WriteLine(Usage);
@@ -56,7 +60,7 @@ internal static class ReportVerb
                     batch = b;
                     break;
                 default:
-                    if (args[i].StartsWith("--", StringComparison.Ordinal) || (args[0] == "precision" && positional.Count == 1))
+                    if (args[i].StartsWith("--", StringComparison.Ordinal) || (args[0] is "precision" or "backends" && positional.Count == 1))
                     {
                         error.WriteLine($"report {args[0]}: unexpected argument '{args[i]}'.");
                         error.WriteLine(Usage);
@@ -70,9 +74,12 @@ internal static class ReportVerb
 
         try
         {
-            (IReadOnlyList<string> files, string markdown) = args[0] == "precision"
-                ? ReportWriter.WritePrecision(positional[0], stage?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                : ReportWriter.WriteDevices(positional[0], positional[1..], catalog, stage ?? "end-to-end", precision, batch);
+            (IReadOnlyList<string> files, string markdown) = args[0] switch
+            {
+                "precision" => ReportWriter.WritePrecision(positional[0], stage?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)),
+                "backends" => ReportWriter.WriteBackends(positional[0]),
+                _ => ReportWriter.WriteDevices(positional[0], positional[1..], catalog, stage ?? "end-to-end", precision, batch),
+            };
             output.Write(markdown);
             output.WriteLine();
             foreach (string file in files)

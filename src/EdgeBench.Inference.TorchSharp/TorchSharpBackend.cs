@@ -147,6 +147,25 @@ public sealed class TorchSharpBackend : IInferenceBackend
         }
     }
 
+    /// <summary>The libtorch tensor over <see cref="Input"/>'s pinned memory (TorchVisionPipeline preprocesses into it).</summary>
+    internal Tensor InputTensor => _input;
+
+    /// <summary>
+    /// The forward pass alone, for callers that keep outputs in libtorch (TorchVisionPipeline): returns the module's
+    /// result tensors, owned by the caller's dispose scope; <see cref="Outputs"/> is not written. Call under
+    /// <c>inference_mode</c>.
+    /// </summary>
+    internal Tensor[] Forward()
+    {
+        Tensor x = _input;
+        if (x.device_type != _device.type || x.dtype != _computeType)
+        {
+            x = x.to(_computeType, _device);
+        }
+
+        return _network.forward(x);
+    }
+
     public void Dispose()
     {
         _input?.Dispose();

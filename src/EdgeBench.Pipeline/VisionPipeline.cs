@@ -15,7 +15,7 @@ namespace EdgeBench.Pipeline;
 /// allocates no managed memory (the detections list keeps its capacity).
 /// </summary>
 /// <remarks>Stages can be called one at a time (the benchmarks do) or together with <see cref="ProcessBatch"/>.</remarks>
-public sealed class VisionPipeline : IDisposable
+public sealed class VisionPipeline : IVisionPipeline
 {
     private readonly IInferenceBackend _backend;
     private readonly Preprocessor _preprocessor;
@@ -65,6 +65,9 @@ public sealed class VisionPipeline : IDisposable
 
     /// <summary>The backend running stage 3.</summary>
     public IInferenceBackend Backend => _backend;
+
+    /// <summary>Bytes of <see cref="Frames"/>.</summary>
+    public int FrameTensorBytes => Frames.ByteCount;
 
     /// <summary>Whether this model has a postprocessing stage (feature extractors have none).</summary>
     public bool HasPostprocess => Model.Postprocess != PostprocessKind.None;

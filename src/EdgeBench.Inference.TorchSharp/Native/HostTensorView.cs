@@ -20,24 +20,36 @@ namespace EdgeBench.Inference.TorchSharp.Native;
 internal static unsafe partial class HostTensorView
 {
     // c10::ScalarType codes.
-    private const sbyte ScalarHalf = 5;
-    private const sbyte ScalarFloat = 6;
+    internal const sbyte ScalarByte = 0;
+    internal const sbyte ScalarInt = 3;
+    internal const sbyte ScalarLong = 4;
+    internal const sbyte ScalarHalf = 5;
+    internal const sbyte ScalarFloat = 6;
     private const int DeviceCpu = 0;
 
     public static Tensor Create(HostTensor host)
     {
         ArgumentNullException.ThrowIfNull(host);
         sbyte type = host.ElementType == Precision.Fp16 ? ScalarHalf : ScalarFloat;
-        long[] dims = [.. host.Shape];
+        return Create(host.Address, [.. host.Shape], type, host.Name);
+    }
+
+    /// <summary>
+    /// A tensor of element type <paramref name="type"/> (a c10 code above) and shape <paramref name="dims"/> over
+    /// <paramref name="address"/>, which must stay pinned and alive while the tensor is used; nothing is copied.
+    /// </summary>
+    public static Tensor Create(IntPtr address, long[] dims, sbyte type, string what = "host memory")
+    {
+        ArgumentNullException.ThrowIfNull(dims);
         IntPtr handle;
         fixed (long* d = dims)
         {
-            handle = THSTensor_new(host.Address, &NoDelete, (IntPtr)d, dims.Length, type, type, DeviceCpu, -1, requiresGrad: false);
+            handle = THSTensor_new(address, &NoDelete, (IntPtr)d, dims.Length, type, type, DeviceCpu, -1, requiresGrad: false);
         }
 
         if (handle == IntPtr.Zero)
         {
-            throw new InvalidOperationException($"libtorch could not create a tensor over host tensor '{host.Name}'.");
+            throw new InvalidOperationException($"libtorch could not create a tensor over {what}.");
         }
 
         return Tensor.UnsafeCreateTensor(handle);

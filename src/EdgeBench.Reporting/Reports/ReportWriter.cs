@@ -48,6 +48,37 @@ public static class ReportWriter
         return ([mdPath, csvPath, .. charts], md.ToString());
     }
 
+    /// <summary>
+    /// <c>report backends</c>: ONNX Runtime against TorchSharp per model, precision, batch and stage, from one run
+    /// that measured both; writes <c>&lt;run&gt;/reports/backends.{md,csv}</c>.
+    /// </summary>
+    public static (IReadOnlyList<string> Files, string Markdown) WriteBackends(string runDirectory)
+    {
+        RunFolder run = RunFolder.Open(runDirectory);
+        IReadOnlyList<BackendsRow> rows = BackendsTable.Build(run.Rows);
+        if (rows.Count == 0)
+        {
+            throw new InvalidDataException(
+                $"{Path.Combine(runDirectory, Results.ResultsCsv.FileName)}: no stage was measured on both onnxruntime and torchsharp; nothing to compare (run with --backend ort-cpu,torchsharp-cpu).");
+        }
+
+        string directory = Directory.CreateDirectory(Path.Combine(runDirectory, FolderName)).FullName;
+        var md = new StringBuilder();
+        md.Append("# ONNX Runtime vs TorchSharp (libtorch)\n\n");
+        md.Append(RunContext.Describe(run)).Append("\n\n");
+        md.Append(BackendsTable.ToTable(rows).ToMarkdown()).Append('\n');
+        md.Append("Both engines run the same stages on the same frames with the same intra-op thread count: ONNX Runtime inside ")
+            .Append("EdgeBench's C# pipeline (vectorized pre/postprocessing), TorchSharp as a PyTorch user writes the pipeline ")
+            .Append("(every stage in libtorch ops: flip, permute, F.interpolate, softmax, tensor box decoding, class-aware NMS, topk). ")
+            .Append("Latencies are medians per frame (the batch's time over its frames). `ORT speed-up` is TorchSharp's median over ")
+            .Append("ONNX Runtime's: above 1, ONNX Runtime has that many times TorchSharp's frame rate; below 1, libtorch wins the stage. ")
+            .Append("Postprocess cases decode the same recorded-style outputs on both engines.\n");
+        string mdPath = Path.Combine(directory, "backends.md"), csvPath = Path.Combine(directory, "backends.csv");
+        File.WriteAllText(mdPath, md.ToString());
+        BackendsTable.ToTable(rows).WriteCsv(csvPath);
+        return ([mdPath, csvPath], md.ToString());
+    }
+
     /// <summary><c>report devices</c>: the latest run of each device (or the named ones), one row per device x model.</summary>
     public static (IReadOnlyList<string> Files, string Markdown) WriteDevices(string resultsRoot, IReadOnlyList<string> namedRuns,
         string? catalogPath, string stage = "end-to-end", string? precision = null, int? batch = null)

@@ -52,8 +52,22 @@ public sealed class ProgramTests : IDisposable
         Assert.False(string.IsNullOrEmpty(environment.OnnxRuntimeVersion));
 
         IReadOnlyList<ResultRow> rows = ResultsCsv.Read(Path.Combine(run, ResultsCsv.FileName));
-        Assert.Equal(16, rows.Count);
-        Assert.All(rows, r => Assert.Equal(CaseStatus.Ok, r.Status));
+        ResultRow[] ort = rows.Where(r => r.Backend == "onnxruntime").ToArray();
+        Assert.Equal(16, ort.Length);
+        Assert.All(ort, r => Assert.Equal(CaseStatus.Ok, r.Status));
+
+        // The default backend list also runs torchsharp-cpu: its 5 stages in fp32, its fp16 skipped (see RunSettings).
+        ResultRow[] torch = rows.Where(r => r.Backend == "torchsharp").ToArray();
+        Assert.Equal(10, torch.Length);
+        if (EdgeBench.Inference.TorchSharp.TorchSharpAvailability.Check().Available)
+        {
+            Assert.All(torch, r => Assert.Equal(r.Precision == "fp32" ? CaseStatus.Ok : CaseStatus.Skipped, r.Status));
+            Assert.True(File.Exists(Path.Combine(run, "reports", "backends.md")), "a run with both engines writes reports/backends.md");
+        }
+        else
+        {
+            Assert.All(torch, r => Assert.Equal(CaseStatus.Skipped, r.Status));
+        }
 
         string[] accuracy = File.ReadAllLines(Path.Combine(run, EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName));
         Assert.StartsWith("model,backend,ep,batch,images,cosine_min", accuracy[0], StringComparison.Ordinal);

@@ -16,7 +16,37 @@ public class RunSettingsTests
         Assert.Equal([Precision.Fp16], settings.Precisions);
         Assert.Equal(["ort-cpu", "ort-cuda"], settings.Backends);
         Assert.Equal(2, settings.Threads);
+        Assert.Equal(2, settings.EffectiveThreads);
+        Assert.True(settings.BackendsExplicit);
         Assert.Equal(["--filter", "*Ssd*", "--job", "short"], rest);
+    }
+
+    [Fact]
+    public void The_default_runs_both_cpu_engines_at_one_thread_per_core_and_only_a_named_list_is_exported()
+    {
+        using var environment = new EnvironmentScope();
+
+        // Export writes all of these; the scope restores each on dispose.
+        foreach (string variable in (string[])[RunSettings.BatchesVariable, RunSettings.PrecisionsVariable, RunSettings.FramesVariable,
+            RunSettings.TelemetryVariable, RunSettings.TelemetryIntervalVariable])
+        {
+            environment.Set(variable, Environment.GetEnvironmentVariable(variable));
+        }
+
+        environment.Set(RunSettings.BackendsVariable, null);
+        environment.Set(RunSettings.ThreadsVariable, null);
+
+        (RunSettings settings, _) = RunSettings.Parse([]);
+        Assert.Equal([BackendNames.OrtCpu, BackendNames.TorchSharpCpu], settings.Backends);
+        Assert.False(settings.BackendsExplicit);
+        Assert.Equal(Environment.ProcessorCount, settings.EffectiveThreads);
+        settings.Export();
+        Assert.False(RunSettings.FromEnvironment().BackendsExplicit);
+
+        (RunSettings named, _) = RunSettings.Parse(["--backend", "torchsharp-cpu"]);
+        named.Export();
+        Assert.True(RunSettings.FromEnvironment().BackendsExplicit);
+        Assert.Equal([BackendNames.TorchSharpCpu], RunSettings.FromEnvironment().Backends);
     }
 
     [Theory]
