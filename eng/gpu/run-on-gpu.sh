@@ -17,6 +17,11 @@ out=${1:?usage: run-on-gpu.sh OUT_DIR [args]}; shift
 out=$(mkdir -p "$out" && cd "$out" && pwd)
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 (cd /root/st && bash unpack.sh >/dev/null) || exit 2
+# The trained ResNet-18 (63 MB, incompressible) does not fit part d: when it was carried in pieces
+# (/root/st/r18.part0, r18.part1, ...), put it back where the program looks for it.
+if ls /root/st/r18.part* >/dev/null 2>&1; then
+  mkdir -p /root/st/app/pretrained && cat /root/st/r18.part* > /root/st/app/pretrained/ResNet18.onnx
+fi
 # The GPU package's providers link libcudart.so.13, libcublas(Lt).so.13, libcudnn.so.9 (and TensorRT's libnvinfer.so.10):
 # here they are python wheels' libraries, not system ones.
 export LD_LIBRARY_PATH=$(cat /root/st/ld_library_path)${LD_LIBRARY_PATH:-}
@@ -32,7 +37,9 @@ if [ ${#args[@]} -eq 0 ]; then
         --backend ort-cuda,ort-cuda-bound,ort-tensorrt,ort-tensorrt-bound)
 fi
 cd /root/st/app
-./EdgeBench.Benchmarks "${args[@]}" --device-id "gpu-${gpu}" --results "$out/results" > "$out/console.log" 2>&1
+# Bounded, so the archive and the PyTorch reference still run inside one 10-minute device call; what was measured
+# before a stop is in edgebench.partial.csv.
+timeout -s INT "${EDGEBENCH_GPU_RUN_SECONDS:-480}" ./EdgeBench.Benchmarks "${args[@]}" --device-id "gpu-${gpu}" --results "$out/results" > "$out/console.log" 2>&1
 rc=$?
 { echo; echo "after the run:"; date -u; nvidia-smi --query-gpu=name,pstate,clocks.sm,power.draw,temperature.gpu --format=csv; } >> "$out/nvidia-smi.txt" 2>&1
 tar -C "$out" -czf "$out/run.tar.gz" results && rm -rf "$out/results"
