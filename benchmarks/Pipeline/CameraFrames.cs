@@ -5,9 +5,8 @@ using EdgeBench.Preprocessing;
 namespace EdgeBench.Benchmarks.Pipeline;
 
 /// <summary>
-/// The ring of camera frames the ladder benchmark feeds: the same frames <see cref="PipelineBenchmarks"/> uses (its
-/// private LoadFrames, same video seed and size), so the ladder's level 1 and SsdBenchmarks' end-to-end case see the
-/// same pixels.
+/// The ring of camera frames every pipeline benchmark feeds (<see cref="PipelineBenchmarks"/> and the ladder), so the
+/// ladder's level 1 and SsdBenchmarks' end-to-end case see the same pixels.
 /// </summary>
 internal static class CameraFrames
 {

@@ -52,7 +52,6 @@ public abstract class PipelineBenchmarks : IDisposable
         "(measured, src/EdgeBench.Inference.TorchSharp/README.md), which alone would exceed the suite's time budget; " +
         "name the backend to run them: --backend torchsharp-cpu (or --backend ort-cpu,torchsharp-cpu)";
 
-    private const int VideoSeed = 1;
     private const int OutputSeed = 7;
 
     private IVisionPipeline? _pipeline;
@@ -149,7 +148,7 @@ public abstract class PipelineBenchmarks : IDisposable
 
         var store = new ModelStore(ModelStore.DefaultDirectory());
         ResolvedModel model = store.Resolve(Model, precision);
-        _ring = LoadFrames(settings.Frames, Math.Max(8, 2 * Batch));
+        _ring = CameraFrames.Load(settings.Frames, Math.Max(8, 2 * Batch));
         _pipeline = BackendNames.CreatePipeline(Backend, model, Batch, settings.EffectiveThreads, _ring[0].Width, _ring[0].Height);
         IInferenceBackend backend = Pipeline.Backend;
 
@@ -276,48 +275,6 @@ public abstract class PipelineBenchmarks : IDisposable
     [Benchmark]
     [BenchmarkCategory(Categories.EndToEnd)]
     public int EndToEnd() => Pipeline.ProcessBatch(NextFrames());
-
-    /// <summary>
-    /// A ring of decoded frames, BGR as a camera decoder (OpenCV) delivers them, enough for two distinct batches:
-    /// the synthetic video, or the user's footage (cycled when it has fewer frames).
-    /// </summary>
-    private static FrameBuffer[] LoadFrames(string? footage, int count)
-    {
-        var ring = new FrameBuffer[count];
-        RawFrameReader? reader = footage is null ? null : RawFrameReader.Open(footage);
-        try
-        {
-            var video = reader is null ? new SyntheticVideo(FrameWidth, FrameHeight, VideoSeed) : null;
-            int width = reader?.Width ?? FrameWidth, height = reader?.Height ?? FrameHeight;
-            for (int i = 0; i < count; i++)
-            {
-                byte[] rgb = new byte[width * height * FrameBuffer.BytesPerPixel]; // as decoded (RGB unless a raw BGR folder)
-                if (reader is not null)
-                {
-                    reader.ReadFrame(i % reader.FrameCount, rgb);
-                }
-                else
-                {
-                    video!.Render(i, rgb);
-                }
-
-                byte[] bgr = rgb;
-                if (reader?.Format != PixelFormat.Bgr24)
-                {
-                    bgr = new byte[rgb.Length];
-                    FrameTensor.SwapRedBlueReference(rgb, bgr);
-                }
-
-                ring[i] = FrameBuffer.Packed(width, height, PixelFormat.Bgr24, bgr);
-            }
-        }
-        finally
-        {
-            reader?.Dispose();
-        }
-
-        return ring;
-    }
 
     private ReadOnlySpan<FrameBuffer> NextFrames()
     {

@@ -34,8 +34,9 @@ public sealed class GpuBackendSkipTests : IDisposable
     {
         IReadOnlyList<ResultRow> rows = _run.Run<MobileNetBenchmarks>();
 
-        // 8 stage methods x 4 GPU backend values.
-        Assert.Equal(32, rows.Count);
+        // 8 stage methods x 4 GPU backend values, plus device-only inference on the 2 device-bound values.
+        Assert.Equal(34, rows.Count);
+        Assert.Equal(["cuda-bound", "tensorrt-bound"], rows.Where(r => r.Stage == "inference-on-device").Select(r => r.Ep).Order(StringComparer.Ordinal));
         Assert.Equal(["cuda", "cuda-bound", "tensorrt", "tensorrt-bound"], rows.Select(r => r.Ep).Distinct().Order(StringComparer.Ordinal));
         Assert.All(rows, r =>
         {
