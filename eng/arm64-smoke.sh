@@ -162,16 +162,18 @@ grep -Eq '^mobilenetv2 +fp32' "$LOGS/models-list.log" || fail "models list print
 done_step "exit 0, mobilenetv2 listed"
 
 # ---------------------------------------------------------------------------------------------------------------
-step "dry benchmark: MobileNetBenchmarks.Inference mobilenetv2 fp32 batch 1 ort-cpu (emulated)"
+step "dry benchmark: MobileNetBenchmarks.Inference mobilenetv2 fp32 batch 1 ort-cpu, torchsharp-cpu skipped (emulated)"
 # --inProcess: an out-of-process BenchmarkDotNet job would build and start a child program, which needs an SDK
 # and binfmt_misc; in-process is what the dry test tier runs too. The model is generated on first use, here.
-emulate "$LOGS/dry-run.log" --filter '*MobileNetBenchmarks.Inference' --batch 1 --precision fp32 --backend ort-cpu \
+# torchsharp-cpu too: on arm64 its case must be skipped with the reason (no libtorch for linux-arm64 on NuGet).
+emulate "$LOGS/dry-run.log" --filter '*MobileNetBenchmarks.Inference' --batch 1 --precision fp32 --backend ort-cpu,torchsharp-cpu \
     --job dry --inProcess --results "$OUT/results"
 RC=$?
 CSV=$(find "$OUT/results" -name edgebench.csv 2>/dev/null | head -n 1)
-if [ $RC = 0 ] && [ -n "$CSV" ] && grep -q ',ok,' "$CSV" && grep -q '1 ok, 0 skipped, 0 failed' "$LOGS/dry-run.log"; then
+if [ $RC = 0 ] && [ -n "$CSV" ] && grep -q ',ok,' "$CSV" && grep -q '1 ok, 1 skipped, 0 failed' "$LOGS/dry-run.log" \
+    && grep -q 'torchsharp,cpu,skipped,.*no libtorch for linux-arm64' "$CSV"; then
     [ -s "$EDGEBENCH_MODELS/generated/mobilenetv2-fp32.onnx" ] || fail "dry run passed but no generated mobilenetv2-fp32.onnx"
-    done_step "1 ok, results in ${CSV%/edgebench.csv}"
+    done_step "1 ok (ort-cpu), 1 skipped (torchsharp-cpu: $(grep -o 'no libtorch for linux-arm64[^,"]*' "$CSV" | head -n 1)), results in ${CSV%/edgebench.csv}"
     say "RESULT: PASS (publish, models list and one dry case all ran under qemu)"
 elif [ $RC = 139 ] && [ "$QEMU_VERSION" -lt 802 ] && [ $FAKE_CPUINFO = 0 ] \
     && grep -q 'qemu: uncaught target signal 11 (Segmentation fault)' "$LOGS/dry-run.log"; then
