@@ -14,12 +14,22 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// </summary>
 internal sealed class OrtSession : IDisposable
 {
-    private readonly SessionOptions _options;
+    /// <summary>
+    /// A folder: when set, every session records ONNX Runtime's profile (one JSON per session: each node's time,
+    /// op type and execution provider) there, written when the session is disposed. For finding where a graph
+    /// spends its time and which nodes fell back to the CPU provider; profiling adds work to every run, so the
+    /// timings of such a run are not for comparison. `eng/gpu/ort-profile-summary.py` aggregates the files.
+    /// </summary>
+    public const string ProfileDirectoryVariable = "EDGEBENCH_ORT_PROFILE";
 
-    private OrtSession(SessionOptions options, InferenceSession session)
+    private readonly SessionOptions _options;
+    private readonly bool _profiling;
+
+    private OrtSession(SessionOptions options, InferenceSession session, bool profiling)
     {
         _options = options;
         Session = session;
+        _profiling = profiling;
     }
 
     public InferenceSession Session { get; }
@@ -49,7 +59,17 @@ internal sealed class OrtSession : IDisposable
             string cache = options.TensorRtEngineCacheDirectory
                 ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model.Path))!, "trt-cache");
             OrtProviders.Append(sessionOptions, options, cache, options.TensorRtFp16 ?? model.Precision == Precision.Fp16);
-            return new OrtSession(sessionOptions, new InferenceSession(model.Path, sessionOptions));
+            bool profiling = false;
+            if (Environment.GetEnvironmentVariable(ProfileDirectoryVariable) is { Length: > 0 } profileDirectory)
+            {
+                Directory.CreateDirectory(profileDirectory);
+                // The prefix first: the managed setter of EnableProfiling passes the current prefix to ONNX Runtime.
+                sessionOptions.ProfileOutputPathPrefix = Path.Combine(profileDirectory, Path.GetFileNameWithoutExtension(model.Path) + "-" + OrtProviders.ResultName(options.Provider));
+                sessionOptions.EnableProfiling = true;
+                profiling = true;
+            }
+
+            return new OrtSession(sessionOptions, new InferenceSession(model.Path, sessionOptions), profiling);
         }
         catch (OnnxRuntimeException e) when (options.Provider != OrtExecutionProvider.Cpu && IsDeviceError(e.Message))
         {
@@ -87,6 +107,11 @@ internal sealed class OrtSession : IDisposable
 
     public void Dispose()
     {
+        if (_profiling)
+        {
+            Session.EndProfiling(); // writes <prefix>_<timestamp>.json
+        }
+
         Session.Dispose();
         _options.Dispose();
     }
