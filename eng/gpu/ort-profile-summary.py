@@ -43,7 +43,7 @@ def main():
     args = parser.parse_args()
     files = []
     for p in args.paths:
-        files += sorted(glob.glob(os.path.join(p, "*.json"))) if os.path.isdir(p) else [p]
+        files += sorted(glob.glob(os.path.join(p, "*.json"))) if os.path.isdir(p) else [p] if os.path.isfile(p) else []
     if not files:
         print("error: no profile JSON files found in " + " ".join(args.paths), file=sys.stderr)
         return 1
