@@ -55,6 +55,7 @@ public abstract class PipelineBenchmarks : IDisposable
     private const int OutputSeed = 7;
 
     private IVisionPipeline? _pipeline;
+    private OrtDeviceBoundBackend? _deviceBound;
     private FrameBuffer[] _ring = [];
     private int _cursor;
     private HostTensor[] _recordedOutputs = [];
@@ -151,6 +152,7 @@ public abstract class PipelineBenchmarks : IDisposable
         _ring = CameraFrames.Load(settings.Frames, Math.Max(8, 2 * Batch));
         _pipeline = BackendNames.CreatePipeline(Backend, model, Batch, settings.EffectiveThreads, _ring[0].Width, _ring[0].Height);
         IInferenceBackend backend = Pipeline.Backend;
+        _deviceBound = backend as OrtDeviceBoundBackend; // resolved once, not inside the timed InferenceOnDevice
 
         // Frames and input tensor hold valid data before any stage runs. Inference itself is left to the measured
         // (and warm-up) calls: running it here would cost every stage case a full forward pass.
@@ -168,6 +170,7 @@ public abstract class PipelineBenchmarks : IDisposable
     {
         _pipeline?.Dispose();
         _pipeline = null;
+        _deviceBound = null;
     }
 
     /// <summary>Disposes the pipeline if a run did not call <see cref="Cleanup"/>.</summary>
@@ -245,7 +248,7 @@ public abstract class PipelineBenchmarks : IDisposable
     [BenchmarkCategory(Categories.Inference)]
     public int InferenceOnDevice()
     {
-        var bound = Pipeline.Backend as OrtDeviceBoundBackend
+        OrtDeviceBoundBackend bound = _deviceBound
             ?? throw new InvalidOperationException($"{Backend}: InferenceOnDevice needs a device-bound backend (CaseFilter drops it here).");
         bound.RunOnDevice();
         return bound.Outputs.Count;

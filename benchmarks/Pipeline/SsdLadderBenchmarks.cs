@@ -4,7 +4,6 @@ using EdgeBench.Benchmarks.Infrastructure;
 using EdgeBench.Core;
 using EdgeBench.Core.Detection;
 using EdgeBench.Core.Imaging;
-using EdgeBench.Core.Models;
 using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Models.Fused;
 using EdgeBench.Models.Zoo;
@@ -175,7 +174,7 @@ public class SsdLadderBenchmarks : IDisposable
                     _pipeline = new VisionPipeline(BackendNames.Create(Backend, resolved, Batch, settings.Threads), width, height);
                     break;
                 default:
-                    FusedSsdSpec spec = FusedSsd.Spec(ModelCatalog.Get(ModelCatalog.Ssd300), width, height);
+                    FusedSsdSpec spec = FusedSsdReferenceSpec.For(ModelCatalog.Get(ModelCatalog.Ssd300), width, height);
                     FusedSsdModel fused = FusedSsdModels.Resolve(store, ModelCatalog.Ssd300, Level.ModelPrecision, spec);
                     _fused = new OrtFusedSsdRunner(fused, Batch, options, bound);
                     break;
@@ -249,38 +248,5 @@ public class SsdLadderBenchmarks : IDisposable
         ReadOnlySpan<FrameBuffer> frames = _ring.AsSpan(_cursor, Batch);
         _cursor += Batch;
         return frames;
-    }
-}
-
-/// <summary>The fused SSD graph's spec from the C# pipeline's constants.</summary>
-internal static class FusedSsd
-{
-    /// <summary>
-    /// The fused graph's spec for <paramref name="model"/> on frames of the given size, from the same constants the C#
-    /// postprocess uses (<see cref="SsdDefaultBoxes.Coco300"/>, <see cref="DecodeOptions.Default"/>).
-    /// </summary>
-    public static FusedSsdSpec Spec(ModelDescriptor model, int frameWidth, int frameHeight)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        SsdDefaultBoxes boxes = SsdDefaultBoxes.Coco300;
-        DecodeOptions options = DecodeOptions.Default;
-        return new FusedSsdSpec
-        {
-            FrameWidth = frameWidth,
-            FrameHeight = frameHeight,
-            PriorCenterX = boxes.CenterX.ToArray(),
-            PriorCenterY = boxes.CenterY.ToArray(),
-            PriorWidth = boxes.Width.ToArray(),
-            PriorHeight = boxes.Height.ToArray(),
-            InputWidth = model.InputWidth,
-            InputHeight = model.InputHeight,
-            Normalization = model.Normalization,
-            Classes = options.SsdClassCount,
-            MaxDetections = options.SsdMaxDetections,
-            IouThreshold = options.SsdIouThreshold,
-            ScoreThreshold = options.SsdScoreThreshold,
-            ScaleXy = options.SsdScaleXy,
-            ScaleWh = options.SsdScaleWh,
-        };
     }
 }

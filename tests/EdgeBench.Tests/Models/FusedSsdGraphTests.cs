@@ -98,7 +98,7 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
     {
         // 600 candidates per image around 12 objects (the postprocess benchmarks' load): fewer than K = 1000, so the
         // global pre-selection drops nothing the C# per-class top-200 keeps, and only NMS's tie rule (> vs >=) differs.
-        FusedSsdSpec spec = Spec(ModelCatalog.Get(ModelCatalog.Ssd300), 640, 480);
+        FusedSsdSpec spec = FusedSsdReferenceSpec.For(ModelCatalog.Get(ModelCatalog.Ssd300), 640, 480);
         const int batch = 2;
         float[] locs = new float[batch * 4 * spec.Boxes];
         float[] logits = new float[batch * spec.Classes * spec.Boxes];
@@ -125,7 +125,7 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
     public void Preprocess_graph_matches_the_CSharp_preprocessor()
     {
         ModelDescriptor ssd = ModelCatalog.Get(ModelCatalog.Ssd300);
-        FusedSsdSpec spec = Spec(ssd, 640, 480);
+        FusedSsdSpec spec = FusedSsdReferenceSpec.For(ssd, 640, 480);
         FrameBuffer[] frames = [NoiseFrame(seed: 3), VideoFrame(5)];
         byte[] packed = frames.SelectMany(f => f.Pixels.ToArray()).ToArray();
 
@@ -163,7 +163,7 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
         SharpenConfidenceHeads(ssd, gain: 4f, backgroundBias: 8f);
         string path = Path.Combine(_models, "ssd300-sharp.onnx");
         string fusedPath = Path.Combine(_models, "ssd300-sharp-fused.onnx");
-        FusedSsdSpec spec = Spec(catalog.Descriptor, 640, 480);
+        FusedSsdSpec spec = FusedSsdReferenceSpec.For(catalog.Descriptor, 640, 480);
         File.WriteAllBytes(path, ssd.ToByteArray());
         File.WriteAllBytes(fusedPath, FusedSsdGraph.Build(ssd, spec).ToByteArray());
         ResolvedModel model = catalog with { Path = path };
@@ -203,7 +203,7 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
     public void Fused_file_is_cached_beside_the_models_and_rebuilt_when_the_source_model_changes()
     {
         var store = new ModelStore(_models);
-        FusedSsdSpec spec = Spec(ModelCatalog.Get(ModelCatalog.Ssd300), 640, 480);
+        FusedSsdSpec spec = FusedSsdReferenceSpec.For(ModelCatalog.Get(ModelCatalog.Ssd300), 640, 480);
         FusedSsdModel first = FusedSsdModels.Resolve(store, ModelCatalog.Ssd300, Precision.Fp32, spec);
         DateTime built = File.GetLastWriteTimeUtc(first.Path);
         Assert.StartsWith(Path.Combine(_models, "generated"), first.Path, StringComparison.Ordinal);
@@ -342,30 +342,5 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
         video.Render(index, rgb);
         FrameTensor.SwapRedBlueReference(rgb, bgr);
         return FrameBuffer.Packed(640, 480, PixelFormat.Bgr24, bgr);
-    }
-
-    /// <summary>The spec the ladder benchmark builds (its FusedSsd.Spec): the C# postprocess's boxes and constants.</summary>
-    private static FusedSsdSpec Spec(ModelDescriptor model, int frameWidth, int frameHeight)
-    {
-        SsdDefaultBoxes boxes = SsdDefaultBoxes.Coco300;
-        DecodeOptions options = DecodeOptions.Default;
-        return new FusedSsdSpec
-        {
-            FrameWidth = frameWidth,
-            FrameHeight = frameHeight,
-            PriorCenterX = boxes.CenterX.ToArray(),
-            PriorCenterY = boxes.CenterY.ToArray(),
-            PriorWidth = boxes.Width.ToArray(),
-            PriorHeight = boxes.Height.ToArray(),
-            InputWidth = model.InputWidth,
-            InputHeight = model.InputHeight,
-            Normalization = model.Normalization,
-            Classes = options.SsdClassCount,
-            MaxDetections = options.SsdMaxDetections,
-            IouThreshold = options.SsdIouThreshold,
-            ScoreThreshold = options.SsdScoreThreshold,
-            ScaleXy = options.SsdScaleXy,
-            ScaleWh = options.SsdScaleWh,
-        };
     }
 }
