@@ -142,7 +142,7 @@ public class SsdLadderBenchmarks : IDisposable
         }
 
         OrtExecutionProvider provider = BackendNames.ProviderOf(Backend);
-        bool bound = Backend is BackendNames.OrtCudaBound or BackendNames.OrtTensorRtBound;
+        bool bound = BackendNames.IsDeviceBound(Backend);
         if (Backend == BackendNames.TorchSharpCpu)
         {
             throw new CaseSkippedException("the SSD ladder runs on ONNX Runtime backends (its levels are ONNX Runtime APIs and an ONNX graph)");
