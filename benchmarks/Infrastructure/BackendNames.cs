@@ -14,7 +14,8 @@ namespace EdgeBench.Benchmarks.Infrastructure;
 /// <remarks>
 /// Host-copy and device-bound runs of the same provider are separate values (<c>ort-cuda</c> / <c>ort-cuda-bound</c>)
 /// rather than a separate parameter, so a CPU run has no meaningless bound column and the two sit side by side in
-/// every table. In edgebench.csv the bound ones carry the execution provider <c>cuda-bound</c> / <c>tensorrt-bound</c>.
+/// every table. In edgebench.csv the bound ones carry the execution provider <c>cuda-bound</c> / <c>tensorrt-bound</c>,
+/// and the CUDA-graph one <c>cuda-graph</c>.
 /// </remarks>
 internal static class BackendNames
 {
@@ -26,6 +27,13 @@ internal static class BackendNames
     /// <summary>CUDA EP, I/O bound once to device buffers (<see cref="OrtDeviceBoundBackend"/>).</summary>
     public const string OrtCudaBound = "ort-cuda-bound";
 
+    /// <summary>
+    /// CUDA EP, device-bound I/O as <see cref="OrtCudaBound"/>, and the session's kernels replayed as one CUDA graph
+    /// (ONNX Runtime's <c>enable_cuda_graph</c>): one launch per run instead of one per node, for graphs whose every
+    /// node runs on CUDA with fixed shapes. A graph that cannot be captured fails its case with ONNX Runtime's reason.
+    /// </summary>
+    public const string OrtCudaGraph = "ort-cuda-graph";
+
     /// <summary>TensorRT EP (then CUDA, then CPU), host-resident I/O.</summary>
     public const string OrtTensorRt = "ort-tensorrt";
 
@@ -35,7 +43,7 @@ internal static class BackendNames
     /// <summary>TorchSharp (libtorch) on the CPU: the engine PyTorch users run, as a reference for ONNX Runtime.</summary>
     public const string TorchSharpCpu = "torchsharp-cpu";
 
-    public static readonly IReadOnlyList<string> All = [OrtCpu, OrtCuda, OrtCudaBound, OrtTensorRt, OrtTensorRtBound, TorchSharpCpu];
+    public static readonly IReadOnlyList<string> All = [OrtCpu, OrtCuda, OrtCudaBound, OrtCudaGraph, OrtTensorRt, OrtTensorRtBound, TorchSharpCpu];
 
     /// <summary>(engine, execution provider) as written to edgebench.csv.</summary>
     public static (string Backend, string Ep) Split(string name) => name switch
@@ -43,6 +51,7 @@ internal static class BackendNames
         OrtCpu => ("onnxruntime", "cpu"),
         OrtCuda => ("onnxruntime", "cuda"),
         OrtCudaBound => ("onnxruntime", "cuda-bound"),
+        OrtCudaGraph => ("onnxruntime", "cuda-graph"),
         OrtTensorRt => ("onnxruntime", "tensorrt"),
         OrtTensorRtBound => ("onnxruntime", "tensorrt-bound"),
         TorchSharpCpu => ("torchsharp", "cpu"),
@@ -85,13 +94,13 @@ internal static class BackendNames
     /// </summary>
     public static IInferenceBackend Create(string name, ResolvedModel model, int batchSize, int threads)
     {
-        var options = new OrtBackendOptions { IntraOpThreads = threads, Provider = ProviderOf(name) };
+        OrtBackendOptions options = Options(name, threads);
         try
         {
             return name switch
             {
                 OrtCpu or OrtCuda or OrtTensorRt => new OrtBackend(model, batchSize, options),
-                OrtCudaBound or OrtTensorRtBound => new OrtDeviceBoundBackend(model, batchSize, options),
+                OrtCudaBound or OrtCudaGraph or OrtTensorRtBound => new OrtDeviceBoundBackend(model, batchSize, options),
                 TorchSharpCpu => new TorchSharpBackend(model, batchSize, new TorchSharpBackendOptions { Threads = threads }),
                 _ => throw new ArgumentException($"Unknown backend '{name}'."),
             };
@@ -132,13 +141,17 @@ internal static class BackendNames
     public static bool IsOnnxRuntime(string name) => All.Contains(name) && Split(name).Backend == "onnxruntime";
 
     /// <summary>Whether <paramref name="name"/> keeps inputs and outputs in device buffers (<see cref="OrtDeviceBoundBackend"/>).</summary>
-    public static bool IsDeviceBound(string name) => name is OrtCudaBound or OrtTensorRtBound;
+    public static bool IsDeviceBound(string name) => name is OrtCudaBound or OrtCudaGraph or OrtTensorRtBound;
+
+    /// <summary>The ONNX Runtime session settings of an ONNX Runtime backend value.</summary>
+    public static OrtBackendOptions Options(string name, int threads) =>
+        new() { IntraOpThreads = threads, Provider = ProviderOf(name), CudaGraph = name == OrtCudaGraph };
 
     /// <summary>The execution provider behind <paramref name="name"/>.</summary>
     public static OrtExecutionProvider ProviderOf(string name) => name switch
     {
         OrtCpu => OrtExecutionProvider.Cpu,
-        OrtCuda or OrtCudaBound => OrtExecutionProvider.Cuda,
+        OrtCuda or OrtCudaBound or OrtCudaGraph => OrtExecutionProvider.Cuda,
         OrtTensorRt or OrtTensorRtBound => OrtExecutionProvider.TensorRt,
         TorchSharpCpu => OrtExecutionProvider.Cpu,
         _ => throw new ArgumentException($"Unknown backend '{name}'; expected one of {string.Join(", ", All)}."),

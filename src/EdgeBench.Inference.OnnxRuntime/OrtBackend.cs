@@ -20,6 +20,13 @@ public sealed record OrtBackendOptions
     /// <summary>The execution provider (appended before the CPU fallback; TensorRT also before CUDA).</summary>
     public OrtExecutionProvider Provider { get; init; } = OrtExecutionProvider.Cpu;
 
+    /// <summary>
+    /// CUDA provider only, with device-bound I/O: capture the run as one CUDA graph and replay it (ONNX Runtime's
+    /// <c>enable_cuda_graph</c>). Needs every node on CUDA, fixed shapes, no control flow, and the same bound
+    /// device addresses in every run, which the device-bound runners keep.
+    /// </summary>
+    public bool CudaGraph { get; init; }
+
     /// <summary>CUDA device ordinal for the CUDA and TensorRT providers.</summary>
     public int DeviceId { get; init; }
 
@@ -61,6 +68,11 @@ public sealed class OrtBackend : IInferenceBackend
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         options ??= new OrtBackendOptions();
+        if (options.CudaGraph)
+        {
+            throw new ArgumentException("CUDA graphs replay fixed device addresses, so they need device-bound I/O (OrtDeviceBoundBackend); this backend binds host memory.", nameof(options));
+        }
+
         _path = model.Path;
         _provider = options.Provider;
         Model = model.Descriptor;

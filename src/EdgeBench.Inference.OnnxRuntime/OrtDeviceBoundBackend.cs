@@ -46,6 +46,7 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend
     private readonly IntPtr _inputDevice;
     private readonly bool _inputPageLocked;
     private readonly OrtExecutionProvider _provider;
+    private readonly bool _cudaGraph;
 
     /// <summary>
     /// Creates the session and the device buffers. A provider that cannot start here (missing libraries, no device,
@@ -65,6 +66,7 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend
         Precision = model.Precision;
         BatchSize = batchSize;
         _provider = options.Provider;
+        _cudaGraph = options.CudaGraph;
         if (!Model.HasDynamicBatch && Model.Input.Shape[0] != batchSize)
         {
             throw new ArgumentException($"{model.Path}: the model's batch is fixed at {Model.Input.Shape[0]}; batch {batchSize} cannot run.", nameof(batchSize));
@@ -109,8 +111,8 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend
 
     public string Backend => "onnxruntime";
 
-    /// <summary><c>cuda-bound</c> or <c>tensorrt-bound</c>: results keep host-copy and bound rows apart.</summary>
-    public string ExecutionProvider => OrtProviders.ResultName(_provider) + "-bound";
+    /// <summary><c>cuda-bound</c>, <c>cuda-graph</c> or <c>tensorrt-bound</c>: results keep host-copy and bound rows apart.</summary>
+    public string ExecutionProvider => OrtProviders.ResultName(_provider) + (_cudaGraph ? "-graph" : "-bound");
 
     public ModelDescriptor Model { get; }
 

@@ -25,14 +25,21 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// <item>host (<c>deviceBound</c> false; CPU, or CUDA/TensorRT host-copy): I/O bound to pinned host memory; on a GPU
 /// provider ONNX Runtime copies the frames in and the outputs out inside each run.</item>
 /// <item>device-bound (CUDA/TensorRT): I/O bound to device buffers; <see cref="Run"/> uploads the frames once, runs,
-/// waits for the device, and downloads only the small outputs (N x D x 6 floats).</item>
+/// waits for the device, and downloads only the small outputs (N x D x 6 floats + N).</item>
 /// </list>
+/// <para>With <see cref="OrtBackendOptions.CudaGraph"/> (device-bound only) the run is one CUDA graph replay. That
+/// needs a graph without a Loop, i.e. NMS unrolled (<see cref="FusedSsdSpec.NmsSteps"/>); such a model comes with
+/// its exact companion (<see cref="FusedSsdModel.Exact"/>), a second session bound to the same buffers, which runs
+/// the batch again whenever <c>nms_converged</c> reports an image the unrolled steps did not finish
+/// (<see cref="ExactReruns"/> counts them), so the detections are always greedy NMS's.</para>
 /// </remarks>
 public sealed class OrtFusedSsdRunner : IDisposable
 {
     private readonly OrtSession _session;
+    private readonly OrtSession? _exactSession;
     private readonly RunOptions _runOptions;
     private readonly OrtIoBinding _binding;
+    private readonly OrtIoBinding? _exactBinding;
     private readonly List<OrtValue> _values = [];
     private readonly List<IntPtr> _registered = [];
     private readonly OrtMemoryInfo? _deviceMemory;
@@ -41,10 +48,12 @@ public sealed class OrtFusedSsdRunner : IDisposable
     private readonly float[] _scores;
     private readonly float[] _labels;
     private readonly float[] _boxes;
-    private readonly IntPtr[] _device = new IntPtr[4];
+    private readonly float[] _converged;
+    private readonly IntPtr[] _device = new IntPtr[5];
     private readonly bool _deviceBound;
     private readonly bool _framesPageLocked;
     private readonly OrtExecutionProvider _provider;
+    private readonly bool _cudaGraph;
 
     /// <summary>
     /// Creates the session and buffers for batches of <paramref name="batchSize"/> frames. A provider that cannot
@@ -60,17 +69,24 @@ public sealed class OrtFusedSsdRunner : IDisposable
             throw new ArgumentException("Device-bound I/O needs the CUDA or TensorRT provider.", nameof(deviceBound));
         }
 
+        if (options.CudaGraph && (!deviceBound || model.Spec.NmsSteps == 0))
+        {
+            throw new ArgumentException($"A CUDA graph needs device-bound I/O and a fused graph without a Loop (NMS unrolled); {model.Path} has NMS steps {model.Spec.NmsSteps}, device-bound {deviceBound}.", nameof(options));
+        }
+
         BatchSize = batchSize;
         MaxDetections = model.Spec.MaxDetections;
         FrameWidth = model.Spec.FrameWidth;
         FrameHeight = model.Spec.FrameHeight;
         _deviceBound = deviceBound;
         _provider = options.Provider;
+        _cudaGraph = options.CudaGraph;
         // Pinned: ONNX Runtime and cudaMemcpy keep raw pointers to these arrays.
         _frames = GC.AllocateArray<byte>(checked(batchSize * FrameHeight * FrameWidth * 3), pinned: true);
         _scores = GC.AllocateArray<float>(batchSize * MaxDetections, pinned: true);
         _labels = GC.AllocateArray<float>(batchSize * MaxDetections, pinned: true);
         _boxes = GC.AllocateArray<float>(batchSize * MaxDetections * 4, pinned: true);
+        _converged = GC.AllocateArray<float>(batchSize, pinned: true);
 
         // The descriptor is the source model's; the session loads the fused file.
         var fused = new ResolvedModel(model.Source.Descriptor, model.Precision, model.Path, model.Source.Source);
@@ -79,6 +95,13 @@ public sealed class OrtFusedSsdRunner : IDisposable
         _binding = _session.Session.CreateIoBinding();
         try
         {
+            if (model.Exact is { } exact)
+            {
+                // The Loop form cannot be captured: it runs as a plain CUDA (or CPU) session on the same buffers.
+                _exactSession = OrtSession.Create(new ResolvedModel(exact.Source.Descriptor, exact.Precision, exact.Path, exact.Source.Source), options with { CudaGraph = false });
+                _exactBinding = _exactSession.Session.CreateIoBinding();
+            }
+
             if (deviceBound)
             {
                 if (!CudaRuntime.IsLoadable)
@@ -97,6 +120,7 @@ public sealed class OrtFusedSsdRunner : IDisposable
             _device[1] = Bind(FusedSsdModels.ScoresOutput, TensorElementType.Float, [n, d], Address(_scores), _scores.Length * 4L, isInput: false);
             _device[2] = Bind(FusedSsdModels.LabelsOutput, TensorElementType.Float, [n, d], Address(_labels), _labels.Length * 4L, isInput: false);
             _device[3] = Bind(FusedSsdModels.BoxesOutput, TensorElementType.Float, [n, d, 4], Address(_boxes), _boxes.Length * 4L, isInput: false);
+            _device[4] = Bind(FusedSsdModels.ConvergedOutput, TensorElementType.Float, [n, 1], Address(_converged), _converged.Length * 4L, isInput: false);
             _framesPageLocked = _registered.Contains(Address(_frames));
         }
         catch
@@ -106,8 +130,14 @@ public sealed class OrtFusedSsdRunner : IDisposable
         }
     }
 
-    /// <summary><c>cpu</c>, <c>cuda</c>, <c>cuda-bound</c>, ... as in results.</summary>
-    public string ExecutionProvider => OrtProviders.ResultName(_provider) + (_deviceBound ? "-bound" : string.Empty);
+    /// <summary><c>cpu</c>, <c>cuda</c>, <c>cuda-bound</c>, <c>cuda-graph</c>, ... as in results.</summary>
+    public string ExecutionProvider => OrtProviders.ResultName(_provider) + (_cudaGraph ? "-graph" : _deviceBound ? "-bound" : string.Empty);
+
+    /// <summary>Runs whose batch the unrolled NMS did not finish, so the exact form ran it again (see the remarks).</summary>
+    public int ExactReruns { get; private set; }
+
+    /// <summary>Calls of <see cref="Run"/> so far.</summary>
+    public int Runs { get; private set; }
 
     public int BatchSize { get; }
 
@@ -195,30 +225,65 @@ public sealed class OrtFusedSsdRunner : IDisposable
     /// <summary>Runs the graph on <see cref="Frames"/>; returns when the outputs are in host memory.</summary>
     public void Run()
     {
-        if (!_deviceBound)
+        if (_deviceBound)
         {
-            _session.Session.RunWithBinding(_runOptions, _binding);
-            return;
+            CudaRuntime.CopyToDevice(_device[0], Address(_frames), _frames.Length);
+            if (!_framesPageLocked)
+            {
+                // From pageable memory the copy may still be in flight, and ONNX Runtime's stream does not wait for it.
+                _binding.SynchronizeBoundInputs();
+            }
         }
 
-        CudaRuntime.CopyToDevice(_device[0], Address(_frames), _frames.Length);
-        if (!_framesPageLocked)
+        Runs++;
+        RunSession(_session, _binding);
+        if (_exactSession is not null && !Converged())
         {
-            // From pageable memory the copy may still be in flight, and ONNX Runtime's stream does not wait for it.
-            _binding.SynchronizeBoundInputs();
+            ExactReruns++;
+            RunSession(_exactSession, _exactBinding!);
         }
 
-        _session.Session.RunWithBinding(_runOptions, _binding);
-        _binding.SynchronizeBoundOutputs();
-        CudaRuntime.CopyToHost(Address(_scores), _device[1], _scores.Length * 4L);
-        CudaRuntime.CopyToHost(Address(_labels), _device[2], _labels.Length * 4L);
-        CudaRuntime.CopyToHost(Address(_boxes), _device[3], _boxes.Length * 4L);
+        if (_deviceBound)
+        {
+            CudaRuntime.CopyToHost(Address(_scores), _device[1], _scores.Length * 4L);
+            CudaRuntime.CopyToHost(Address(_labels), _device[2], _labels.Length * 4L);
+            CudaRuntime.CopyToHost(Address(_boxes), _device[3], _boxes.Length * 4L);
+        }
+    }
+
+    private void RunSession(OrtSession session, OrtIoBinding binding)
+    {
+        session.Session.RunWithBinding(_runOptions, binding);
+        if (_deviceBound)
+        {
+            binding.SynchronizeBoundOutputs();
+        }
+    }
+
+    /// <summary>Whether every image of the last run reached greedy NMS's result (reads N floats; copies them first when bound).</summary>
+    private bool Converged()
+    {
+        if (_deviceBound)
+        {
+            CudaRuntime.CopyToHost(Address(_converged), _device[4], _converged.Length * 4L);
+        }
+
+        foreach (float c in _converged)
+        {
+            if (c != 1f)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public void Dispose()
     {
-        // Unbind before the values go, values before the allocator that made them, the session last.
+        // Unbind before the values go, values before the allocator that made them, the sessions last.
         _binding?.Dispose();
+        _exactBinding?.Dispose();
         foreach (OrtValue value in _values)
         {
             value.Dispose();
@@ -234,6 +299,7 @@ public sealed class OrtFusedSsdRunner : IDisposable
         _allocator?.Dispose();
         _deviceMemory?.Dispose();
         _runOptions?.Dispose();
+        _exactSession?.Dispose();
         _session.Dispose();
     }
 
@@ -269,13 +335,16 @@ public sealed class OrtFusedSsdRunner : IDisposable
         }
 
         _values.Add(value);
-        if (isInput)
+        foreach (OrtIoBinding? binding in (OrtIoBinding?[])[_binding, _exactBinding])
         {
-            _binding.BindInput(name, value);
-        }
-        else
-        {
-            _binding.BindOutput(name, value);
+            if (isInput)
+            {
+                binding?.BindInput(name, value);
+            }
+            else
+            {
+                binding?.BindOutput(name, value);
+            }
         }
 
         return device;

@@ -106,6 +106,11 @@ public static partial class OrtProviders
     internal static void Append(SessionOptions sessionOptions, OrtBackendOptions backendOptions, string? engineCacheDirectory, bool fp16 = false)
     {
         OrtExecutionProvider provider = backendOptions.Provider;
+        if (backendOptions.CudaGraph && provider != OrtExecutionProvider.Cuda)
+        {
+            throw new ArgumentException($"CUDA graphs are a CUDA provider option; the provider is {NativeName(provider)}.", nameof(backendOptions));
+        }
+
         string stage = NativeName(provider);
         try
         {
@@ -136,12 +141,18 @@ public static partial class OrtProviders
             {
                 stage = NativeName(OrtExecutionProvider.Cuda);
                 using var cuda = new OrtCUDAProviderOptions();
-                cuda.UpdateOptions(new Dictionary<string, string>
+                var settings = new Dictionary<string, string>
                 {
                     ["device_id"] = backendOptions.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     // Benchmarks want the fastest convolution algorithms; the search runs once per shape, in setup.
                     ["cudnn_conv_algo_search"] = "EXHAUSTIVE",
-                });
+                };
+                if (backendOptions.CudaGraph)
+                {
+                    settings["enable_cuda_graph"] = "1";
+                }
+
+                cuda.UpdateOptions(settings);
                 sessionOptions.AppendExecutionProvider_CUDA(cuda);
             }
         }

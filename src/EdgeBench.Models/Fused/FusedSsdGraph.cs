@@ -25,23 +25,26 @@ namespace EdgeBench.Models.Fused;
 /// <item>Decode: Softmax over the classes; drop background; TopK K over [N, (C-1) x B] (K = <see cref="FusedSsdSpec.Candidates"/>);
 /// decode the 8732 boxes against the default boxes (variances 0.1/0.2, NVIDIA's scale_back_batch order) and gather
 /// the K candidates' boxes.</item>
-/// <item>One NonMaxSuppression for all classes (torchvision's batched_nms trick): each candidate box is shifted by
-/// class x (max coordinate - min coordinate + 1), so boxes of different classes never overlap; IoU 0.5, score &gt;
-/// 0.05, at most <see cref="FusedSsdSpec.MaxDetections"/> kept per image (greedy NMS keeps in score order, so these
-/// are the top ones).</item>
-/// <item>Fixed shape: NMS's selected_indices [M,3] (dynamic M) becomes a mask over the K candidates (ScatterND of
-/// the selected scores into zeros), then TopK MaxDetections of the masked scores: outputs <c>det_scores</c> [N,200],
-/// <c>det_labels</c> [N,200] (class ids 1..80 as float), <c>det_boxes</c> [N,200,4] (l,t,r,b relative). A slot with
-/// score &lt;= 0 is empty.</item>
+/// <item>NMS per class over the K candidates, greedy, IoU &gt; 0.5 suppresses, score &gt; 0.05, in one of two
+/// forms (<see cref="FusedSsdSpec.Nms"/>): <see cref="FusedNms.Matrix"/> (the default; fixed shapes, see
+/// <see cref="MatrixNms"/>) or <see cref="FusedNms.Operator"/>, ONNX's NonMaxSuppression with every class in one call
+/// (torchvision's batched_nms trick: each class shifted into its own coordinate range). Either gives a [N,K] score
+/// tensor with 0 for every candidate not kept.</item>
+/// <item>Fixed shape: TopK MaxDetections of those scores (greedy NMS keeps in score order, so these are the first
+/// kept ones): outputs <c>det_scores</c> [N,200], <c>det_labels</c> [N,200] (class ids 1..80 as float),
+/// <c>det_boxes</c> [N,200,4] (l,t,r,b relative). A slot with score &lt;= 0 is empty.</item>
 /// </list>
 /// <para>Every op used has a CUDA kernel registered in ONNX Runtime's CUDA execution provider
 /// (onnxruntime/core/providers/cuda/cuda_execution_provider.cc): Cast, Gather, Transpose, Resize, Mul, Add, Sub,
 /// Softmax, Slice, Reshape, TopK, Div, Mod, Exp, Concat, Unsqueeze, Expand, GatherElements, GatherND, ReduceMax,
-/// ReduceMin, NonMaxSuppression, ConstantOfShape, ScatterND, Shape, Identity. ONNX Runtime itself may place the tiny
-/// shape computations (Shape -> Slice -> Concat feeding Resize's sizes) on the CPU, as it does for shape subgraphs.</para>
+/// ReduceMin, NonMaxSuppression, ConstantOfShape, ScatterND, Shape, Identity, Relu, Min, Max, Greater, Less, Equal,
+/// And, MatMul, Squeeze, Abs, Loop (its condition and trip count live on the host, by the op's definition). With
+/// matrix NMS in its unrolled form the graph has no Loop and no Shape: every node runs on the device with fixed
+/// shapes, which is what capturing the whole run as one CUDA graph needs.</para>
 /// <para>Differences from the C# postprocess (SsdPostprocessor), by design: candidates are pre-selected globally
 /// (top K over all classes) instead of the top 200 per class; NMS suppresses at IoU &gt; 0.5 (ONNX) where NVIDIA's
-/// reference suppresses at &gt;= 0.5; the class offset adds rounding of about 1e-5 to coordinates before the IoU test.</para>
+/// reference suppresses at &gt;= 0.5; the operator form's class offset adds rounding of about 1e-5 to coordinates before
+/// the IoU test (the matrix form computes the IoU from the decoded coordinates themselves).</para>
 /// </remarks>
 internal static class FusedSsdGraph
 {
@@ -56,6 +59,13 @@ internal static class FusedSsdGraph
 
     /// <summary>Boxes [N, MaxDetections, 4] as left, top, right, bottom in relative coordinates.</summary>
     public const string BoxesOutput = "det_boxes";
+
+    /// <summary>
+    /// [N, 1]: 1 where the detections of that image are greedy NMS's, 0 where the unrolled matrix NMS
+    /// (<see cref="FusedSsdSpec.NmsSteps"/>) had not reached its fixed point and the image must be rerun with the exact
+    /// form. Always 1 for the Loop and operator forms.
+    /// </summary>
+    public const string ConvergedOutput = "nms_converged";
 
     /// <summary>Input of the decode-only graph: box regressions [N, 4, B].</summary>
     public const string LocsInput = "locs";
@@ -146,10 +156,10 @@ internal static class FusedSsdGraph
         x = w.Op("Gather", [x, w.Int64s("bgr_to_rgb", [3], [2, 1, 0])], a => a.Add(OnnxGraphBuilder.Int("axis", 3))); // RGB
         x = w.Op("Transpose", [x], a => a.Add(OnnxGraphBuilder.Ints("perm", 0, 3, 1, 2)));      // [N,3,H,W]
 
-        // sizes = [N, 3, h, w]: N from the input (dynamic batch), the rest constant. Opset 17's Resize has no axes.
-        string nc = w.Op("Slice", [w.Op("Shape", [x]), w.Int64s("nc_start", [1], [0]), w.Int64s("nc_end", [1], [2])]);
-        string sizes = w.Op("Concat", [nc, w.Int64s("hw", [2], [spec.InputHeight, spec.InputWidth])], a => a.Add(OnnxGraphBuilder.Int("axis", 0)));
-        x = w.Op("Resize", [x, string.Empty, string.Empty, sizes], a =>
+        // Scales, not sizes: sizes would need the batch from a Shape op, a host-side node that keeps the graph from
+        // being captured as one CUDA graph. With sizes ONNX Runtime computes the scale as (float)out / in; the same
+        // value here gives the same sampling, as long as floor(in x scale) still reaches out (else one ulp more).
+        x = w.Op("Resize", [x, string.Empty, w.Floats("resize_scales", [4], [1f, 1f, ResizeScale(spec.FrameHeight, spec.InputHeight), ResizeScale(spec.FrameWidth, spec.InputWidth)])], a =>
         {
             a.Add(OnnxGraphBuilder.String("mode", "linear"));
             a.Add(OnnxGraphBuilder.String("coordinate_transformation_mode", "half_pixel"));
@@ -163,6 +173,18 @@ internal static class FusedSsdGraph
 
         x = w.Op("Mul", [x, w.Floats("norm_scale", [1, 3, 1, 1], scale)]);
         return w.Op("Add", [x, w.Floats("norm_offset", [1, 3, 1, 1], offset)]);
+    }
+
+    /// <summary>The Resize scale that maps <paramref name="input"/> pixels onto exactly <paramref name="output"/>.</summary>
+    internal static float ResizeScale(int input, int output)
+    {
+        float scale = (float)output / input;
+        while ((long)(input * scale) < output) // ONNX Runtime's output size: the float product, truncated
+        {
+            scale = MathF.BitIncrement(scale);
+        }
+
+        return scale;
     }
 
     /// <summary>locs [N,4,B], logits [N,C,B] (fp32) -> the three fixed-shape outputs.</summary>
@@ -206,6 +228,146 @@ internal static class FusedSsdGraph
         string boxIndex4 = w.Op("Expand", [w.Op("Unsqueeze", [boxIndex, lastAxis]), four]);     // [N,K,4]
         string candidates = w.Op("GatherElements", [boxes, boxIndex4], a => a.Add(OnnxGraphBuilder.Int("axis", 1))); // [N,K,4]
 
+        (string masked, string converged) = spec.Nms == FusedNms.Matrix
+            ? MatrixNms(w, candidates, topScores, classIndex, spec)
+            : (OperatorNms(w, candidates, topScores, classFloat, lastAxis, spec), OnesPerImage(w, topScores, k)); // [N,K], [N,1]
+        string[] final = w.Ops("TopK", [masked, w.Int64s("max_detections", [1], [spec.MaxDetections])], 2, a =>
+        {
+            a.Add(OnnxGraphBuilder.Int("axis", -1));
+            a.Add(OnnxGraphBuilder.Int("largest", 1));
+            a.Add(OnnxGraphBuilder.Int("sorted", 1));
+        });                                                                                       // [N,D] scores, [N,D] k
+        string finalLabels = w.Op("GatherElements", [labels, final[1]], a => a.Add(OnnxGraphBuilder.Int("axis", 1)));
+        string finalIndex4 = w.Op("Expand", [w.Op("Unsqueeze", [final[1], lastAxis]), four]);
+        string finalBoxes = w.Op("GatherElements", [candidates, finalIndex4], a => a.Add(OnnxGraphBuilder.Int("axis", 1)));
+
+        w.Output(final[0], ScoresOutput, DataType.Float, [-1, spec.MaxDetections]);
+        w.Output(finalLabels, LabelsOutput, DataType.Float, [-1, spec.MaxDetections]);
+        w.Output(finalBoxes, BoxesOutput, DataType.Float, [-1, spec.MaxDetections, 4]);
+        w.Output(converged, ConvergedOutput, DataType.Float, [-1, 1]);
+    }
+
+    /// <summary>
+    /// Exact greedy NMS in fixed shapes (Cluster-NMS, Zheng et al. 2020, "Enhancing Geometric Factors in Model
+    /// Learning and Inference for Object Detection and Instance Segmentation", section 4): with the K candidates in
+    /// score order (TopK sorted them) and S[j,i] = 1 where candidate j comes before i, is of the same class and
+    /// overlaps it at IoU &gt; threshold, greedy NMS keeps i exactly when no kept j has S[j,i] = 1. Iterating
+    /// keep' = valid AND (keep x S == 0) from keep = valid reaches that fixed point: after t steps the first t
+    /// candidates are decided as greedy decides them, and the fixed point is unique (each entry depends only on
+    /// earlier ones), so stopping when a step changes nothing gives greedy's result exactly. Clusters of
+    /// overlapping boxes are small, so it takes a few steps where the bound is K.
+    /// </summary>
+    /// <remarks>
+    /// Why not ONNX's NonMaxSuppression (<see cref="OperatorNms"/>): its output has a data-dependent size, so on the
+    /// CUDA provider it ends in a device-to-host wait and took 3.2-5.8 ms per run on an H200, more than the SSD300
+    /// itself (eng/gpu/profiles/ssd-ladder-h200.txt). Here every tensor has a fixed shape: the IoU matrix is K x K
+    /// per image (1000 x 1000: 4 MB, a few microseconds of elementwise work on a GPU), and each step is one batched
+    /// [1,K] x [K,K] MatMul. The steps run in a Loop (two per iteration) whose condition is "the last step changed
+    /// something"; only that one boolean per iteration crosses to the host. Counts in the MatMul are sums of 0/1
+    /// products below K, exact in fp32 and in TF32 alike.
+    /// The IoU is computed with the operations of <c>BoundingBox.IoU</c> (intersection from clamped widths and heights,
+    /// areas, union, one division), and suppresses at IoU &gt; threshold as ONNX's NonMaxSuppression does.
+    /// Returns the candidates' scores, 0 where not kept.
+    /// </remarks>
+    private static (string Scores, string Converged) MatrixNms(Writer w, string candidates, string topScores, string classIndex, FusedSsdSpec spec)
+    {
+        int k = spec.Candidates;
+        string axis2 = w.Int64s("nms_axis2", [1], [2]);
+        string axis1 = w.Int64s("nms_axis1", [1], [1]);
+
+        // Each coordinate as a column [N,K,1] (candidate j, the suppressor) and as a row [N,1,K] (candidate i).
+        var column = new string[4];
+        var row = new string[4];
+        for (int c = 0; c < 4; c++)
+        {
+            column[c] = w.Op("Slice", [candidates, w.Int64s($"nms_coord{c}_start", [1], [c]), w.Int64s($"nms_coord{c}_end", [1], [c + 1]), axis2]);
+            row[c] = w.Op("Transpose", [column[c]], a => a.Add(OnnxGraphBuilder.Ints("perm", 0, 2, 1)));
+        }
+
+        const int left = 0, top = 1, right = 2, bottom = 3;
+        string width = w.Op("Relu", [w.Op("Sub", [w.Op("Min", [column[right], row[right]]), w.Op("Max", [column[left], row[left]])])]);     // [N,K,K]
+        string height = w.Op("Relu", [w.Op("Sub", [w.Op("Min", [column[bottom], row[bottom]]), w.Op("Max", [column[top], row[top]])])]);
+        string intersection = w.Op("Mul", [width, height]);
+        string areaColumn = w.Op("Mul", [w.Op("Relu", [w.Op("Sub", [column[right], column[left]])]), w.Op("Relu", [w.Op("Sub", [column[bottom], column[top]])])]);
+        string areaRow = w.Op("Transpose", [areaColumn], a => a.Add(OnnxGraphBuilder.Ints("perm", 0, 2, 1)));
+        string union = w.Op("Sub", [w.Op("Add", [areaColumn, areaRow]), intersection]);
+        // Two empty boxes give 0/0 = NaN, and NaN > t is false: not suppressed, as BoundingBox.IoU's 0.
+        string overlaps = w.Op("Greater", [w.Op("Div", [intersection, union]), w.Floats("nms_iou_threshold", [], [spec.IouThreshold])]);
+
+        string sameClass = w.Op("Equal", [w.Op("Unsqueeze", [classIndex, axis2]), w.Op("Unsqueeze", [classIndex, axis1])]);            // [N,K,K]
+        long[] order = Enumerable.Range(0, k).Select(i => (long)i).ToArray();
+        string earlier = w.Op("Less", [w.Int64s("nms_order_column", [k, 1], order), w.Int64s("nms_order_row", [1, k], order)]);         // [K,K]
+        string suppresses = w.Cast(w.Op("And", [w.Op("And", [overlaps, sameClass]), earlier]), DataType.Float);                    // S [N,K,K]
+        string valid = w.Cast(w.Op("Greater", [topScores, w.Floats("nms_score_threshold", [], [spec.ScoreThreshold])]), DataType.Float); // [N,K]
+
+        string keep, converged;
+        if (spec.NmsSteps > 0)
+        {
+            // Unrolled: a fixed number of steps, then "did the last one change anything?" per image. Where it did,
+            // the result is not yet greedy's and the runner runs the exact (Loop) form instead.
+            string previous = valid;
+            keep = NmsStep(w, valid, suppresses, valid, axis1);
+            for (int step = 1; step < spec.NmsSteps; step++)
+            {
+                previous = keep;
+                keep = NmsStep(w, keep, suppresses, valid, axis1);
+            }
+
+            string changes = w.Op("MatMul", [w.Op("Abs", [w.Op("Sub", [keep, previous])]), w.Floats("nms_ones", [k, 1], [.. Enumerable.Repeat(1f, k)])]); // [N,1]
+            converged = w.Op("Relu", [w.Op("Sub", [w.Floats("nms_one", [], [1f]), changes])]);                     // [N,1]: 1 or 0
+        }
+        else
+        {
+            // The loop body: two steps, then "did the second change anything?". S and valid come from the outer graph.
+            var body = new Writer("fused-nms-step", Prefix + "nms_loop/");
+            body.Input(Prefix + "nms_loop/iteration", DataType.Int64, []);
+            body.Input(Prefix + "nms_loop/condition", DataType.Bool, []);
+            string current = body.Input(Prefix + "nms_loop/keep", DataType.Float, [-1, k]);
+            string bodyAxis1 = body.Int64s("axis1", [1], [1]);
+            string once = NmsStep(body, current, suppresses, valid, bodyAxis1);
+            string twice = NmsStep(body, once, suppresses, valid, bodyAxis1);
+            string changed = body.Op("Greater", [
+                body.Op("ReduceMax", [body.Op("Abs", [body.Op("Sub", [twice, once])])], a => a.Add(OnnxGraphBuilder.Int("keepdims", 0))),
+                body.Floats("zero", [], [0f])]);
+            body.Output(changed, Prefix + "nms_loop/changed", DataType.Bool, []);
+            body.Output(twice, Prefix + "nms_loop/keep_next", DataType.Float, [-1, k]);
+
+            // After t steps the first t candidates are final, so K/2 + 1 iterations always reach the fixed point.
+            keep = w.Ops("Loop", [w.Int64s("nms_max_iterations", [], [(k / 2) + 1]), w.Bools("nms_start", [], [true]), valid], 1, a => a.Add(new AttributeProto
+            {
+                Name = "body",
+                Type = AttributeProto.Types.AttributeType.Graph,
+                G = body.Graph,
+            }))[0];
+            converged = OnesPerImage(w, keep, k);
+        }
+
+        return (w.Op("Mul", [topScores, keep]), converged);                                       // [N,K], [N,1]
+    }
+
+    /// <summary>[N,1] of ones from a [N,K] tensor without a Shape op (which would run on the host): x x 0 x zeros + 1.</summary>
+    private static string OnesPerImage(Writer w, string like, int k) =>
+        w.Op("Add", [w.Op("MatMul", [w.Op("Mul", [like, w.Floats($"zero_{w.Count}", [], [0f])]), w.Floats($"zeros_{w.Count}", [k, 1], new float[k])]), w.Floats($"one_{w.Count}", [], [1f])]);
+
+    /// <summary>
+    /// One step: keep'[i] = valid[i] where no kept candidate suppresses i, else 0, as Relu(valid - keep x S): the
+    /// count keep x S is a whole number, so valid - count is 1 only for a valid, unsuppressed candidate.
+    /// </summary>
+    private static string NmsStep(Writer w, string keep, string suppresses, string valid, string axis1)
+    {
+        string counts = w.Op("Squeeze", [w.Op("MatMul", [w.Op("Unsqueeze", [keep, axis1]), suppresses]), axis1]); // [N,K]
+        return w.Op("Relu", [w.Op("Sub", [valid, counts])]);
+    }
+
+    /// <summary>
+    /// ONNX's NonMaxSuppression over the K candidates, all classes in one call (torchvision's batched_nms trick:
+    /// each class shifted into its own coordinate range). Its output, selected_indices [M,3], has a data-dependent
+    /// M, so the provider must finish the op and size that tensor before the graph goes on: on the CUDA provider
+    /// this node took 3.2-5.8 ms per run on an H200 (eng/gpu/profiles/ssd-ladder-h200.txt), more than the SSD300
+    /// itself. Kept as the reference the matrix form is tested against. Returns the candidates' scores, 0 where not kept.
+    /// </summary>
+    private static string OperatorNms(Writer w, string candidates, string topScores, string classFloat, string lastAxis, FusedSsdSpec spec)
+    {
         // batched_nms: shift each class into its own coordinate range, then one NMS "class" handles every class.
         // Reduced over every axis to scalars (no axes: valid for ReduceMin/Max before and after opset 18).
         string min = w.Op("ReduceMin", [candidates], a => a.Add(OnnxGraphBuilder.Int("keepdims", 0)));
@@ -229,20 +391,7 @@ internal static class FusedSsdGraph
             Type = AttributeProto.Types.AttributeType.Tensor,
             T = OnnxGraphBuilder.FloatTensor("zero", [1], [0f]),
         }));
-        string masked = w.Op("ScatterND", [zeros, batchAndK, selectedScores]);                  // [N,K]
-        string[] final = w.Ops("TopK", [masked, w.Int64s("max_detections", [1], [spec.MaxDetections])], 2, a =>
-        {
-            a.Add(OnnxGraphBuilder.Int("axis", -1));
-            a.Add(OnnxGraphBuilder.Int("largest", 1));
-            a.Add(OnnxGraphBuilder.Int("sorted", 1));
-        });                                                                                       // [N,D] scores, [N,D] k
-        string finalLabels = w.Op("GatherElements", [labels, final[1]], a => a.Add(OnnxGraphBuilder.Int("axis", 1)));
-        string finalIndex4 = w.Op("Expand", [w.Op("Unsqueeze", [final[1], lastAxis]), four]);
-        string finalBoxes = w.Op("GatherElements", [candidates, finalIndex4], a => a.Add(OnnxGraphBuilder.Int("axis", 1)));
-
-        w.Output(final[0], ScoresOutput, DataType.Float, [-1, spec.MaxDetections]);
-        w.Output(finalLabels, LabelsOutput, DataType.Float, [-1, spec.MaxDetections]);
-        w.Output(finalBoxes, BoxesOutput, DataType.Float, [-1, spec.MaxDetections, 4]);
+        return w.Op("ScatterND", [zeros, batchAndK, selectedScores]);                           // [N,K]
     }
 
     /// <summary>A model output as fp32: itself, or a Cast of it for an fp16-I/O model.</summary>
@@ -250,9 +399,12 @@ internal static class FusedSsdGraph
         output.Type.TensorType.ElemType == (int)DataType.Float16 ? w.Cast(output.Name, DataType.Float) : output.Name;
 
     /// <summary>Appends nodes with generated, prefixed, unique names.</summary>
-    private sealed class Writer(string graphName)
+    private sealed class Writer(string graphName, string prefix = Prefix)
     {
         private int _next;
+
+        /// <summary>Nodes and constants made so far (a counter for unique constant names).</summary>
+        public int Count => _next++;
 
         public GraphProto Graph { get; } = new() { Name = graphName };
 
@@ -264,7 +416,7 @@ internal static class FusedSsdGraph
 
         public void Output(string tensor, string name, DataType type, long[] shape)
         {
-            Add(OnnxGraphBuilder.Node("Identity", Prefix + name, [tensor], [name]));
+            Add(OnnxGraphBuilder.Node("Identity", prefix + name, [tensor], [name]));
             Graph.Output.Add(OnnxGraphBuilder.ValueInfo(name, type, shape));
         }
 
@@ -275,7 +427,7 @@ internal static class FusedSsdGraph
 
         public string[] Ops(string opType, string[] inputs, int outputs, Action<Google.Protobuf.Collections.RepeatedField<AttributeProto>>? attributes = null)
         {
-            string name = $"{Prefix}{opType.ToLowerInvariant()}_{_next++}";
+            string name = $"{prefix}{opType.ToLowerInvariant()}_{_next++}";
             string[] names = Enumerable.Range(0, outputs).Select(i => outputs == 1 ? name : $"{name}:{i}").ToArray();
             NodeProto node = OnnxGraphBuilder.Node(opType, name, inputs, names);
             attributes?.Invoke(node.Attribute);
@@ -285,8 +437,8 @@ internal static class FusedSsdGraph
 
         public string Cast(string input, DataType to, string? output = null)
         {
-            string name = output ?? $"{Prefix}cast_{_next++}";
-            NodeProto node = OnnxGraphBuilder.Node("Cast", output is null ? name : Prefix + "cast_to_" + output, [input], [name]);
+            string name = output ?? $"{prefix}cast_{_next++}";
+            NodeProto node = OnnxGraphBuilder.Node("Cast", output is null ? name : prefix + "cast_to_" + output, [input], [name]);
             node.Attribute.Add(OnnxGraphBuilder.Int("to", (int)to));
             Add(node);
             return name;
@@ -294,14 +446,23 @@ internal static class FusedSsdGraph
 
         public string Floats(string name, long[] dims, float[] values)
         {
-            TensorProto tensor = OnnxGraphBuilder.FloatTensor(Prefix + name, dims, values);
+            TensorProto tensor = OnnxGraphBuilder.FloatTensor(prefix + name, dims, values);
+            Graph.Initializer.Add(tensor);
+            return tensor.Name;
+        }
+
+        public string Bools(string name, long[] dims, bool[] values)
+        {
+            var tensor = new TensorProto { Name = prefix + name, DataType = (int)DataType.Bool };
+            tensor.Dims.Add(dims);
+            tensor.Int32Data.Add(values.Select(v => v ? 1 : 0));
             Graph.Initializer.Add(tensor);
             return tensor.Name;
         }
 
         public string Int64s(string name, long[] dims, long[] values)
         {
-            var tensor = new TensorProto { Name = Prefix + name, DataType = (int)DataType.Int64 };
+            var tensor = new TensorProto { Name = prefix + name, DataType = (int)DataType.Int64 };
             tensor.Dims.Add(dims);
             tensor.Int64Data.Add(values);
             Graph.Initializer.Add(tensor);

@@ -11,6 +11,13 @@ namespace EdgeBench.Models.Fused;
 /// <param name="Spec">What it was built for (frame size, K, output size).</param>
 public sealed record FusedSsdModel(string Path, ResolvedModel Source, FusedSsdSpec Spec)
 {
+    /// <summary>
+    /// For an unrolled-NMS file (<see cref="FusedSsdSpec.NmsSteps"/> &gt; 0): the same graph with NMS looped to its
+    /// fixed point, which the runner uses for a batch whose <c>nms_converged</c> says the unrolled steps fell short.
+    /// Null when this file is exact itself.
+    /// </summary>
+    public FusedSsdModel? Exact { get; init; }
+
     /// <summary>Precision of the inlined SSD model; the fused graph's inputs and outputs are uint8/fp32 either way.</summary>
     public Precision Precision => Source.Precision;
 }
@@ -29,7 +36,7 @@ public sealed record FusedSsdModel(string Path, ResolvedModel Source, FusedSsdSp
 public static class FusedSsdModels
 {
     /// <summary>Bump when <see cref="FusedSsdGraph"/>'s output changes on purpose.</summary>
-    public const string BuilderVersion = "1";
+    public const string BuilderVersion = "2";
 
     /// <inheritdoc cref="FusedSsdGraph.FramesInput"/>
     public const string FramesInput = FusedSsdGraph.FramesInput;
@@ -43,6 +50,9 @@ public static class FusedSsdModels
     /// <inheritdoc cref="FusedSsdGraph.BoxesOutput"/>
     public const string BoxesOutput = FusedSsdGraph.BoxesOutput;
 
+    /// <inheritdoc cref="FusedSsdGraph.ConvergedOutput"/>
+    public const string ConvergedOutput = FusedSsdGraph.ConvergedOutput;
+
     /// <summary>
     /// The fused file for SSD model <paramref name="id"/> at <paramref name="precision"/>, built into the cache when
     /// missing or stale. Raises what <see cref="ModelStore.Resolve"/> raises for the source model.
@@ -55,8 +65,13 @@ public static class FusedSsdModels
         ResolvedModel source = store.Resolve(id, precision);
         string key = string.Create(CultureInfo.InvariantCulture,
             $"fused-ssd:{BuilderVersion};source-sha256:{ModelStore.FileHash(source.Path)};{spec.Key};assembly:{typeof(FusedSsdGraph).Assembly.ManifestModule.ModuleVersionId}");
-        string name = string.Create(CultureInfo.InvariantCulture, $"{id}-{precision.ToName()}-fused-{spec.FrameWidth}x{spec.FrameHeight}");
+        // One file per NMS form, so the unrolled file and its exact companion live side by side.
+        string form = spec.Nms == FusedNms.Operator ? "-nms-op" : spec.NmsSteps > 0 ? string.Create(CultureInfo.InvariantCulture, $"-nms{spec.NmsSteps}") : string.Empty;
+        string name = string.Create(CultureInfo.InvariantCulture, $"{id}-{precision.ToName()}-fused-{spec.FrameWidth}x{spec.FrameHeight}{form}");
         string path = store.EnsureDerived(name, key, () => FusedSsdGraph.Build(OnnxFiles.Read(source.Path), spec));
-        return new FusedSsdModel(path, source, spec);
+        return new FusedSsdModel(path, source, spec)
+        {
+            Exact = spec.NmsSteps > 0 ? Resolve(store, id, precision, spec with { NmsSteps = 0 }) : null,
+        };
     }
 }

@@ -63,6 +63,25 @@ public sealed record FusedSsdSpec
     /// <summary>A (class, box) pair is a candidate when its softmax probability is strictly above this (0.05).</summary>
     public float ScoreThreshold { get; init; } = 0.05f;
 
+    /// <summary>How the graph runs NMS: <see cref="FusedNms.Matrix"/> (default) or ONNX's operator.</summary>
+    public FusedNms Nms { get; init; } = FusedNms.Matrix;
+
+    /// <summary>
+    /// Matrix NMS only: 0 iterates in a Loop until the fixed point (exact; the Loop's condition is read on the host
+    /// each iteration); N &gt;= 2 unrolls N steps (no Loop, so the graph can be captured as one CUDA graph) and reports
+    /// per image whether step N changed anything (<c>nms_converged</c>); the runner reruns such images with the exact
+    /// form. <see cref="DefaultNmsSteps"/> explains the ladder's choice.
+    /// </summary>
+    public int NmsSteps { get; init; }
+
+    /// <summary>
+    /// The unrolled step count the ladder uses (see <see cref="NmsSteps"/>). On the benchmark's frames (synthetic
+    /// video frames 0-7 through the calibrated generated SSD300: ~680 candidates, 200 detections per frame) the
+    /// fixed point came after 7 to 11 steps (FusedSsdGraphTests prints the count); 16 leaves room for busier frames
+    /// at ~50 small kernels, a few microseconds each on a GPU. An image that needs more is rerun exactly, not lost.
+    /// </summary>
+    public const int DefaultNmsSteps = 16;
+
     /// <summary>Centre variance (0.1).</summary>
     public float ScaleXy { get; init; } = 0.1f;
 
@@ -87,13 +106,23 @@ public sealed record FusedSsdSpec
             string normalization = string.Join('/', Normalization.Mean.Concat(Normalization.Std).Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
             return string.Create(CultureInfo.InvariantCulture,
                 $"frame:{FrameWidth}x{FrameHeight};input:{InputWidth}x{InputHeight};norm:{normalization};classes:{Classes};K:{Candidates};" +
-                $"max:{MaxDetections};iou:{IouThreshold:R};score:{ScoreThreshold:R};var:{ScaleXy:R}/{ScaleWh:R};priors:{Convert.ToHexStringLower(hash.GetHashAndReset())}");
+                $"max:{MaxDetections};nms:{Nms}/{NmsSteps};iou:{IouThreshold:R};score:{ScoreThreshold:R};var:{ScaleXy:R}/{ScaleWh:R};priors:{Convert.ToHexStringLower(hash.GetHashAndReset())}");
         }
     }
 
     /// <summary>Checks the values can make a graph; throws <see cref="ArgumentException"/> naming the first that cannot.</summary>
     public void Validate()
     {
+        if (!Enum.IsDefined(Nms))
+        {
+            throw new ArgumentException($"NMS form {(int)Nms} is not one of: {string.Join(", ", Enum.GetNames<FusedNms>())}.");
+        }
+
+        if (NmsSteps is < 0 or 1 || (NmsSteps > 0 && Nms != FusedNms.Matrix))
+        {
+            throw new ArgumentException($"NMS steps {NmsSteps}: 0 (loop to the fixed point) or at least 2 steps unrolled, with matrix NMS only.");
+        }
+
         if (FrameWidth < 2 || FrameHeight < 2 || InputWidth < 1 || InputHeight < 1)
         {
             throw new ArgumentException($"Frame {FrameWidth}x{FrameHeight} / input {InputWidth}x{InputHeight}: sizes must be positive (frames at least 2x2).");
@@ -110,4 +139,17 @@ public sealed record FusedSsdSpec
                 $"Need 2 <= classes ({Classes}), 1 <= max detections ({MaxDetections}) <= candidates ({Candidates}) <= (classes - 1) x boxes ({(long)(Classes - 1) * Boxes}).");
         }
     }
+}
+
+/// <summary>The NMS form of the fused SSD graph; both compute greedy per-class NMS and give the same detections.</summary>
+public enum FusedNms
+{
+    /// <summary>
+    /// Fixed-shape exact greedy NMS from an IoU matrix over the K candidates, iterated to its fixed point in a Loop
+    /// (FusedSsdGraph.MatrixNms explains it): no data-dependent shapes, so no mid-graph wait on an accelerator.
+    /// </summary>
+    Matrix,
+
+    /// <summary>ONNX's NonMaxSuppression operator (data-dependent output size), as the study's level 2 described it.</summary>
+    Operator,
 }

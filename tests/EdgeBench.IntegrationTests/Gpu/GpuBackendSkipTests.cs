@@ -34,10 +34,10 @@ public sealed class GpuBackendSkipTests : IDisposable
     {
         IReadOnlyList<ResultRow> rows = _run.Run<MobileNetBenchmarks>();
 
-        // 8 stage methods x 4 GPU backend values, plus device-only inference on the 2 device-bound values.
-        Assert.Equal(34, rows.Count);
-        Assert.Equal(["cuda-bound", "tensorrt-bound"], rows.Where(r => r.Stage == "inference-on-device").Select(r => r.Ep).Order(StringComparer.Ordinal));
-        Assert.Equal(["cuda", "cuda-bound", "tensorrt", "tensorrt-bound"], rows.Select(r => r.Ep).Distinct().Order(StringComparer.Ordinal));
+        // 8 stage methods x 5 GPU backend values, plus device-only inference on the 3 device-bound values.
+        Assert.Equal(43, rows.Count);
+        Assert.Equal(["cuda-bound", "cuda-graph", "tensorrt-bound"], rows.Where(r => r.Stage == "inference-on-device").Select(r => r.Ep).Order(StringComparer.Ordinal));
+        Assert.Equal(["cuda", "cuda-bound", "cuda-graph", "tensorrt", "tensorrt-bound"], rows.Select(r => r.Ep).Distinct().Order(StringComparer.Ordinal));
         Assert.All(rows, r =>
         {
             Assert.Equal(CaseStatus.Skipped, r.Status);
@@ -51,15 +51,19 @@ public sealed class GpuBackendSkipTests : IDisposable
     [Fact]
     public void Backend_values_map_to_providers_and_results_columns()
     {
-        Assert.Equal(["ort-cpu", "ort-cuda", "ort-cuda-bound", "ort-tensorrt", "ort-tensorrt-bound", "torchsharp-cpu"], BackendNames.All);
+        Assert.Equal(["ort-cpu", "ort-cuda", "ort-cuda-bound", "ort-cuda-graph", "ort-tensorrt", "ort-tensorrt-bound", "torchsharp-cpu"], BackendNames.All);
         Assert.Equal(("onnxruntime", "cuda-bound"), BackendNames.Split(BackendNames.OrtCudaBound));
+        Assert.Equal(("onnxruntime", "cuda-graph"), BackendNames.Split(BackendNames.OrtCudaGraph));
+        Assert.True(BackendNames.Options(BackendNames.OrtCudaGraph, 2).CudaGraph);
+        Assert.True(BackendNames.IsDeviceBound(BackendNames.OrtCudaGraph));
+        Assert.False(BackendNames.Options(BackendNames.OrtCudaBound, 2).CudaGraph);
         Assert.Equal(("onnxruntime", "tensorrt-bound"), BackendNames.Split(BackendNames.OrtTensorRtBound));
         Assert.True(BackendNames.Availability(BackendNames.OrtCpu).Available);
         Assert.False(BackendNames.Availability("ort-vulkan").Available);
 
         // Create itself turns a provider that cannot start into a skip, for failures only a session shows.
         var model = new ResolvedModel(ModelCatalog.Get(ModelCatalog.MobileNetV2Id), Precision.Fp32, Path.Combine(_run.Root, "absent.onnx"), ModelSource.Generated);
-        foreach (string name in (string[])[BackendNames.OrtCuda, BackendNames.OrtCudaBound, BackendNames.OrtTensorRt, BackendNames.OrtTensorRtBound])
+        foreach (string name in (string[])[BackendNames.OrtCuda, BackendNames.OrtCudaBound, BackendNames.OrtCudaGraph, BackendNames.OrtTensorRt, BackendNames.OrtTensorRtBound])
         {
             var skipped = Assert.Throws<CaseSkippedException>(() => BackendNames.Create(name, model, 1, 0));
             Assert.Equal(BackendNames.Availability(name).Reason, skipped.Message);

@@ -41,8 +41,10 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => Directory.Delete(_models, recursive: true);
 
-    [Fact]
-    public void Decode_graph_matches_a_brute_force_expectation_on_a_tiny_hand_made_case()
+    [Theory]
+    [InlineData(FusedNms.Matrix)]
+    [InlineData(FusedNms.Operator)]
+    public void Decode_graph_matches_a_brute_force_expectation_on_a_tiny_hand_made_case(FusedNms nms)
     {
         // Six default boxes: two near-duplicates, a far one, a duplicate of the first, a large one, a near one of the
         // far one; 3 classes (background + 2), K = 8 of the 12 (class, box) pairs, at most 4 detections per image.
@@ -54,7 +56,7 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
         {
             FrameWidth = 2, FrameHeight = 2,
             PriorCenterX = cx, PriorCenterY = cy, PriorWidth = w, PriorHeight = h,
-            Classes = 3, Candidates = 8, MaxDetections = 4,
+            Classes = 3, Candidates = 8, MaxDetections = 4, Nms = nms,
         };
         const int batch = 3, boxes = 6, classes = 3;
         var random = new Random(11);
@@ -91,6 +93,100 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
         }
 
         Assert.Empty(BruteForce(spec, locs, logits, 2));
+    }
+
+    [Fact]
+    public void Matrix_NMS_reaches_greedy_NMS_on_a_long_suppression_chain()
+    {
+        // 40 boxes of one class in a row, each 0.1 wide and 0.02 right of the previous one, scores falling along the
+        // row: neighbours overlap at IoU 0.67 (> 0.5), boxes two apart at 0.43. Greedy keeps every second box (0, 2,
+        // 4, ...); deciding box i needs the decision on box i-1, so the fixed-point iteration must run about 40 steps
+        // (20 Loop iterations) before it stops changing. One step alone ("Fast NMS") would keep box 0 only.
+        const int boxes = 40;
+        float[] cx = Enumerable.Range(0, boxes).Select(i => 0.1f + (0.02f * i)).ToArray();
+        var spec = new FusedSsdSpec
+        {
+            FrameWidth = 2, FrameHeight = 2,
+            PriorCenterX = cx, PriorCenterY = [.. Enumerable.Repeat(0.5f, boxes)],
+            PriorWidth = [.. Enumerable.Repeat(0.1f, boxes)], PriorHeight = [.. Enumerable.Repeat(0.1f, boxes)],
+            Classes = 2, Candidates = boxes, MaxDetections = 30,
+        };
+        float[] locs = new float[4 * boxes]; // zero offsets: each decoded box is its default box
+        float[] logits = new float[2 * boxes];
+        for (int i = 0; i < boxes; i++)
+        {
+            logits[boxes + i] = 8f - (0.1f * i); // class 1, falling; background stays 0
+        }
+
+        (float[] scores, float[] labels, float[] outBoxes) = RunDecode(spec, locs, logits, batch: 1);
+        List<Detection> expected = BruteForce(spec, locs, logits, 0);
+        List<Detection> actual = ToDetections(scores, labels, outBoxes, 1, spec.MaxDetections);
+        Assert.Equal(boxes / 2, expected.Count);
+        Assert.Equal(expected.Select(d => d.Box.Left), actual.Select(d => d.Box.Left));
+        Assert.All(expected.Zip(actual), pair => Assert.Equal(pair.First.Score, pair.Second.Score, 1e-6f)); // softmax in double vs float
+    }
+
+    [Fact]
+    public void Unrolled_matrix_NMS_converges_on_the_benchmark_frames_within_the_ladder_step_count()
+    {
+        // The ladder's frames (the synthetic video, frames 0-7) through the catalog's SSD300 (calibrated: ~680
+        // candidates and 200 detections per frame), then the decode graph with NMS unrolled: every image must reach
+        // greedy NMS's fixed point within FusedSsdSpec.DefaultNmsSteps steps, or the ladder's fast path would keep
+        // falling back to the Loop form. Fewer steps must leave some image unconverged (else the count is slack to cut).
+        var store = new ModelStore(_models);
+        ResolvedModel model = store.Resolve(ModelCatalog.Ssd300, Precision.Fp32);
+        FrameBuffer[] frames = Enumerable.Range(0, 8).Select(VideoFrame).ToArray();
+        using var pipeline = new VisionPipeline(new OrtBackend(model, frames.Length), 640, 480);
+        pipeline.ToTensor(frames);
+        pipeline.Preprocess();
+        pipeline.Infer();
+        float[] locs = pipeline.Backend.Outputs[0].AsFloat().ToArray();
+        float[] logits = pipeline.Backend.Outputs[1].AsFloat().ToArray();
+        FusedSsdSpec exact = FusedSsdReferenceSpec.For(model.Descriptor, 640, 480);
+        (float[] exactScores, _, _, float[] exactConverged) = RunDecodeWithConvergence(exact, locs, logits, frames.Length);
+        Assert.All(exactConverged, c => Assert.Equal(1f, c));
+
+        int needed = 0;
+        for (int steps = 2; steps <= 64; steps++)
+        {
+            (float[] scores, _, _, float[] converged) = RunDecodeWithConvergence(exact with { NmsSteps = steps }, locs, logits, frames.Length);
+            output.WriteLine($"{steps} steps: {converged.Count(c => c == 1f)} of {frames.Length} images at the fixed point");
+            if (converged.All(c => c == 1f))
+            {
+                Assert.Equal(exactScores, scores);
+                needed = steps;
+                break;
+            }
+        }
+
+        Assert.InRange(needed, 2, FusedSsdSpec.DefaultNmsSteps);
+    }
+
+    [Fact]
+    public void Matrix_and_operator_NMS_keep_the_same_detections_on_recorded_style_outputs()
+    {
+        FusedSsdSpec matrix = FusedSsdReferenceSpec.For(ModelCatalog.Get(ModelCatalog.Ssd300), 640, 480);
+        FusedSsdSpec onnxOperator = matrix with { Nms = FusedNms.Operator };
+        const int batch = 3;
+        float[] locs = new float[batch * 4 * matrix.Boxes];
+        float[] logits = new float[batch * matrix.Classes * matrix.Boxes];
+        SyntheticDetectionOutputs.FillSsd(locs, logits, batch, candidatesPerImage: 900, objectCount: 40, seed: 3);
+
+        (float[] scoresA, float[] labelsA, float[] boxesA) = RunDecode(matrix, locs, logits, batch);
+        (float[] scoresB, float[] labelsB, float[] boxesB) = RunDecode(onnxOperator, locs, logits, batch);
+        List<Detection> a = ToDetections(scoresA, labelsA, boxesA, batch, matrix.MaxDetections);
+        List<Detection> b = ToDetections(scoresB, labelsB, boxesB, batch, matrix.MaxDetections);
+        output.WriteLine($"matrix: {a.Count} detections, operator: {b.Count}");
+        Assert.True(a.Count > batch * 50, $"only {a.Count} detections: the case does not exercise NMS");
+        Assert.Equal(b.Count, a.Count);
+        for (int i = 0; i < a.Count; i++)
+        {
+            Assert.Equal(b[i].BatchIndex, a[i].BatchIndex);
+            Assert.Equal(b[i].ClassId, a[i].ClassId);
+            Assert.Equal(b[i].Score, a[i].Score);
+            // The operator form's class offset rounds coordinates by ~1e-5; the matrix form's are the decoded ones.
+            Assert.True(b[i].Box.IoU(a[i].Box) > 0.9999f, $"detection {i}: {b[i].Box} vs {a[i].Box}");
+        }
     }
 
     [Fact]
@@ -200,6 +296,40 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Runner_reruns_with_exact_NMS_when_the_unrolled_steps_fall_short_and_gives_the_same_detections()
+    {
+        // The ladder's fused files: NMS unrolled with its exact (Loop) companion. Two steps cannot finish the
+        // benchmark frames (they need 7-11), so every call must rerun with the exact form; 16 steps need no rerun;
+        // all three give the exact form's detections.
+        var store = new ModelStore(_models);
+        FusedSsdSpec exactSpec = FusedSsdReferenceSpec.For(ModelCatalog.Get(ModelCatalog.Ssd300), 640, 480);
+        FrameBuffer[] frames = [VideoFrame(0), VideoFrame(1)];
+        List<Detection> Detect(FusedSsdSpec spec, out int reruns, out string? exactPath)
+        {
+            FusedSsdModel model = FusedSsdModels.Resolve(store, ModelCatalog.Ssd300, Precision.Fp32, spec);
+            exactPath = model.Exact?.Path;
+            using var runner = new OrtFusedSsdRunner(model, frames.Length, new OrtBackendOptions(), deviceBound: false);
+            runner.LoadFrames(frames);
+            runner.Run();
+            var detections = new List<Detection>();
+            runner.ReadDetections(detections);
+            reruns = runner.ExactReruns;
+            return detections;
+        }
+
+        List<Detection> exact = Detect(exactSpec, out int exactReruns, out string? none);
+        List<Detection> short2 = Detect(exactSpec with { NmsSteps = 2 }, out int shortReruns, out string? companion);
+        List<Detection> enough = Detect(exactSpec with { NmsSteps = FusedSsdSpec.DefaultNmsSteps }, out int enoughReruns, out _);
+
+        Assert.Null(none);
+        Assert.NotNull(companion);
+        Assert.Equal((0, 1, 0), (exactReruns, shortReruns, enoughReruns));
+        Assert.True(exact.Count >= 100, $"{exact.Count} detections");
+        Assert.Equal(exact, short2);
+        Assert.Equal(exact, enough);
+    }
+
+    [Fact]
     public void Fused_file_is_cached_beside_the_models_and_rebuilt_when_the_source_model_changes()
     {
         var store = new ModelStore(_models);
@@ -261,6 +391,13 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
 
     private static (float[] Scores, float[] Labels, float[] Boxes) RunDecode(FusedSsdSpec spec, float[] locs, float[] logits, int batch)
     {
+        (float[] scores, float[] labels, float[] boxes, float[] converged) = RunDecodeWithConvergence(spec, locs, logits, batch);
+        Assert.All(converged, c => Assert.Equal(1f, c));
+        return (scores, labels, boxes);
+    }
+
+    private static (float[] Scores, float[] Labels, float[] Boxes, float[] Converged) RunDecodeWithConvergence(FusedSsdSpec spec, float[] locs, float[] logits, int batch)
+    {
         ModelProto model = FusedSsdGraph.BuildDecode(spec);
         using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
         using var session = new InferenceSession(model.ToByteArray(), options);
@@ -269,10 +406,12 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
         using var runOptions = new RunOptions();
         using IDisposableReadOnlyCollection<OrtValue> results = session.Run(runOptions,
             [FusedSsdGraph.LocsInput, FusedSsdGraph.LogitsInput], [locValue, logitValue],
-            [FusedSsdGraph.ScoresOutput, FusedSsdGraph.LabelsOutput, FusedSsdGraph.BoxesOutput]);
+            [FusedSsdGraph.ScoresOutput, FusedSsdGraph.LabelsOutput, FusedSsdGraph.BoxesOutput, FusedSsdGraph.ConvergedOutput]);
         Assert.Equal(new long[] { batch, spec.MaxDetections }, results[0].GetTensorTypeAndShape().Shape);
         Assert.Equal(new long[] { batch, spec.MaxDetections, 4 }, results[2].GetTensorTypeAndShape().Shape);
-        return (results[0].GetTensorDataAsSpan<float>().ToArray(), results[1].GetTensorDataAsSpan<float>().ToArray(), results[2].GetTensorDataAsSpan<float>().ToArray());
+        Assert.Equal(new long[] { batch, 1 }, results[3].GetTensorTypeAndShape().Shape);
+        return (results[0].GetTensorDataAsSpan<float>().ToArray(), results[1].GetTensorDataAsSpan<float>().ToArray(),
+            results[2].GetTensorDataAsSpan<float>().ToArray(), results[3].GetTensorDataAsSpan<float>().ToArray());
     }
 
     private static List<Detection> ToDetections(float[] scores, float[] labels, float[] boxes, int batch, int slots)
