@@ -136,6 +136,9 @@ public sealed class OrtFusedSsdRunner : IDisposable
     /// <summary>Runs whose batch the unrolled NMS did not finish, so the exact form ran it again (see the remarks).</summary>
     public int ExactReruns { get; private set; }
 
+    /// <summary>The first <c>nms_converged</c> value other than 1 of the last call that reran (NaN if none did): 0 is a shortfall.</summary>
+    public float LastShortfall { get; private set; } = float.NaN;
+
     /// <summary>Calls of <see cref="Run"/> so far.</summary>
     public int Runs { get; private set; }
 
@@ -272,6 +275,7 @@ public sealed class OrtFusedSsdRunner : IDisposable
         {
             if (c != 1f)
             {
+                LastShortfall = c;
                 return false;
             }
         }

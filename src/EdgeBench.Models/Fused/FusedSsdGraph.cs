@@ -22,7 +22,8 @@ namespace EdgeBench.Models.Fused;
 /// tables use double (FusedSsdGraphTests).</item>
 /// <item>The SSD graph, inlined unchanged: its nodes and initializers, fed by the preprocess output under its input
 /// name; an fp16 model (fp16 I/O) gets Casts at its edges, so the decode below stays fp32.</item>
-/// <item>Decode: Softmax over the classes; drop background; TopK K over [N, (C-1) x B] (K = <see cref="FusedSsdSpec.Candidates"/>);
+/// <item>Decode: Softmax over the classes; drop background; TopK <see cref="FusedSsdSpec.CandidatesPerClass"/> (200) per
+/// class, then TopK K of those per image (K = <see cref="FusedSsdSpec.Candidates"/>);
 /// decode the 8732 boxes against the default boxes (variances 0.1/0.2, NVIDIA's scale_back_batch order) and gather
 /// the K candidates' boxes.</item>
 /// <item>NMS per class over the K candidates, greedy, IoU &gt; 0.5 suppresses, score &gt; 0.05, in one of two
@@ -41,8 +42,8 @@ namespace EdgeBench.Models.Fused;
 /// And, MatMul, Squeeze, Abs, Loop (its condition and trip count live on the host, by the op's definition). With
 /// matrix NMS in its unrolled form the graph has no Loop and no Shape: every node runs on the device with fixed
 /// shapes, which is what capturing the whole run as one CUDA graph needs.</para>
-/// <para>Differences from the C# postprocess (SsdPostprocessor), by design: candidates are pre-selected globally
-/// (top K over all classes) instead of the top 200 per class; NMS suppresses at IoU &gt; 0.5 (ONNX) where NVIDIA's
+/// <para>Differences from the C# postprocess (SsdPostprocessor), by design: of the top 200 per class (as there) only
+/// the best K over all classes go on to NMS; NMS suppresses at IoU &gt; 0.5 (ONNX) where NVIDIA's
 /// reference suppresses at &gt;= 0.5; the operator form's class offset adds rounding of about 1e-5 to coordinates before
 /// the IoU test (the matrix form computes the IoU from the decoded coordinates themselves).</para>
 /// </remarks>
@@ -193,20 +194,27 @@ internal static class FusedSsdGraph
         int b = spec.Boxes;
         int k = spec.Candidates;
 
-        // Class probabilities without background, flattened per image: [N, (C-1) x B], index = (class-1) x B + box.
+        // Class probabilities without background: [N, C-1, B]. The best PerClass boxes of each class (one TopK row per
+        // image and class, so the rows run side by side on a GPU), then the best K of those per image.
+        int perClass = spec.PerClass;
         string probs = w.Op("Softmax", [logits], a => a.Add(OnnxGraphBuilder.Int("axis", 1)));  // [N,C,B]
         probs = w.Op("Slice", [probs, w.Int64s("fg_start", [1], [1]), w.Int64s("fg_end", [1], [spec.Classes]), w.Int64s("fg_axis", [1], [1])]);
-        probs = w.Op("Reshape", [probs, w.Int64s("flat_shape", [2], [0, -1])]);                 // [N,(C-1)B]
-        string[] top = w.Ops("TopK", [probs, w.Int64s("k", [1], [k])], 2, a =>
+        string[] perClassTop = w.Ops("TopK", [probs, w.Int64s("per_class", [1], [perClass])], 2, a =>
         {
             a.Add(OnnxGraphBuilder.Int("axis", -1));
             a.Add(OnnxGraphBuilder.Int("largest", 1));
             a.Add(OnnxGraphBuilder.Int("sorted", 1));
-        });
+        });                                                                                       // [N,C-1,P] scores, box ids
+        string flatShape = w.Int64s("flat_shape", [2], [0, -1]);
+        string[] top = w.Ops("TopK", [w.Op("Reshape", [perClassTop[0], flatShape]), w.Int64s("k", [1], [k])], 2, a =>
+        {
+            a.Add(OnnxGraphBuilder.Int("axis", -1));
+            a.Add(OnnxGraphBuilder.Int("largest", 1));
+            a.Add(OnnxGraphBuilder.Int("sorted", 1));
+        });                                                                                       // [N,K] over (class-1) x P + rank
         string topScores = top[0];                                                                // [N,K]
-        string boxCount = w.Int64s("box_count", [], [b]);
-        string boxIndex = w.Op("Mod", [top[1], boxCount]);                                        // [N,K] int64
-        string classIndex = w.Op("Div", [top[1], boxCount]);                                      // [N,K] 0-based, no background
+        string boxIndex = w.Op("GatherElements", [w.Op("Reshape", [perClassTop[1], flatShape]), top[1]], a => a.Add(OnnxGraphBuilder.Int("axis", 1))); // [N,K] int64
+        string classIndex = w.Op("Div", [top[1], w.Int64s("per_class_count", [], [perClass])]);  // [N,K] 0-based, no background
         string classFloat = w.Cast(classIndex, DataType.Float);
         string labels = w.Op("Add", [classFloat, w.Floats("one", [], [1f])]);                     // [N,K] class ids
 

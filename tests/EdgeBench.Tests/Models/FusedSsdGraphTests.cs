@@ -47,7 +47,7 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
     public void Decode_graph_matches_a_brute_force_expectation_on_a_tiny_hand_made_case(FusedNms nms)
     {
         // Six default boxes: two near-duplicates, a far one, a duplicate of the first, a large one, a near one of the
-        // far one; 3 classes (background + 2), K = 8 of the 12 (class, box) pairs, at most 4 detections per image.
+        // far one; 3 classes (background + 2), the best 5 boxes per class, K = 8 of those 10 pairs, at most 4 detections.
         float[] cx = [0.30f, 0.31f, 0.70f, 0.30f, 0.50f, 0.72f];
         float[] cy = [0.30f, 0.30f, 0.70f, 0.30f, 0.50f, 0.70f];
         float[] w = [0.20f, 0.20f, 0.20f, 0.18f, 0.40f, 0.20f];
@@ -56,7 +56,7 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
         {
             FrameWidth = 2, FrameHeight = 2,
             PriorCenterX = cx, PriorCenterY = cy, PriorWidth = w, PriorHeight = h,
-            Classes = 3, Candidates = 8, MaxDetections = 4, Nms = nms,
+            Classes = 3, Candidates = 8, CandidatesPerClass = 5, MaxDetections = 4, Nms = nms,
         };
         const int batch = 3, boxes = 6, classes = 3;
         var random = new Random(11);
@@ -430,8 +430,8 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
-    /// The fused graph's definition written plainly for one image: softmax; the top K (class, box) pairs over the
-    /// foreground classes; those above the threshold decoded; greedy NMS within each class (suppress at IoU &gt; t) in
+    /// The fused graph's definition written plainly for one image: softmax; the top CandidatesPerClass boxes of each
+    /// foreground class, the top K (class, box) pairs of those; those above the threshold decoded; greedy NMS within each class (suppress at IoU &gt; t) in
     /// score order until MaxDetections are kept.
     /// </summary>
     private static List<Detection> BruteForce(FusedSsdSpec spec, float[] locs, float[] logits, int n)
@@ -449,7 +449,8 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
         }
 
         var kept = new List<Detection>();
-        foreach ((int k, int i, float score) in pairs.OrderByDescending(p => p.Score).Take(spec.Candidates).Where(p => p.Score > spec.ScoreThreshold))
+        IEnumerable<(int Class, int Box, float Score)> perClass = pairs.GroupBy(p => p.Class).SelectMany(g => g.OrderByDescending(p => p.Score).Take(spec.CandidatesPerClass));
+        foreach ((int k, int i, float score) in perClass.OrderByDescending(p => p.Score).Take(spec.Candidates).Where(p => p.Score > spec.ScoreThreshold))
         {
             float dx = locs[(n * 4 * b) + i], dy = locs[(n * 4 * b) + b + i], dw = locs[(n * 4 * b) + (2 * b) + i], dh = locs[(n * 4 * b) + (3 * b) + i];
             float x = (spec.ScaleXy * dx * spec.PriorWidth[i]) + spec.PriorCenterX[i];
