@@ -45,11 +45,15 @@ public sealed class OrtFusedSsdRunner : IDisposable
     private readonly OrtMemoryInfo? _deviceMemory;
     private readonly OrtAllocator? _allocator;
     private readonly byte[] _frames;
-    private readonly float[] _scores;
-    private readonly float[] _labels;
-    private readonly float[] _boxes;
-    private readonly float[] _converged;
-    private readonly IntPtr[] _device = new IntPtr[5];
+    // The four outputs side by side in one pinned block (scores | labels | boxes | converged), and in device-bound
+    // mode in one device block of the same layout, so one copy brings a run's results back: each synchronous
+    // device-to-host copy costs ~10 us of latency, which at batch 1 is a visible share of a ~2 ms frame.
+    private readonly float[] _results;
+    private readonly int _labelsAt;
+    private readonly int _boxesAt;
+    private readonly int _convergedAt;
+    private IntPtr _deviceFrames;
+    private IntPtr _deviceResults;
     private readonly bool _deviceBound;
     private readonly bool _framesPageLocked;
     private readonly OrtExecutionProvider _provider;
@@ -83,10 +87,10 @@ public sealed class OrtFusedSsdRunner : IDisposable
         _cudaGraph = options.CudaGraph;
         // Pinned: ONNX Runtime and cudaMemcpy keep raw pointers to these arrays.
         _frames = GC.AllocateArray<byte>(checked(batchSize * FrameHeight * FrameWidth * 3), pinned: true);
-        _scores = GC.AllocateArray<float>(batchSize * MaxDetections, pinned: true);
-        _labels = GC.AllocateArray<float>(batchSize * MaxDetections, pinned: true);
-        _boxes = GC.AllocateArray<float>(batchSize * MaxDetections * 4, pinned: true);
-        _converged = GC.AllocateArray<float>(batchSize, pinned: true);
+        _labelsAt = batchSize * MaxDetections;
+        _boxesAt = 2 * _labelsAt;
+        _convergedAt = 6 * _labelsAt;
+        _results = GC.AllocateArray<float>(_convergedAt + batchSize, pinned: true);
 
         // The descriptor is the source model's; the session loads the fused file.
         var fused = new ResolvedModel(model.Source.Descriptor, model.Precision, model.Path, model.Source.Source);
@@ -116,11 +120,13 @@ public sealed class OrtFusedSsdRunner : IDisposable
             }
 
             long n = batchSize, d = MaxDetections;
-            _device[0] = Bind(FusedSsdModels.FramesInput, TensorElementType.UInt8, [n, FrameHeight, FrameWidth, 3], Address(_frames), _frames.Length, isInput: true);
-            _device[1] = Bind(FusedSsdModels.ScoresOutput, TensorElementType.Float, [n, d], Address(_scores), _scores.Length * 4L, isInput: false);
-            _device[2] = Bind(FusedSsdModels.LabelsOutput, TensorElementType.Float, [n, d], Address(_labels), _labels.Length * 4L, isInput: false);
-            _device[3] = Bind(FusedSsdModels.BoxesOutput, TensorElementType.Float, [n, d, 4], Address(_boxes), _boxes.Length * 4L, isInput: false);
-            _device[4] = Bind(FusedSsdModels.ConvergedOutput, TensorElementType.Float, [n, 1], Address(_converged), _converged.Length * 4L, isInput: false);
+            _deviceFrames = Block(Address(_frames), _frames.Length);
+            _deviceResults = Block(Address(_results), _results.Length * 4L);
+            Bind(FusedSsdModels.FramesInput, TensorElementType.UInt8, [n, FrameHeight, FrameWidth, 3], 0, isInput: true);
+            Bind(FusedSsdModels.ScoresOutput, TensorElementType.Float, [n, d], 0, isInput: false);
+            Bind(FusedSsdModels.LabelsOutput, TensorElementType.Float, [n, d], _labelsAt, isInput: false);
+            Bind(FusedSsdModels.BoxesOutput, TensorElementType.Float, [n, d, 4], _boxesAt, isInput: false);
+            Bind(FusedSsdModels.ConvergedOutput, TensorElementType.Float, [n, 1], _convergedAt, isInput: false);
             _framesPageLocked = _registered.Contains(Address(_frames));
         }
         catch
@@ -155,13 +161,13 @@ public sealed class OrtFusedSsdRunner : IDisposable
     public Span<byte> Frames => _frames;
 
     /// <summary>Scores [N, D] of the last run, best first per image; a slot with score &lt;= 0 is empty.</summary>
-    public ReadOnlySpan<float> Scores => _scores;
+    public ReadOnlySpan<float> Scores => _results.AsSpan(0, _labelsAt);
 
     /// <summary>Class ids [N, D] of the last run (as float).</summary>
-    public ReadOnlySpan<float> Labels => _labels;
+    public ReadOnlySpan<float> Labels => _results.AsSpan(_labelsAt, _labelsAt);
 
     /// <summary>Boxes [N, D, 4] (left, top, right, bottom, relative) of the last run.</summary>
-    public ReadOnlySpan<float> Boxes => _boxes;
+    public ReadOnlySpan<float> Boxes => _results.AsSpan(_boxesAt, 4 * _labelsAt);
 
     /// <summary>
     /// Copies camera frames (BGR24, exactly <see cref="BatchSize"/>, of the graph's frame size) into <see cref="Frames"/>:
@@ -212,13 +218,13 @@ public sealed class OrtFusedSsdRunner : IDisposable
             for (int d = 0; d < MaxDetections; d++)
             {
                 int slot = (n * MaxDetections) + d;
-                if (_scores[slot] <= 0f)
+                if (_results[slot] <= 0f)
                 {
                     break; // slots are sorted by score: the rest of this image's are empty
                 }
 
-                int b = slot * 4;
-                detections.Add(new Detection(new BoundingBox(_boxes[b], _boxes[b + 1], _boxes[b + 2], _boxes[b + 3]), (int)_labels[slot], _scores[slot], n));
+                int b = _boxesAt + (slot * 4);
+                detections.Add(new Detection(new BoundingBox(_results[b], _results[b + 1], _results[b + 2], _results[b + 3]), (int)_results[_labelsAt + slot], _results[slot], n));
             }
         }
 
@@ -230,7 +236,7 @@ public sealed class OrtFusedSsdRunner : IDisposable
     {
         if (_deviceBound)
         {
-            CudaRuntime.CopyToDevice(_device[0], Address(_frames), _frames.Length);
+            CudaRuntime.CopyToDevice(_deviceFrames, Address(_frames), _frames.Length);
             if (!_framesPageLocked)
             {
                 // From pageable memory the copy may still be in flight, and ONNX Runtime's stream does not wait for it.
@@ -245,33 +251,23 @@ public sealed class OrtFusedSsdRunner : IDisposable
             ExactReruns++;
             RunSession(_exactSession, _exactBinding!);
         }
-
-        if (_deviceBound)
-        {
-            CudaRuntime.CopyToHost(Address(_scores), _device[1], _scores.Length * 4L);
-            CudaRuntime.CopyToHost(Address(_labels), _device[2], _labels.Length * 4L);
-            CudaRuntime.CopyToHost(Address(_boxes), _device[3], _boxes.Length * 4L);
-        }
     }
 
+    /// <summary>One run; in device-bound mode also waits for the device and copies the result block back.</summary>
     private void RunSession(OrtSession session, OrtIoBinding binding)
     {
         session.Session.RunWithBinding(_runOptions, binding);
         if (_deviceBound)
         {
             binding.SynchronizeBoundOutputs();
+            CudaRuntime.CopyToHost(Address(_results), _deviceResults, _results.Length * 4L);
         }
     }
 
-    /// <summary>Whether every image of the last run reached greedy NMS's result (reads N floats; copies them first when bound).</summary>
+    /// <summary>Whether every image of the last run reached greedy NMS's result.</summary>
     private bool Converged()
     {
-        if (_deviceBound)
-        {
-            CudaRuntime.CopyToHost(Address(_converged), _device[4], _converged.Length * 4L);
-        }
-
-        foreach (float c in _converged)
+        foreach (float c in _results.AsSpan(_convergedAt))
         {
             if (c != 1f)
             {
@@ -285,7 +281,8 @@ public sealed class OrtFusedSsdRunner : IDisposable
 
     public void Dispose()
     {
-        // Unbind before the values go, values before the allocator that made them, the sessions last.
+        // Unbind before the values go (the bound views own no memory; the blocks they point into are values too),
+        // values before the allocator that made them, the sessions last.
         _binding?.Dispose();
         _exactBinding?.Dispose();
         foreach (OrtValue value in _values)
@@ -310,8 +307,34 @@ public sealed class OrtFusedSsdRunner : IDisposable
     private static unsafe IntPtr Address<T>(T[] array)
         where T : unmanaged => (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
 
-    /// <summary>Binds one tensor: to the host array, or to a new device buffer (returned) in device-bound mode.</summary>
-    private unsafe IntPtr Bind(string name, TensorElementType type, long[] shape, IntPtr host, long bytes, bool isInput)
+    /// <summary>
+    /// The device block that mirrors <paramref name="bytes"/> of host memory at <paramref name="host"/> in
+    /// device-bound mode (the host side is page-locked when CUDA allows, for direct DMA); zero in host mode.
+    /// </summary>
+    private unsafe IntPtr Block(IntPtr host, long bytes)
+    {
+        if (_allocator is null)
+        {
+            return IntPtr.Zero;
+        }
+
+        if (CudaRuntime.TryRegisterHost(host, bytes))
+        {
+            _registered.Add(host);
+        }
+
+        OrtValue block = OrtValue.CreateAllocatedTensorValue(_allocator, TensorElementType.UInt8, [bytes]);
+        _values.Add(block);
+        // The span only carries the device address; it is never read or written from the host.
+        Span<byte> raw = block.GetTensorMutableRawData();
+        return (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(raw));
+    }
+
+    /// <summary>
+    /// Binds one tensor, in both sessions, at element <paramref name="offset"/> of its block: the frames or the
+    /// results, in host memory or (device-bound) in the device block that mirrors it.
+    /// </summary>
+    private void Bind(string name, TensorElementType type, long[] shape, int offset, bool isInput)
     {
         IReadOnlyDictionary<string, NodeMetadata> metadata = isInput ? _session.Session.InputMetadata : _session.Session.OutputMetadata;
         if (!metadata.TryGetValue(name, out NodeMetadata? node) || node.ElementDataType != type)
@@ -319,25 +342,14 @@ public sealed class OrtFusedSsdRunner : IDisposable
             throw new InvalidOperationException($"The fused graph has no {(isInput ? "input" : "output")} '{name}' of type {type}.");
         }
 
-        OrtValue value;
-        IntPtr device = IntPtr.Zero;
-        if (_allocator is null)
-        {
-            value = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, type, shape, host, bytes);
-        }
-        else
-        {
-            if (CudaRuntime.TryRegisterHost(host, bytes))
-            {
-                _registered.Add(host);
-            }
-
-            value = OrtValue.CreateAllocatedTensorValue(_allocator, type, shape);
-            // The span only carries the device address; it is never read or written from the host.
-            Span<byte> raw = value.GetTensorMutableRawData();
-            device = (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(raw));
-        }
-
+        long elements = shape.Aggregate(1L, (a, b) => a * b);
+        long bytes = isInput ? elements : elements * sizeof(float);
+        long byteOffset = isInput ? offset : offset * (long)sizeof(float);
+        IntPtr hostBase = isInput ? Address(_frames) : Address(_results);
+        IntPtr deviceBase = isInput ? _deviceFrames : _deviceResults;
+        OrtValue value = _deviceMemory is null
+            ? OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, type, shape, hostBase + (nint)byteOffset, bytes)
+            : OrtValue.CreateTensorValueWithData(_deviceMemory, type, shape, deviceBase + (nint)byteOffset, bytes);
         _values.Add(value);
         foreach (OrtIoBinding? binding in (OrtIoBinding?[])[_binding, _exactBinding])
         {
@@ -350,7 +362,5 @@ public sealed class OrtFusedSsdRunner : IDisposable
                 binding?.BindOutput(name, value);
             }
         }
-
-        return device;
     }
 }

@@ -129,13 +129,13 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Unrolled_matrix_NMS_converges_on_the_benchmark_frames_within_the_ladder_step_count()
     {
-        // The ladder's frames (the synthetic video, frames 0-7) through the catalog's SSD300 (calibrated: ~680
+        // The ladder's frames (the synthetic video, frames 0-15: the ring of batch 8) through the catalog's SSD300 (calibrated: ~680
         // candidates and 200 detections per frame), then the decode graph with NMS unrolled: every image must reach
         // greedy NMS's fixed point within FusedSsdSpec.DefaultNmsSteps steps, or the ladder's fast path would keep
         // falling back to the Loop form. Fewer steps must leave some image unconverged (else the count is slack to cut).
         var store = new ModelStore(_models);
         ResolvedModel model = store.Resolve(ModelCatalog.Ssd300, Precision.Fp32);
-        FrameBuffer[] frames = Enumerable.Range(0, 8).Select(VideoFrame).ToArray();
+        FrameBuffer[] frames = Enumerable.Range(0, 16).Select(VideoFrame).ToArray();
         using var pipeline = new VisionPipeline(new OrtBackend(model, frames.Length), 640, 480);
         pipeline.ToTensor(frames);
         pipeline.Preprocess();
@@ -299,7 +299,7 @@ public sealed class FusedSsdGraphTests(ITestOutputHelper output) : IDisposable
     public void Runner_reruns_with_exact_NMS_when_the_unrolled_steps_fall_short_and_gives_the_same_detections()
     {
         // The ladder's fused files: NMS unrolled with its exact (Loop) companion. Two steps cannot finish the
-        // benchmark frames (they need 7-11), so every call must rerun with the exact form; 16 steps need no rerun;
+        // benchmark frames (they need 7-11), so every call must rerun with the exact form; the default count needs no rerun;
         // all three give the exact form's detections.
         var store = new ModelStore(_models);
         FusedSsdSpec exactSpec = FusedSsdReferenceSpec.For(ModelCatalog.Get(ModelCatalog.Ssd300), 640, 480);
