@@ -7,8 +7,8 @@
 #   bash eng/gpu/run-on-gpu.sh OUT_DIR [EdgeBench/BenchmarkDotNet arguments]
 #
 # Without arguments it runs the accelerator issue's matrix: the inference, device-only inference and end-to-end cases
-# of every family plus the SSD300 optimization ladder, fp32 and fp16, batch 1 and 8, on the CUDA provider host-copy
-# and device-bound (TensorRT values too: skipped, with the reason, where libnvinfer is absent). Arguments replace that
+# of every family plus the SSD300 optimization ladder, fp32 and fp16, batch 1 and 8, on the CUDA provider host-copy,
+# device-bound and replayed as a CUDA graph (TensorRT values too: skipped, with the reason, where libnvinfer is absent). Arguments replace that
 # selection. --device-id and --results are always set here: the device id is the GPU's name.
 # OUT_DIR receives nvidia-smi.txt (before and after), console.log, run.tar.gz (the results folder), and
 # pytorch-ssd.json / pytorch.log.
@@ -34,7 +34,7 @@ args=("$@")
 if [ ${#args[@]} -eq 0 ]; then
   args=(--filter '*Benchmarks.Inference' '*Benchmarks.InferenceOnDevice' '*Benchmarks.EndToEnd'
         --batch 1,8 --precision fp32,fp16
-        --backend ort-cuda,ort-cuda-bound,ort-tensorrt,ort-tensorrt-bound)
+        --backend ort-cuda,ort-cuda-bound,ort-cuda-graph,ort-tensorrt,ort-tensorrt-bound)
 fi
 cd /root/st/app
 # Bounded, so the archive and the PyTorch reference still run inside one 10-minute device call; what was measured

@@ -136,7 +136,19 @@ public sealed class OrtBackend : IInferenceBackend
     /// Runs the model on <see cref="Input"/>. ONNX Runtime synchronizes the device before it returns, so the outputs
     /// are on the host when this returns.
     /// </summary>
-    public void Run() => _session.Session.RunWithBinding(_runOptions, _binding);
+    public void Run()
+    {
+        if (_provider != OrtExecutionProvider.Cpu)
+        {
+            // ONNX Runtime copies a host input to the device when it is bound (IOBinding::BindInput calls
+            // CopyOneInputAcrossDevices), not when the session runs: bound once, every run would reuse the first copy
+            // (stale frames, and no input copy in the timing). Binding again queues this run's copy on the stream the
+            // run uses. Costs one small allocation (the name as UTF-8) per run on GPU providers only.
+            _binding.BindInput(Model.Input.Name, _values[0]);
+        }
+
+        _session.Session.RunWithBinding(_runOptions, _binding);
+    }
 
     public void Dispose()
     {

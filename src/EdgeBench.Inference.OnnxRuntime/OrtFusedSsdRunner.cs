@@ -53,6 +53,7 @@ public sealed class OrtFusedSsdRunner : IDisposable
     private readonly int _boxesAt;
     private readonly int _convergedAt;
     private IntPtr _deviceFrames;
+    private OrtValue? _framesValue;
     private IntPtr _deviceResults;
     private readonly bool _deviceBound;
     private readonly bool _framesPageLocked;
@@ -256,6 +257,13 @@ public sealed class OrtFusedSsdRunner : IDisposable
     /// <summary>One run; in device-bound mode also waits for the device and copies the result block back.</summary>
     private void RunSession(OrtSession session, OrtIoBinding binding)
     {
+        if (!_deviceBound && _provider != OrtExecutionProvider.Cpu)
+        {
+            // Host I/O on a GPU provider: ONNX Runtime copies a host input to the device when it is bound, not when
+            // the session runs, so bind the frames again for this run's copy (see OrtBackend.Run).
+            binding.BindInput(FusedSsdModels.FramesInput, _framesValue!);
+        }
+
         session.Session.RunWithBinding(_runOptions, binding);
         if (_deviceBound)
         {
@@ -351,6 +359,11 @@ public sealed class OrtFusedSsdRunner : IDisposable
             ? OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, type, shape, hostBase + (nint)byteOffset, bytes)
             : OrtValue.CreateTensorValueWithData(_deviceMemory, type, shape, deviceBase + (nint)byteOffset, bytes);
         _values.Add(value);
+        if (isInput)
+        {
+            _framesValue = value;
+        }
+
         foreach (OrtIoBinding? binding in (OrtIoBinding?[])[_binding, _exactBinding])
         {
             if (isInput)
