@@ -313,16 +313,28 @@ internal static class FusedSsdGraph
         {
             // Unrolled: a fixed number of steps, then "did the last one change anything?" per image. Where it did,
             // the result is not yet greedy's and the runner runs the exact (Loop) form instead.
-            string previous = valid;
-            keep = NmsStep(w, valid, suppresses, valid, axis1);
-            for (int step = 1; step < spec.NmsSteps; step++)
+            // Each step is two kernels instead of NmsStep's three: with keep carried as [keep, 1] and
+            // A = [[-S, 0], [valid, 1]] ([N,K+1,K+1]), [keep, 1] x A = [valid - keep x S, 1], so
+            // Relu([keep, 1] x A) is the next [keep, 1]. Entries are 0, +-1 and sums of at most K of them: exact.
+            string ones = w.Op("Unsqueeze", [OnesPerImage(w, valid, k), axis2]);                 // [N,1,1]
+            string validRow = w.Op("Unsqueeze", [valid, axis1]);                                  // [N,1,K]
+            string zeroColumn = w.Op("Mul", [w.Op("Unsqueeze", [valid, axis2]), w.Floats("nms_zero", [], [0f])]); // [N,K,1]
+            string negated = w.Op("Neg", [suppresses]);
+            string augmented = w.Op("Concat", [
+                w.Op("Concat", [negated, zeroColumn], a => a.Add(OnnxGraphBuilder.Int("axis", 2))),
+                w.Op("Concat", [validRow, ones], a => a.Add(OnnxGraphBuilder.Int("axis", 2)))], a => a.Add(OnnxGraphBuilder.Int("axis", 1))); // [N,K+1,K+1]
+            string current = w.Op("Concat", [validRow, ones], a => a.Add(OnnxGraphBuilder.Int("axis", 2)));                   // [N,1,K+1]
+            string previous = current;
+            for (int step = 0; step < spec.NmsSteps; step++)
             {
-                previous = keep;
-                keep = NmsStep(w, keep, suppresses, valid, axis1);
+                previous = current;
+                current = w.Op("Relu", [w.Op("MatMul", [current, augmented])]);
             }
 
-            string changes = w.Op("MatMul", [w.Op("Abs", [w.Op("Sub", [keep, previous])]), w.Floats("nms_ones", [k, 1], [.. Enumerable.Repeat(1f, k)])]); // [N,1]
-            converged = w.Op("Relu", [w.Op("Sub", [w.Floats("nms_one", [], [1f]), changes])]);                     // [N,1]: 1 or 0
+            string changes = w.Op("MatMul", [w.Op("Abs", [w.Op("Sub", [current, previous])]), w.Floats("nms_ones", [k + 1, 1], [.. Enumerable.Repeat(1f, k + 1)])]); // [N,1,1]
+            string flat = w.Int64s("nms_flat", [2], [0, -1]);
+            converged = w.Op("Reshape", [w.Op("Relu", [w.Op("Sub", [w.Floats("nms_one", [], [1f]), changes])]), flat]); // [N,1]: 1 or 0
+            keep = w.Op("Reshape", [w.Op("Slice", [current, w.Int64s("nms_keep_start", [1], [0]), w.Int64s("nms_keep_end", [1], [k]), axis2]), flat]); // [N,K]
         }
         else
         {
