@@ -197,7 +197,7 @@ public class SsdLadderBenchmarks : IDisposable
         if (_fused is { Runs: > 0 })
         {
             // In the run's log: how often the unrolled NMS needed its exact companion (each such call ran twice).
-            Console.WriteLine($"// SSD ladder level {Level.Number} on {Backend}: {_fused.ExactReruns} of {_fused.Runs} calls reran with exact (looped) NMS (last nms_converged short of 1: {_fused.LastShortfall}); {_detections.Count} detections in the last call");
+            Console.WriteLine($"// SSD ladder level {Level.Number} on {Backend}: {_fused.ExactReruns} of {_fused.Runs} calls reran with exact (looped) NMS; {_detections.Count} detections in the last call");
         }
 
         _fused?.Dispose();

@@ -45,9 +45,9 @@ public sealed record OrtBackendOptions
 /// <summary>
 /// ONNX Runtime through the OrtValue API with host-resident I/O: the session, its options, the input and output
 /// OrtValues (wrapping pinned <see cref="HostTensor"/> memory) and an <see cref="OrtIoBinding"/> are created once, so
-/// <see cref="Run"/> allocates nothing. On the CPU provider nothing is copied; on CUDA or TensorRT ONNX Runtime
-/// copies the input to the device and the outputs back inside every run (the "host-copy" variant, what a plain
-/// <c>session.Run</c> does); <see cref="OrtDeviceBoundBackend"/> is the device-resident one.
+/// <see cref="Run"/> allocates nothing on the CPU provider. On CUDA or TensorRT the input is bound again before every
+/// run, which copies it to the device (one small allocation: the name), and ONNX Runtime copies the outputs back
+/// inside the run (the "host-copy" variant, what a plain <c>session.Run</c> does); <see cref="OrtDeviceBoundBackend"/> is the device-resident one.
 /// </summary>
 public sealed class OrtBackend : IInferenceBackend
 {
@@ -142,8 +142,8 @@ public sealed class OrtBackend : IInferenceBackend
         {
             // ONNX Runtime copies a host input to the device when it is bound (IOBinding::BindInput calls
             // CopyOneInputAcrossDevices), not when the session runs: bound once, every run would reuse the first copy
-            // (stale frames, and no input copy in the timing). Binding again queues this run's copy on the stream the
-            // run uses. Costs one small allocation (the name as UTF-8) per run on GPU providers only.
+            // (stale frames, and no input copy in the timing). Binding again copies this run's input. Costs one
+            // small allocation (the name as UTF-8) per run, on GPU providers only.
             _binding.BindInput(Model.Input.Name, _values[0]);
         }
 

@@ -37,9 +37,9 @@ namespace EdgeBench.Models.Fused;
 /// </list>
 /// <para>Every op used has a CUDA kernel registered in ONNX Runtime's CUDA execution provider
 /// (onnxruntime/core/providers/cuda/cuda_execution_provider.cc): Cast, Gather, Transpose, Resize, Mul, Add, Sub,
-/// Softmax, Slice, Reshape, TopK, Div, Mod, Exp, Concat, Unsqueeze, Expand, GatherElements, GatherND, ReduceMax,
+/// Softmax, Slice, Reshape, TopK, Div, Exp, Concat, Unsqueeze, Expand, GatherElements, GatherND, ReduceMax,
 /// ReduceMin, NonMaxSuppression, ConstantOfShape, ScatterND, Shape, Identity, Relu, Min, Max, Greater, Less, Equal,
-/// And, MatMul, Squeeze, Abs, Loop (its condition and trip count live on the host, by the op's definition). With
+/// And, MatMul, Squeeze, Abs, Neg, Loop (its condition and trip count live on the host, by the op's definition). With
 /// matrix NMS in its unrolled form the graph has no Loop and no Shape: every node runs on the device with fixed
 /// shapes, which is what capturing the whole run as one CUDA graph needs.</para>
 /// <para>Differences from the C# postprocess (SsdPostprocessor), by design: of the top 200 per class (as there) only
@@ -188,7 +188,7 @@ internal static class FusedSsdGraph
         return scale;
     }
 
-    /// <summary>locs [N,4,B], logits [N,C,B] (fp32) -> the three fixed-shape outputs.</summary>
+    /// <summary>locs [N,4,B], logits [N,C,B] (fp32) -> the four fixed-shape outputs (detections and nms_converged).</summary>
     private static void Decode(Writer w, string locs, string logits, FusedSsdSpec spec)
     {
         int b = spec.Boxes;
@@ -270,9 +270,11 @@ internal static class FusedSsdGraph
     /// CUDA provider it ends in a device-to-host wait and took 3.2-5.8 ms per run on an H200, more than the SSD300
     /// itself (eng/gpu/profiles/ssd-ladder-h200.txt). Here every tensor has a fixed shape: the IoU matrix is K x K
     /// per image (1000 x 1000: 4 MB, a few microseconds of elementwise work on a GPU), and each step is one batched
-    /// [1,K] x [K,K] MatMul. The steps run in a Loop (two per iteration) whose condition is "the last step changed
-    /// something"; only that one boolean per iteration crosses to the host. Counts in the MatMul are sums of 0/1
-    /// products below K, exact in fp32 and in TF32 alike.
+    /// MatMul. Two forms (<see cref="FusedSsdSpec.NmsSteps"/>): unrolled, [1,K+1] x [K+1,K+1] with an augmented
+    /// matrix and a Relu per step plus a per-image "did the last step change anything" output, no Loop (so a CUDA
+    /// graph can capture it); or looped, [1,K] x [K,K] steps two per iteration of a Loop whose condition is "the last
+    /// step changed something" (one boolean per iteration crosses to the host). Sums in the MatMuls are of 0/+-1
+    /// products, at most K of them: exact in fp32 and in TF32 alike.
     /// The IoU is computed with the operations of <c>BoundingBox.IoU</c> (intersection from clamped widths and heights,
     /// areas, union, one division), and suppresses at IoU &gt; threshold as ONNX's NonMaxSuppression does.
     /// Returns the candidates' scores, 0 where not kept.
@@ -365,9 +367,9 @@ internal static class FusedSsdGraph
         return (w.Op("Mul", [topScores, keep]), converged);                                       // [N,K], [N,1]
     }
 
-    /// <summary>[N,1] of ones from a [N,K] tensor without a Shape op (which would run on the host): x x 0 x zeros + 1.</summary>
+    /// <summary>[N,1] of ones from a finite [N,K] tensor without a Shape op (which would run on the host): x x zeros + 1.</summary>
     private static string OnesPerImage(Writer w, string like, int k) =>
-        w.Op("Add", [w.Op("MatMul", [w.Op("Mul", [like, w.Floats($"zero_{w.Count}", [], [0f])]), w.Floats($"zeros_{w.Count}", [k, 1], new float[k])]), w.Floats($"one_{w.Count}", [], [1f])]);
+        w.Op("Add", [w.Op("MatMul", [like, w.Floats($"zeros_{w.NextId()}", [k, 1], new float[k])]), w.Floats($"one_{w.NextId()}", [], [1f])]);
 
     /// <summary>
     /// One step: keep'[i] = valid[i] where no kept candidate suppresses i, else 0, as Relu(valid - keep x S): the
@@ -423,8 +425,8 @@ internal static class FusedSsdGraph
     {
         private int _next;
 
-        /// <summary>Nodes and constants made so far (a counter for unique constant names).</summary>
-        public int Count => _next++;
+        /// <summary>A number not used in this writer's names yet (for unique constant names).</summary>
+        public int NextId() => _next++;
 
         public GraphProto Graph { get; } = new() { Name = graphName };
 

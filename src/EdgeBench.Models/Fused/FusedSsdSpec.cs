@@ -87,7 +87,7 @@ public sealed record FusedSsdSpec
     /// The unrolled step count the ladder uses (see <see cref="NmsSteps"/>). On the benchmark's frames (synthetic
     /// video frames 0-15 through the calibrated generated SSD300: ~680 candidates, 200 detections per frame) the
     /// unrolled form reported convergence after 7 to 11 steps (FusedSsdGraphTests prints the count). Every step is
-    /// three small kernels, ~2-3 us each inside a CUDA graph, so the count is not padded much: 12 is one more than
+    /// two small kernels (a batched MatMul and a Relu), a few microseconds each inside a CUDA graph, so the count is not padded much: 12 is one more than
     /// those frames need; a frame that needs more costs a rerun with the exact form (counted, in the run's log), and
     /// its detections are still greedy NMS's.
     /// </summary>
@@ -159,8 +159,9 @@ public sealed record FusedSsdSpec
 public enum FusedNms
 {
     /// <summary>
-    /// Fixed-shape exact greedy NMS from an IoU matrix over the K candidates, iterated to its fixed point in a Loop
-    /// (FusedSsdGraph.MatrixNms explains it): no data-dependent shapes, so no mid-graph wait on an accelerator.
+    /// Fixed-shape exact greedy NMS from an IoU matrix over the K candidates, iterated to its fixed point: in a Loop,
+    /// or unrolled with a convergence output (<see cref="FusedSsdSpec.NmsSteps"/>; FusedSsdGraph.MatrixNms explains
+    /// it). No data-dependent shapes, so no mid-graph wait on an accelerator.
     /// </summary>
     Matrix,
 
