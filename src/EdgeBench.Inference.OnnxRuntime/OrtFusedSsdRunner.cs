@@ -349,10 +349,13 @@ public sealed class OrtFusedSsdRunner : IDisposable
     /// </summary>
     private void Bind(string name, TensorElementType type, long[] shape, int offset, bool isInput)
     {
-        IReadOnlyDictionary<string, NodeMetadata> metadata = isInput ? _session.Session.InputMetadata : _session.Session.OutputMetadata;
-        if (!metadata.TryGetValue(name, out NodeMetadata? node) || node.ElementDataType != type)
+        foreach (OrtSession? session in (OrtSession?[])[_session, _exactSession])
         {
-            throw new InvalidOperationException($"The fused graph has no {(isInput ? "input" : "output")} '{name}' of type {type}.");
+            IReadOnlyDictionary<string, NodeMetadata>? metadata = isInput ? session?.Session.InputMetadata : session?.Session.OutputMetadata;
+            if (metadata is not null && (!metadata.TryGetValue(name, out NodeMetadata? node) || node.ElementDataType != type))
+            {
+                throw new InvalidOperationException($"The fused graph {(session == _session ? "" : "(exact companion) ")}has no {(isInput ? "input" : "output")} '{name}' of type {type}.");
+            }
         }
 
         long elements = shape.Aggregate(1L, (a, b) => a * b);
