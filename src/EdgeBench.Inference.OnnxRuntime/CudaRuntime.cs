@@ -56,6 +56,12 @@ internal static partial class CudaRuntime
 
     public static void SetDevice(int device) => Check(cudaSetDevice(device), "cudaSetDevice");
 
+    /// <summary>Opens the window a profiler started with "profile from start off" records (ncu, nsys).</summary>
+    public static void ProfilerStart() => Check(cudaProfilerStart(), "cudaProfilerStart");
+
+    /// <summary>Closes that window.</summary>
+    public static void ProfilerStop() => Check(cudaProfilerStop(), "cudaProfilerStop");
+
     private static void Check(int error, string what)
     {
         if (error != 0)
@@ -94,6 +100,12 @@ internal static partial class CudaRuntime
 
     [LibraryImport(ImportName)]
     private static partial int cudaSetDevice(int device);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaProfilerStart();
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaProfilerStop();
 
     [LibraryImport(ImportName)]
     private static partial IntPtr cudaGetErrorString(int error);

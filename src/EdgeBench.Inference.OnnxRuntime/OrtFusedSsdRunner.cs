@@ -38,6 +38,16 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// </remarks>
 public sealed class OrtFusedSsdRunner : IDisposable
 {
+    /// <summary>
+    /// A call number: when set, device-bound runners open the CUDA profiler window (cudaProfilerStart/Stop) around
+    /// that call's session run, so `ncu --profile-from-start off` records the kernels of exactly one run of the fused
+    /// graph (per-kernel GPU time, which ONNX Runtime's own profiler, host-side, cannot give). For finding where the
+    /// graph's GPU time goes; the profiled call is slow, so do not compare the timings of such a run.
+    /// </summary>
+    public const string CudaProfileCallVariable = "EDGEBENCH_CUDA_PROFILE_CALL";
+
+    private static readonly int s_profileCall = int.TryParse(Environment.GetEnvironmentVariable(CudaProfileCallVariable), out int call) ? call : -1;
+
     private readonly OrtSession _session;
     private readonly OrtSession? _exactSession;
     private readonly RunOptions _runOptions;
@@ -252,7 +262,18 @@ public sealed class OrtFusedSsdRunner : IDisposable
         }
 
         Runs++;
+        bool profiled = _deviceBound && Runs == s_profileCall;
+        if (profiled)
+        {
+            CudaRuntime.ProfilerStart();
+        }
+
         RunSession(_session, _binding);
+        if (profiled)
+        {
+            CudaRuntime.ProfilerStop();
+        }
+
         if (_exactSession is not null && !Converged())
         {
             ExactReruns++;
