@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using EdgeBench.Core;
 using EdgeBench.Core.Inference;
 using EdgeBench.Core.Models;
@@ -37,10 +35,7 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend
     private readonly OrtSession _session;
     private readonly RunOptions _runOptions;
     private readonly OrtIoBinding _binding;
-    private readonly OrtMemoryInfo _deviceMemory;
-    private readonly OrtAllocator _allocator;
-    private readonly List<OrtValue> _values = [];
-    private readonly List<IntPtr> _registered = [];
+    private readonly DeviceBuffers? _device;
     private readonly HostTensor[] _outputs = [];
     private readonly IntPtr[] _outputDevice = [];
     private readonly IntPtr _inputDevice;
@@ -73,31 +68,13 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend
         }
 
         _session = OrtSession.Create(model, options);
-        try
-        {
-            if (!CudaRuntime.IsLoadable)
-            {
-                throw new ProviderUnavailableException(
-                    $"device-bound I/O needs the CUDA runtime for its copies: none of {string.Join(", ", CudaRuntime.Candidates)} is on the library path (LD_LIBRARY_PATH)");
-            }
-
-            CudaRuntime.SetDevice(options.DeviceId);
-        }
-        catch
-        {
-            _session.Dispose();
-            throw;
-        }
-
         _runOptions = new RunOptions();
         _binding = _session.Session.CreateIoBinding();
-        // The CUDA EP's device allocator (TensorRT sessions have it too: CUDA is appended as their fallback).
-        _deviceMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, options.DeviceId, OrtMemType.Default);
         try
         {
-            _allocator = new OrtAllocator(_session.Session, _deviceMemory);
+            _device = new DeviceBuffers(_session.Session, options.DeviceId);
             (Input, _inputDevice) = Bind(model.Path, Model.Input, isInput: true);
-            _inputPageLocked = _registered.Contains(Input.Address);
+            _inputPageLocked = _device.IsPageLocked(Input.Address);
             var outputs = Model.Outputs.Select(o => Bind(model.Path, o, isInput: false)).ToArray();
             _outputs = outputs.Select(o => o.Host).ToArray();
             _outputDevice = outputs.Select(o => o.Device).ToArray();
@@ -127,7 +104,7 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend
     public IReadOnlyList<HostTensor> Outputs => _outputs;
 
     /// <summary>Whether the host tensors could be page-locked (direct DMA); false means staged copies.</summary>
-    public bool PageLocked => _registered.Count == 1 + _outputs.Length;
+    public bool PageLocked => _device!.IsPageLocked(Input.Address) && _outputs.All(o => _device.IsPageLocked(o.Address));
 
     /// <summary>Bytes <see cref="Upload"/> moves per call.</summary>
     public long UploadBytes => Input.ByteCount;
@@ -173,46 +150,19 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend
 
     public void Dispose()
     {
-        // Unbind before the values go, values before the allocator that made them, the session last.
+        // Unbind before the buffers go, the session last.
         _binding?.Dispose();
-        foreach (OrtValue value in _values)
-        {
-            value.Dispose();
-        }
-
-        _values.Clear();
-        foreach (IntPtr host in _registered)
-        {
-            CudaRuntime.UnregisterHost(host);
-        }
-
-        _registered.Clear();
-        _allocator?.Dispose();
-        _deviceMemory?.Dispose();
+        _device?.Dispose();
         _runOptions?.Dispose();
         _session.Dispose();
     }
 
-    private unsafe (HostTensor Host, IntPtr Device) Bind(string path, TensorSpec spec, bool isInput)
+    private (HostTensor Host, IntPtr Device) Bind(string path, TensorSpec spec, bool isInput)
     {
         NodeMetadata node = _session.Metadata(path, spec, isInput);
         Precision elementType = OrtSession.ElementPrecision(node, spec.Name, isInput);
         var host = new HostTensor(spec.Name, elementType, spec.WithBatch(BatchSize));
-        if (CudaRuntime.TryRegisterHost(host.Address, host.ByteCount))
-        {
-            _registered.Add(host.Address);
-        }
-
-        OrtValue device = OrtValue.CreateAllocatedTensorValue(_allocator, node.ElementDataType, [.. host.Shape]);
-        _values.Add(device);
-        // The span only carries the device address and length; it is never read or written from the host.
-        Span<byte> raw = device.GetTensorMutableRawData();
-        IntPtr address = (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(raw));
-        if (raw.Length != host.ByteCount)
-        {
-            throw new InvalidOperationException($"Device buffer of '{spec.Name}' has {raw.Length} bytes, the host tensor {host.ByteCount}.");
-        }
-
+        (OrtValue device, IntPtr address) = _device!.Allocate(host.Address, host.ByteCount, node.ElementDataType, [.. host.Shape]);
         if (isInput)
         {
             _binding.BindInput(spec.Name, device);

@@ -54,9 +54,7 @@ public sealed class OrtFusedSsdRunner : IDisposable
     private readonly OrtIoBinding _binding;
     private readonly OrtIoBinding? _exactBinding;
     private readonly List<OrtValue> _values = [];
-    private readonly List<IntPtr> _registered = [];
-    private readonly OrtMemoryInfo? _deviceMemory;
-    private readonly OrtAllocator? _allocator;
+    private readonly DeviceBuffers? _device;
     private readonly byte[] _frames;
     // The four outputs side by side in one pinned block (scores | labels | boxes | converged), and in device-bound
     // mode in one device block of the same layout, so one copy brings a run's results back: each synchronous
@@ -122,15 +120,7 @@ public sealed class OrtFusedSsdRunner : IDisposable
 
             if (deviceBound)
             {
-                if (!CudaRuntime.IsLoadable)
-                {
-                    throw new ProviderUnavailableException(
-                        $"device-bound I/O needs the CUDA runtime for its copies: none of {string.Join(", ", CudaRuntime.Candidates)} is on the library path (LD_LIBRARY_PATH)");
-                }
-
-                CudaRuntime.SetDevice(options.DeviceId);
-                _deviceMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, options.DeviceId, OrtMemType.Default);
-                _allocator = new OrtAllocator(_session.Session, _deviceMemory);
+                _device = new DeviceBuffers(_session.Session, options.DeviceId);
             }
 
             long n = batchSize, d = MaxDetections;
@@ -141,7 +131,7 @@ public sealed class OrtFusedSsdRunner : IDisposable
             Bind(FusedSsdModels.LabelsOutput, TensorElementType.Float, [n, d], _labelsAt, isInput: false);
             Bind(FusedSsdModels.BoxesOutput, TensorElementType.Float, [n, d, 4], _boxesAt, isInput: false);
             Bind(FusedSsdModels.ConvergedOutput, TensorElementType.Float, [n, 1], _convergedAt, isInput: false);
-            _framesPageLocked = _registered.Contains(Address(_frames));
+            _framesPageLocked = _device?.IsPageLocked(Address(_frames)) ?? false;
             if (_exactSession is not null)
             {
                 // Session start-up work (cuDNN's algorithm search, arena growth) belongs in setup, not in the first
@@ -315,8 +305,8 @@ public sealed class OrtFusedSsdRunner : IDisposable
 
     public void Dispose()
     {
-        // Unbind before the values go (the bound views own no memory; the blocks they point into are values too),
-        // values before the allocator that made them, the sessions last.
+        // Unbind before the values go (the bound views own no memory), the device buffers they view after them, the
+        // sessions last.
         _binding?.Dispose();
         _exactBinding?.Dispose();
         foreach (OrtValue value in _values)
@@ -325,14 +315,7 @@ public sealed class OrtFusedSsdRunner : IDisposable
         }
 
         _values.Clear();
-        foreach (IntPtr host in _registered)
-        {
-            CudaRuntime.UnregisterHost(host);
-        }
-
-        _registered.Clear();
-        _allocator?.Dispose();
-        _deviceMemory?.Dispose();
+        _device?.Dispose();
         _runOptions?.Dispose();
         _exactSession?.Dispose();
         _session.Dispose();
@@ -341,28 +324,9 @@ public sealed class OrtFusedSsdRunner : IDisposable
     private static unsafe IntPtr Address<T>(T[] array)
         where T : unmanaged => (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
 
-    /// <summary>
-    /// The device block that mirrors <paramref name="bytes"/> of host memory at <paramref name="host"/> in
-    /// device-bound mode (the host side is page-locked when CUDA allows, for direct DMA); zero in host mode.
-    /// </summary>
-    private unsafe IntPtr Block(IntPtr host, long bytes)
-    {
-        if (_allocator is null)
-        {
-            return IntPtr.Zero;
-        }
-
-        if (CudaRuntime.TryRegisterHost(host, bytes))
-        {
-            _registered.Add(host);
-        }
-
-        OrtValue block = OrtValue.CreateAllocatedTensorValue(_allocator, TensorElementType.UInt8, [bytes]);
-        _values.Add(block);
-        // The span only carries the device address; it is never read or written from the host.
-        Span<byte> raw = block.GetTensorMutableRawData();
-        return (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(raw));
-    }
+    /// <summary>The device block that mirrors <paramref name="bytes"/> of host memory in device-bound mode; zero in host mode.</summary>
+    private IntPtr Block(IntPtr host, long bytes) =>
+        _device is null ? IntPtr.Zero : _device.Allocate(host, bytes, TensorElementType.UInt8, [bytes]).Address;
 
     /// <summary>
     /// Binds one tensor, in both sessions, at element <paramref name="offset"/> of its block: the frames or the
@@ -384,9 +348,9 @@ public sealed class OrtFusedSsdRunner : IDisposable
         long byteOffset = isInput ? offset : offset * (long)sizeof(float);
         IntPtr hostBase = isInput ? Address(_frames) : Address(_results);
         IntPtr deviceBase = isInput ? _deviceFrames : _deviceResults;
-        OrtValue value = _deviceMemory is null
+        OrtValue value = _device is null
             ? OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, type, shape, hostBase + (nint)byteOffset, bytes)
-            : OrtValue.CreateTensorValueWithData(_deviceMemory, type, shape, deviceBase + (nint)byteOffset, bytes);
+            : OrtValue.CreateTensorValueWithData(_device.MemoryInfo, type, shape, deviceBase + (nint)byteOffset, bytes);
         _values.Add(value);
         if (isInput)
         {

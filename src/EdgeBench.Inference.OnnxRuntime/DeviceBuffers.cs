@@ -1,0 +1,94 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace EdgeBench.Inference.OnnxRuntime;
+
+/// <summary>
+/// The device side of device-bound I/O, shared by <see cref="OrtDeviceBoundBackend"/> and
+/// <see cref="OrtFusedSsdRunner"/>: checks that the CUDA runtime (for the copies) loads, selects the device, and
+/// creates the CUDA provider's device allocator on the session; allocates device buffers that mirror host memory,
+/// page-locking that host memory when CUDA allows (direct DMA); owns all of it and disposes it in the order ONNX
+/// Runtime needs (buffers before the allocator that made them, the allocator before its memory info).
+/// </summary>
+internal sealed class DeviceBuffers : IDisposable
+{
+    private readonly List<OrtValue> _buffers = [];
+    private readonly List<IntPtr> _registered = [];
+    private readonly OrtAllocator _allocator;
+
+    /// <summary>
+    /// For <paramref name="session"/> on CUDA device <paramref name="deviceId"/>; raises
+    /// <see cref="ProviderUnavailableException"/> when no CUDA runtime library loads.
+    /// </summary>
+    public DeviceBuffers(InferenceSession session, int deviceId)
+    {
+        if (!CudaRuntime.IsLoadable)
+        {
+            throw new ProviderUnavailableException(
+                $"device-bound I/O needs the CUDA runtime for its copies: none of {string.Join(", ", CudaRuntime.Candidates)} is on the library path (LD_LIBRARY_PATH)");
+        }
+
+        CudaRuntime.SetDevice(deviceId);
+        // The CUDA EP's device allocator (TensorRT sessions have it too: CUDA is appended as their fallback).
+        MemoryInfo = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.Default);
+        try
+        {
+            _allocator = new OrtAllocator(session, MemoryInfo);
+        }
+        catch
+        {
+            MemoryInfo.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Where the buffers live, for OrtValues that view into them.</summary>
+    public OrtMemoryInfo MemoryInfo { get; }
+
+    /// <summary>Whether the host memory at <paramref name="host"/> was page-locked by <see cref="Allocate"/>.</summary>
+    public bool IsPageLocked(IntPtr host) => _registered.Contains(host);
+
+    /// <summary>
+    /// A device tensor of <paramref name="type"/> and <paramref name="shape"/> that mirrors <paramref name="hostBytes"/>
+    /// of host memory at <paramref name="host"/> (page-locked here when CUDA allows); owned by this object. Returns it
+    /// and its device address.
+    /// </summary>
+    public unsafe (OrtValue Value, IntPtr Address) Allocate(IntPtr host, long hostBytes, TensorElementType type, long[] shape)
+    {
+        if (CudaRuntime.TryRegisterHost(host, hostBytes))
+        {
+            _registered.Add(host);
+        }
+
+        OrtValue value = OrtValue.CreateAllocatedTensorValue(_allocator, type, shape);
+        _buffers.Add(value);
+        // The span only carries the device address and length; it is never read or written from the host.
+        Span<byte> raw = value.GetTensorMutableRawData();
+        if (raw.Length != hostBytes)
+        {
+            throw new InvalidOperationException($"A device buffer of {raw.Length} bytes cannot mirror {hostBytes} bytes of host memory.");
+        }
+
+        return (value, (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(raw)));
+    }
+
+    public void Dispose()
+    {
+        foreach (OrtValue value in _buffers)
+        {
+            value.Dispose();
+        }
+
+        _buffers.Clear();
+        foreach (IntPtr host in _registered)
+        {
+            CudaRuntime.UnregisterHost(host);
+        }
+
+        _registered.Clear();
+        _allocator.Dispose();
+        MemoryInfo.Dispose();
+    }
+}
