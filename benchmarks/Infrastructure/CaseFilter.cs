@@ -11,7 +11,7 @@ namespace EdgeBench.Benchmarks.Infrastructure;
 /// postprocess) for backends other than ONNX Runtime. Those run EdgeBench's own C# code whatever the Backend value
 /// says, so on torchsharp-cpu they would measure the same thing again (about 20 s of the default suite); their
 /// ort-cpu rows of the same model, precision and batch are the reference. Also dropped: device-only inference for
-/// backends without device-bound I/O, and the SSD ladder on TorchSharp (its levels are ONNX Runtime APIs). Cases this machine cannot run are not
+/// backends without device-bound I/O (and SsdOnDeviceBenchmarks there), and the SSD ladder on TorchSharp (its levels are ONNX Runtime APIs). Cases this machine cannot run are not
 /// dropped here but skipped in setup (see <see cref="CaseSkippedException"/>), because a filter also sees the cases
 /// the user's --filter excludes.
 /// </summary>
@@ -35,6 +35,12 @@ internal sealed class CaseFilter : IFilter
 
         // Device-only inference exists only where inputs and outputs live on the device.
         if (id.Method == nameof(Pipeline.PipelineBenchmarks.InferenceOnDevice) && !BackendNames.IsDeviceBound(id.Backend))
+        {
+            return false;
+        }
+
+        // Pre/post on the GPU works on device buffers: device-bound backends only.
+        if (typeof(Pipeline.SsdOnDeviceBenchmarks).IsAssignableFrom(benchmarkCase.Descriptor.Type) && !BackendNames.IsDeviceBound(id.Backend))
         {
             return false;
         }

@@ -31,8 +31,13 @@ internal static partial class CudaRuntime
 
     static CudaRuntime()
     {
-        // One resolver for this assembly; only this class imports native code here.
+        // One resolver for this assembly (the runtime allows one): the CUDA runtime here, NVRTC for Nvrtc.
         NativeLibrary.SetDllImportResolver(typeof(CudaRuntime).Assembly, Resolve);
+    }
+
+    /// <summary>Makes sure the assembly's import resolver is installed (the static constructor does it).</summary>
+    internal static void EnsureResolver()
+    {
     }
 
     /// <summary>Whether a CUDA runtime library could be loaded.</summary>
@@ -62,6 +67,71 @@ internal static partial class CudaRuntime
     /// <summary>Closes that window.</summary>
     public static void ProfilerStop() => Check(cudaProfilerStop(), "cudaProfilerStop");
 
+    /// <summary>The current device's compute capability (major, minor).</summary>
+    public static (int Major, int Minor) ComputeCapability(int device)
+    {
+        // cudaDevAttrComputeCapabilityMajor = 75, ...Minor = 76.
+        Check(cudaDeviceGetAttribute(out int major, 75, device), "cudaDeviceGetAttribute");
+        Check(cudaDeviceGetAttribute(out int minor, 76, device), "cudaDeviceGetAttribute");
+        return (major, minor);
+    }
+
+    /// <summary>Allocates device memory; free it with <see cref="Free"/>.</summary>
+    public static IntPtr Malloc(long bytes)
+    {
+        Check(cudaMalloc(out IntPtr pointer, (nuint)bytes), $"cudaMalloc of {bytes} bytes");
+        return pointer;
+    }
+
+    public static void Free(IntPtr device) => _ = cudaFree(device);
+
+    /// <summary>A non-blocking stream (no implicit order with the legacy default stream).</summary>
+    public static IntPtr CreateStream()
+    {
+        Check(cudaStreamCreateWithFlags(out IntPtr stream, 1), "cudaStreamCreateWithFlags");
+        return stream;
+    }
+
+    public static void DestroyStream(IntPtr stream) => _ = cudaStreamDestroy(stream);
+
+    /// <summary>Waits until everything queued on <paramref name="stream"/> has finished.</summary>
+    public static void Synchronize(IntPtr stream) => Check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+
+    /// <summary>Queues a host-to-device copy on <paramref name="stream"/> (asynchronous for page-locked host memory).</summary>
+    public static void CopyToDeviceAsync(IntPtr device, IntPtr host, long bytes, IntPtr stream) =>
+        Check(cudaMemcpyAsync(device, host, (nuint)bytes, MemcpyKind.HostToDevice, stream), "cudaMemcpyAsync host->device");
+
+    /// <summary>Queues a device-to-host copy on <paramref name="stream"/>.</summary>
+    public static void CopyToHostAsync(IntPtr host, IntPtr device, long bytes, IntPtr stream) =>
+        Check(cudaMemcpyAsync(host, device, (nuint)bytes, MemcpyKind.DeviceToHost, stream), "cudaMemcpyAsync device->host");
+
+    /// <summary>Loads compiled device code (PTX or a cubin) as a library; the driver JIT-compiles PTX here, once.</summary>
+    public static IntPtr LoadLibrary(byte[] image)
+    {
+        Check(cudaLibraryLoadData(out IntPtr library, image, IntPtr.Zero, IntPtr.Zero, 0, IntPtr.Zero, IntPtr.Zero, 0), "cudaLibraryLoadData");
+        return library;
+    }
+
+    public static void UnloadLibrary(IntPtr library) => _ = cudaLibraryUnload(library);
+
+    /// <summary>The handle of kernel <paramref name="name"/> (extern "C") of a loaded library, for <see cref="Launch"/>.</summary>
+    public static IntPtr GetKernel(IntPtr library, string name)
+    {
+        Check(cudaLibraryGetKernel(out IntPtr kernel, library, name), $"cudaLibraryGetKernel({name})");
+        return kernel;
+    }
+
+    /// <summary>
+    /// Queues <paramref name="kernel"/> on <paramref name="stream"/>; <paramref name="arguments"/> points at one pointer
+    /// per kernel parameter, each to the parameter's value.
+    /// </summary>
+    public static unsafe void Launch(IntPtr kernel, Dim3 grid, Dim3 block, void** arguments, IntPtr stream, string name) =>
+        Check(cudaLaunchKernel(kernel, grid, block, arguments, 0, stream), $"cudaLaunchKernel({name})");
+
+    /// <summary>CUDA's dim3: grid or block extent.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1);
+
     private static void Check(int error, string what)
     {
         if (error != 0)
@@ -73,6 +143,11 @@ internal static partial class CudaRuntime
 
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
     {
+        if (libraryName == Nvrtc.ImportName)
+        {
+            return Nvrtc.Handle;
+        }
+
         if (libraryName != ImportName)
         {
             return IntPtr.Zero;
@@ -109,4 +184,37 @@ internal static partial class CudaRuntime
 
     [LibraryImport(ImportName)]
     private static partial IntPtr cudaGetErrorString(int error);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaDeviceGetAttribute(out int value, int attribute, int device);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaMalloc(out IntPtr pointer, nuint size);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaFree(IntPtr pointer);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaStreamCreateWithFlags(out IntPtr stream, uint flags);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaStreamDestroy(IntPtr stream);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaStreamSynchronize(IntPtr stream);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaMemcpyAsync(IntPtr dst, IntPtr src, nuint count, MemcpyKind kind, IntPtr stream);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaLibraryLoadData(out IntPtr library, byte[] code, IntPtr jitOptions, IntPtr jitOptionValues, uint jitOptionCount, IntPtr libraryOptions, IntPtr libraryOptionValues, uint libraryOptionCount);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaLibraryUnload(IntPtr library);
+
+    [LibraryImport(ImportName, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int cudaLibraryGetKernel(out IntPtr kernel, IntPtr library, string name);
+
+    [LibraryImport(ImportName)]
+    private static unsafe partial int cudaLaunchKernel(IntPtr function, Dim3 grid, Dim3 block, void** arguments, nuint sharedMemory, IntPtr stream);
 }

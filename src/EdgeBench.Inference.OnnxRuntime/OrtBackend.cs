@@ -40,6 +40,12 @@ public sealed record OrtBackendOptions
     /// Where TensorRT keeps built engines; null means <c>trt-cache/</c> beside the model file (models/trt-cache/).
     /// </summary>
     public string? TensorRtEngineCacheDirectory { get; init; }
+
+    /// <summary>
+    /// CUDA provider: a cudaStream_t the session runs on (<c>user_compute_stream</c>) instead of its own, so work the
+    /// caller queues on that stream before and after a run is ordered with it without a wait. Zero: the provider's own.
+    /// </summary>
+    public IntPtr CudaStream { get; init; }
 }
 
 /// <summary>

@@ -180,63 +180,13 @@ public sealed class OrtFusedSsdRunner : IDisposable
     /// Copies camera frames (BGR24, exactly <see cref="BatchSize"/>, of the graph's frame size) into <see cref="Frames"/>:
     /// one copy per frame, row by row only when a frame is strided.
     /// </summary>
-    public void LoadFrames(ReadOnlySpan<FrameBuffer> frames)
-    {
-        if (frames.Length != BatchSize)
-        {
-            throw new ArgumentException($"Expected {BatchSize} frames, got {frames.Length}.", nameof(frames));
-        }
-
-        int row = FrameWidth * FrameBuffer.BytesPerPixel;
-        int size = row * FrameHeight;
-        for (int i = 0; i < frames.Length; i++)
-        {
-            FrameBuffer frame = frames[i];
-            if (frame.Format != PixelFormat.Bgr24 || frame.Width != FrameWidth || frame.Height != FrameHeight)
-            {
-                throw new ArgumentException($"The fused graph takes {FrameWidth}x{FrameHeight} BGR24 frames; frame {i} is {frame.Width}x{frame.Height} {frame.Format}.", nameof(frames));
-            }
-
-            Span<byte> item = _frames.AsSpan(i * size, size);
-            ReadOnlySpan<byte> pixels = frame.Pixels.Span;
-            if (frame.Stride == row)
-            {
-                pixels[..size].CopyTo(item);
-                continue;
-            }
-
-            for (int y = 0; y < FrameHeight; y++)
-            {
-                pixels.Slice(y * frame.Stride, row).CopyTo(item.Slice(y * row, row));
-            }
-        }
-    }
+    public void LoadFrames(ReadOnlySpan<FrameBuffer> frames) => DetectionSlots.LoadFrames(frames, _frames, FrameWidth, FrameHeight);
 
     /// <summary>
     /// The filled slots of the last run as detections, best first per image, into <paramref name="detections"/>
     /// (cleared first; no allocation once its capacity suffices); returns their count.
     /// </summary>
-    public int ReadDetections(List<Detection> detections)
-    {
-        ArgumentNullException.ThrowIfNull(detections);
-        detections.Clear();
-        for (int n = 0; n < BatchSize; n++)
-        {
-            for (int d = 0; d < MaxDetections; d++)
-            {
-                int slot = (n * MaxDetections) + d;
-                if (_results[slot] <= 0f)
-                {
-                    break; // slots are sorted by score: the rest of this image's are empty
-                }
-
-                int b = _boxesAt + (slot * 4);
-                detections.Add(new Detection(new BoundingBox(_results[b], _results[b + 1], _results[b + 2], _results[b + 3]), (int)_results[_labelsAt + slot], _results[slot], n));
-            }
-        }
-
-        return detections.Count;
-    }
+    public int ReadDetections(List<Detection> detections) => DetectionSlots.Read(_results, BatchSize, MaxDetections, detections);
 
     /// <summary>Runs the graph on <see cref="Frames"/>; returns when the outputs are in host memory.</summary>
     public void Run()

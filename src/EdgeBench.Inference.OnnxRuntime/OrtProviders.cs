@@ -152,6 +152,12 @@ public static partial class OrtProviders
                     settings["enable_cuda_graph"] = "1";
                 }
 
+                if (backendOptions.CudaStream != IntPtr.Zero)
+                {
+                    settings["has_user_compute_stream"] = "1";
+                    settings["user_compute_stream"] = ((ulong)backendOptions.CudaStream).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
                 cuda.UpdateOptions(settings);
                 sessionOptions.AppendExecutionProvider_CUDA(cuda);
             }

@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using EdgeBench.Core;
+using EdgeBench.Core.Detection;
+using EdgeBench.Core.Imaging;
+using EdgeBench.Core.Models;
+using EdgeBench.Inference.OnnxRuntime;
+using EdgeBench.Models.Zoo;
+using EdgeBench.Postprocessing;
+using EdgeBench.Preprocessing;
+
+namespace EdgeBench.Benchmarks.Pipeline;
+
+/// <summary>
+/// The CUDA kernels path checked against EdgeBench's C# stages on the very same tensors, once, in setup (CI has no
+/// GPU, so this is where that path is tested): the model input the preprocess kernel wrote against
+/// <see cref="PreprocessReference"/> on the same frames, and the detections of the postprocess kernels against
+/// <see cref="SsdPostprocessor"/> on the model outputs of the same run. Throws when they disagree beyond the last bits
+/// of an exponential, so a wrong pipeline is never timed.
+/// </summary>
+internal static class CudaKernelsCheck
+{
+    /// <summary>Score and box coordinates may differ by this much (CUDA's expf vs .NET's: a few ulp of values below 1).</summary>
+    public const float Tolerance = 1e-5f;
+
+    /// <summary>Runs the pipeline on <paramref name="frames"/>, compares, and returns a one-line summary for the log.</summary>
+    public static string Run(OrtCudaSsdPipeline pipeline, ReadOnlySpan<FrameBuffer> frames)
+    {
+        pipeline.Run(frames);
+        var actual = new List<Detection>();
+        pipeline.ReadDetections(actual);
+
+        ModelDescriptor model = ModelCatalog.Get(ModelCatalog.Ssd300);
+        bool half = pipeline.Precision == Precision.Fp16;
+        int inputElements = frames.Length * 3 * model.InputWidth * model.InputHeight;
+        byte[] input = new byte[inputElements * (half ? 2 : 4)];
+        pipeline.DownloadModelInput(input);
+        var reference = new float[inputElements];
+        var referenceHalf = new Half[half ? inputElements : 0];
+        for (int i = 0; i < frames.Length; i++)
+        {
+            if (half)
+            {
+                PreprocessReference.Run(frames[i], model.InputWidth, model.InputHeight, model.Normalization, referenceHalf, i);
+            }
+            else
+            {
+                PreprocessReference.Run(frames[i], model.InputWidth, model.InputHeight, model.Normalization, reference, i);
+            }
+        }
+
+        int differing = 0;
+        float maxInput = 0f;
+        for (int i = 0; i < inputElements; i++)
+        {
+            float gpu = half ? (float)MemoryMarshal.Cast<byte, Half>(input)[i] : MemoryMarshal.Cast<byte, float>(input)[i];
+            float cpu = half ? (float)referenceHalf[i] : reference[i];
+            if (BitConverter.SingleToInt32Bits(gpu) != BitConverter.SingleToInt32Bits(cpu))
+            {
+                differing++;
+                maxInput = MathF.Max(maxInput, MathF.Abs(gpu - cpu));
+            }
+        }
+
+        int boxes = SsdDefaultBoxes.Coco300.Count, classes = DecodeOptions.Default.SsdClassCount;
+        byte[] locs = new byte[frames.Length * 4 * boxes * (half ? 2 : 4)];
+        byte[] logits = new byte[frames.Length * classes * boxes * (half ? 2 : 4)];
+        pipeline.DownloadModelOutputs(locs, logits);
+        var expected = new List<Detection>();
+        var postprocessor = new SsdPostprocessor();
+        if (half)
+        {
+            postprocessor.Process(MemoryMarshal.Cast<byte, Half>(locs), MemoryMarshal.Cast<byte, Half>(logits), frames.Length, expected);
+        }
+        else
+        {
+            postprocessor.Process(MemoryMarshal.Cast<byte, float>(locs), MemoryMarshal.Cast<byte, float>(logits), frames.Length, expected);
+        }
+
+        DetectionAgreement agreement = DetectionAgreement.Compare(expected, actual, Tolerance);
+        string summary = string.Create(CultureInfo.InvariantCulture,
+            $"CUDA kernels check: model input {inputElements - differing} of {inputElements} values bit-identical to PreprocessReference (max difference {maxInput:G3}); detections {agreement.Matched} of {agreement.Expected} match SsdPostprocessor on the same outputs ({agreement.Missing} missing, {agreement.Extra} extra, max score difference {agreement.MaxScoreDifference:G3}, max box difference {agreement.MaxBoxDifference:G3})");
+        // The input may differ by rounding only (an fp16 tie, a different tap): well below one 8-bit level (1/127.5).
+        if (!agreement.Agrees || maxInput > 1e-4f)
+        {
+            throw new InvalidOperationException(summary);
+        }
+
+        return summary;
+    }
+}

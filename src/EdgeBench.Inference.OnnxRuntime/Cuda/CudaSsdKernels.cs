@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+
+namespace EdgeBench.Inference.OnnxRuntime;
+
+/// <summary>
+/// The SSD pre- and postprocessing kernels of SsdKernels.cu (embedded beside this file): compiled by NVRTC for the
+/// current GPU once per process (cached by compute capability), loaded as a CUDA library, launched on a caller's
+/// stream. Launch methods only queue work; nothing here synchronizes.
+/// </summary>
+internal sealed unsafe class CudaSsdKernels : IDisposable
+{
+    /// <summary>Block size of the selection kernels: also the most candidates per class (k) and detections (D).</summary>
+    public const int MaxSelected = 256;
+
+    /// <summary>Largest foreground class count the merge key holds (7 bits).</summary>
+    public const int MaxClasses = 128;
+
+    /// <summary>Largest box count the keys hold (16 bits, 65535 reserved).</summary>
+    public const int MaxBoxes = 65535;
+
+    private const string SourceName = "SsdKernels.cu";
+    private const int ScoreThreads = 64;
+    private const int PixelThreads = 256;
+
+    /// <summary>
+    /// Extra NVRTC options, space-separated, e.g. <c>-DRANK_LIMIT=0</c> (radix select for every class) or
+    /// <c>-DCANDIDATES=16</c> (selection from global memory): for checking the selection paths the SSD300 data never
+    /// takes; the benchmark's setup check then compares them with the C# postprocess like the default build.
+    /// </summary>
+    public const string DefinesVariable = "EDGEBENCH_CUDA_KERNEL_DEFINES";
+
+    private static readonly ConcurrentDictionary<(int Major, int Minor, int Classes, string Defines), byte[]> s_ptx = new();
+
+    private readonly IntPtr _library;
+    private readonly IntPtr _preprocessF32;
+    private readonly IntPtr _preprocessF16;
+    private readonly IntPtr _scoresF32;
+    private readonly IntPtr _scoresF16;
+    private readonly IntPtr _classSelect;
+    private readonly IntPtr _classMask;
+    private readonly IntPtr _classGreedy;
+    private readonly IntPtr _merge;
+
+    /// <summary>
+    /// Compiles (first time per GPU kind and class count) and loads the kernels for CUDA device
+    /// <paramref name="device"/> and SSD outputs of <paramref name="classes"/> score channels (background included).
+    /// </summary>
+    public CudaSsdKernels(int device, int classes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(classes, MaxClasses + 1);
+        CudaRuntime.SetDevice(device);
+        (int major, int minor) = CudaRuntime.ComputeCapability(device);
+        string defines = Environment.GetEnvironmentVariable(DefinesVariable) ?? string.Empty;
+        byte[] ptx = s_ptx.GetOrAdd((major, minor, classes, defines), key => Nvrtc.CompileToPtx(Source(), SourceName,
+        [
+            $"--gpu-architecture=compute_{key.Major}{key.Minor}",
+            $"-DSSD_CLASSES={key.Classes}",
+            "--std=c++17",
+            // a * b + c rounded twice, as .NET computes it: the kernels reproduce the C# references' arithmetic.
+            "--fmad=false",
+            .. key.Defines.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+        ]));
+        _library = CudaRuntime.LoadLibrary(ptx);
+        try
+        {
+            _preprocessF32 = CudaRuntime.GetKernel(_library, "preprocess_f32");
+            _preprocessF16 = CudaRuntime.GetKernel(_library, "preprocess_f16");
+            _scoresF32 = CudaRuntime.GetKernel(_library, "ssd_scores_f32");
+            _scoresF16 = CudaRuntime.GetKernel(_library, "ssd_scores_f16");
+            _classSelect = CudaRuntime.GetKernel(_library, "ssd_class_select");
+            _classMask = CudaRuntime.GetKernel(_library, "ssd_class_mask");
+            _classGreedy = CudaRuntime.GetKernel(_library, "ssd_class_greedy");
+            _merge = CudaRuntime.GetKernel(_library, "ssd_merge");
+        }
+        catch
+        {
+            CudaRuntime.UnloadLibrary(_library);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Why the kernels cannot run here (no CUDA runtime, no NVRTC), or null when both libraries load. The GPU itself
+    /// is checked when a session or the kernels start.
+    /// </summary>
+    public static string? Unavailable() =>
+        !CudaRuntime.IsLoadable ? $"the CUDA kernels need the CUDA runtime: none of {string.Join(", ", CudaRuntime.Candidates)} is on the library path (LD_LIBRARY_PATH)"
+        : !Nvrtc.IsLoadable ? $"the CUDA kernels are compiled at run time by NVRTC: none of {string.Join(", ", Nvrtc.Candidates)} is on the library path (LD_LIBRARY_PATH)"
+        : null;
+
+    /// <summary>The kernel source, as embedded in this assembly.</summary>
+    public static string Source()
+    {
+        using Stream stream = typeof(CudaSsdKernels).Assembly.GetManifestResourceStream(SourceName)
+            ?? throw new InvalidOperationException($"{SourceName} is not embedded in {typeof(CudaSsdKernels).Assembly.GetName().Name}.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>Frames uint8 [N, H, W, 3] -> model input [N, 3, outH, outW] (fp32 or fp16 bits).</summary>
+    public void Preprocess(IntPtr frames, int frameWidth, int frameHeight, in ResizeTapBuffers taps, int outWidth, int outHeight,
+        ReadOnlySpan<float> scale, ReadOnlySpan<float> offset, bool bgr, bool half, IntPtr output, int batch, IntPtr stream)
+    {
+        float s0 = scale[0], s1 = scale[1], s2 = scale[2], o0 = offset[0], o1 = offset[1], o2 = offset[2];
+        IntPtr x0 = taps.X0, x1 = taps.X1, wx = taps.Wx, y0 = taps.Y0, y1 = taps.Y1, wy = taps.Wy;
+        int isBgr = bgr ? 1 : 0;
+        void** args = stackalloc void*[]
+        {
+            &frames, &frameWidth, &frameHeight, &x0, &x1, &wx, &y0, &y1, &wy, &outWidth, &outHeight,
+            &s0, &s1, &s2, &o0, &o1, &o2, &isBgr, &output,
+        };
+        uint blocks = (uint)((outWidth * outHeight) + PixelThreads - 1) / PixelThreads;
+        CudaRuntime.Launch(half ? _preprocessF16 : _preprocessF32, new(blocks, 1, (uint)batch), new(PixelThreads), args, stream, "preprocess");
+    }
+
+    /// <summary>Softmax + threshold into probs [N, C-1, B], decoded boxes into boxes [N, B, 4] (C: the compiled class count).</summary>
+    public void Scores(IntPtr locs, IntPtr logits, IntPtr priors, int boxCount, float threshold, float scaleXy,
+        float scaleWh, IntPtr probs, IntPtr boxes, bool half, int batch, IntPtr stream)
+    {
+        void** args = stackalloc void*[] { &locs, &logits, &priors, &boxCount, &threshold, &scaleXy, &scaleWh, &probs, &boxes };
+        uint blocks = (uint)(boxCount + ScoreThreads - 1) / ScoreThreads;
+        CudaRuntime.Launch(half ? _scoresF16 : _scoresF32, new(blocks, (uint)batch), new(ScoreThreads), args, stream, "ssd_scores");
+    }
+
+    /// <summary>
+    /// Per class and image: the top <paramref name="perClassTopK"/> candidates, their overlap masks, greedy NMS; the
+    /// kept boxes' merge keys into <see cref="SsdWorkspace.KeptKeys"/> / <see cref="SsdWorkspace.KeptCounts"/>.
+    /// </summary>
+    public void ClassNms(IntPtr probs, IntPtr boxes, int boxCount, int foregroundClasses, int perClassTopK, float iouThreshold,
+        bool suppressAtOrAbove, in SsdWorkspace workspace, int batch, IntPtr stream)
+    {
+        IntPtr sortedKeys = workspace.SortedKeys, sortedBoxes = workspace.SortedBoxes, sortedCounts = workspace.SortedCounts;
+        IntPtr masks = workspace.Masks, keptKeys = workspace.KeptKeys, keptCounts = workspace.KeptCounts;
+        int atOrAbove = suppressAtOrAbove ? 1 : 0;
+        void** select = stackalloc void*[] { &probs, &boxes, &boxCount, &foregroundClasses, &perClassTopK, &sortedKeys, &sortedBoxes, &sortedCounts };
+        CudaRuntime.Launch(_classSelect, new((uint)foregroundClasses, (uint)batch), new(MaxSelected), select, stream, "ssd_class_select");
+        void** mask = stackalloc void*[] { &sortedBoxes, &sortedCounts, &foregroundClasses, &perClassTopK, &iouThreshold, &atOrAbove, &masks };
+        uint chunks = (uint)(perClassTopK + 31) / 32;
+        CudaRuntime.Launch(_classMask, new(chunks, (uint)foregroundClasses, (uint)batch), new(MaxSelected), mask, stream, "ssd_class_mask");
+        void** greedy = stackalloc void*[] { &sortedKeys, &sortedCounts, &masks, &foregroundClasses, &perClassTopK, &keptKeys, &keptCounts };
+        CudaRuntime.Launch(_classGreedy, new((uint)foregroundClasses, (uint)batch), new(MaxSelected), greedy, stream, "ssd_class_greedy");
+    }
+
+    /// <summary>Per image: the best <paramref name="maxDetections"/> kept boxes into scores | labels | boxes.</summary>
+    public void Merge(IntPtr keptKeys, IntPtr keptCounts, IntPtr boxes, int boxCount, int foregroundClasses, int perClassTopK,
+        int maxDetections, IntPtr results, int batch, IntPtr stream)
+    {
+        void** args = stackalloc void*[] { &keptKeys, &keptCounts, &boxes, &boxCount, &foregroundClasses, &perClassTopK, &maxDetections, &batch, &results };
+        CudaRuntime.Launch(_merge, new((uint)batch), new(MaxSelected), args, stream, "ssd_merge");
+    }
+
+    public void Dispose() => CudaRuntime.UnloadLibrary(_library);
+}
+
+/// <summary>
+/// Device buffers between the per-class kernels, each [N, C-1, k, ...]: the sorted candidates' keys (8 bytes),
+/// boxes (16 bytes) and counts, the overlap masks (k x 8 words of 4 bytes per list), the kept keys (8 bytes) and counts.
+/// </summary>
+internal readonly record struct SsdWorkspace(IntPtr SortedKeys, IntPtr SortedBoxes, IntPtr SortedCounts, IntPtr Masks, IntPtr KeptKeys, IntPtr KeptCounts)
+{
+    /// <summary>Words per mask row (the kernels' block size / 32).</summary>
+    public const int MaskWords = CudaSsdKernels.MaxSelected / 32;
+}
+
+/// <summary>Device addresses of the bilinear tap tables: per output column x0, x1, wx; per output row y0, y1, wy.</summary>
+internal readonly record struct ResizeTapBuffers(IntPtr X0, IntPtr X1, IntPtr Wx, IntPtr Y0, IntPtr Y1, IntPtr Wy);

@@ -1,0 +1,583 @@
+// SSD300 pre- and postprocessing as CUDA kernels: EdgeBench's "cuda-kernels" end-to-end path (CudaSsdKernels.cs
+// compiles this file at run time with NVRTC and launches it on the stream ONNX Runtime runs the model on).
+//
+// Every kernel is the C# reference op for op, compiled with --fmad=false so that a * b + c rounds twice as .NET does
+// (RyuJIT never contracts to FMA):
+//   preprocess_*      PreprocessReference.Run: bilinear taps from PreprocessReference.SourceCoordinate's tables
+//                     (computed on the host, in double, as the reference does), normalize, RGB planes.
+//   ssd_scores_*      SsdPostprocessor: softmax over the classes (running max, then the sum of exp in class order),
+//                     p = exp(l - max) / sum kept where p > threshold; BoxMath.DecodeSsd for every default box.
+//   ssd_class_*       DetectionAssembler.Emit per class: the top-k candidates by (score desc, box asc), greedy NMS
+//                     (Nms.SuppressSorted with BoxMath.IoU and the overlap rule), in three kernels (select, mask,
+//                     greedy; see there).
+//   ssd_merge         DetectionAssembler.Emit's final order: (score desc, class asc, NMS order), capped at D.
+// Differences that remain are the exponentials: CUDA's expf (<= 2 ulp) against glibc's expf and TensorPrimitives.Exp,
+// so a probability may differ in its last bits; the benchmark's setup check counts any detection that differs.
+//
+// Selection without sorting everything: candidates are ranked by a unique integer key (score bits, then the
+// inverted box index, or class and box index when merging). A class's (an image's) candidates are gathered into
+// shared memory in one pass; up to 512 of them are ranked by counting (each key against all the others), which
+// places the top k in order directly; more go through radix select (8 bits per pass, a 256-bin histogram: the k-th
+// largest key, then every key at or above it) and a bitonic sort of those k (<= 256) in shared memory.
+//
+// Launch shapes (CudaSsdKernels.cs): preprocess (ceil(W*H/256), 1, N) x 256; ssd_scores (ceil(B/64), N) x 64;
+// ssd_class_select (C-1, N) x 256; ssd_class_mask (ceil(k/32), C-1, N) x 256; ssd_class_greedy (C-1, N) x 256;
+// ssd_merge (N) x 256. k and D must be <= 256, C-1 <= 128, B <= 65535; C is
+// SSD_CLASSES, fixed at compile time.
+
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+#define THREADS 256
+// Score channels including background: fixed when the host compiles this file (-DSSD_CLASSES=...), so a box's
+// logits can live in registers.
+#ifndef SSD_CLASSES
+#define SSD_CLASSES 81
+#endif
+// Candidates gathered into shared memory before selection (8 bytes each); beyond it, selection reads global memory.
+// Both limits can be lowered at compile time (EDGEBENCH_CUDA_KERNEL_DEFINES) so that the setup check also covers the
+// fallback paths, which SSD300's few hundred candidates per class never reach.
+#ifndef CANDIDATES
+#define CANDIDATES 2048
+#endif
+// Up to this many candidates are ranked by counting (select_sorted); more go through radix select and a sort.
+// Ranking costs count / THREADS x count comparisons per thread; radix select about 7 passes of ~20 barriers.
+#ifndef RANK_LIMIT
+#define RANK_LIMIT 512
+#endif
+
+// fp16 I/O as raw bits: NVRTC needs no cuda_fp16.h for two conversions. cvt.rn = round to nearest even, as (Half)x.
+__device__ __forceinline__ float load_f(const float* p, size_t i) { return p[i]; }
+__device__ __forceinline__ float load_f(const u16* p, size_t i)
+{
+    float f;
+    asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(p[i]));
+    return f;
+}
+__device__ __forceinline__ void store_f(float* p, size_t i, float v) { p[i] = v; }
+__device__ __forceinline__ void store_f(u16* p, size_t i, float v)
+{
+    u16 h;
+    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(v));
+    p[i] = h;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Preprocess: frames uint8 [N, H, W, 3] (BGR when bgr != 0) -> model input [N, 3, outH, outW], x * scale[c] + offset[c].
+// The tap tables hold, per output column / row, the two source indices and the weight of the second.
+template <typename T>
+__device__ void preprocess(const u8* frames, int frameW, int frameH, const int* x0, const int* x1, const float* wx,
+                           const int* y0, const int* y1, const float* wy, int outW, int outH, float s0, float s1,
+                           float s2, float o0, float o1, float o2, int bgr, T* out)
+{
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    int n = blockIdx.z;
+    int plane = outW * outH;
+    if (i >= plane) return;
+    int x = i % outW, y = i / outW;
+    int stride = frameW * 3;
+    const u8* frame = frames + (size_t)n * frameH * stride;
+    const u8* r0 = frame + (size_t)y0[y] * stride;
+    const u8* r1 = frame + (size_t)y1[y] * stride;
+    int a = x0[x] * 3, b = x1[x] * 3;
+    float fx = wx[x], fy = wy[y];
+    float scale[3] = {s0, s1, s2};
+    float offset[3] = {o0, o1, o2};
+    T* item = out + (size_t)n * 3 * plane;
+    for (int c = 0; c < 3; c++)
+    {
+        int sc = bgr ? 2 - c : c;
+        float p00 = r0[a + sc], p01 = r0[b + sc], p10 = r1[a + sc], p11 = r1[b + sc];
+        float top = ((1.0f - fx) * p00) + (fx * p01);
+        float bottom = ((1.0f - fx) * p10) + (fx * p11);
+        float value = ((1.0f - fy) * top) + (fy * bottom);
+        store_f(item, (size_t)c * plane + i, (value * scale[c]) + offset[c]);
+    }
+}
+
+#define PREPROCESS(NAME, T)                                                                                            \
+    extern "C" __global__ void NAME(const u8* frames, int frameW, int frameH, const int* x0, const int* x1,            \
+                                    const float* wx, const int* y0, const int* y1, const float* wy, int outW,          \
+                                    int outH, float s0, float s1, float s2, float o0, float o1, float o2, int bgr,      \
+                                    T* out)                                                                            \
+    {                                                                                                                  \
+        preprocess<T>(frames, frameW, frameH, x0, x1, wx, y0, y1, wy, outW, outH, s0, s1, s2, o0, o1, o2, bgr, out);   \
+    }
+PREPROCESS(preprocess_f32, float)
+PREPROCESS(preprocess_f16, u16)
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scores and boxes, one thread per (image, default box): locs [N, 4, B], logits [N, SSD_CLASSES, B] (class 0 =
+// background),
+// priors [4, B] (cx, cy, w, h). Writes probs [N, SSD_CLASSES-1, B] (0 where p <= threshold) and boxes [N, B]
+// (l, t, r, b).
+template <typename T>
+__device__ void ssd_scores(const T* locs, const T* logits, const float* priors, int B, float threshold, float scaleXy,
+                           float scaleWh, float* probs, float4* boxes)
+{
+    int b = blockIdx.x * blockDim.x + threadIdx.x;
+    int n = blockIdx.y;
+    if (b >= B) return;
+    // All of the box's logits in registers first: SSD_CLASSES independent loads in flight, one memory latency.
+    const T* l = logits + (size_t)n * SSD_CLASSES * B;
+    float e[SSD_CLASSES];
+#pragma unroll
+    for (int c = 0; c < SSD_CLASSES; c++) e[c] = load_f(l, (size_t)c * B + b);
+    float mx = e[0];
+#pragma unroll
+    for (int c = 1; c < SSD_CLASSES; c++) mx = fmaxf(mx, e[c]);
+    float sum = 0.0f;
+#pragma unroll
+    for (int c = 0; c < SSD_CLASSES; c++)
+    {
+        e[c] = expf(e[c] - mx); // the same value SsdPostprocessor's p = exp(l - max) / sum divides
+        sum = sum + e[c];
+    }
+    float* pr = probs + (size_t)n * (SSD_CLASSES - 1) * B;
+#pragma unroll
+    for (int c = 1; c < SSD_CLASSES; c++)
+    {
+        float p = e[c] / sum;
+        pr[(size_t)(c - 1) * B + b] = p > threshold ? p : 0.0f;
+    }
+
+    const T* d = locs + (size_t)n * 4 * B;
+    float dx = load_f(d, b), dy = load_f(d, (size_t)B + b), dw = load_f(d, 2 * (size_t)B + b), dh = load_f(d, 3 * (size_t)B + b);
+    float cx = priors[b], cy = priors[B + b], w = priors[2 * B + b], h = priors[3 * B + b];
+    float x = (scaleXy * dx * w) + cx;
+    float y = (scaleXy * dy * h) + cy;
+    float bw = expf(scaleWh * dw) * w;
+    float bh = expf(scaleWh * dh) * h;
+    boxes[(size_t)n * B + b] = make_float4(x - (0.5f * bw), y - (0.5f * bh), x + (0.5f * bw), y + (0.5f * bh));
+}
+
+#define SSD_SCORES(NAME, T)                                                                                            \
+    extern "C" __global__ void NAME(const T* locs, const T* logits, const float* priors, int B, float threshold,       \
+                                    float scaleXy, float scaleWh, float* probs, float4* boxes)                         \
+    {                                                                                                                  \
+        ssd_scores<T>(locs, logits, priors, B, threshold, scaleXy, scaleWh, probs, boxes);                             \
+    }
+SSD_SCORES(ssd_scores_f32, float)
+SSD_SCORES(ssd_scores_f16, u16)
+
+// ---------------------------------------------------------------------------------------------------------------
+// Block-wide helpers (THREADS threads).
+
+// The k-th largest of the non-zero keys keyAt(0 .. count-1) (all distinct, at most keyBits wide), k <= number of
+// non-zero keys. MSB-first radix select: each pass histograms the next 8 bits of the keys that match the digits
+// chosen so far, then picks the digit whose bin holds the k-th largest.
+template <typename KeyAt>
+__device__ u64 kth_largest(KeyAt keyAt, int count, int k, int keyBits, u32* hist, u32* suffix)
+{
+    int t = threadIdx.x;
+    u64 prefix = 0, prefixMask = 0;
+    int remaining = k;
+    for (int shift = ((keyBits + 7) / 8 - 1) * 8; shift >= 0; shift -= 8)
+    {
+        hist[t] = 0;
+        __syncthreads();
+        for (int i = t; i < count; i += THREADS)
+        {
+            u64 key = keyAt(i);
+            if (key != 0 && (key & prefixMask) == prefix) atomicAdd(&hist[(key >> shift) & 255], 1u);
+        }
+        __syncthreads();
+        // suffix[d] = keys in bins d..255 (Hillis-Steele scan from the top).
+        suffix[t] = hist[t];
+        __syncthreads();
+        for (int off = 1; off < THREADS; off <<= 1)
+        {
+            u32 v = t + off < THREADS ? suffix[t + off] : 0u;
+            __syncthreads();
+            suffix[t] += v;
+            __syncthreads();
+        }
+        u32 above = t + 1 < THREADS ? suffix[t + 1] : 0u;
+        bool mine = suffix[t] >= (u32)remaining && above < (u32)remaining;
+        __syncthreads();
+        if (mine)
+        {
+            hist[0] = (u32)t;              // the digit
+            hist[1] = (u32)remaining - above;
+        }
+        __syncthreads();
+        u32 digit = hist[0];
+        remaining = (int)hist[1];
+        prefix |= (u64)digit << shift;
+        prefixMask |= (u64)255 << shift;
+        __syncthreads();
+    }
+    return prefix;
+}
+
+// Sorts THREADS keys in shared memory, largest first.
+__device__ void bitonic_sort_desc(u64* keys)
+{
+    int t = threadIdx.x;
+    for (int size = 2; size <= THREADS; size <<= 1)
+    {
+        for (int stride = size >> 1; stride > 0; stride >>= 1)
+        {
+            int other = t ^ stride;
+            if (other > t)
+            {
+                u64 a = keys[t], b = keys[other];
+                bool descending = (t & size) == 0;
+                if (descending ? a < b : a > b)
+                {
+                    keys[t] = b;
+                    keys[other] = a;
+                }
+            }
+            __syncthreads();
+        }
+    }
+}
+
+// The best min(count, k) of the distinct keys candidates[0 .. count) (shared memory), largest first, into
+// keys[0 .. min(count, k)); the rest of keys[] is 0. Up to RANK_LIMIT candidates each key's rank is counted directly
+// (count comparisons per key, all threads of a warp reading the same shared word: no barriers, no sort); beyond,
+// radix select finds the k-th key, the keys at or above it are gathered and sorted.
+__device__ void select_sorted(const u64* candidates, int count, int k, int keyBits, u64* keys, u32* hist, u32* suffix,
+                              int* selected)
+{
+    int t = threadIdx.x;
+    keys[t] = 0;
+    __syncthreads();
+    if (count <= RANK_LIMIT)
+    {
+        for (int i = t; i < count; i += THREADS)
+        {
+            u64 key = candidates[i];
+            int rank = 0;
+            for (int j = 0; j < count; j++) rank += candidates[j] > key ? 1 : 0;
+            if (rank < k) keys[rank] = key;
+        }
+        __syncthreads();
+        return;
+    }
+
+    auto keyAt = [candidates](int i) -> u64 { return candidates[i]; };
+    u64 threshold = kth_largest(keyAt, count, k, keyBits, hist, suffix);
+    if (t == 0) *selected = 0;
+    __syncthreads();
+    for (int i = t; i < count; i += THREADS)
+    {
+        u64 key = candidates[i];
+        if (key >= threshold) keys[atomicAdd(selected, 1)] = key;
+    }
+    __syncthreads();
+    bitonic_sort_desc(keys);
+}
+
+// BoxMath.IoU with precomputed areas.
+__device__ __forceinline__ float iou(float4 a, float areaA, float4 b, float areaB)
+{
+    float w = fminf(a.z, b.z) - fmaxf(a.x, b.x);
+    float h = fminf(a.w, b.w) - fmaxf(a.y, b.y);
+    if (w <= 0.0f || h <= 0.0f) return 0.0f;
+    float intersection = w * h;
+    float uni = areaA + areaB - intersection;
+    return uni > 0.0f ? intersection / uni : 0.0f;
+}
+
+// BoundingBox.Area.
+__device__ __forceinline__ float area(float4 b) { return fmaxf(0.0f, b.z - b.x) * fmaxf(0.0f, b.w - b.y); }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Per class NMS in three launches, so the O(k^2) overlap test spreads over many blocks instead of one per class
+// (a class with 200 candidates would otherwise leave one SM with 20,000 IoUs while the rest of the GPU idles;
+// measured on the H200: 64 us for the single-kernel form, 9 + 11 + 22 us for these three before the greedy pass's
+// loads were spread over the block):
+//   ssd_class_select  (C-1, N) blocks: the class's top k keys, sorted, and their boxes -> sortedKeys, sortedBoxes,
+//                     sortedCounts [N, C-1, k]
+//   ssd_class_mask    (k/32 row chunks, C-1, N) blocks: bit j of word w of row i set when candidate j (later) overlaps
+//                     candidate i enough to be suppressed by it -> masks [N, C-1, k, 8]
+//   ssd_class_greedy  (C-1, N) blocks (the pass itself is one warp's): greedy over the rows -> keptKeys
+//                     [N, C-1, k] (merge keys in NMS order: score bits << 23 | (127 - class) << 16 | (65535 - box);
+//                     larger = earlier in the final order) and keptCounts [N, C-1].
+#define MASK_WORDS (THREADS / 32)
+
+extern "C" __global__ void __launch_bounds__(THREADS)
+    ssd_class_select(const float* probs, const float4* boxes, int B, int classes, int k, u64* sortedKeys,
+                     float4* sortedBoxes, int* sortedCounts)
+{
+    __shared__ u64 keys[THREADS];
+    __shared__ u32 hist[THREADS];
+    __shared__ u32 suffix[THREADS];
+    __shared__ u64 candidates[CANDIDATES];
+    __shared__ int selected;
+    __shared__ int found;
+
+    int t = threadIdx.x;
+    int c = blockIdx.x, n = blockIdx.y;
+    const float* p = probs + ((size_t)n * classes + c) * B;
+    // Score bits, then the inverted box index: larger = better, ties to the lower box (DetectionAssembler's order).
+    auto keyAt = [p](int i) -> u64 {
+        float s = p[i];
+        return s > 0.0f ? ((u64)__float_as_uint(s) << 16) | (u64)(65535 - i) : 0ull;
+    };
+
+    // One pass over the class's B probabilities gathers the candidates' keys into shared memory (four loads in
+    // flight per thread); selection then reads shared memory. More than CANDIDATES candidates (not seen with SSD300,
+    // where a class has a few hundred at most) falls back to selecting from global memory.
+    if (t == 0) found = 0;
+    __syncthreads();
+    for (int base = t; base < B; base += 4 * THREADS)
+    {
+        float v[4];
+#pragma unroll
+        for (int j = 0; j < 4; j++) v[j] = base + j * THREADS < B ? p[base + j * THREADS] : 0.0f;
+#pragma unroll
+        for (int j = 0; j < 4; j++)
+        {
+            if (v[j] > 0.0f)
+            {
+                int slot = atomicAdd(&found, 1);
+                if (slot < CANDIDATES) candidates[slot] = ((u64)__float_as_uint(v[j]) << 16) | (u64)(65535 - (base + j * THREADS));
+            }
+        }
+    }
+    __syncthreads();
+    int count = found;
+    int m = min(count, k);
+    if (count <= CANDIDATES)
+    {
+        select_sorted(candidates, count, k, 48, keys, hist, suffix, &selected);
+    }
+    else
+    {
+        keys[t] = 0;
+        u64 threshold = kth_largest(keyAt, B, k, 48, hist, suffix);
+        if (t == 0) selected = 0;
+        __syncthreads();
+        for (int i = t; i < B; i += THREADS)
+        {
+            u64 key = keyAt(i);
+            if (key != 0 && key >= threshold) keys[atomicAdd(&selected, 1)] = key;
+        }
+        __syncthreads();
+        bitonic_sort_desc(keys);
+    }
+
+    size_t list = ((size_t)n * classes + c) * k;
+    if (t < m)
+    {
+        u64 key = keys[t];
+        sortedKeys[list + t] = key;
+        sortedBoxes[list + t] = boxes[(size_t)n * B + (65535 - (int)(key & 65535))];
+    }
+    if (t == 0) sortedCounts[(size_t)n * classes + c] = m;
+}
+
+extern "C" __global__ void __launch_bounds__(THREADS)
+    ssd_class_mask(const float4* sortedBoxes, const int* sortedCounts, int classes, int k, float iouThreshold,
+                   int suppressAtOrAbove, u32* masks)
+{
+    __shared__ float4 box[THREADS];
+    __shared__ float boxArea[THREADS];
+
+    int t = threadIdx.x;
+    int chunk = blockIdx.x, c = blockIdx.y, n = blockIdx.z;
+    int m = sortedCounts[(size_t)n * classes + c];
+    if (chunk * 32 >= m) return; // rows this block would own are not there (all of them, for a class without candidates)
+    size_t list = ((size_t)n * classes + c) * k;
+    if (t < m)
+    {
+        float4 b = sortedBoxes[list + t];
+        box[t] = b;
+        boxArea[t] = area(b);
+    }
+    __syncthreads();
+
+    // Thread (r, w): row i = chunk * 32 + r, word w (columns 32w .. 32w + 31): 32 overlap tests at most.
+    int i = chunk * 32 + t / MASK_WORDS, w = t % MASK_WORDS;
+    if (i >= m) return;
+    u32 bits = 0;
+    if (w * 32 + 31 > i)
+    {
+        float4 a = box[i];
+        float areaA = boxArea[i];
+        for (int bit = 0; bit < 32; bit++)
+        {
+            int j = w * 32 + bit;
+            if (j > i && j < m)
+            {
+                float o = iou(a, areaA, box[j], boxArea[j]);
+                bool suppress = suppressAtOrAbove ? o >= iouThreshold : o > iouThreshold;
+                if (suppress) bits |= 1u << bit;
+            }
+        }
+    }
+    masks[(list + i) * MASK_WORDS + w] = bits;
+}
+
+extern "C" __global__ void __launch_bounds__(THREADS)
+    ssd_class_greedy(const u64* sortedKeys, const int* sortedCounts, const u32* masks, int classes, int k,
+                     u64* keptKeys, int* keptCounts)
+{
+    __shared__ u32 mask[THREADS * MASK_WORDS];
+    __shared__ u64 keys[THREADS];
+
+    int t = threadIdx.x;
+    int c = blockIdx.x, n = blockIdx.y;
+    int m = sortedCounts[(size_t)n * classes + c];
+    size_t list = ((size_t)n * classes + c) * k;
+    // Rows and keys into shared memory first, by the whole block (a few loads per thread instead of 50 per lane of
+    // one warp, each waiting out a memory latency); the greedy pass below is one warp's chain of short steps.
+    for (int i = t; i < m * MASK_WORDS; i += THREADS) mask[i] = masks[list * MASK_WORDS + i];
+    for (int i = t; i < m; i += THREADS) keys[i] = sortedKeys[list + i];
+    __syncthreads();
+    if (t >= 32) return;
+
+    // Greedy NMS 32 rows at a time. Lane w holds word w of the "suppressed" set. For the rows of chunk q, only word q
+    // of their masks can suppress each other: lane l holds row 32q + l's word q, and the chunk is resolved in
+    // registers (row b kept unless its bit is set by then; a kept row ORs its word in), one shuffle per row. Then the
+    // chunk's kept rows suppress the later words (lane w ORs their word w) and their keys go out in NMS order.
+    u32 removed = 0;
+    int kept = 0;
+    for (int q = 0; q * 32 < m; q++)
+    {
+        int row = q * 32 + t;
+        u32 diagonal = row < m ? mask[row * MASK_WORDS + q] : 0u;
+        u32 valid = m - q * 32 >= 32 ? 0xffffffffu : (1u << (m - q * 32)) - 1u;
+        u32 r = __shfl_sync(0xffffffffu, removed, q);
+#pragma unroll
+        for (int b = 0; b < 32; b++)
+        {
+            u32 suppressor = __shfl_sync(0xffffffffu, diagonal, b); // independent of r: issued ahead of the chain
+            if (((r >> b) & 1u) == 0) r |= suppressor;
+        }
+        // A row's bit is only ever set by earlier rows, so the rows still clear are exactly the kept ones.
+        u32 keptRows = ~r & valid;
+        if (t < MASK_WORDS && t > q)
+        {
+            u32 add = 0;
+            for (u32 rows = keptRows; rows != 0; rows &= rows - 1) add |= mask[(q * 32 + __ffs(rows) - 1) * MASK_WORDS + t];
+            removed |= add;
+        }
+        if ((keptRows >> t) & 1u)
+        {
+            u64 key = keys[row];
+            keptKeys[list + kept + __popc(keptRows & ((1u << t) - 1u))] = ((key >> 16) << 23) | ((u64)(127 - c) << 16) | (key & 65535);
+        }
+        kept += __popc(keptRows);
+    }
+    if (t == 0) keptCounts[(size_t)n * classes + c] = kept;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Per image block: the best D of all classes' kept boxes, in the final order, into the result block
+// scores [N, D] | labels [N, D] | boxes [N, D, 4] (empty slots 0). Labels are class ids 1 .. C-1.
+extern "C" __global__ void __launch_bounds__(THREADS)
+    ssd_merge(const u64* keptKeys, const int* keptCounts, const float4* boxes, int B, int classes, int k, int D,
+              int N, float* results)
+{
+    __shared__ u64 keys[THREADS];
+    __shared__ int counts[128];
+    __shared__ int offsets[129];
+    __shared__ u64 candidates[CANDIDATES];
+    __shared__ u32 hist[THREADS];
+    __shared__ u32 suffix[THREADS];
+    __shared__ int selected;
+    __shared__ int total;
+
+    int t = threadIdx.x;
+    int n = blockIdx.x;
+    if (t == 0) total = 0;
+    __syncthreads();
+    if (t < classes)
+    {
+        counts[t] = keptCounts[(size_t)n * classes + t];
+        atomicAdd(&total, counts[t]);
+    }
+    __syncthreads();
+
+    // The kept keys of all classes, gathered into shared memory through the per-class offsets (a few hundred per
+    // image, where the slots number classes x k); more than CANDIDATES selects from global memory instead.
+    const u64* imageKeys = keptKeys + (size_t)n * classes * k;
+    if (t < 32)
+    {
+        // Exclusive prefix sum of the counts in one warp: lane l sums classes 4l .. 4l+3, then a shuffle scan.
+        int local = 0;
+        for (int c = 4 * t; c < 4 * t + 4 && c < classes; c++) local += counts[c];
+        int inclusive = local;
+        for (int d = 1; d < 32; d <<= 1)
+        {
+            int v = __shfl_up_sync(0xffffffffu, inclusive, d);
+            if (t >= d) inclusive += v;
+        }
+        int sum = inclusive - local;
+        for (int c = 4 * t; c < 4 * t + 4 && c < classes; c++)
+        {
+            offsets[c] = sum;
+            sum += counts[c];
+        }
+        if (t == 31) offsets[classes] = inclusive;
+    }
+    __syncthreads();
+    int m = min(total, D);
+    if (total <= CANDIDATES)
+    {
+        for (int i = t; i < total; i += THREADS)
+        {
+            int lo = 0, hi = classes; // the class c with offsets[c] <= i < offsets[c + 1]
+            while (hi - lo > 1)
+            {
+                int mid = (lo + hi) >> 1;
+                if (offsets[mid] <= i) lo = mid; else hi = mid;
+            }
+            candidates[i] = imageKeys[(size_t)lo * k + (i - offsets[lo])];
+        }
+        __syncthreads();
+        select_sorted(candidates, total, D, 55, keys, hist, suffix, &selected);
+    }
+    else
+    {
+        keys[t] = 0;
+        const int* classCounts = counts;
+        auto keyAt = [imageKeys, classCounts, k](int i) -> u64 { return i % k < classCounts[i / k] ? imageKeys[i] : 0ull; };
+        u64 threshold = kth_largest(keyAt, classes * k, D, 55, hist, suffix);
+        if (t == 0) selected = 0;
+        __syncthreads();
+        for (int i = t; i < classes * k; i += THREADS)
+        {
+            u64 key = keyAt(i);
+            if (key != 0 && key >= threshold) keys[atomicAdd(&selected, 1)] = key;
+        }
+        __syncthreads();
+        bitonic_sort_desc(keys);
+    }
+
+    if (t < D)
+    {
+        size_t slot = (size_t)n * D + t;
+        float* scores = results;
+        float* labels = results + (size_t)N * D;
+        float* outBoxes = results + 2 * (size_t)N * D;
+        if (t < m)
+        {
+            u64 key = keys[t];
+            int c = 127 - (int)((key >> 16) & 127);
+            int b = 65535 - (int)(key & 65535);
+            float4 box = boxes[(size_t)n * B + b];
+            scores[slot] = __uint_as_float((u32)(key >> 23));
+            labels[slot] = (float)(c + 1);
+            outBoxes[slot * 4 + 0] = box.x;
+            outBoxes[slot * 4 + 1] = box.y;
+            outBoxes[slot * 4 + 2] = box.z;
+            outBoxes[slot * 4 + 3] = box.w;
+        }
+        else
+        {
+            scores[slot] = 0.0f;
+            labels[slot] = 0.0f;
+            outBoxes[slot * 4 + 0] = 0.0f;
+            outBoxes[slot * 4 + 1] = 0.0f;
+            outBoxes[slot * 4 + 2] = 0.0f;
+            outBoxes[slot * 4 + 3] = 0.0f;
+        }
+    }
+}

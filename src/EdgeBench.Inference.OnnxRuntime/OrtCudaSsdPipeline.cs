@@ -1,0 +1,463 @@
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using EdgeBench.Core;
+using EdgeBench.Core.Detection;
+using EdgeBench.Core.Imaging;
+using EdgeBench.Core.Models;
+using EdgeBench.Models.Zoo;
+using EdgeBench.Postprocessing;
+using EdgeBench.Preprocessing;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace EdgeBench.Inference.OnnxRuntime;
+
+/// <summary>
+/// The whole SSD300 camera loop on one CUDA stream: frames upload, EdgeBench's own preprocess kernel, the unchanged
+/// SSD300 model in ONNX Runtime's CUDA provider (optionally replayed as a CUDA graph), EdgeBench's decode + top-k +
+/// NMS kernels (<see cref="CudaSsdKernels"/>), one download of the fixed-size results. The alternative to the fused
+/// ONNX graph (<see cref="OrtFusedSsdRunner"/>) for putting pre- and postprocessing on the GPU: hand-written kernels
+/// where the graph needs ~117 generic ONNX ops (TopK over 16,000 values in one thread block, 1,000 x 1,000 IoU
+/// matrices, twelve unrolled NMS steps).
+/// </summary>
+/// <remarks>
+/// <para>ONNX Runtime runs on the stream this class creates (CUDA provider option <c>user_compute_stream</c>), and
+/// the run option <c>disable_synchronize_execution_providers</c> keeps it from waiting at the end of its run, so a
+/// call queues upload, preprocess, model, postprocess and download back to back and waits once, at the end.</para>
+/// <para>The arithmetic is the C# references' (PreprocessReference, SsdPostprocessor, DetectionAssembler): same tap
+/// tables, same operation order, no fused multiply-adds, NVIDIA's per-class top 200 and greedy NMS with IoU &gt;= 0.5,
+/// then the best 200 by score, class and NMS order. Only the exponentials differ (CUDA's expf against .NET's), so a
+/// probability can differ in its last bits; <see cref="DownloadModelInput"/> and <see cref="DownloadModelOutputs"/>
+/// let a caller run the C# stages on the very same tensors and compare.</para>
+/// <para>Device-bound only: the frames are uploaded by this class from page-locked memory; there is no host-copy
+/// variant (ONNX Runtime would own the copies and the kernels could not run between them).</para>
+/// </remarks>
+public sealed class OrtCudaSsdPipeline : IDisposable
+{
+    private readonly OrtSession _session;
+    private readonly RunOptions _runOptions;
+    private readonly OrtIoBinding _binding;
+    private readonly OrtMemoryInfo _memoryInfo;
+    private readonly List<OrtValue> _values = [];
+    private readonly List<IntPtr> _deviceBlocks = [];
+    private readonly List<IntPtr> _registered = [];
+    private readonly List<MemoryHandle> _pins = [];
+    private readonly CudaSsdKernels _kernels;
+    private readonly IntPtr _stream;
+    private readonly DecodeOptions _decode;
+    private readonly bool _half;
+    private readonly int _boxCount;
+    private readonly int _classCount;
+    private readonly int _inputWidth;
+    private readonly int _inputHeight;
+    private readonly float[] _scale = new float[3];
+    private readonly float[] _offset = new float[3];
+
+    // Staging for strided frames only (packed frames are uploaded from where they lie).
+    private readonly byte[] _frames;
+    private readonly float[] _results;
+    private readonly IntPtr _deviceFrames;
+    private readonly IntPtr _deviceInput;
+    private readonly IntPtr _deviceLocs;
+    private readonly IntPtr _deviceLogits;
+    private readonly IntPtr _devicePriors;
+    private readonly IntPtr _deviceProbs;
+    private readonly IntPtr _deviceBoxes;
+    private readonly SsdWorkspace _workspace;
+    private readonly IntPtr _deviceResults;
+    private readonly ResizeTapBuffers _taps;
+    private readonly long _inputElements;
+    private readonly long _locsElements;
+    private readonly long _logitsElements;
+
+    /// <summary>
+    /// Creates the session, kernels, stream and buffers for batches of <paramref name="batchSize"/> BGR24 frames of
+    /// <paramref name="frameWidth"/> x <paramref name="frameHeight"/>. <paramref name="model"/> is the plain SSD300
+    /// file (fp32 or fp16 I/O). Raises <see cref="ProviderUnavailableException"/> when CUDA, NVRTC or the provider is
+    /// missing here.
+    /// </summary>
+    public OrtCudaSsdPipeline(ResolvedModel model, int batchSize, int frameWidth, int frameHeight, OrtBackendOptions options, DecodeOptions? decode = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameWidth);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameHeight);
+        if (options.Provider == OrtExecutionProvider.Cpu)
+        {
+            throw new ArgumentException("The CUDA kernels path needs the CUDA (or TensorRT) provider.", nameof(options));
+        }
+
+        if (model.Descriptor.Postprocess != PostprocessKind.Ssd)
+        {
+            throw new ArgumentException($"{model.Descriptor.Id} is not an SSD detector.", nameof(model));
+        }
+
+        if (CudaSsdKernels.Unavailable() is { } reason)
+        {
+            throw new ProviderUnavailableException(reason);
+        }
+
+        _decode = decode ?? DecodeOptions.Default;
+        SsdDefaultBoxes priors = SsdDefaultBoxes.Coco300;
+        _boxCount = priors.Count;
+        _classCount = _decode.SsdClassCount;
+        if (_decode.SsdPerClassTopK > CudaSsdKernels.MaxSelected || _decode.SsdMaxDetections > CudaSsdKernels.MaxSelected
+            || _classCount - 1 > CudaSsdKernels.MaxClasses || _boxCount > CudaSsdKernels.MaxBoxes)
+        {
+            throw new ArgumentException($"The CUDA kernels take at most {CudaSsdKernels.MaxSelected} candidates per class and detections, {CudaSsdKernels.MaxClasses} classes and {CudaSsdKernels.MaxBoxes} boxes; got {_decode.SsdPerClassTopK}, {_decode.SsdMaxDetections}, {_classCount - 1}, {_boxCount}.", nameof(decode));
+        }
+
+        BatchSize = batchSize;
+        FrameWidth = frameWidth;
+        FrameHeight = frameHeight;
+        MaxDetections = _decode.SsdMaxDetections;
+        Precision = model.Precision;
+        _half = model.Precision == Core.Precision.Fp16;
+        ModelDescriptor descriptor = model.Descriptor;
+        _inputWidth = descriptor.InputWidth;
+        _inputHeight = descriptor.InputHeight;
+        for (int c = 0; c < 3; c++)
+        {
+            (_scale[c], _offset[c]) = descriptor.Normalization.Affine(c);
+        }
+
+        _frames = GC.AllocateArray<byte>(checked(batchSize * frameHeight * frameWidth * 3), pinned: true);
+        _results = GC.AllocateArray<float>(6 * batchSize * MaxDetections, pinned: true);
+        _inputElements = (long)batchSize * 3 * descriptor.InputHeight * descriptor.InputWidth;
+        _locsElements = (long)batchSize * 4 * _boxCount;
+        _logitsElements = (long)batchSize * _classCount * _boxCount;
+        int elementBytes = _half ? 2 : 4;
+
+        // Stream and kernels first: the session is told to run on this stream.
+        CudaRuntime.SetDevice(options.DeviceId);
+        _stream = CudaRuntime.CreateStream();
+        try
+        {
+            _kernels = new CudaSsdKernels(options.DeviceId, _classCount);
+        }
+        catch
+        {
+            CudaRuntime.DestroyStream(_stream);
+            throw;
+        }
+
+        try
+        {
+            _session = OrtSession.Create(model, options with { CudaStream = _stream });
+            _runOptions = new RunOptions();
+            // The stream is ours and Run ends with our wait: ONNX Runtime need not wait for its own work.
+            _runOptions.AddRunConfigEntry("disable_synchronize_execution_providers", "1");
+            _binding = _session.Session.CreateIoBinding();
+            _memoryInfo = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, options.DeviceId, OrtMemType.Default);
+
+            _deviceFrames = Device(_frames.LongLength);
+            _deviceInput = Device(_inputElements * elementBytes);
+            _deviceLocs = Device(_locsElements * elementBytes);
+            _deviceLogits = Device(_logitsElements * elementBytes);
+            _deviceProbs = Device((long)batchSize * (_classCount - 1) * _boxCount * sizeof(float));
+            _deviceBoxes = Device((long)batchSize * _boxCount * 4 * sizeof(float));
+            long lists = (long)batchSize * (_classCount - 1);
+            long listSlots = lists * _decode.SsdPerClassTopK;
+            _workspace = new SsdWorkspace(
+                SortedKeys: Device(listSlots * sizeof(ulong)),
+                SortedBoxes: Device(listSlots * 4 * sizeof(float)),
+                SortedCounts: Device(lists * sizeof(int)),
+                Masks: Device(listSlots * SsdWorkspace.MaskWords * sizeof(uint)),
+                KeptKeys: Device(listSlots * sizeof(ulong)),
+                KeptCounts: Device(lists * sizeof(int)));
+            _deviceResults = Device(_results.LongLength * sizeof(float));
+
+            float[] priorTable = [.. priors.CenterX, .. priors.CenterY, .. priors.Width, .. priors.Height];
+            _devicePriors = Upload(priorTable);
+            _taps = UploadTaps(frameWidth, frameHeight, descriptor.InputWidth, descriptor.InputHeight);
+            PageLock(Address(_frames), _frames.LongLength);
+            PageLock(Address(_results), _results.LongLength * sizeof(float));
+
+            BindModel(descriptor);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public int BatchSize { get; }
+
+    public int FrameWidth { get; }
+
+    public int FrameHeight { get; }
+
+    /// <summary>Detection slots per image (D).</summary>
+    public int MaxDetections { get; }
+
+    public Precision Precision { get; }
+
+    /// <summary>
+    /// Page-locks the memory of <paramref name="frames"/> where it lies (each packed frame's pixels, pinned for the
+    /// life of this object) so <see cref="Run"/> uploads them by direct DMA: what a camera stack that hands out
+    /// DMA-able buffers gives (V4L2 user pointers, a Jetson's NVMM surfaces need not even be copied). Returns how many
+    /// frames the driver accepted; the others are still uploaded, staged through a driver buffer.
+    /// </summary>
+    public int PageLockFrames(IEnumerable<FrameBuffer> frames)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        int locked = 0;
+        foreach (FrameBuffer frame in frames)
+        {
+            MemoryHandle handle = frame.Pixels.Pin();
+            unsafe
+            {
+                if (_registered.Contains((IntPtr)handle.Pointer))
+                {
+                    // The same buffer again (a short clip repeated in the ring): locked already.
+                    handle.Dispose();
+                    locked++;
+                    continue;
+                }
+
+                if (CudaRuntime.TryRegisterHost((IntPtr)handle.Pointer, frame.Pixels.Length))
+                {
+                    _registered.Add((IntPtr)handle.Pointer);
+                    _pins.Add(handle);
+                    locked++;
+                    continue;
+                }
+            }
+
+            handle.Dispose();
+        }
+
+        return locked;
+    }
+
+    /// <summary>
+    /// One camera-loop call on <paramref name="frames"/> (BGR24, exactly <see cref="BatchSize"/>, of the frame size):
+    /// each frame uploaded straight from its memory (strided frames through the pipeline's own page-locked buffer),
+    /// preprocess, model, postprocess, one download; returns when the results are on the host.
+    /// </summary>
+    public void Run(ReadOnlySpan<FrameBuffer> frames)
+    {
+        if (frames.Length != BatchSize)
+        {
+            throw new ArgumentException($"Expected {BatchSize} frames, got {frames.Length}.", nameof(frames));
+        }
+
+        int size = _frames.Length / BatchSize;
+        for (int i = 0; i < frames.Length; i++)
+        {
+            FrameBuffer frame = frames[i];
+            if (frame.Format != PixelFormat.Bgr24 || frame.Width != FrameWidth || frame.Height != FrameHeight)
+            {
+                throw new ArgumentException($"Expected {FrameWidth}x{FrameHeight} BGR24 frames; frame {i} is {frame.Width}x{frame.Height} {frame.Format}.", nameof(frames));
+            }
+
+            if (frame.Stride != FrameWidth * FrameBuffer.BytesPerPixel)
+            {
+                DetectionSlots.LoadFrames(frames.Slice(i, 1), _frames.AsSpan(i * size, size), FrameWidth, FrameHeight);
+                CudaRuntime.CopyToDeviceAsync(_deviceFrames + (i * size), Address(_frames) + (i * size), size, _stream);
+                continue;
+            }
+
+            unsafe
+            {
+                // From page-locked memory the copy is queued (DMA); from pageable memory CUDA stages it and returns
+                // once the bytes have left the frame, so the frame may be reused when this returns either way.
+                fixed (byte* pixels = frame.Pixels.Span)
+                {
+                    CudaRuntime.CopyToDeviceAsync(_deviceFrames + (i * size), (IntPtr)pixels, size, _stream);
+                }
+            }
+        }
+
+        _kernels.Preprocess(_deviceFrames, FrameWidth, FrameHeight, _taps, _inputWidth, _inputHeight,
+            _scale, _offset, bgr: true, _half, _deviceInput, BatchSize, _stream);
+        _session.Session.RunWithBinding(_runOptions, _binding);
+        _kernels.Scores(_deviceLocs, _deviceLogits, _devicePriors, _boxCount, _decode.SsdScoreThreshold,
+            _decode.SsdScaleXy, _decode.SsdScaleWh, _deviceProbs, _deviceBoxes, _half, BatchSize, _stream);
+        _kernels.ClassNms(_deviceProbs, _deviceBoxes, _boxCount, _classCount - 1, _decode.SsdPerClassTopK, _decode.SsdIouThreshold,
+            _decode.SsdOverlapRule == NmsOverlapRule.SuppressAtOrAbove, _workspace, BatchSize, _stream);
+        _kernels.Merge(_workspace.KeptKeys, _workspace.KeptCounts, _deviceBoxes, _boxCount, _classCount - 1, _decode.SsdPerClassTopK,
+            MaxDetections, _deviceResults, BatchSize, _stream);
+        CudaRuntime.CopyToHostAsync(Address(_results), _deviceResults, _results.LongLength * sizeof(float), _stream);
+        CudaRuntime.Synchronize(_stream);
+    }
+
+    /// <summary>
+    /// The model alone on the bound device buffers, waiting for the device: the detector-only time the end-to-end
+    /// loop is compared with (same session, same buffers, nothing uploaded or downloaded).
+    /// </summary>
+    public void RunModelOnly()
+    {
+        _session.Session.RunWithBinding(_runOptions, _binding);
+        CudaRuntime.Synchronize(_stream);
+    }
+
+    /// <summary>The filled slots of the last run as detections (cleared first); returns their count.</summary>
+    public int ReadDetections(List<Detection> detections) => DetectionSlots.Read(_results, BatchSize, MaxDetections, detections);
+
+    /// <summary>Copies the model input the preprocess kernel wrote in the last run ([N,3,h,w], fp32 or fp16 bits) to <paramref name="destination"/>.</summary>
+    public void DownloadModelInput(Span<byte> destination) => Download(destination, _deviceInput, _inputElements * (_half ? 2 : 4));
+
+    /// <summary>Copies the model's raw outputs of the last run (locs [N,4,B], logits [N,C,B]; fp32 or fp16 bits) to host spans.</summary>
+    public void DownloadModelOutputs(Span<byte> locs, Span<byte> logits)
+    {
+        int elementBytes = _half ? 2 : 4;
+        Download(locs, _deviceLocs, _locsElements * elementBytes);
+        Download(logits, _deviceLogits, _logitsElements * elementBytes);
+    }
+
+    public void Dispose()
+    {
+        // Unbind before the values, the values before the device memory they view, the session last.
+        _binding?.Dispose();
+        foreach (OrtValue value in _values)
+        {
+            value.Dispose();
+        }
+
+        _values.Clear();
+        _memoryInfo?.Dispose();
+        foreach (IntPtr block in _deviceBlocks)
+        {
+            CudaRuntime.Free(block);
+        }
+
+        _deviceBlocks.Clear();
+        foreach (IntPtr host in _registered)
+        {
+            CudaRuntime.UnregisterHost(host);
+        }
+
+        _registered.Clear();
+        foreach (MemoryHandle pin in _pins)
+        {
+            pin.Dispose();
+        }
+
+        _pins.Clear();
+        _runOptions?.Dispose();
+        _session?.Dispose();
+        _kernels?.Dispose();
+        if (_stream != IntPtr.Zero)
+        {
+            CudaRuntime.DestroyStream(_stream);
+        }
+    }
+
+    private void BindModel(ModelDescriptor descriptor)
+    {
+        TensorElementType type = _half ? TensorElementType.Float16 : TensorElementType.Float;
+        long n = BatchSize;
+        string inputName = _session.Session.InputMetadata.Keys.Single();
+        Bind(inputName, type, [n, 3, descriptor.InputHeight, descriptor.InputWidth], _deviceInput, isInput: true);
+        int bound = 0;
+        foreach ((string name, NodeMetadata node) in _session.Session.OutputMetadata)
+        {
+            // Told apart by shape: locs [N, 4, B], logits [N, C, B].
+            int channels = node.Dimensions.Length == 3 ? node.Dimensions[1] : -1;
+            if (channels == 4)
+            {
+                Bind(name, type, [n, 4, _boxCount], _deviceLocs, isInput: false);
+                bound++;
+            }
+            else if (channels == _classCount)
+            {
+                Bind(name, type, [n, _classCount, _boxCount], _deviceLogits, isInput: false);
+                bound++;
+            }
+        }
+
+        if (bound != 2)
+        {
+            throw new InvalidOperationException($"{descriptor.Id}: expected outputs [N,4,{_boxCount}] and [N,{_classCount},{_boxCount}], found {string.Join(", ", _session.Session.OutputMetadata.Select(o => $"{o.Key} [{string.Join(',', o.Value.Dimensions)}]"))}.");
+        }
+    }
+
+    private void Bind(string name, TensorElementType type, long[] shape, IntPtr device, bool isInput)
+    {
+        long elements = shape.Aggregate(1L, (a, b) => a * b);
+        OrtValue value = OrtValue.CreateTensorValueWithData(_memoryInfo, type, shape, device, elements * (_half ? 2 : 4));
+        _values.Add(value);
+        if (isInput)
+        {
+            _binding.BindInput(name, value);
+        }
+        else
+        {
+            _binding.BindOutput(name, value);
+        }
+    }
+
+    private IntPtr Device(long bytes)
+    {
+        IntPtr block = CudaRuntime.Malloc(bytes);
+        _deviceBlocks.Add(block);
+        return block;
+    }
+
+    private unsafe IntPtr Upload<T>(T[] values)
+        where T : unmanaged
+    {
+        IntPtr block = Device((long)values.Length * sizeof(T));
+        fixed (T* source = values)
+        {
+            CudaRuntime.CopyToDevice(block, (IntPtr)source, (long)values.Length * sizeof(T));
+        }
+
+        return block;
+    }
+
+    /// <summary>The bilinear taps of PreprocessReference (its SourceCoordinate, in double), one entry per output column and row.</summary>
+    private ResizeTapBuffers UploadTaps(int frameWidth, int frameHeight, int inputWidth, int inputHeight)
+    {
+        (int[] X0, int[] X1, float[] W) Axis(int source, int destination)
+        {
+            var i0 = new int[destination];
+            var i1 = new int[destination];
+            var weight = new float[destination];
+            double scale = (double)source / destination;
+            for (int d = 0; d < destination; d++)
+            {
+                PreprocessReference.SourceCoordinate(d, scale, source, out i0[d], out i1[d], out weight[d]);
+            }
+
+            return (i0, i1, weight);
+        }
+
+        (int[] x0, int[] x1, float[] wx) = Axis(frameWidth, inputWidth);
+        (int[] y0, int[] y1, float[] wy) = Axis(frameHeight, inputHeight);
+        return new ResizeTapBuffers(Upload(x0), Upload(x1), Upload(wx), Upload(y0), Upload(y1), Upload(wy));
+    }
+
+    private void PageLock(IntPtr host, long bytes)
+    {
+        if (CudaRuntime.TryRegisterHost(host, bytes))
+        {
+            _registered.Add(host);
+        }
+    }
+
+    private void Download(Span<byte> destination, IntPtr device, long bytes)
+    {
+        if (destination.Length != bytes)
+        {
+            throw new ArgumentException($"Expected a span of {bytes.ToString(CultureInfo.InvariantCulture)} bytes, got {destination.Length}.", nameof(destination));
+        }
+
+        unsafe
+        {
+            fixed (byte* target = destination)
+            {
+                CudaRuntime.CopyToHostAsync((IntPtr)target, device, bytes, _stream);
+                CudaRuntime.Synchronize(_stream);
+            }
+        }
+    }
+
+    private static unsafe IntPtr Address<T>(T[] array)
+        where T : unmanaged => (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+}
