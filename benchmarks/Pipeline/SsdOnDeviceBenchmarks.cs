@@ -24,7 +24,8 @@ namespace EdgeBench.Benchmarks.Pipeline;
 /// <item><see cref="FusedGraph"/>: the same loop as the ladder's level 2: the fused ONNX graph
 /// (<see cref="OrtFusedSsdRunner"/>).</item>
 /// </list>
-/// Device-bound backends only (ort-cuda-bound, ort-cuda-graph, ort-tensorrt-bound); CaseFilter drops the others.
+/// CUDA device-bound backends only (ort-cuda-bound, ort-cuda-graph): CaseFilter drops the host-copy ones, setup skips
+/// ort-tensorrt-bound with its reason.
 /// Before the CUDA kernels are timed, setup runs them once on the benchmark's frames and compares the preprocessed
 /// input and the detections with the C# reference stages on the same tensors (<see cref="CudaKernelsCheck"/>): a
 /// mismatch fails the case rather than timing a wrong pipeline.
@@ -166,9 +167,10 @@ public class SsdOnDeviceBenchmarks : IDisposable
             throw new CaseSkippedException(reason);
         }
 
-        if (!BackendNames.IsDeviceBound(Backend))
+        if (BackendNames.ProviderOf(Backend) != OrtExecutionProvider.Cuda || !BackendNames.IsDeviceBound(Backend))
         {
-            throw new CaseSkippedException("pre/post on the GPU needs a device-bound backend (ort-cuda-bound, ort-cuda-graph, ort-tensorrt-bound)");
+            // The kernels share a CUDA stream with the session, which only the CUDA provider is given.
+            throw new CaseSkippedException("pre/post on the GPU runs with the CUDA provider on device-bound buffers (ort-cuda-bound, ort-cuda-graph)");
         }
 
         RunSettings settings = RunSettings.FromEnvironment();

@@ -85,9 +85,10 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameWidth);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameHeight);
-        if (options.Provider == OrtExecutionProvider.Cpu)
+        if (options.Provider != OrtExecutionProvider.Cuda)
         {
-            throw new ArgumentException("The CUDA kernels path needs the CUDA (or TensorRT) provider.", nameof(options));
+            // The session must run on this class's stream; only the CUDA provider is given it (OrtBackendOptions.CudaStream).
+            throw new ArgumentException($"The CUDA kernels path runs the model with the CUDA provider; got {options.Provider}.", nameof(options));
         }
 
         if (model.Descriptor.Postprocess != PostprocessKind.Ssd)

@@ -61,7 +61,16 @@ internal sealed unsafe class CudaSsdKernels : IDisposable
             "--fmad=false",
             .. key.Defines.Split(' ', StringSplitOptions.RemoveEmptyEntries),
         ]));
-        _library = CudaRuntime.LoadLibrary(ptx);
+        try
+        {
+            _library = CudaRuntime.LoadLibrary(ptx);
+        }
+        catch (EntryPointNotFoundException e)
+        {
+            // cudaLibraryLoadData came with CUDA 12.0; JetPack 5's CUDA 11.4 runtime lacks it.
+            throw new ProviderUnavailableException($"the CUDA kernels need a CUDA 12 or newer runtime (cudaLibraryLoadData); the loaded one lacks it ({e.Message})", e);
+        }
+
         try
         {
             _preprocessF32 = CudaRuntime.GetKernel(_library, "preprocess_f32");

@@ -289,8 +289,8 @@ __device__ __forceinline__ float area(float4 b) { return fmaxf(0.0f, b.z - b.x) 
 // ---------------------------------------------------------------------------------------------------------------
 // Per class NMS in three launches, so the O(k^2) overlap test spreads over many blocks instead of one per class
 // (a class with 200 candidates would otherwise leave one SM with 20,000 IoUs while the rest of the GPU idles;
-// measured on the H200: 64 us for the single-kernel form, 9 + 11 + 22 us for these three before the greedy pass's
-// loads were spread over the block):
+// measured with ncu on the H200: 64 us for the single-kernel form, 9 + 11.5 + 19 us for these three,
+// eng/gpu/profiles/ssd-cuda-kernels-h200-ncu.txt):
 //   ssd_class_select  (C-1, N) blocks: the class's top k keys, sorted, and their boxes -> sortedKeys, sortedBoxes,
 //                     sortedCounts [N, C-1, k]
 //   ssd_class_mask    (k/32 row chunks, C-1, N) blocks: bit j of word w of row i set when candidate j (later) overlaps

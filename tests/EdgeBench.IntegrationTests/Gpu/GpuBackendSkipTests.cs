@@ -49,6 +49,24 @@ public sealed class GpuBackendSkipTests : IDisposable
     }
 
     [Fact]
+    public void Ssd_on_device_cases_exist_for_the_cuda_device_bound_values_and_skip_here_with_the_provider_named()
+    {
+        IReadOnlyList<ResultRow> rows = _run.Run<SsdOnDeviceBenchmarks>();
+
+        // 4 methods x (bound, graph, tensorrt-bound); the host-copy values are dropped by CaseFilter.
+        Assert.Equal(12, rows.Count);
+        Assert.Equal(["cuda-bound", "cuda-graph", "tensorrt-bound"], rows.Select(r => r.Ep).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["end-to-end-cuda-kernels", "end-to-end-cuda-kernels-page-locked", "end-to-end-detector-only", "end-to-end-fused-graph"],
+            rows.Select(r => r.Stage).Distinct().Order(StringComparer.Ordinal));
+        Assert.All(rows, r =>
+        {
+            Assert.Equal(CaseStatus.Skipped, r.Status);
+            Assert.Contains(r.Ep.StartsWith("cuda", StringComparison.Ordinal) ? "CUDAExecutionProvider" : "TensorrtExecutionProvider", r.Reason, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
     public void Backend_values_map_to_providers_and_results_columns()
     {
         Assert.Equal(["ort-cpu", "ort-cuda", "ort-cuda-bound", "ort-cuda-graph", "ort-tensorrt", "ort-tensorrt-bound", "torchsharp-cpu"], BackendNames.All);
