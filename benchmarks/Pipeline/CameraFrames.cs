@@ -54,3 +54,31 @@ internal static class CameraFrames
         return ring;
     }
 }
+
+/// <summary>
+/// A benchmark's frame ring and its cursor: each call takes the next batch of frames, starting over when fewer than a
+/// batch remain, so consecutive calls see different frames (no cache-warm repeats) and every call a full batch.
+/// </summary>
+internal sealed class FrameRing(FrameBuffer[] frames)
+{
+    private int _cursor;
+
+    /// <summary>A ring with no frames, before setup.</summary>
+    public static FrameRing Empty => new([]);
+
+    /// <summary>All frames of the ring.</summary>
+    public FrameBuffer[] Frames { get; } = frames;
+
+    /// <summary>The next <paramref name="batch"/> frames.</summary>
+    public ReadOnlySpan<FrameBuffer> Next(int batch)
+    {
+        if (_cursor + batch > Frames.Length)
+        {
+            _cursor = 0;
+        }
+
+        ReadOnlySpan<FrameBuffer> next = Frames.AsSpan(_cursor, batch);
+        _cursor += batch;
+        return next;
+    }
+}

@@ -5,7 +5,6 @@ using EdgeBench.Core.Detection;
 using EdgeBench.Core.Imaging;
 using EdgeBench.Core.Models;
 using EdgeBench.Inference.OnnxRuntime;
-using EdgeBench.Models.Zoo;
 using EdgeBench.Postprocessing;
 using EdgeBench.Preprocessing;
 
@@ -23,14 +22,16 @@ internal static class CudaKernelsCheck
     /// <summary>Score and box coordinates may differ by this much (CUDA's expf vs .NET's: a few ulp of values below 1).</summary>
     public const float Tolerance = 1e-5f;
 
-    /// <summary>Runs the pipeline on <paramref name="frames"/>, compares, and returns a one-line summary for the log.</summary>
-    public static string Run(OrtCudaSsdPipeline pipeline, ReadOnlySpan<FrameBuffer> frames)
+    /// <summary>
+    /// Runs the pipeline on <paramref name="frames"/>, compares, and returns a one-line summary for the log.
+    /// <paramref name="model"/> is the pipeline's model (input size and normalization).
+    /// </summary>
+    public static string Run(OrtCudaSsdPipeline pipeline, ModelDescriptor model, ReadOnlySpan<FrameBuffer> frames)
     {
         pipeline.Run(frames);
         var actual = new List<Detection>();
         pipeline.ReadDetections(actual);
 
-        ModelDescriptor model = ModelCatalog.Get(ModelCatalog.Ssd300);
         bool half = pipeline.Precision == Precision.Fp16;
         int inputElements = frames.Length * 3 * model.InputWidth * model.InputHeight;
         byte[] input = new byte[inputElements * (half ? 2 : 4)];

@@ -56,8 +56,7 @@ public abstract class PipelineBenchmarks : IDisposable
 
     private IVisionPipeline? _pipeline;
     private OrtDeviceBoundBackend? _deviceBound;
-    private FrameBuffer[] _ring = [];
-    private int _cursor;
+    private FrameRing _ring = FrameRing.Empty;
     private HostTensor[] _recordedOutputs = [];
     private byte[] _copySource = [];
     private SsdPostprocessorReference? _naiveSsd;
@@ -149,8 +148,8 @@ public abstract class PipelineBenchmarks : IDisposable
 
         var store = new ModelStore(ModelStore.DefaultDirectory());
         ResolvedModel model = store.Resolve(Model, precision);
-        _ring = CameraFrames.Load(settings.Frames, Math.Max(8, 2 * Batch));
-        _pipeline = BackendNames.CreatePipeline(Backend, model, Batch, settings.EffectiveThreads, _ring[0].Width, _ring[0].Height);
+        _ring = new FrameRing(CameraFrames.Load(settings.Frames, Math.Max(8, 2 * Batch)));
+        _pipeline = BackendNames.CreatePipeline(Backend, model, Batch, settings.EffectiveThreads, _ring.Frames[0].Width, _ring.Frames[0].Height);
         IInferenceBackend backend = Pipeline.Backend;
         _deviceBound = backend as OrtDeviceBoundBackend; // resolved once, not inside the timed InferenceOnDevice
 
@@ -279,17 +278,7 @@ public abstract class PipelineBenchmarks : IDisposable
     [BenchmarkCategory(Categories.EndToEnd)]
     public int EndToEnd() => Pipeline.ProcessBatch(NextFrames());
 
-    private ReadOnlySpan<FrameBuffer> NextFrames()
-    {
-        if (_cursor + Batch > _ring.Length)
-        {
-            _cursor = 0;
-        }
-
-        ReadOnlySpan<FrameBuffer> frames = _ring.AsSpan(_cursor, Batch);
-        _cursor += Batch;
-        return frames;
-    }
+    private ReadOnlySpan<FrameBuffer> NextFrames() => _ring.Next(Batch);
 
     private static float[] AsFloat(HostTensor tensor) =>
         tensor.ElementType == Core.Precision.Fp32 ? tensor.AsFloat().ToArray() : Array.ConvertAll(tensor.AsHalf().ToArray(), h => (float)h);

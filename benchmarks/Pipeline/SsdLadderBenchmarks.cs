@@ -82,8 +82,7 @@ public sealed class LadderLevel : IImpliedCaseParameters
 [BenchmarkCategory(Categories.Ssd)]
 public class SsdLadderBenchmarks : IDisposable
 {
-    private FrameBuffer[] _ring = [];
-    private int _cursor;
+    private FrameRing _ring = FrameRing.Empty;
 
     // Level 0.
     private OrtElementwiseRunner? _elementwise;
@@ -154,8 +153,8 @@ public class SsdLadderBenchmarks : IDisposable
 
         RunSettings settings = RunSettings.FromEnvironment();
         var store = new ModelStore(ModelStore.DefaultDirectory());
-        _ring = CameraFrames.Load(settings.Frames, Math.Max(8, 2 * Batch));
-        int width = _ring[0].Width, height = _ring[0].Height;
+        _ring = new FrameRing(CameraFrames.Load(settings.Frames, Math.Max(8, 2 * Batch)));
+        int width = _ring.Frames[0].Width, height = _ring.Frames[0].Height;
         OrtBackendOptions options = BackendNames.Options(Backend, settings.Threads);
         try
         {
@@ -245,15 +244,5 @@ public class SsdLadderBenchmarks : IDisposable
         return _naive!.Process(outputs[0], outputs[1], Batch).Count;
     }
 
-    private ReadOnlySpan<FrameBuffer> NextFrames()
-    {
-        if (_cursor + Batch > _ring.Length)
-        {
-            _cursor = 0;
-        }
-
-        ReadOnlySpan<FrameBuffer> frames = _ring.AsSpan(_cursor, Batch);
-        _cursor += Batch;
-        return frames;
-    }
+    private ReadOnlySpan<FrameBuffer> NextFrames() => _ring.Next(Batch);
 }

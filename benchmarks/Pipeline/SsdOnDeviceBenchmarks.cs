@@ -33,8 +33,7 @@ namespace EdgeBench.Benchmarks.Pipeline;
 [BenchmarkCategory(Categories.Ssd)]
 public class SsdOnDeviceBenchmarks : IDisposable
 {
-    private FrameBuffer[] _ring = [];
-    private int _cursor;
+    private FrameRing _ring = FrameRing.Empty;
     private readonly List<Detection> _detections = new(capacity: 8 * 200);
     private OrtCudaSsdPipeline? _kernels;
     private OrtFusedSsdRunner? _fused;
@@ -75,7 +74,7 @@ public class SsdOnDeviceBenchmarks : IDisposable
     {
         (Precision precision, RunSettings settings) = Prepare();
         var store = new ModelStore(ModelStore.DefaultDirectory());
-        FusedSsdSpec spec = FusedSsdReferenceSpec.For(ModelCatalog.Get(Model), _ring[0].Width, _ring[0].Height) with { NmsSteps = FusedSsdSpec.DefaultNmsSteps };
+        FusedSsdSpec spec = FusedSsdReferenceSpec.For(ModelCatalog.Get(Model), _ring.Frames[0].Width, _ring.Frames[0].Height) with { NmsSteps = FusedSsdSpec.DefaultNmsSteps };
         FusedSsdModel fused = FusedSsdModels.Resolve(store, Model, precision, spec);
         _fused = new OrtFusedSsdRunner(fused, Batch, BackendNames.Options(Backend, settings.Threads), deviceBound: true);
     });
@@ -144,14 +143,14 @@ public class SsdOnDeviceBenchmarks : IDisposable
     {
         (Precision precision, RunSettings settings) = Prepare();
         ResolvedModel model = new ModelStore(ModelStore.DefaultDirectory()).Resolve(Model, precision);
-        _kernels = new OrtCudaSsdPipeline(model, Batch, _ring[0].Width, _ring[0].Height, BackendNames.Options(Backend, settings.Threads));
+        _kernels = new OrtCudaSsdPipeline(model, Batch, _ring.Frames[0].Width, _ring.Frames[0].Height, BackendNames.Options(Backend, settings.Threads));
         if (pageLockFrames)
         {
-            int locked = _kernels.PageLockFrames(_ring);
-            Console.WriteLine($"// {Backend} {Precision} b{Batch}: {locked} of {_ring.Length} camera frames page-locked");
+            int locked = _kernels.PageLockFrames(_ring.Frames);
+            Console.WriteLine($"// {Backend} {Precision} b{Batch}: {locked} of {_ring.Frames.Length} camera frames page-locked");
         }
 
-        Console.WriteLine($"// {Backend} {Precision} b{Batch}: {CudaKernelsCheck.Run(_kernels, _ring.AsSpan(0, Batch))}");
+        Console.WriteLine($"// {Backend} {Precision} b{Batch}: {CudaKernelsCheck.Run(_kernels, model.Descriptor, _ring.Frames.AsSpan(0, Batch))}");
     }
 
     private (Precision Precision, RunSettings Settings) Prepare()
@@ -174,7 +173,7 @@ public class SsdOnDeviceBenchmarks : IDisposable
         }
 
         RunSettings settings = RunSettings.FromEnvironment();
-        _ring = CameraFrames.Load(settings.Frames, Math.Max(8, 2 * Batch));
+        _ring = new FrameRing(CameraFrames.Load(settings.Frames, Math.Max(8, 2 * Batch)));
         return (precision, settings);
     }
 
@@ -200,15 +199,5 @@ public class SsdOnDeviceBenchmarks : IDisposable
         }
     }
 
-    private ReadOnlySpan<FrameBuffer> NextFrames()
-    {
-        if (_cursor + Batch > _ring.Length)
-        {
-            _cursor = 0;
-        }
-
-        ReadOnlySpan<FrameBuffer> frames = _ring.AsSpan(_cursor, Batch);
-        _cursor += Batch;
-        return frames;
-    }
+    private ReadOnlySpan<FrameBuffer> NextFrames() => _ring.Next(Batch);
 }

@@ -16,18 +16,7 @@ internal static partial class CudaRuntime
     /// <summary>Sonames tried in order: the GPU package's CUDA 13, then JetPack 6's CUDA 12, then the unversioned link.</summary>
     internal static readonly string[] Candidates = ["libcudart.so.13", "libcudart.so.12", "libcudart.so"];
 
-    private static readonly Lazy<IntPtr> s_handle = new(() =>
-    {
-        foreach (string candidate in Candidates)
-        {
-            if (NativeLibrary.TryLoad(candidate, out IntPtr handle))
-            {
-                return handle;
-            }
-        }
-
-        return IntPtr.Zero;
-    });
+    private static readonly Lazy<IntPtr> s_handle = new(() => LoadFirst(Candidates));
 
     static CudaRuntime()
     {
@@ -38,6 +27,20 @@ internal static partial class CudaRuntime
     /// <summary>Makes sure the assembly's import resolver is installed (the static constructor does it).</summary>
     internal static void EnsureResolver()
     {
+    }
+
+    /// <summary>The handle of the first of <paramref name="candidates"/> (sonames) the dynamic loader finds; zero if none.</summary>
+    internal static IntPtr LoadFirst(IEnumerable<string> candidates)
+    {
+        foreach (string candidate in candidates)
+        {
+            if (NativeLibrary.TryLoad(candidate, out IntPtr handle))
+            {
+                return handle;
+            }
+        }
+
+        return IntPtr.Zero;
     }
 
     /// <summary>Whether a CUDA runtime library could be loaded.</summary>

@@ -15,18 +15,7 @@ internal static partial class Nvrtc
     /// <summary>Sonames tried in order: CUDA 13 (the GPU package's), CUDA 12 (JetPack 6), the unversioned link.</summary>
     internal static readonly string[] Candidates = ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"];
 
-    private static readonly Lazy<IntPtr> s_handle = new(() =>
-    {
-        foreach (string candidate in Candidates)
-        {
-            if (NativeLibrary.TryLoad(candidate, out IntPtr handle))
-            {
-                return handle;
-            }
-        }
-
-        return IntPtr.Zero;
-    });
+    private static readonly Lazy<IntPtr> s_handle = new(() => CudaRuntime.LoadFirst(Candidates));
 
     static Nvrtc() => CudaRuntime.EnsureResolver();
 
