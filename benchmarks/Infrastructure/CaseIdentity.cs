@@ -8,7 +8,7 @@ namespace EdgeBench.Benchmarks.Infrastructure;
 /// come from parameters of those names, else from a parameter value that implies them (<see cref="IImpliedCaseParameters"/>),
 /// which also names the case's <see cref="StageVariant"/>.
 /// </summary>
-internal sealed record CaseIdentity(string FullName, string Type, string Method, string Stage, string Model, string Precision, int Batch, string Backend, string? StageVariant = null)
+internal sealed record CaseIdentity(string FullName, string Type, string Method, string Stage, string Model, string Precision, int Batch, string Backend, string? StageVariant = null, bool PerMethodSetup = false)
 {
     public static CaseIdentity Of(BenchmarkCase benchmarkCase)
     {
@@ -29,7 +29,8 @@ internal sealed record CaseIdentity(string FullName, string Type, string Method,
             Parameter("Precision") is { Length: > 0 } precision ? precision : implied?.Precision ?? string.Empty,
             int.TryParse(batchText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int batch) ? batch : implied?.Batch ?? 0,
             Parameter("Backend"),
-            implied?.StageName);
+            implied?.StageName,
+            typeof(IPerMethodSetup).IsAssignableFrom(benchmarkCase.Descriptor.Type));
     }
 
     /// <summary>
@@ -43,8 +44,8 @@ internal sealed record CaseIdentity(string FullName, string Type, string Method,
         return $"{benchmarkCase.Descriptor.Type.FullName}.{benchmarkCase.Descriptor.WorkloadMethod.Name}({parameters})";
     }
 
-    /// <summary>The <see cref="CaseOutcomes"/> key of this case's setup.</summary>
-    public string SetupKey => CaseOutcomes.Key(Type, Model, Precision, Batch, Backend, StageVariant);
+    /// <summary>The <see cref="CaseOutcomes"/> key of this case's setup (per method where the class has one setup per method).</summary>
+    public string SetupKey => CaseOutcomes.Key(Type, Model, Precision, Batch, Backend, StageVariant ?? (PerMethodSetup ? Method : null));
 
     /// <summary>Whether a call processes frames (time per frame and FPS apply).</summary>
     public bool IsFrameStage => Stage is Categories.ToTensor or Categories.Preprocess or Categories.Inference or Categories.Postprocess or Categories.EndToEnd;

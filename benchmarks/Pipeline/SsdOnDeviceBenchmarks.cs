@@ -31,7 +31,7 @@ namespace EdgeBench.Benchmarks.Pipeline;
 /// mismatch fails the case rather than timing a wrong pipeline.
 /// </summary>
 [BenchmarkCategory(Categories.Ssd)]
-public class SsdOnDeviceBenchmarks : IDisposable
+public class SsdOnDeviceBenchmarks : IDisposable, IPerMethodSetup
 {
     private FrameRing _ring = FrameRing.Empty;
     private readonly List<Detection> _detections = new(capacity: 8 * 200);
@@ -61,16 +61,20 @@ public class SsdOnDeviceBenchmarks : IDisposable
     public static IEnumerable<string> BackendValues => PipelineBenchmarks.BackendValues;
 
     /// <summary>Session, kernels and buffers of the CUDA kernels path (the baseline uses the same session); checked against the C# stages.</summary>
-    [GlobalSetup(Targets = [nameof(DetectorOnly), nameof(CudaKernels)])]
-    public void SetupKernels() => Guarded(() => CreateKernels(pageLockFrames: false));
+    [GlobalSetup(Target = nameof(DetectorOnly))]
+    public void SetupDetectorOnly() => Guarded(nameof(DetectorOnly), () => CreateKernels(pageLockFrames: false));
+
+    /// <summary>As <see cref="SetupDetectorOnly"/>.</summary>
+    [GlobalSetup(Target = nameof(CudaKernels))]
+    public void SetupKernels() => Guarded(nameof(CudaKernels), () => CreateKernels(pageLockFrames: false));
 
     /// <summary>As <see cref="SetupKernels"/>, with the camera frames page-locked where they lie.</summary>
     [GlobalSetup(Target = nameof(CudaKernelsPageLockedFrames))]
-    public void SetupKernelsPageLocked() => Guarded(() => CreateKernels(pageLockFrames: true));
+    public void SetupKernelsPageLocked() => Guarded(nameof(CudaKernelsPageLockedFrames), () => CreateKernels(pageLockFrames: true));
 
     /// <summary>The fused graph of the ladder's level 2 (NMS unrolled, with its exact companion), bound to device buffers.</summary>
     [GlobalSetup(Target = nameof(FusedGraph))]
-    public void SetupFused() => Guarded(() =>
+    public void SetupFused() => Guarded(nameof(FusedGraph), () =>
     {
         (Precision precision, RunSettings settings) = Prepare();
         var store = new ModelStore(ModelStore.DefaultDirectory());
@@ -177,7 +181,7 @@ public class SsdOnDeviceBenchmarks : IDisposable
         return (precision, settings);
     }
 
-    private void Guarded(Action setup)
+    private void Guarded(string method, Action setup)
     {
         try
         {
@@ -185,10 +189,10 @@ public class SsdOnDeviceBenchmarks : IDisposable
         }
         catch (Exception e)
         {
-            // A provider or library missing here is a skip with its reason; anything else fails the case. Recorded so
-            // edgebench.csv can say which and why.
+            // A provider or library missing here is a skip with its reason; anything else fails the case. Recorded per
+            // method (IPerMethodSetup: each method has its own setup) so edgebench.csv says which and why.
             Exception outcome = e is ProviderUnavailableException unavailable ? new CaseSkippedException(unavailable.Message, unavailable) : e;
-            CaseOutcomes.RecordFailure(CaseOutcomes.Key(nameof(SsdOnDeviceBenchmarks), Model, Precision, Batch, Backend), outcome);
+            CaseOutcomes.RecordFailure(CaseOutcomes.Key(nameof(SsdOnDeviceBenchmarks), Model, Precision, Batch, Backend, method), outcome);
             Cleanup();
             if (outcome != e)
             {

@@ -31,8 +31,10 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// then the best 200 by score, class and NMS order. Only the exponentials differ (CUDA's expf against .NET's), so a
 /// probability can differ in its last bits; <see cref="DownloadModelInput"/> and <see cref="DownloadModelOutputs"/>
 /// let a caller run the C# stages on the very same tensors and compare.</para>
-/// <para>Device-bound only: the frames are uploaded by this class from page-locked memory; there is no host-copy
-/// variant (ONNX Runtime would own the copies and the kernels could not run between them).</para>
+/// <para>Device-bound only: this class uploads the frames itself, from wherever they lie (pageable memory, which
+/// CUDA stages through its own buffer, unless <see cref="PageLockFrames"/> page-locked them; strided frames go
+/// through this class's page-locked buffer); there is no host-copy variant (ONNX Runtime would own the copies and the
+/// kernels could not run between them).</para>
 /// </remarks>
 public sealed class OrtCudaSsdPipeline : IDisposable
 {
@@ -66,6 +68,8 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     private readonly IntPtr _deviceProbs;
     private readonly IntPtr _deviceBoxes;
     private readonly SsdWorkspace _workspace;
+    private readonly int _deviceId;
+    private bool _disposed;
     private readonly IntPtr _deviceResults;
     private readonly ResizeTapBuffers _taps;
     private readonly long _inputElements;
@@ -102,6 +106,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         }
 
         _decode = decode ?? DecodeOptions.Default;
+        SsdPostprocessor.Validate(_decode); // the C# stage's own checks: the kernels implement the same contract
         SsdDefaultBoxes priors = SsdDefaultBoxes.Coco300;
         _boxCount = priors.Count;
         _classCount = _decode.SsdClassCount;
@@ -112,6 +117,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         }
 
         BatchSize = batchSize;
+        _deviceId = options.DeviceId;
         FrameWidth = frameWidth;
         FrameHeight = frameHeight;
         MaxDetections = _decode.SsdMaxDetections;
@@ -197,6 +203,9 @@ public sealed class OrtCudaSsdPipeline : IDisposable
 
     public Precision Precision { get; }
 
+    /// <summary>The decoding constants the kernels use (threshold, top-k, IoU rule, cap).</summary>
+    public DecodeOptions Decode => _decode;
+
     /// <summary>
     /// Page-locks the memory of <paramref name="frames"/> where it lies (each packed frame's pixels, pinned for the
     /// life of this object) so <see cref="Run"/> uploads them by direct DMA: what a camera stack that hands out
@@ -242,6 +251,13 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     /// </summary>
     public void Run(ReadOnlySpan<FrameBuffer> frames)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_deviceId != 0)
+        {
+            // The current device is per thread, and a benchmark may call from another thread than the constructor's.
+            CudaRuntime.SetDevice(_deviceId);
+        }
+
         if (frames.Length != BatchSize)
         {
             throw new ArgumentException($"Expected {BatchSize} frames, got {frames.Length}.", nameof(frames));
@@ -255,6 +271,8 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             {
                 throw new ArgumentException($"Expected {FrameWidth}x{FrameHeight} BGR24 frames; frame {i} is {frame.Width}x{frame.Height} {frame.Format}.", nameof(frames));
             }
+
+            frame.Validate(); // CUDA reads the bytes by address: a short buffer must fail here, not read past it
 
             if (frame.Stride != FrameWidth * FrameBuffer.BytesPerPixel)
             {
@@ -313,6 +331,12 @@ public sealed class OrtCudaSsdPipeline : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         // Unbind before the values, the values before the device memory they view, the session last.
         _binding?.Dispose();
         foreach (OrtValue value in _values)

@@ -6,7 +6,8 @@ namespace EdgeBench.Postprocessing;
 /// How two detection lists of the same frames agree: each detection of <c>actual</c> is paired with an unpaired one of
 /// <c>expected</c> of the same image and class whose score and box coordinates are all within a tolerance. Order is
 /// not compared (two near-equal scores may swap places between implementations whose exponentials differ in the
-/// last bit); everything else is.
+/// last bit); everything else is. Pairing is first fit, not an optimal matching: enough where, as after NMS, no two
+/// detections of one image and class lie within the tolerance of each other.
 /// </summary>
 public readonly record struct DetectionAgreement(int Expected, int Actual, int Matched, float MaxScoreDifference, float MaxBoxDifference)
 {

@@ -36,17 +36,7 @@ public sealed class SsdPostprocessor
         _boxes = defaultBoxes ?? SsdDefaultBoxes.Coco300;
         _boxCount = _boxes.Count;
         _classCount = _options.SsdClassCount;
-
-        // The log-domain candidate test needs log(threshold), and a probability threshold outside (0, 1) is a bug.
-        if (!(_options.SsdScoreThreshold > 0f && _options.SsdScoreThreshold < 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), _options.SsdScoreThreshold, "SsdScoreThreshold must be in (0, 1).");
-        }
-
-        if (_classCount < 2 || _options.SsdPerClassTopK <= 0 || _options.SsdMaxDetections < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), "Need at least two SSD classes, a positive per-class top-k and a non-negative cap.");
-        }
+        Validate(_options);
 
         if (_classCount - 1 > DetectionAssembler.MaxClassId || _boxCount > DetectionAssembler.MaxBoxIndex)
         {
@@ -58,6 +48,25 @@ public sealed class SsdPostprocessor
         _tmp = new float[_boxCount];
         _threshold = new float[_boxCount];
         _indices = new int[_boxCount];
+    }
+
+    /// <summary>
+    /// Throws when <paramref name="options"/> break the SSD decode's contract: a probability threshold in (0, 1) (the
+    /// log-domain candidate test needs log(threshold); outside it is a bug), at least two classes, a positive per-class
+    /// top-k and a non-negative cap. Other implementations of the same decode (the CUDA kernels) check with it too.
+    /// </summary>
+    public static void Validate(DecodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!(options.SsdScoreThreshold > 0f && options.SsdScoreThreshold < 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.SsdScoreThreshold, "SsdScoreThreshold must be in (0, 1).");
+        }
+
+        if (options.SsdClassCount < 2 || options.SsdPerClassTopK <= 0 || options.SsdMaxDetections < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "Need at least two SSD classes, a positive per-class top-k and a non-negative cap.");
+        }
     }
 
     /// <summary>(box, class) pairs above the score threshold in the last processed batch, before top-k and NMS.</summary>

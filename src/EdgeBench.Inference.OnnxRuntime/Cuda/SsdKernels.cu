@@ -12,7 +12,9 @@
 //                     greedy; see there).
 //   ssd_merge         DetectionAssembler.Emit's final order: (score desc, class asc, NMS order), capped at D.
 // Differences that remain are the exponentials: CUDA's expf (<= 2 ulp) against glibc's expf and TensorPrimitives.Exp,
-// so a probability may differ in its last bits; the benchmark's setup check counts any detection that differs.
+// so a probability may differ in its last bits; the benchmark's setup check counts any detection that differs. And
+// NaN: fminf/fmaxf return the other operand where MathF.Min/Max return NaN, so a NaN box (an fp16 model overflowing
+// in the decode's exp) is compared differently; such a box is garbage on either side.
 //
 // Selection without sorting everything: candidates are ranked by a unique integer key (score bits, then the
 // inverted box index, or class and box index when merging). A class's (an image's) candidates are gathered into
@@ -165,8 +167,9 @@ SSD_SCORES(ssd_scores_f16, u16)
 // ---------------------------------------------------------------------------------------------------------------
 // Block-wide helpers (THREADS threads).
 
-// The k-th largest of the non-zero keys keyAt(0 .. count-1) (all distinct, at most keyBits wide), k <= number of
-// non-zero keys. MSB-first radix select: each pass histograms the next 8 bits of the keys that match the digits
+// The k-th largest of the non-zero keys keyAt(0 .. count-1) (all distinct, at most keyBits wide). Callers pass
+// k <= the number of non-zero keys (min(k, candidates)): with fewer, no bin would hold the k-th and the digits read
+// back would be garbage. MSB-first radix select: each pass histograms the next 8 bits of the keys that match the digits
 // chosen so far, then picks the digit whose bin holds the k-th largest.
 template <typename KeyAt>
 __device__ u64 kth_largest(KeyAt keyAt, int count, int k, int keyBits, u32* hist, u32* suffix)
@@ -260,7 +263,7 @@ __device__ void select_sorted(const u64* candidates, int count, int k, int keyBi
     }
 
     auto keyAt = [candidates](int i) -> u64 { return candidates[i]; };
-    u64 threshold = kth_largest(keyAt, count, k, keyBits, hist, suffix);
+    u64 threshold = kth_largest(keyAt, count, min(k, count), keyBits, hist, suffix);
     if (t == 0) *selected = 0;
     __syncthreads();
     for (int i = t; i < count; i += THREADS)
@@ -350,7 +353,7 @@ extern "C" __global__ void __launch_bounds__(THREADS)
     else
     {
         keys[t] = 0;
-        u64 threshold = kth_largest(keyAt, B, k, 48, hist, suffix);
+        u64 threshold = kth_largest(keyAt, B, min(k, count), 48, hist, suffix);
         if (t == 0) selected = 0;
         __syncthreads();
         for (int i = t; i < B; i += THREADS)
@@ -539,7 +542,7 @@ extern "C" __global__ void __launch_bounds__(THREADS)
         keys[t] = 0;
         const int* classCounts = counts;
         auto keyAt = [imageKeys, classCounts, k](int i) -> u64 { return i % k < classCounts[i / k] ? imageKeys[i] : 0ull; };
-        u64 threshold = kth_largest(keyAt, classes * k, D, 55, hist, suffix);
+        u64 threshold = kth_largest(keyAt, classes * k, min(D, total), 55, hist, suffix);
         if (t == 0) selected = 0;
         __syncthreads();
         for (int i = t; i < classes * k; i += THREADS)
