@@ -79,15 +79,6 @@ internal static partial class CudaRuntime
         return (major, minor);
     }
 
-    /// <summary>Allocates device memory; free it with <see cref="Free"/>.</summary>
-    public static IntPtr Malloc(long bytes)
-    {
-        Check(cudaMalloc(out IntPtr pointer, (nuint)bytes), $"cudaMalloc of {bytes} bytes");
-        return pointer;
-    }
-
-    public static void Free(IntPtr device) => _ = cudaFree(device);
-
     /// <summary>A non-blocking stream (no implicit order with the legacy default stream).</summary>
     public static IntPtr CreateStream()
     {
@@ -120,7 +111,7 @@ internal static partial class CudaRuntime
     /// <summary>The handle of kernel <paramref name="name"/> (extern "C") of a loaded library, for <see cref="Launch"/>.</summary>
     public static IntPtr GetKernel(IntPtr library, string name)
     {
-        Check(cudaLibraryGetKernel(out IntPtr kernel, library, name), $"cudaLibraryGetKernel({name})");
+        Check(cudaLibraryGetKernel(out IntPtr kernel, library, name), "cudaLibraryGetKernel", name);
         return kernel;
     }
 
@@ -129,18 +120,20 @@ internal static partial class CudaRuntime
     /// per kernel parameter, each to the parameter's value.
     /// </summary>
     public static unsafe void Launch(IntPtr kernel, Dim3 grid, Dim3 block, void** arguments, IntPtr stream, string name) =>
-        Check(cudaLaunchKernel(kernel, grid, block, arguments, 0, stream), $"cudaLaunchKernel({name})");
+        Check(cudaLaunchKernel(kernel, grid, block, arguments, 0, stream), "cudaLaunchKernel", name);
 
     /// <summary>CUDA's dim3: grid or block extent.</summary>
     [StructLayout(LayoutKind.Sequential)]
     public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1);
 
-    private static void Check(int error, string what)
+    /// <summary>Throws on a CUDA error; the message names the call (and its subject: a kernel), formatted only then.</summary>
+    private static void Check(int error, string what, string? subject = null)
     {
         if (error != 0)
         {
             string text = Marshal.PtrToStringUTF8(cudaGetErrorString(error)) ?? "unknown error";
-            throw new InvalidOperationException($"{what} failed: CUDA error {error} ({text}).");
+            string call = subject is null ? what : $"{what}({subject})";
+            throw new InvalidOperationException($"{call} failed: CUDA error {error} ({text}).");
         }
     }
 
@@ -190,12 +183,6 @@ internal static partial class CudaRuntime
 
     [LibraryImport(ImportName)]
     private static partial int cudaDeviceGetAttribute(out int value, int attribute, int device);
-
-    [LibraryImport(ImportName)]
-    private static partial int cudaMalloc(out IntPtr pointer, nuint size);
-
-    [LibraryImport(ImportName)]
-    private static partial int cudaFree(IntPtr pointer);
 
     [LibraryImport(ImportName)]
     private static partial int cudaStreamCreateWithFlags(out IntPtr stream, uint flags);

@@ -47,7 +47,7 @@ internal sealed class DeviceBuffers : IDisposable
     /// <summary>Where the buffers live, for OrtValues that view into them.</summary>
     public OrtMemoryInfo MemoryInfo { get; }
 
-    /// <summary>Whether the host memory at <paramref name="host"/> was page-locked by <see cref="Allocate"/>.</summary>
+    /// <summary>Whether the host memory at <paramref name="host"/> was page-locked here (<see cref="PageLock"/>).</summary>
     public bool IsPageLocked(IntPtr host) => _registered.Contains(host);
 
     /// <summary>
@@ -55,23 +55,48 @@ internal sealed class DeviceBuffers : IDisposable
     /// of host memory at <paramref name="host"/> (page-locked here when CUDA allows); owned by this object. Returns it
     /// and its device address.
     /// </summary>
-    public unsafe (OrtValue Value, IntPtr Address) Allocate(IntPtr host, long hostBytes, TensorElementType type, long[] shape)
+    public (OrtValue Value, IntPtr Address) Allocate(IntPtr host, long hostBytes, TensorElementType type, long[] shape)
     {
-        if (CudaRuntime.TryRegisterHost(host, hostBytes))
+        PageLock(host, hostBytes);
+        (OrtValue value, IntPtr address, long bytes) = AllocateSized(type, shape);
+        if (bytes != hostBytes)
         {
-            _registered.Add(host);
+            throw new InvalidOperationException($"A device buffer of {bytes} bytes cannot mirror {hostBytes} bytes of host memory.");
         }
 
+        return (value, address);
+    }
+
+    /// <summary>A device tensor of <paramref name="type"/> and <paramref name="shape"/> with no host mirror; owned by this object.</summary>
+    public (OrtValue Value, IntPtr Address) Allocate(TensorElementType type, long[] shape)
+    {
+        (OrtValue value, IntPtr address, _) = AllocateSized(type, shape);
+        return (value, address);
+    }
+
+    /// <summary>
+    /// Page-locks <paramref name="bytes"/> of existing (pinned) host memory at <paramref name="host"/> until this object
+    /// is disposed, so copies from and to it are direct DMA; false when CUDA refuses (copies then still work, staged)
+    /// or the range is locked already.
+    /// </summary>
+    public bool PageLock(IntPtr host, long bytes)
+    {
+        if (_registered.Contains(host) || !CudaRuntime.TryRegisterHost(host, bytes))
+        {
+            return false;
+        }
+
+        _registered.Add(host);
+        return true;
+    }
+
+    private unsafe (OrtValue Value, IntPtr Address, long Bytes) AllocateSized(TensorElementType type, long[] shape)
+    {
         OrtValue value = OrtValue.CreateAllocatedTensorValue(_allocator, type, shape);
         _buffers.Add(value);
         // The span only carries the device address and length; it is never read or written from the host.
         Span<byte> raw = value.GetTensorMutableRawData();
-        if (raw.Length != hostBytes)
-        {
-            throw new InvalidOperationException($"A device buffer of {raw.Length} bytes cannot mirror {hostBytes} bytes of host memory.");
-        }
-
-        return (value, (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(raw)));
+        return (value, (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(raw)), raw.Length);
     }
 
     public void Dispose()

@@ -41,10 +41,8 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     private readonly OrtSession _session;
     private readonly RunOptions _runOptions;
     private readonly OrtIoBinding _binding;
-    private readonly OrtMemoryInfo _memoryInfo;
-    private readonly List<OrtValue> _values = [];
-    private readonly List<IntPtr> _deviceBlocks = [];
-    private readonly List<IntPtr> _registered = [];
+    // Device memory (ONNX Runtime's CUDA allocator) and page-locked host ranges, disposed in the order they need.
+    private readonly DeviceBuffers? _device;
     private readonly List<MemoryHandle> _pins = [];
     private readonly CudaSsdKernels _kernels;
     private readonly IntPtr _stream;
@@ -136,7 +134,6 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         _inputElements = (long)batchSize * 3 * descriptor.InputHeight * descriptor.InputWidth;
         _locsElements = (long)batchSize * 4 * _boxCount;
         _logitsElements = (long)batchSize * _classCount * _boxCount;
-        int elementBytes = _half ? 2 : 4;
 
         // Stream and kernels first: the session is told to run on this stream.
         CudaRuntime.SetDevice(options.DeviceId);
@@ -158,12 +155,14 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             // The stream is ours and Run ends with our wait: ONNX Runtime need not wait for its own work.
             _runOptions.AddRunConfigEntry("disable_synchronize_execution_providers", "1");
             _binding = _session.Session.CreateIoBinding();
-            _memoryInfo = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, options.DeviceId, OrtMemType.Default);
+            _device = new DeviceBuffers(_session.Session, options.DeviceId);
 
+            TensorElementType type = _half ? TensorElementType.Float16 : TensorElementType.Float;
+            long n = batchSize;
             _deviceFrames = Device(_frames.LongLength);
-            _deviceInput = Device(_inputElements * elementBytes);
-            _deviceLocs = Device(_locsElements * elementBytes);
-            _deviceLogits = Device(_logitsElements * elementBytes);
+            (OrtValue input, _deviceInput) = _device.Allocate(type, [n, 3, descriptor.InputHeight, descriptor.InputWidth]);
+            (OrtValue locs, _deviceLocs) = _device.Allocate(type, [n, 4, _boxCount]);
+            (OrtValue logits, _deviceLogits) = _device.Allocate(type, [n, _classCount, _boxCount]);
             _deviceProbs = Device((long)batchSize * (_classCount - 1) * _boxCount * sizeof(float));
             _deviceBoxes = Device((long)batchSize * _boxCount * 4 * sizeof(float));
             long lists = (long)batchSize * (_classCount - 1);
@@ -180,10 +179,10 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             float[] priorTable = [.. priors.CenterX, .. priors.CenterY, .. priors.Width, .. priors.Height];
             _devicePriors = Upload(priorTable);
             _taps = UploadTaps(frameWidth, frameHeight, descriptor.InputWidth, descriptor.InputHeight);
-            PageLock(Address(_frames), _frames.LongLength);
-            PageLock(Address(_results), _results.LongLength * sizeof(float));
+            _device.PageLock(Address(_frames), _frames.LongLength);
+            _device.PageLock(Address(_results), _results.LongLength * sizeof(float));
 
-            BindModel(descriptor);
+            BindModel(descriptor, input, locs, logits);
         }
         catch
         {
@@ -221,7 +220,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             MemoryHandle handle = frame.Pixels.Pin();
             unsafe
             {
-                if (_registered.Contains((IntPtr)handle.Pointer))
+                if (_device!.IsPageLocked((IntPtr)handle.Pointer))
                 {
                     // The same buffer again (a short clip repeated in the ring): locked already.
                     handle.Dispose();
@@ -229,9 +228,8 @@ public sealed class OrtCudaSsdPipeline : IDisposable
                     continue;
                 }
 
-                if (CudaRuntime.TryRegisterHost((IntPtr)handle.Pointer, frame.Pixels.Length))
+                if (_device.PageLock((IntPtr)handle.Pointer, frame.Pixels.Length))
                 {
-                    _registered.Add((IntPtr)handle.Pointer);
                     _pins.Add(handle);
                     locked++;
                     continue;
@@ -337,27 +335,9 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         }
 
         _disposed = true;
-        // Unbind before the values, the values before the device memory they view, the session last.
+        // Unbind before the buffers go; unlock host ranges (DeviceBuffers) before unpinning them; the session last.
         _binding?.Dispose();
-        foreach (OrtValue value in _values)
-        {
-            value.Dispose();
-        }
-
-        _values.Clear();
-        _memoryInfo?.Dispose();
-        foreach (IntPtr block in _deviceBlocks)
-        {
-            CudaRuntime.Free(block);
-        }
-
-        _deviceBlocks.Clear();
-        foreach (IntPtr host in _registered)
-        {
-            CudaRuntime.UnregisterHost(host);
-        }
-
-        _registered.Clear();
+        _device?.Dispose();
         foreach (MemoryHandle pin in _pins)
         {
             pin.Dispose();
@@ -373,25 +353,17 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         }
     }
 
-    private void BindModel(ModelDescriptor descriptor)
+    /// <summary>Binds the model's input and its two outputs (told apart by shape: locs [N, 4, B], logits [N, C, B]).</summary>
+    private void BindModel(ModelDescriptor descriptor, OrtValue input, OrtValue locs, OrtValue logits)
     {
-        TensorElementType type = _half ? TensorElementType.Float16 : TensorElementType.Float;
-        long n = BatchSize;
-        string inputName = _session.Session.InputMetadata.Keys.Single();
-        Bind(inputName, type, [n, 3, descriptor.InputHeight, descriptor.InputWidth], _deviceInput, isInput: true);
+        _binding.BindInput(_session.Session.InputMetadata.Keys.Single(), input);
         int bound = 0;
         foreach ((string name, NodeMetadata node) in _session.Session.OutputMetadata)
         {
-            // Told apart by shape: locs [N, 4, B], logits [N, C, B].
             int channels = node.Dimensions.Length == 3 ? node.Dimensions[1] : -1;
-            if (channels == 4)
+            if (channels == 4 || channels == _classCount)
             {
-                Bind(name, type, [n, 4, _boxCount], _deviceLocs, isInput: false);
-                bound++;
-            }
-            else if (channels == _classCount)
-            {
-                Bind(name, type, [n, _classCount, _boxCount], _deviceLogits, isInput: false);
+                _binding.BindOutput(name, channels == 4 ? locs : logits);
                 bound++;
             }
         }
@@ -402,27 +374,8 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         }
     }
 
-    private void Bind(string name, TensorElementType type, long[] shape, IntPtr device, bool isInput)
-    {
-        long elements = shape.Aggregate(1L, (a, b) => a * b);
-        OrtValue value = OrtValue.CreateTensorValueWithData(_memoryInfo, type, shape, device, elements * (_half ? 2 : 4));
-        _values.Add(value);
-        if (isInput)
-        {
-            _binding.BindInput(name, value);
-        }
-        else
-        {
-            _binding.BindOutput(name, value);
-        }
-    }
-
-    private IntPtr Device(long bytes)
-    {
-        IntPtr block = CudaRuntime.Malloc(bytes);
-        _deviceBlocks.Add(block);
-        return block;
-    }
+    /// <summary>Raw device memory (kernel workspace), owned by <see cref="_device"/>.</summary>
+    private IntPtr Device(long bytes) => _device!.Allocate(TensorElementType.UInt8, [bytes]).Address;
 
     private unsafe IntPtr Upload<T>(T[] values)
         where T : unmanaged
@@ -456,14 +409,6 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         (int[] x0, int[] x1, float[] wx) = Axis(frameWidth, inputWidth);
         (int[] y0, int[] y1, float[] wy) = Axis(frameHeight, inputHeight);
         return new ResizeTapBuffers(Upload(x0), Upload(x1), Upload(wx), Upload(y0), Upload(y1), Upload(wy));
-    }
-
-    private void PageLock(IntPtr host, long bytes)
-    {
-        if (CudaRuntime.TryRegisterHost(host, bytes))
-        {
-            _registered.Add(host);
-        }
     }
 
     private void Download(Span<byte> destination, IntPtr device, long bytes)

@@ -69,6 +69,17 @@ def _decode(v):
     return v.decode() if isinstance(v, bytes) else v
 
 
+def _window(node, a, op):
+    """Pads, strides and dilations of a 2-D Conv/MaxPool node (auto_pad NOTSET or VALID only)."""
+    auto_pad = _decode(a.get("auto_pad", "NOTSET"))
+    pads = list(a.get("pads", [0, 0, 0, 0]))
+    if auto_pad == "VALID":
+        pads = [0, 0, 0, 0]
+    elif auto_pad != "NOTSET":
+        raise UnsupportedModel(f"{op} {node.name}: auto_pad={auto_pad} is not implemented")
+    return pads, list(a.get("strides", [1, 1])), list(a.get("dilations", [1, 1]))
+
+
 class OnnxEagerModule(nn.Module):
     """Runs an ONNX graph node by node with torch.nn.functional ops (one eager op per node, as a hand-written
     nn.Module would). Float initializers are buffers, so .to(device) and .half() work as on any module."""
@@ -146,29 +157,15 @@ class OnnxEagerModule(nn.Module):
         kernel = list(a.get("kernel_shape", w.shape[2:]))
         if kernel != list(w.shape[2:]):
             raise UnsupportedModel(f"Conv {node.name}: kernel_shape {kernel} != weight {tuple(w.shape)}")
-        auto_pad = _decode(a.get("auto_pad", "NOTSET"))
-        pads = list(a.get("pads", [0, 0, 0, 0]))
-        if auto_pad == "VALID":
-            pads = [0, 0, 0, 0]
-        elif auto_pad != "NOTSET":
-            raise UnsupportedModel(f"Conv {node.name}: auto_pad={auto_pad} is not implemented")
-        strides = list(a.get("strides", [1, 1]))
-        dil = list(a.get("dilations", [1, 1]))
+        pads, strides, dil = _window(node, a, "Conv")
         group = int(a.get("group", 1))
         return self._pads_spec(pads) | {"stride": tuple(strides), "dilation": tuple(dil), "groups": group}
 
     def _maxpool_spec(self, node, a):
-        auto_pad = _decode(a.get("auto_pad", "NOTSET"))
         kernel = list(a["kernel_shape"])
         if len(kernel) != 2:
             raise UnsupportedModel(f"MaxPool {node.name}: only 2-D pooling is implemented")
-        pads = list(a.get("pads", [0, 0, 0, 0]))
-        if auto_pad == "VALID":
-            pads = [0, 0, 0, 0]
-        elif auto_pad != "NOTSET":
-            raise UnsupportedModel(f"MaxPool {node.name}: auto_pad={auto_pad} is not implemented")
-        strides = list(a.get("strides", [1, 1]))
-        dil = list(a.get("dilations", [1, 1]))
+        pads, strides, dil = _window(node, a, "MaxPool")
         ceil = bool(a.get("ceil_mode", 0))
         spec = self._pads_spec(pads)
         # F.max_pool2d takes symmetric padding only up to half the (dilated) kernel; beyond that, and for ceil_mode

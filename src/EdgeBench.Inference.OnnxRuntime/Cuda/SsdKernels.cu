@@ -239,6 +239,27 @@ __device__ void bitonic_sort_desc(u64* keys)
     }
 }
 
+// The best k of the non-zero distinct keys keyAt(0 .. count-1), of which there are `nonzero`,
+// largest first, into keys[0 .. min(k, nonzero)); the rest of keys[] is 0: radix select the k-th key, gather the keys
+// at or above it, sort those (<= THREADS) in shared memory. keyAt may read shared or global memory.
+template <typename KeyAt>
+__device__ void radix_select_sorted(KeyAt keyAt, int count, int nonzero, int k, int keyBits, u64* keys, u32* hist,
+                                    u32* suffix, int* selected)
+{
+    int t = threadIdx.x;
+    keys[t] = 0;
+    u64 threshold = kth_largest(keyAt, count, min(k, nonzero), keyBits, hist, suffix);
+    if (t == 0) *selected = 0;
+    __syncthreads();
+    for (int i = t; i < count; i += THREADS)
+    {
+        u64 key = keyAt(i);
+        if (key != 0 && key >= threshold) keys[atomicAdd(selected, 1)] = key;
+    }
+    __syncthreads();
+    bitonic_sort_desc(keys);
+}
+
 // The best min(count, k) of the distinct keys candidates[0 .. count) (shared memory), largest first, into
 // keys[0 .. min(count, k)); the rest of keys[] is 0. Up to RANK_LIMIT candidates each key's rank is counted directly
 // (count comparisons per key, all threads of a warp reading the same shared word: no barriers, no sort); beyond,
@@ -263,16 +284,7 @@ __device__ void select_sorted(const u64* candidates, int count, int k, int keyBi
     }
 
     auto keyAt = [candidates](int i) -> u64 { return candidates[i]; };
-    u64 threshold = kth_largest(keyAt, count, min(k, count), keyBits, hist, suffix);
-    if (t == 0) *selected = 0;
-    __syncthreads();
-    for (int i = t; i < count; i += THREADS)
-    {
-        u64 key = candidates[i];
-        if (key >= threshold) keys[atomicAdd(selected, 1)] = key;
-    }
-    __syncthreads();
-    bitonic_sort_desc(keys);
+    radix_select_sorted(keyAt, count, count, k, keyBits, keys, hist, suffix, selected);
 }
 
 // BoxMath.IoU with precomputed areas.
@@ -352,17 +364,7 @@ extern "C" __global__ void __launch_bounds__(THREADS)
     }
     else
     {
-        keys[t] = 0;
-        u64 threshold = kth_largest(keyAt, B, min(k, count), 48, hist, suffix);
-        if (t == 0) selected = 0;
-        __syncthreads();
-        for (int i = t; i < B; i += THREADS)
-        {
-            u64 key = keyAt(i);
-            if (key != 0 && key >= threshold) keys[atomicAdd(&selected, 1)] = key;
-        }
-        __syncthreads();
-        bitonic_sort_desc(keys);
+        radix_select_sorted(keyAt, B, count, k, 48, keys, hist, suffix, &selected);
     }
 
     size_t list = ((size_t)n * classes + c) * k;
@@ -539,19 +541,9 @@ extern "C" __global__ void __launch_bounds__(THREADS)
     }
     else
     {
-        keys[t] = 0;
         const int* classCounts = counts;
         auto keyAt = [imageKeys, classCounts, k](int i) -> u64 { return i % k < classCounts[i / k] ? imageKeys[i] : 0ull; };
-        u64 threshold = kth_largest(keyAt, classes * k, min(D, total), 55, hist, suffix);
-        if (t == 0) selected = 0;
-        __syncthreads();
-        for (int i = t; i < classes * k; i += THREADS)
-        {
-            u64 key = keyAt(i);
-            if (key != 0 && key >= threshold) keys[atomicAdd(&selected, 1)] = key;
-        }
-        __syncthreads();
-        bitonic_sort_desc(keys);
+        radix_select_sorted(keyAt, classes * k, total, D, 55, keys, hist, suffix, &selected);
     }
 
     if (t < D)
