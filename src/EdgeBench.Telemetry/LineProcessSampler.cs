@@ -55,6 +55,7 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
     private readonly StringBuilder _stderr = new();
     private Process? _process;
     private Task? _reader;
+    private Task? _stderrReader;
     private long _startTimestamp;
     private int _unparsed;
     private int _ignored;
@@ -143,7 +144,6 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
         }
 
         var process = new Process { StartInfo = startInfo };
-        process.ErrorDataReceived += OnStandardError;
         try
         {
             process.Start();
@@ -169,9 +169,14 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
         }
 
         AppDomain.CurrentDomain.ProcessExit += OnHostExit;
-        process.BeginErrorReadLine();
+        // Both pipes get a dedicated reader thread. stderr used to go through BeginErrorReadLine, whose callbacks run on
+        // the thread pool: on a busy 2-core host (CI running tests in parallel) they could arrive after Stop had
+        // already built its reason, which then lacked the tool's own explanation.
         StreamReader stdout = process.StandardOutput;
+        StreamReader stderr = process.StandardError;
         _reader = Task.Factory.StartNew(() => ReadLoop(stdout), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _stderrReader = Task.Factory.StartNew(() => ReadStandardError(stderr), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
         return true;
     }
@@ -224,14 +229,12 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
         }
 
         // The pipes reach EOF once every writer is gone; bounded because a grandchild could still hold them open.
-        // WaitForExit() without a timeout is the call that also drains the asynchronous stderr reader.
+        // Waiting on the handles, not Task.Wait, so a faulted reader can never turn Stop into an exception.
+        long drainStart = Stopwatch.GetTimestamp();
         TimeSpan drain = _options.StopTimeout + TimeSpan.FromSeconds(1);
-        // Waiting on the handle, not Task.Wait, so a faulted reader can never turn Stop into an exception.
         ((IAsyncResult?)_reader)?.AsyncWaitHandle.WaitOne(drain);
-        if (process.HasExited)
-        {
-            ((IAsyncResult)Task.Run(process.WaitForExit)).AsyncWaitHandle.WaitOne(drain);
-        }
+        TimeSpan drainLeft = drain - Stopwatch.GetElapsedTime(drainStart);
+        ((IAsyncResult?)_stderrReader)?.AsyncWaitHandle.WaitOne(drainLeft > TimeSpan.Zero ? drainLeft : TimeSpan.Zero);
 
         AppDomain.CurrentDomain.ProcessExit -= OnHostExit;
 
@@ -368,20 +371,29 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
         }
     }
 
-    private void OnStandardError(object sender, DataReceivedEventArgs e)
+    private void ReadStandardError(StreamReader stderr)
     {
-        if (e.Data is null)
+        try
         {
-            return;
-        }
-
-        lock (_gate)
-        {
-            _stderr.AppendLine(e.Data);
-            if (_stderr.Length > MaxStandardErrorChars)
+            while (stderr.ReadLine() is { } line)
             {
-                _stderr.Remove(0, _stderr.Length - MaxStandardErrorChars);
+                lock (_gate)
+                {
+                    _stderr.AppendLine(line);
+                    if (_stderr.Length > MaxStandardErrorChars)
+                    {
+                        _stderr.Remove(0, _stderr.Length - MaxStandardErrorChars);
+                    }
+                }
             }
+        }
+        catch (IOException)
+        {
+            // The pipe broke because the process was killed: what arrived so far stands.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed while reading: same as above.
         }
     }
 
