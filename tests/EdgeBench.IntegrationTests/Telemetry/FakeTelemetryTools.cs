@@ -17,6 +17,9 @@ internal sealed class FakeTelemetryTools : IDisposable
         done
         pause=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))
         """;
+    // The loops sleep in the background and wait for it: bash runs a trap only once a foreground command ends, so a
+    // foreground sleep would delay the SIGINT exit by up to an interval (the samplers' stop would then depend on
+    // timing); `wait` returns at once on a trapped signal, and the trap ends the sleep so nothing holds the pipes.
 
     public FakeTelemetryTools()
     {
@@ -46,10 +49,10 @@ internal sealed class FakeTelemetryTools : IDisposable
     /// <summary>Repeats <paramref name="line"/> every interval until interrupted (first line at once).</summary>
     public string Repeating(string name, string line) => Write(name, $$"""
         {{IntervalPrelude}}
-        trap 'exit 0' INT TERM
+        trap 'kill $! 2>/dev/null; exit 0' INT TERM
         while :; do
           printf '%s\n' '{{line}}'
-          sleep "$pause"
+          sleep "$pause" & wait $!
         done
         """);
 
@@ -64,10 +67,10 @@ internal sealed class FakeTelemetryTools : IDisposable
     /// <summary>Prints lines that are not tool output, until interrupted.</summary>
     public string Garbage(string name) => Write(name, $$"""
         {{IntervalPrelude}}
-        trap 'exit 0' INT TERM
+        trap 'kill $! 2>/dev/null; exit 0' INT TERM
         while :; do
           echo 'Segmentation fault? @@@ 0xdeadbeef ###'
-          sleep "$pause"
+          sleep "$pause" & wait $!
         done
         """);
 
