@@ -24,8 +24,9 @@ internal sealed unsafe class CudaSsdKernels : IDisposable
 
     /// <summary>
     /// Extra NVRTC options, space-separated, e.g. <c>-DRANK_LIMIT=0</c> (radix select for every class) or
-    /// <c>-DCANDIDATES=16</c> (selection from global memory): for checking the selection paths the SSD300 data never
-    /// takes; the benchmark's setup check then compares them with the C# postprocess like the default build.
+    /// <c>-DCANDIDATES=16</c> (class selection from global memory, the merge in tiles of 16 keys): for checking the
+    /// selection paths the SSD300 data never takes; the benchmark's setup check then compares them with the C#
+    /// postprocess like the default build.
     /// </summary>
     public const string DefinesVariable = "EDGEBENCH_CUDA_KERNEL_DEFINES";
 
@@ -156,7 +157,9 @@ internal sealed unsafe class CudaSsdKernels : IDisposable
         int maxDetections, IntPtr results, int batch, IntPtr stream)
     {
         void** args = stackalloc void*[] { &keptKeys, &keptCounts, &boxes, &boxCount, &foregroundClasses, &perClassTopK, &maxDetections, &batch, &results };
-        CudaRuntime.Launch(_merge, new((uint)batch), new(MaxSelected), args, stream, "ssd_merge");
+        // One block per 256 of the (C-1) x k kept-key slots an image can have; those past the image's kept count leave at once.
+        uint blocks = (uint)((foregroundClasses * perClassTopK) + MaxSelected - 1) / MaxSelected;
+        CudaRuntime.Launch(_merge, new(blocks, (uint)batch), new(MaxSelected), args, stream, "ssd_merge");
     }
 
     public void Dispose() => CudaRuntime.UnloadLibrary(_library);

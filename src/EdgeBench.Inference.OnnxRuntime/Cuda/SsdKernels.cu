@@ -17,15 +17,16 @@
 // in the decode's exp) is compared differently; such a box is garbage on either side.
 //
 // Selection without sorting everything: candidates are ranked by a unique integer key (score bits, then the
-// inverted box index, or class and box index when merging). A class's (an image's) candidates are gathered into
-// shared memory in one pass; up to 512 of them are ranked by counting (each key against all the others), which
-// places the top k in order directly; more go through radix select (8 bits per pass, a 256-bin histogram: the k-th
-// largest key, then every key at or above it) and a bitonic sort of those k (<= 256) in shared memory.
+// inverted box index, or class and box index when merging). A class's candidates are gathered into shared memory in
+// one pass; up to RANK_LIMIT (512) of them are ranked by counting (each key against all the others), which places the
+// top k in order directly; more go through radix select (8 bits per pass, a 256-bin histogram: the k-th largest key,
+// then every key at or above it) and a bitonic sort of those k (<= 256) in shared memory. The merge ranks by counting
+// only, spread over as many blocks as there are kept keys / 256.
 //
 // Launch shapes (CudaSsdKernels.cs): preprocess (ceil(W*H/256), 1, N) x 256; ssd_scores (ceil(B/64), N) x 64;
 // ssd_class_select (C-1, N) x 256; ssd_class_mask (ceil(k/32), C-1, N) x 256; ssd_class_greedy (C-1, N) x 256;
-// ssd_merge (N) x 256. k and D must be <= 256, C-1 <= 128, B <= 65535; C is
-// SSD_CLASSES, fixed at compile time.
+// ssd_merge (ceil((C-1) k / 256), N) x 256. k and D must be <= 256, C-1 <= 128, B <= 65535; C is SSD_CLASSES, fixed
+// at compile time.
 
 typedef unsigned char u8;
 typedef unsigned short u16;
@@ -419,11 +420,23 @@ extern "C" __global__ void __launch_bounds__(THREADS)
     masks[(list + i) * MASK_WORDS + w] = bits;
 }
 
+// OR of v over the 32 lanes of a warp (one instruction from sm_80 on; a butterfly of shuffles before).
+__device__ __forceinline__ u32 warp_or(u32 v)
+{
+#if __CUDA_ARCH__ >= 800
+    return __reduce_or_sync(0xffffffffu, v);
+#else
+    for (int d = 16; d > 0; d >>= 1) v |= __shfl_xor_sync(0xffffffffu, v, d);
+    return v;
+#endif
+}
+
 extern "C" __global__ void __launch_bounds__(THREADS)
     ssd_class_greedy(const u64* sortedKeys, const int* sortedCounts, const u32* masks, int classes, int k,
                      u64* keptKeys, int* keptCounts)
 {
-    __shared__ u32 mask[THREADS * MASK_WORDS];
+    // A row's MASK_WORDS (8) words as two 16-byte vectors: one lane reads its whole row in two loads.
+    __shared__ uint4 mask[THREADS * 2];
     __shared__ u64 keys[THREADS];
 
     int t = threadIdx.x;
@@ -432,21 +445,32 @@ extern "C" __global__ void __launch_bounds__(THREADS)
     size_t list = ((size_t)n * classes + c) * k;
     // Rows and keys into shared memory first, by the whole block (a few loads per thread instead of 50 per lane of
     // one warp, each waiting out a memory latency); the greedy pass below is one warp's chain of short steps.
-    for (int i = t; i < m * MASK_WORDS; i += THREADS) mask[i] = masks[list * MASK_WORDS + i];
+    const uint4* rows = reinterpret_cast<const uint4*>(masks + list * MASK_WORDS);
+    for (int i = t; i < m * 2; i += THREADS) mask[i] = rows[i];
     for (int i = t; i < m; i += THREADS) keys[i] = sortedKeys[list + i];
     __syncthreads();
     if (t >= 32) return;
 
-    // Greedy NMS 32 rows at a time. Lane w holds word w of the "suppressed" set. For the rows of chunk q, only word q
-    // of their masks can suppress each other: lane l holds row 32q + l's word q, and the chunk is resolved in
-    // registers (row b kept unless its bit is set by then; a kept row ORs its word in), one shuffle per row. Then the
-    // chunk's kept rows suppress the later words (lane w ORs their word w) and their keys go out in NMS order.
+    // Greedy NMS 32 rows at a time; lane l owns row 32q + l of chunk q and holds its 8 words in registers. Lane w
+    // holds word w of the "suppressed" set. Within the chunk only word q of the rows can suppress each other: the
+    // chunk is resolved in registers (row b kept unless its bit is set by then; a kept row ORs its word in), one
+    // shuffle per row. Then the kept rows suppress the later words: word w gets the OR over the warp of the kept lanes'
+    // word w (one warp reduction per word, instead of a loop over the kept rows), and their keys go out in NMS order.
     u32 removed = 0;
     int kept = 0;
     for (int q = 0; q * 32 < m; q++)
     {
         int row = q * 32 + t;
-        u32 diagonal = row < m ? mask[row * MASK_WORDS + q] : 0u;
+        uint4 lo = make_uint4(0u, 0u, 0u, 0u), hi = lo;
+        if (row < m)
+        {
+            lo = mask[row * 2];
+            hi = mask[row * 2 + 1];
+        }
+        u32 words[MASK_WORDS] = {lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w};
+        u32 diagonal = 0;
+#pragma unroll
+        for (int w = 0; w < MASK_WORDS; w++) diagonal = w == q ? words[w] : diagonal; // no dynamic register index
         u32 valid = m - q * 32 >= 32 ? 0xffffffffu : (1u << (m - q * 32)) - 1u;
         u32 r = __shfl_sync(0xffffffffu, removed, q);
 #pragma unroll
@@ -457,13 +481,17 @@ extern "C" __global__ void __launch_bounds__(THREADS)
         }
         // A row's bit is only ever set by earlier rows, so the rows still clear are exactly the kept ones.
         u32 keptRows = ~r & valid;
-        if (t < MASK_WORDS && t > q)
+        bool keptLane = ((keptRows >> t) & 1u) != 0;
+#pragma unroll
+        for (int w = 0; w < MASK_WORDS; w++)
         {
-            u32 add = 0;
-            for (u32 rows = keptRows; rows != 0; rows &= rows - 1) add |= mask[(q * 32 + __ffs(rows) - 1) * MASK_WORDS + t];
-            removed |= add;
+            if (w > q) // warp-uniform; words up to q are settled
+            {
+                u32 suppressed = warp_or(keptLane ? words[w] : 0u);
+                if (t == w) removed |= suppressed;
+            }
         }
-        if ((keptRows >> t) & 1u)
+        if (keptLane)
         {
             u64 key = keys[row];
             keptKeys[list + kept + __popc(keptRows & ((1u << t) - 1u))] = ((key >> 16) << 23) | ((u64)(127 - c) << 16) | (key & 65535);
@@ -474,40 +502,35 @@ extern "C" __global__ void __launch_bounds__(THREADS)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Per image block: the best D of all classes' kept boxes, in the final order, into the result block
+// The best D of all classes' kept boxes per image, in the final order, into the result block
 // scores [N, D] | labels [N, D] | boxes [N, D, 4] (empty slots 0). Labels are class ids 1 .. C-1.
+// Grid (ceil(C-1 x k / THREADS), N): the image's kept keys are numbered 0 .. total-1 through the per-class offsets, and
+// block x ranks keys x*THREADS .. x*THREADS + THREADS-1 by counting the keys larger than each (keys are distinct, so
+// the ranks are the final slots); blocks past the total leave at once. Every block reads all the image's keys, in
+// tiles of CANDIDATES through shared memory. A few hundred kept keys take two or three blocks and one tile: ~600
+// comparisons per thread, where one block selecting alone (radix passes with a barrier each) took 16 us on the H200.
 extern "C" __global__ void __launch_bounds__(THREADS)
     ssd_merge(const u64* keptKeys, const int* keptCounts, const float4* boxes, int B, int classes, int k, int D,
               int N, float* results)
 {
-    __shared__ u64 keys[THREADS];
-    __shared__ int counts[128];
     __shared__ int offsets[129];
-    __shared__ u64 candidates[CANDIDATES];
-    __shared__ u32 hist[THREADS];
-    __shared__ u32 suffix[THREADS];
-    __shared__ int selected;
-    __shared__ int total;
+    __shared__ u64 tile[CANDIDATES];
 
     int t = threadIdx.x;
-    int n = blockIdx.x;
-    if (t == 0) total = 0;
-    __syncthreads();
-    if (t < classes)
-    {
-        counts[t] = keptCounts[(size_t)n * classes + t];
-        atomicAdd(&total, counts[t]);
-    }
-    __syncthreads();
-
-    // The kept keys of all classes, gathered into shared memory through the per-class offsets (a few hundred per
-    // image, where the slots number classes x k); more than CANDIDATES selects from global memory instead.
+    int n = blockIdx.y;
     const u64* imageKeys = keptKeys + (size_t)n * classes * k;
     if (t < 32)
     {
         // Exclusive prefix sum of the counts in one warp: lane l sums classes 4l .. 4l+3, then a shuffle scan.
+        int counts[4];
         int local = 0;
-        for (int c = 4 * t; c < 4 * t + 4 && c < classes; c++) local += counts[c];
+#pragma unroll
+        for (int j = 0; j < 4; j++)
+        {
+            int c = 4 * t + j;
+            counts[j] = c < classes ? keptCounts[(size_t)n * classes + c] : 0;
+            local += counts[j];
+        }
         int inclusive = local;
         for (int d = 1; d < 32; d <<= 1)
         {
@@ -515,64 +538,65 @@ extern "C" __global__ void __launch_bounds__(THREADS)
             if (t >= d) inclusive += v;
         }
         int sum = inclusive - local;
-        for (int c = 4 * t; c < 4 * t + 4 && c < classes; c++)
+#pragma unroll
+        for (int j = 0; j < 4; j++)
         {
-            offsets[c] = sum;
-            sum += counts[c];
+            int c = 4 * t + j;
+            if (c < classes) offsets[c] = sum;
+            sum += counts[j];
         }
         if (t == 31) offsets[classes] = inclusive;
     }
     __syncthreads();
-    int m = min(total, D);
-    if (total <= CANDIDATES)
+    int total = offsets[classes];
+    float* scores = results;
+    float* labels = results + (size_t)N * D;
+    float* outBoxes = results + 2 * (size_t)N * D;
+    if (blockIdx.x == 0 && t < D && t >= total)
     {
-        for (int i = t; i < total; i += THREADS)
-        {
-            int lo = 0, hi = classes; // the class c with offsets[c] <= i < offsets[c + 1]
-            while (hi - lo > 1)
-            {
-                int mid = (lo + hi) >> 1;
-                if (offsets[mid] <= i) lo = mid; else hi = mid;
-            }
-            candidates[i] = imageKeys[(size_t)lo * k + (i - offsets[lo])];
-        }
-        __syncthreads();
-        select_sorted(candidates, total, D, 55, keys, hist, suffix, &selected);
+        // Slots no key ranks into (fewer kept boxes than D).
+        size_t slot = (size_t)n * D + t;
+        scores[slot] = 0.0f;
+        labels[slot] = 0.0f;
+        for (int j = 0; j < 4; j++) outBoxes[slot * 4 + j] = 0.0f; // scalar: N x D may be odd, so not 16-byte aligned
     }
-    else
+    int first = blockIdx.x * THREADS;
+    if (first >= total) return; // block-uniform
+
+    // Key number i: class c with offsets[c] <= i < offsets[c + 1] (the largest such c: empty classes share offsets).
+    auto keyAt = [imageKeys, classes, k](int i, const int* offsets) -> u64 {
+        int lo = 0, hi = classes;
+        while (hi - lo > 1)
+        {
+            int mid = (lo + hi) >> 1;
+            if (offsets[mid] <= i) lo = mid; else hi = mid;
+        }
+        return imageKeys[(size_t)lo * k + (i - offsets[lo])];
+    };
+    int i = first + t;
+    u64 mine = i < total ? keyAt(i, offsets) : ~0ull;
+    int rank = 0;
+    for (int base = 0; base < total; base += CANDIDATES)
     {
-        const int* classCounts = counts;
-        auto keyAt = [imageKeys, classCounts, k](int i) -> u64 { return i % k < classCounts[i / k] ? imageKeys[i] : 0ull; };
-        radix_select_sorted(keyAt, classes * k, total, D, 55, keys, hist, suffix, &selected);
+        int length = min(CANDIDATES, total - base);
+        __syncthreads(); // the previous tile has been read
+        for (int j = t; j < length; j += THREADS) tile[j] = keyAt(base + j, offsets);
+        __syncthreads();
+#pragma unroll 4
+        for (int j = 0; j < length; j++) rank += tile[j] > mine ? 1 : 0;
     }
 
-    if (t < D)
+    if (i < total && rank < D)
     {
-        size_t slot = (size_t)n * D + t;
-        float* scores = results;
-        float* labels = results + (size_t)N * D;
-        float* outBoxes = results + 2 * (size_t)N * D;
-        if (t < m)
-        {
-            u64 key = keys[t];
-            int c = 127 - (int)((key >> 16) & 127);
-            int b = 65535 - (int)(key & 65535);
-            float4 box = boxes[(size_t)n * B + b];
-            scores[slot] = __uint_as_float((u32)(key >> 23));
-            labels[slot] = (float)(c + 1);
-            outBoxes[slot * 4 + 0] = box.x;
-            outBoxes[slot * 4 + 1] = box.y;
-            outBoxes[slot * 4 + 2] = box.z;
-            outBoxes[slot * 4 + 3] = box.w;
-        }
-        else
-        {
-            scores[slot] = 0.0f;
-            labels[slot] = 0.0f;
-            outBoxes[slot * 4 + 0] = 0.0f;
-            outBoxes[slot * 4 + 1] = 0.0f;
-            outBoxes[slot * 4 + 2] = 0.0f;
-            outBoxes[slot * 4 + 3] = 0.0f;
-        }
+        int c = 127 - (int)((mine >> 16) & 127);
+        int b = 65535 - (int)(mine & 65535);
+        size_t slot = (size_t)n * D + rank;
+        scores[slot] = __uint_as_float((u32)(mine >> 23));
+        labels[slot] = (float)(c + 1);
+        float4 box = boxes[(size_t)n * B + b];
+        outBoxes[slot * 4 + 0] = box.x;
+        outBoxes[slot * 4 + 1] = box.y;
+        outBoxes[slot * 4 + 2] = box.z;
+        outBoxes[slot * 4 + 3] = box.w;
     }
 }
