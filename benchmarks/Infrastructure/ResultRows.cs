@@ -74,7 +74,6 @@ internal static class ResultRows
         nameof(Pipeline.PipelineBenchmarks.InferenceOnDevice) => Categories.Inference + "-on-device",
         nameof(Pipeline.SsdOnDeviceBenchmarks.DetectorOnly) => Categories.EndToEnd + "-detector-only",
         nameof(Pipeline.SsdOnDeviceBenchmarks.CudaKernels) => Categories.EndToEnd + "-cuda-kernels",
-        nameof(Pipeline.SsdOnDeviceBenchmarks.CudaKernelsDriverStagedFrames) => Categories.EndToEnd + "-cuda-kernels-driver-staged",
         nameof(Pipeline.SsdOnDeviceBenchmarks.CudaKernelsPageLockedFrames) => Categories.EndToEnd + "-cuda-kernels-page-locked",
         nameof(Pipeline.SsdOnDeviceBenchmarks.FusedGraph) => Categories.EndToEnd + "-fused-graph",
         _ => id.Stage,

@@ -18,10 +18,9 @@ namespace EdgeBench.Benchmarks.Pipeline;
 /// downloaded: the frame rate pre/post-free processing would reach.</item>
 /// <item><see cref="CudaKernels"/>: the camera loop with EdgeBench's CUDA kernels for pre- and postprocessing
 /// (<see cref="OrtCudaSsdPipeline"/>: upload frames, preprocess, model, decode + top-k + NMS, download 200
-/// detections per image), on the same session and buffers as the baseline. Frames lie in pageable memory and are
-/// staged through the pipeline's page-locked buffer in overlapping chunks; <see cref="CudaKernelsDriverStagedFrames"/>
-/// hands them to CUDA as they lie instead (its own driver staging); <see cref="CudaKernelsPageLockedFrames"/>
-/// page-locks the frame ring first, as a camera stack with DMA-able buffers would hand frames over.</item>
+/// detections per image), on the same session and buffers as the baseline. Frames are uploaded from where they lie
+/// (pageable memory: CUDA stages each copy); <see cref="CudaKernelsPageLockedFrames"/> page-locks the frame ring
+/// first, as a camera stack with DMA-able buffers would hand frames over.</item>
 /// <item><see cref="FusedGraph"/>: the same loop as the ladder's level 2: the fused ONNX graph
 /// (<see cref="OrtFusedSsdRunner"/>).</item>
 /// </list>
@@ -68,11 +67,6 @@ public class SsdOnDeviceBenchmarks : IDisposable, IPerMethodSetup
     /// <summary>As <see cref="SetupDetectorOnly"/>.</summary>
     [GlobalSetup(Target = nameof(CudaKernels))]
     public void SetupKernels() => Guarded(nameof(CudaKernels), () => CreateKernels(pageLockFrames: false));
-
-    /// <summary>As <see cref="SetupKernels"/>, with pageable frames handed to CUDA's own staging.</summary>
-    [GlobalSetup(Target = nameof(CudaKernelsDriverStagedFrames))]
-    public void SetupKernelsDriverStaged() => Guarded(nameof(CudaKernelsDriverStagedFrames),
-        () => CreateKernels(pageLockFrames: false, PageableFrameUpload.Driver));
 
     /// <summary>As <see cref="SetupKernels"/>, with the camera frames page-locked where they lie.</summary>
     [GlobalSetup(Target = nameof(CudaKernelsPageLockedFrames))]
@@ -131,14 +125,6 @@ public class SsdOnDeviceBenchmarks : IDisposable, IPerMethodSetup
     }
 
     /// <summary>
-    /// <see cref="CudaKernels"/> with each pageable frame handed to cudaMemcpyAsync as it lies (CUDA stages it through
-    /// a driver buffer): the reference for the pipeline's own chunked staging.
-    /// </summary>
-    [Benchmark]
-    [BenchmarkCategory(Categories.EndToEnd)]
-    public int CudaKernelsDriverStagedFrames() => CudaKernels();
-
-    /// <summary>
     /// <see cref="CudaKernels"/> with the frame ring page-locked in setup, as a camera stack with DMA-able buffers
     /// delivers frames: each upload is then a direct DMA from the frame (no staging copy on the host).
     /// </summary>
@@ -157,12 +143,11 @@ public class SsdOnDeviceBenchmarks : IDisposable, IPerMethodSetup
         return runner.ReadDetections(_detections);
     }
 
-    private void CreateKernels(bool pageLockFrames, PageableFrameUpload pageableUpload = PageableFrameUpload.Staged)
+    private void CreateKernels(bool pageLockFrames)
     {
         (Precision precision, RunSettings settings) = Prepare();
         ResolvedModel model = new ModelStore(ModelStore.DefaultDirectory()).Resolve(Model, precision);
-        _kernels = new OrtCudaSsdPipeline(model, Batch, _ring.Frames[0].Width, _ring.Frames[0].Height,
-            BackendNames.Options(Backend, settings.Threads), pageableUpload: pageableUpload);
+        _kernels = new OrtCudaSsdPipeline(model, Batch, _ring.Frames[0].Width, _ring.Frames[0].Height, BackendNames.Options(Backend, settings.Threads));
         if (pageLockFrames)
         {
             int locked = _kernels.PageLockFrames(_ring.Frames);

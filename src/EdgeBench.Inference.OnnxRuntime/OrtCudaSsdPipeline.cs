@@ -31,18 +31,13 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// then the best 200 by score, class and NMS order. Only the exponentials differ (CUDA's expf against .NET's), so a
 /// probability can differ in its last bits; <see cref="DownloadModelInput"/> and <see cref="DownloadModelOutputs"/>
 /// let a caller run the C# stages on the very same tensors and compare.</para>
-/// <para>Device-bound only: this class uploads the frames itself: by direct DMA from frames that
-/// <see cref="PageLockFrames"/> page-locked; from pageable memory as <see cref="PageableFrameUpload"/> says (by default
-/// through this class's page-locked buffer in chunks, each chunk's DMA overlapping the next chunk's copy); strided
-/// frames are packed into that buffer first. There is no host-copy variant (ONNX Runtime would own the copies and the
+/// <para>Device-bound only: this class uploads the frames itself, from wherever they lie (pageable memory, which
+/// CUDA stages through its own buffer, unless <see cref="PageLockFrames"/> page-locked them; strided frames go
+/// through this class's page-locked buffer); there is no host-copy variant (ONNX Runtime would own the copies and the
 /// kernels could not run between them).</para>
 /// </remarks>
 public sealed class OrtCudaSsdPipeline : IDisposable
 {
-    // Chunk of a staged pageable upload: 0.9 MB VGA frames go in four, so three DMAs run under the next chunk's copy;
-    // smaller chunks would add a cudaMemcpyAsync call (a few microseconds of host time) each for little more overlap.
-    private const int StageChunkBytes = 256 * 1024;
-
     private readonly OrtSession _session;
     private readonly RunOptions _runOptions;
     private readonly OrtIoBinding _binding;
@@ -60,9 +55,8 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     private readonly float[] _scale = new float[3];
     private readonly float[] _offset = new float[3];
 
-    // Page-locked staging for pageable and strided frames (page-locked frames are uploaded from where they lie).
+    // Staging for strided frames only (packed frames are uploaded from where they lie).
     private readonly byte[] _frames;
-    private readonly PageableFrameUpload _pageableUpload;
     private readonly float[] _results;
     private readonly IntPtr _deviceFrames;
     private readonly IntPtr _deviceInput;
@@ -84,21 +78,15 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     /// Creates the session, kernels, stream and buffers for batches of <paramref name="batchSize"/> BGR24 frames of
     /// <paramref name="frameWidth"/> x <paramref name="frameHeight"/>. <paramref name="model"/> is the plain SSD300
     /// file (fp32 or fp16 I/O). Raises <see cref="ProviderUnavailableException"/> when CUDA, NVRTC or the provider is
-    /// missing here. <paramref name="pageableUpload"/> says how frames in pageable memory reach the GPU.
+    /// missing here.
     /// </summary>
-    public OrtCudaSsdPipeline(ResolvedModel model, int batchSize, int frameWidth, int frameHeight, OrtBackendOptions options,
-        DecodeOptions? decode = null, PageableFrameUpload pageableUpload = PageableFrameUpload.Staged)
+    public OrtCudaSsdPipeline(ResolvedModel model, int batchSize, int frameWidth, int frameHeight, OrtBackendOptions options, DecodeOptions? decode = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameWidth);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameHeight);
-        if (!Enum.IsDefined(pageableUpload))
-        {
-            throw new ArgumentOutOfRangeException(nameof(pageableUpload), pageableUpload, "Expected Staged or Driver.");
-        }
-
         if (options.Provider != OrtExecutionProvider.Cuda)
         {
             // The session must run on this class's stream; only the CUDA provider is given it (OrtBackendOptions.CudaStream).
@@ -127,7 +115,6 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         }
 
         BatchSize = batchSize;
-        _pageableUpload = pageableUpload;
         _deviceId = options.DeviceId;
         FrameWidth = frameWidth;
         FrameHeight = frameHeight;
@@ -222,7 +209,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     /// Page-locks the memory of <paramref name="frames"/> where it lies (each packed frame's pixels, pinned for the
     /// life of this object) so <see cref="Run"/> uploads them by direct DMA: what a camera stack that hands out
     /// DMA-able buffers gives (V4L2 user pointers, a Jetson's NVMM surfaces need not even be copied). Returns how many
-    /// frames the driver accepted; the others are still uploaded from pageable memory (<see cref="PageableFrameUpload"/>).
+    /// frames the driver accepted; the others are still uploaded, staged through a driver buffer.
     /// </summary>
     public int PageLockFrames(IEnumerable<FrameBuffer> frames)
     {
@@ -257,9 +244,8 @@ public sealed class OrtCudaSsdPipeline : IDisposable
 
     /// <summary>
     /// One camera-loop call on <paramref name="frames"/> (BGR24, exactly <see cref="BatchSize"/>, of the frame size):
-    /// each frame uploaded (by DMA from page-locked frames; pageable ones as <see cref="PageableFrameUpload"/> says;
-    /// strided ones packed into the pipeline's page-locked buffer), preprocess, model, postprocess, one download;
-    /// returns when the results are on the host. The frames may be reused as soon as it returns.
+    /// each frame uploaded straight from its memory (strided frames through the pipeline's own page-locked buffer),
+    /// preprocess, model, postprocess, one download; returns when the results are on the host.
     /// </summary>
     public void Run(ReadOnlySpan<FrameBuffer> frames)
     {
@@ -295,18 +281,15 @@ public sealed class OrtCudaSsdPipeline : IDisposable
 
             unsafe
             {
+                // From page-locked memory the copy is queued (DMA); from pageable memory CUDA stages it and returns
+                // once the bytes have left the frame, so the frame may be reused when this returns either way.
+                // Staging pageable frames here instead (copy into the page-locked buffer in 256 KiB chunks, each
+                // chunk's DMA queued at once, overlapping the next chunk's copy) measured no better on the H200:
+                // -3% .. +3% against this path in the same run (results/gpu-NVIDIA-H200/20261126-152613-nogit,
+                // CudaKernels vs CudaKernelsDriverStagedFrames at 2ee206f). The cost is the host copy itself.
                 fixed (byte* pixels = frame.Pixels.Span)
                 {
-                    if (_pageableUpload == PageableFrameUpload.Staged && !_device!.IsPageLocked((IntPtr)pixels))
-                    {
-                        StageAndUpload(pixels, i * size, size);
-                    }
-                    else
-                    {
-                        // From page-locked memory the copy is queued (DMA); from pageable memory CUDA stages it and
-                        // returns once the bytes have left the frame.
-                        CudaRuntime.CopyToDeviceAsync(_deviceFrames + (i * size), (IntPtr)pixels, size, _stream);
-                    }
+                    CudaRuntime.CopyToDeviceAsync(_deviceFrames + (i * size), (IntPtr)pixels, size, _stream);
                 }
             }
         }
@@ -322,23 +305,6 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             MaxDetections, _deviceResults, BatchSize, _stream);
         CudaRuntime.CopyToHostAsync(Address(_results), _deviceResults, _results.LongLength * sizeof(float), _stream);
         CudaRuntime.Synchronize(_stream);
-    }
-
-    /// <summary>
-    /// Copies a pageable frame into the page-locked buffer chunk by chunk, queueing each chunk's DMA as soon as it is
-    /// there, so the copy of chunk j+1 overlaps the transfer of chunk j. CUDA's own pageable path does the same through a
-    /// driver buffer; MEASURE-ME (SsdOnDevice's CudaKernelsDriverStagedFrames against CudaKernels, same run).
-    /// The buffer is free again when Run returns (it waits for the stream), so no chunk is overwritten in flight.
-    /// </summary>
-    private unsafe void StageAndUpload(byte* pixels, int offset, int size)
-    {
-        byte* staging = (byte*)Address(_frames) + offset;
-        for (int done = 0; done < size; done += StageChunkBytes)
-        {
-            int length = Math.Min(StageChunkBytes, size - done);
-            Buffer.MemoryCopy(pixels + done, staging + done, length, length);
-            CudaRuntime.CopyToDeviceAsync(_deviceFrames + offset + done, (IntPtr)(staging + done), length, _stream);
-        }
     }
 
     /// <summary>
@@ -468,16 +434,4 @@ public sealed class OrtCudaSsdPipeline : IDisposable
 
     private static unsafe IntPtr Address<T>(T[] array)
         where T : unmanaged => (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
-}
-
-/// <summary>How <see cref="OrtCudaSsdPipeline"/> uploads frames that lie in pageable (not page-locked) memory.</summary>
-public enum PageableFrameUpload
-{
-    /// <summary>Copied into the pipeline's page-locked buffer in 256 KiB chunks, each chunk's DMA queued at once and
-    /// overlapping the next chunk's copy.</summary>
-    Staged,
-
-    /// <summary>Handed to cudaMemcpyAsync as they lie: CUDA stages them through its own driver buffer (the reference the
-    /// staged upload is measured against).</summary>
-    Driver,
 }
