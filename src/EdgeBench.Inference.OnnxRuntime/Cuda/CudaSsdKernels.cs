@@ -19,7 +19,11 @@ internal sealed unsafe class CudaSsdKernels : IDisposable
     public const int MaxBoxes = 65535;
 
     private const string SourceName = "SsdKernels.cu";
-    private const int ScoreThreads = 64;
+    // ssd_scores' block: SCORE_BOXES boxes x SCORE_GROUPS class groups (SsdKernels.cu).
+    private const int ScoreBoxes = 32;
+    private const int ScoreGroups = 8;
+    // ssd_merge ranks THREADS / 4 keys per block (four threads per key).
+    private const int MergeKeys = MaxSelected / 4;
     private const int PixelThreads = 256;
 
     /// <summary>
@@ -129,8 +133,8 @@ internal sealed unsafe class CudaSsdKernels : IDisposable
         float scaleWh, IntPtr probs, IntPtr boxes, bool half, int batch, IntPtr stream)
     {
         void** args = stackalloc void*[] { &locs, &logits, &priors, &boxCount, &threshold, &scaleXy, &scaleWh, &probs, &boxes };
-        uint blocks = (uint)(boxCount + ScoreThreads - 1) / ScoreThreads;
-        CudaRuntime.Launch(half ? _scoresF16 : _scoresF32, new(blocks, (uint)batch), new(ScoreThreads), args, stream, "ssd_scores");
+        uint blocks = (uint)(boxCount + ScoreBoxes - 1) / ScoreBoxes;
+        CudaRuntime.Launch(half ? _scoresF16 : _scoresF32, new(blocks, (uint)batch), new(ScoreBoxes, ScoreGroups), args, stream, "ssd_scores");
     }
 
     /// <summary>
@@ -157,8 +161,8 @@ internal sealed unsafe class CudaSsdKernels : IDisposable
         int maxDetections, IntPtr results, int batch, IntPtr stream)
     {
         void** args = stackalloc void*[] { &keptKeys, &keptCounts, &boxes, &boxCount, &foregroundClasses, &perClassTopK, &maxDetections, &batch, &results };
-        // One block per 256 of the (C-1) x k kept-key slots an image can have; those past the image's kept count leave at once.
-        uint blocks = (uint)((foregroundClasses * perClassTopK) + MaxSelected - 1) / MaxSelected;
+        // One block per 64 of the (C-1) x k kept-key slots an image can have; those past the image's kept count leave at once.
+        uint blocks = (uint)((foregroundClasses * perClassTopK) + MergeKeys - 1) / MergeKeys;
         CudaRuntime.Launch(_merge, new(blocks, (uint)batch), new(MaxSelected), args, stream, "ssd_merge");
     }
 

@@ -21,11 +21,11 @@
 // one pass; up to RANK_LIMIT (512) of them are ranked by counting (each key against all the others), which places the
 // top k in order directly; more go through radix select (8 bits per pass, a 256-bin histogram: the k-th largest key,
 // then every key at or above it) and a bitonic sort of those k (<= 256) in shared memory. The merge ranks by counting
-// only, spread over as many blocks as there are kept keys / 256.
+// only, spread over one block per 64 kept keys.
 //
-// Launch shapes (CudaSsdKernels.cs): preprocess (ceil(W*H/256), 1, N) x 256; ssd_scores (ceil(B/64), N) x 64;
+// Launch shapes (CudaSsdKernels.cs): preprocess (ceil(W*H/256), 1, N) x 256; ssd_scores (ceil(B/32), N) x (32, 8);
 // ssd_class_select (C-1, N) x 256; ssd_class_mask (ceil(k/32), C-1, N) x 256; ssd_class_greedy (C-1, N) x 256;
-// ssd_merge (ceil((C-1) k / 256), N) x 256. k and D must be <= 256, C-1 <= 128, B <= 65535; C is SSD_CLASSES, fixed
+// ssd_merge (ceil((C-1) k / 64), N) x 256. k and D must be <= 256, C-1 <= 128, B <= 65535; C is SSD_CLASSES, fixed
 // at compile time.
 
 typedef unsigned char u8;
@@ -50,6 +50,8 @@ typedef unsigned long long u64;
 #ifndef RANK_LIMIT
 #define RANK_LIMIT 512
 #endif
+// Probabilities each thread of ssd_class_select loads per round of its gather.
+#define GATHER_LOADS 18
 
 // fp16 I/O as raw bits: NVRTC needs no cuda_fp16.h for two conversions. cvt.rn = round to nearest even, as (Half)x.
 __device__ __forceinline__ float load_f(const float* p, size_t i) { return p[i]; }
@@ -112,48 +114,84 @@ PREPROCESS(preprocess_f32, float)
 PREPROCESS(preprocess_f16, u16)
 
 // ---------------------------------------------------------------------------------------------------------------
-// Scores and boxes, one thread per (image, default box): locs [N, 4, B], logits [N, SSD_CLASSES, B] (class 0 =
-// background),
-// priors [4, B] (cx, cy, w, h). Writes probs [N, SSD_CLASSES-1, B] (0 where p <= threshold) and boxes [N, B]
-// (l, t, r, b).
+// Scores and boxes: locs [N, 4, B], logits [N, SSD_CLASSES, B] (class 0 = background), priors [4, B] (cx, cy, w, h).
+// Writes probs [N, SSD_CLASSES-1, B] (0 where p <= threshold) and boxes [N, B] (l, t, r, b).
+// A block is SCORE_BOXES boxes x SCORE_GROUPS class groups (threadIdx.x = box, threadIdx.y = group): each thread
+// loads and exponentiates its group's GROUP_CLASSES logits, one thread per box adds the exponentials up in class order
+// (the C# sum's order, so the same float), and every thread divides its own. One thread per box (81 loads, exps and
+// divisions each) left ~2 warps per SM for SSD300's 8,732 boxes: 11 us of mostly waiting on the H200.
+#define SCORE_BOXES 32
+#define SCORE_GROUPS 8
+#define GROUP_CLASSES ((SSD_CLASSES + SCORE_GROUPS - 1) / SCORE_GROUPS)
 template <typename T>
 __device__ void ssd_scores(const T* locs, const T* logits, const float* priors, int B, float threshold, float scaleXy,
                            float scaleWh, float* probs, float4* boxes)
 {
-    int b = blockIdx.x * blockDim.x + threadIdx.x;
+    __shared__ float exps[SSD_CLASSES][SCORE_BOXES];
+    __shared__ float groupMax[SCORE_GROUPS][SCORE_BOXES];
+    __shared__ float boxSum[SCORE_BOXES];
+
+    int x = threadIdx.x, g = threadIdx.y;
+    int b = blockIdx.x * SCORE_BOXES + x;
     int n = blockIdx.y;
-    if (b >= B) return;
-    // All of the box's logits in registers first: SSD_CLASSES independent loads in flight, one memory latency.
+    bool inside = b < B;
     const T* l = logits + (size_t)n * SSD_CLASSES * B;
-    float e[SSD_CLASSES];
+    int c0 = g * GROUP_CLASSES;
+    float v[GROUP_CLASSES];
+    // fmaxf ignores a NaN operand, so the maximum is the same whatever order the groups take.
+    const float negativeInfinity = __int_as_float(0xff800000);
+    float mx = negativeInfinity;
 #pragma unroll
-    for (int c = 0; c < SSD_CLASSES; c++) e[c] = load_f(l, (size_t)c * B + b);
-    float mx = e[0];
-#pragma unroll
-    for (int c = 1; c < SSD_CLASSES; c++) mx = fmaxf(mx, e[c]);
-    float sum = 0.0f;
-#pragma unroll
-    for (int c = 0; c < SSD_CLASSES; c++)
+    for (int j = 0; j < GROUP_CLASSES; j++)
     {
-        e[c] = expf(e[c] - mx); // the same value SsdPostprocessor's p = exp(l - max) / sum divides
-        sum = sum + e[c];
+        int c = c0 + j;
+        v[j] = inside && c < SSD_CLASSES ? load_f(l, (size_t)c * B + b) : negativeInfinity;
+        mx = fmaxf(mx, v[j]);
     }
+    groupMax[g][x] = mx;
+    __syncthreads();
+    mx = groupMax[0][x];
+#pragma unroll
+    for (int h = 1; h < SCORE_GROUPS; h++) mx = fmaxf(mx, groupMax[h][x]);
+#pragma unroll
+    for (int j = 0; j < GROUP_CLASSES; j++)
+    {
+        int c = c0 + j;
+        if (c < SSD_CLASSES) exps[c][x] = expf(v[j] - mx); // the value SsdPostprocessor's p = exp(l - max) / sum divides
+    }
+    __syncthreads();
+    if (g == 0)
+    {
+        float sum = 0.0f;
+#pragma unroll
+        for (int c = 0; c < SSD_CLASSES; c++) sum = sum + exps[c][x];
+        boxSum[x] = sum;
+    }
+    __syncthreads();
+    if (!inside) return;
+
+    float sum = boxSum[x];
     float* pr = probs + (size_t)n * (SSD_CLASSES - 1) * B;
 #pragma unroll
-    for (int c = 1; c < SSD_CLASSES; c++)
+    for (int j = 0; j < GROUP_CLASSES; j++)
     {
-        float p = e[c] / sum;
-        pr[(size_t)(c - 1) * B + b] = p > threshold ? p : 0.0f;
+        int c = c0 + j;
+        if (c >= 1 && c < SSD_CLASSES)
+        {
+            float p = exps[c][x] / sum;
+            pr[(size_t)(c - 1) * B + b] = p > threshold ? p : 0.0f;
+        }
     }
 
+    if (g != SCORE_GROUPS - 1) return; // the last group has the fewest classes; it decodes the box
     const T* d = locs + (size_t)n * 4 * B;
     float dx = load_f(d, b), dy = load_f(d, (size_t)B + b), dw = load_f(d, 2 * (size_t)B + b), dh = load_f(d, 3 * (size_t)B + b);
     float cx = priors[b], cy = priors[B + b], w = priors[2 * B + b], h = priors[3 * B + b];
-    float x = (scaleXy * dx * w) + cx;
-    float y = (scaleXy * dy * h) + cy;
+    float x0 = (scaleXy * dx * w) + cx;
+    float y0 = (scaleXy * dy * h) + cy;
     float bw = expf(scaleWh * dw) * w;
     float bh = expf(scaleWh * dh) * h;
-    boxes[(size_t)n * B + b] = make_float4(x - (0.5f * bw), y - (0.5f * bh), x + (0.5f * bw), y + (0.5f * bh));
+    boxes[(size_t)n * B + b] = make_float4(x0 - (0.5f * bw), y0 - (0.5f * bh), x0 + (0.5f * bw), y0 + (0.5f * bh));
 }
 
 #define SSD_SCORES(NAME, T)                                                                                            \
@@ -336,18 +374,19 @@ extern "C" __global__ void __launch_bounds__(THREADS)
         return s > 0.0f ? ((u64)__float_as_uint(s) << 16) | (u64)(65535 - i) : 0ull;
     };
 
-    // One pass over the class's B probabilities gathers the candidates' keys into shared memory (four loads in
-    // flight per thread); selection then reads shared memory. More than CANDIDATES candidates (not seen with SSD300,
-    // where a class has a few hundred at most) falls back to selecting from global memory.
+    // One pass over the class's B probabilities gathers the candidates' keys into shared memory (GATHER_LOADS loads
+    // in flight per thread: each round waits out one memory latency, and SSD300's 8,732 boxes take two rounds instead
+    // of nine with four loads); selection then reads shared memory. More than CANDIDATES candidates (not seen with
+    // SSD300, where a class has a few hundred at most) falls back to selecting from global memory.
     if (t == 0) found = 0;
     __syncthreads();
-    for (int base = t; base < B; base += 4 * THREADS)
+    for (int base = t; base < B; base += GATHER_LOADS * THREADS)
     {
-        float v[4];
+        float v[GATHER_LOADS];
 #pragma unroll
-        for (int j = 0; j < 4; j++) v[j] = base + j * THREADS < B ? p[base + j * THREADS] : 0.0f;
+        for (int j = 0; j < GATHER_LOADS; j++) v[j] = base + j * THREADS < B ? p[base + j * THREADS] : 0.0f;
 #pragma unroll
-        for (int j = 0; j < 4; j++)
+        for (int j = 0; j < GATHER_LOADS; j++)
         {
             if (v[j] > 0.0f)
             {
@@ -504,11 +543,13 @@ extern "C" __global__ void __launch_bounds__(THREADS)
 // ---------------------------------------------------------------------------------------------------------------
 // The best D of all classes' kept boxes per image, in the final order, into the result block
 // scores [N, D] | labels [N, D] | boxes [N, D, 4] (empty slots 0). Labels are class ids 1 .. C-1.
-// Grid (ceil(C-1 x k / THREADS), N): the image's kept keys are numbered 0 .. total-1 through the per-class offsets, and
-// block x ranks keys x*THREADS .. x*THREADS + THREADS-1 by counting the keys larger than each (keys are distinct, so
-// the ranks are the final slots); blocks past the total leave at once. Every block reads all the image's keys, in
-// tiles of CANDIDATES through shared memory. A few hundred kept keys take two or three blocks and one tile: ~600
-// comparisons per thread, where one block selecting alone (radix passes with a barrier each) took 16 us on the H200.
+// Grid (ceil(C-1 x k / MERGE_KEYS), N): the image's kept keys are numbered 0 .. total-1 through the per-class offsets,
+// and block x ranks keys x*MERGE_KEYS .. x*MERGE_KEYS + MERGE_KEYS-1 by counting the keys larger than each (keys are
+// distinct, so the ranks are the final slots), four threads per key, each counting a quarter of the keys; blocks past
+// the total leave at once. Every block reads all the image's keys, in tiles of CANDIDATES through shared memory.
+// SSD300's ~600 kept keys per image take ten blocks of ~150 comparisons per thread, where one block selecting alone
+// (radix passes with a barrier each) took 16 us on the H200, and one thread per key 13 us.
+#define MERGE_KEYS (THREADS / 4)
 extern "C" __global__ void __launch_bounds__(THREADS)
     ssd_merge(const u64* keptKeys, const int* keptCounts, const float4* boxes, int B, int classes, int k, int D,
               int N, float* results)
@@ -560,7 +601,7 @@ extern "C" __global__ void __launch_bounds__(THREADS)
         labels[slot] = 0.0f;
         for (int j = 0; j < 4; j++) outBoxes[slot * 4 + j] = 0.0f; // scalar: N x D may be odd, so not 16-byte aligned
     }
-    int first = blockIdx.x * THREADS;
+    int first = blockIdx.x * MERGE_KEYS;
     if (first >= total) return; // block-uniform
 
     // Key number i: class c with offsets[c] <= i < offsets[c + 1] (the largest such c: empty classes share offsets).
@@ -573,7 +614,8 @@ extern "C" __global__ void __launch_bounds__(THREADS)
         }
         return imageKeys[(size_t)lo * k + (i - offsets[lo])];
     };
-    int i = first + t;
+    // Threads 4q .. 4q+3 (adjacent lanes) rank key first + q; thread 4q + part counts tile entries part, part + 4, ...
+    int i = first + t / 4, part = t & 3;
     u64 mine = i < total ? keyAt(i, offsets) : ~0ull;
     int rank = 0;
     for (int base = 0; base < total; base += CANDIDATES)
@@ -583,10 +625,12 @@ extern "C" __global__ void __launch_bounds__(THREADS)
         for (int j = t; j < length; j += THREADS) tile[j] = keyAt(base + j, offsets);
         __syncthreads();
 #pragma unroll 4
-        for (int j = 0; j < length; j++) rank += tile[j] > mine ? 1 : 0;
+        for (int j = part; j < length; j += 4) rank += tile[j] > mine ? 1 : 0;
     }
+    rank += __shfl_xor_sync(0xffffffffu, rank, 1);
+    rank += __shfl_xor_sync(0xffffffffu, rank, 2);
 
-    if (i < total && rank < D)
+    if (part == 0 && i < total && rank < D)
     {
         int c = 127 - (int)((mine >> 16) & 127);
         int b = 65535 - (int)(mine & 65535);
