@@ -75,6 +75,7 @@ internal static class ResultRows
         nameof(Pipeline.SsdOnDeviceBenchmarks.DetectorOnly) => Categories.EndToEnd + "-detector-only",
         nameof(Pipeline.SsdOnDeviceBenchmarks.CudaKernels) => Categories.EndToEnd + "-cuda-kernels",
         nameof(Pipeline.SsdOnDeviceBenchmarks.CudaKernelsPageLockedFrames) => Categories.EndToEnd + "-cuda-kernels-page-locked",
+        nameof(Pipeline.SsdOnDeviceBenchmarks.CudaKernelsPipelined) => Categories.EndToEnd + "-cuda-kernels-pipelined",
         nameof(Pipeline.SsdOnDeviceBenchmarks.FusedGraph) => Categories.EndToEnd + "-fused-graph",
         _ => id.Stage,
     };

@@ -90,4 +90,61 @@ internal static class CudaKernelsCheck
 
         return summary;
     }
+
+    /// <summary>
+    /// The double-buffered loop (<see cref="OrtCudaSsdPipeline.RunPipelined"/>) against the synchronous one on three
+    /// consecutive batches of <paramref name="frames"/>: the first pipelined call must return no detections, each later
+    /// one (and the drain) the previous batch's detections as <see cref="OrtCudaSsdPipeline.Run"/> gave them. Returns a
+    /// one-line summary; throws on any difference, so a loop that reads the wrong buffer is never timed.
+    /// </summary>
+    public static string Pipelined(OrtCudaSsdPipeline pipeline, IReadOnlyList<FrameBuffer> frames)
+    {
+        const int Calls = 3;
+        int batch = pipeline.BatchSize;
+        var batches = new FrameBuffer[Calls][];
+        var expected = new List<Detection>[Calls];
+        for (int c = 0; c < Calls; c++)
+        {
+            batches[c] = [.. Enumerable.Range(0, batch).Select(i => frames[((c * batch) + i) % frames.Count])];
+            pipeline.Run(batches[c]);
+            expected[c] = [];
+            pipeline.ReadDetections(expected[c]);
+        }
+
+        var actual = new List<Detection>();
+        if (pipeline.RunPipelined(batches[0]) || pipeline.ReadDetections(actual) != 0)
+        {
+            throw new InvalidOperationException("Double-buffered loop check: the first call returned detections; it has no previous call.");
+        }
+
+        int compared = 0;
+        for (int c = 1; c <= Calls; c++)
+        {
+            if (c < Calls)
+            {
+                if (!pipeline.RunPipelined(batches[c]))
+                {
+                    throw new InvalidOperationException($"Double-buffered loop check: call {c} reported no previous results.");
+                }
+            }
+            else
+            {
+                pipeline.Drain();
+            }
+
+            pipeline.ReadDetections(actual);
+            // Same kernels, same model, same inputs: only a wrong buffer could differ, so the tolerance is the C# check's.
+            DetectionAgreement agreement = DetectionAgreement.Compare(expected[c - 1], actual, Tolerance);
+            if (!agreement.Agrees)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"Double-buffered loop check: after call {c}, {agreement.Matched} of {agreement.Expected} detections of batch {c - 1} match the synchronous run ({agreement.Missing} missing, {agreement.Extra} extra)."));
+            }
+
+            compared += agreement.Matched;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"double-buffered loop check: {Calls} batches, {compared} detections, each batch's identical to the synchronous loop's, returned one call later");
+    }
 }

@@ -20,7 +20,9 @@ namespace EdgeBench.Benchmarks.Pipeline;
 /// (<see cref="OrtCudaSsdPipeline"/>: upload frames, preprocess, model, decode + top-k + NMS, download 200
 /// detections per image), on the same session and buffers as the baseline. Frames are uploaded from where they lie
 /// (pageable memory: CUDA stages each copy); <see cref="CudaKernelsPageLockedFrames"/> page-locks the frame ring
-/// first, as a camera stack with DMA-able buffers would hand frames over.</item>
+/// first, as a camera stack with DMA-able buffers would hand frames over; <see cref="CudaKernelsPipelined"/>
+/// double-buffers the loop (<see cref="OrtCudaSsdPipeline.RunPipelined"/>): the host copy of the pageable frames
+/// overlaps the previous call's GPU work.</item>
 /// <item><see cref="FusedGraph"/>: the same loop as the ladder's level 2: the fused ONNX graph
 /// (<see cref="OrtFusedSsdRunner"/>).</item>
 /// </list>
@@ -67,6 +69,14 @@ public class SsdOnDeviceBenchmarks : IDisposable, IPerMethodSetup
     /// <summary>As <see cref="SetupDetectorOnly"/>.</summary>
     [GlobalSetup(Target = nameof(CudaKernels))]
     public void SetupKernels() => Guarded(nameof(CudaKernels), () => CreateKernels(pageLockFrames: false));
+
+    /// <summary>As <see cref="SetupKernels"/>, then checks the double-buffered loop against the synchronous one.</summary>
+    [GlobalSetup(Target = nameof(CudaKernelsPipelined))]
+    public void SetupKernelsPipelined() => Guarded(nameof(CudaKernelsPipelined), () =>
+    {
+        CreateKernels(pageLockFrames: false);
+        Console.WriteLine($"// {Backend} {Precision} b{Batch}: {CudaKernelsCheck.Pipelined(_kernels!, _ring.Frames)}");
+    });
 
     /// <summary>As <see cref="SetupKernels"/>, with the camera frames page-locked where they lie.</summary>
     [GlobalSetup(Target = nameof(CudaKernelsPageLockedFrames))]
@@ -131,6 +141,20 @@ public class SsdOnDeviceBenchmarks : IDisposable, IPerMethodSetup
     [Benchmark]
     [BenchmarkCategory(Categories.EndToEnd)]
     public int CudaKernelsPageLockedFrames() => CudaKernels();
+
+    /// <summary>
+    /// The camera loop double-buffered: each call copies its (pageable) frames into a page-locked buffer while the GPU
+    /// finishes the previous call, waits for it, queues its own and returns the previous call's detection count. Per
+    /// call this is the frame rate a video loop gets; each frame's result arrives one call later.
+    /// </summary>
+    [Benchmark]
+    [BenchmarkCategory(Categories.EndToEnd)]
+    public int CudaKernelsPipelined()
+    {
+        OrtCudaSsdPipeline pipeline = _kernels ?? throw new InvalidOperationException("GlobalSetup did not run.");
+        pipeline.RunPipelined(NextFrames());
+        return pipeline.ReadDetections(_detections);
+    }
 
     /// <summary>Camera loop with the fused ONNX graph; returns the detection count.</summary>
     [Benchmark]

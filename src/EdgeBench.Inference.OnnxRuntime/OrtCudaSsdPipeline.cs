@@ -35,6 +35,11 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// CUDA stages through its own buffer, unless <see cref="PageLockFrames"/> page-locked them; strided frames go
 /// through this class's page-locked buffer); there is no host-copy variant (ONNX Runtime would own the copies and the
 /// kernels could not run between them).</para>
+/// <para><see cref="RunPipelined"/> is the camera loop double-buffered: a call copies its frames into one of two
+/// page-locked buffers while the GPU still works on the previous call, then waits for that call, queues its own and
+/// returns; <see cref="ReadDetections"/> then reads the previous call's detections. The host copy of pageable frames
+/// (~0.1 ms per VGA frame on the H200's host, as costly by hand as through CUDA's own staging) overlaps GPU work
+/// instead of adding to it; the frame rate is what is measured, each frame's latency grows by one call.</para>
 /// </remarks>
 public sealed class OrtCudaSsdPipeline : IDisposable
 {
@@ -55,9 +60,13 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     private readonly float[] _scale = new float[3];
     private readonly float[] _offset = new float[3];
 
-    // Staging for strided frames only (packed frames are uploaded from where they lie).
-    private readonly byte[] _frames;
-    private readonly float[] _results;
+    // Page-locked host buffers, two of each for RunPipelined (call N's frames are copied into one while the GPU works
+    // on call N-1, whose results land in the other). Run stages strided frames in slot 0 and downloads into slot 0.
+    private readonly byte[][] _staging = new byte[2][];
+    private readonly float[][] _results = new float[2][];
+    private int _readable = -1; // the result slot ReadDetections reads; -1: no results yet
+    private int _pipelineSlot;  // the slot the next RunPipelined call uses
+    private bool _inFlight;     // a RunPipelined call's work is queued and not yet waited for
     private readonly IntPtr _deviceFrames;
     private readonly IntPtr _deviceInput;
     private readonly IntPtr _deviceLocs;
@@ -129,8 +138,12 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             (_scale[c], _offset[c]) = descriptor.Normalization.Affine(c);
         }
 
-        _frames = GC.AllocateArray<byte>(checked(batchSize * frameHeight * frameWidth * 3), pinned: true);
-        _results = GC.AllocateArray<float>(6 * batchSize * MaxDetections, pinned: true);
+        for (int slot = 0; slot < 2; slot++)
+        {
+            _staging[slot] = GC.AllocateArray<byte>(checked(batchSize * frameHeight * frameWidth * 3), pinned: true);
+            _results[slot] = GC.AllocateArray<float>(6 * batchSize * MaxDetections, pinned: true);
+        }
+
         _inputElements = (long)batchSize * 3 * descriptor.InputHeight * descriptor.InputWidth;
         _locsElements = (long)batchSize * 4 * _boxCount;
         _logitsElements = (long)batchSize * _classCount * _boxCount;
@@ -159,7 +172,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
 
             TensorElementType type = _half ? TensorElementType.Float16 : TensorElementType.Float;
             long n = batchSize;
-            _deviceFrames = Device(_frames.LongLength);
+            _deviceFrames = Device(_staging[0].LongLength);
             (OrtValue input, _deviceInput) = _device.Allocate(type, [n, 3, descriptor.InputHeight, descriptor.InputWidth]);
             (OrtValue locs, _deviceLocs) = _device.Allocate(type, [n, 4, _boxCount]);
             (OrtValue logits, _deviceLogits) = _device.Allocate(type, [n, _classCount, _boxCount]);
@@ -174,13 +187,16 @@ public sealed class OrtCudaSsdPipeline : IDisposable
                 Masks: Device(listSlots * SsdWorkspace.MaskWords * sizeof(uint)),
                 KeptKeys: Device(listSlots * sizeof(ulong)),
                 KeptCounts: Device(lists * sizeof(int)));
-            _deviceResults = Device(_results.LongLength * sizeof(float));
+            _deviceResults = Device(_results[0].LongLength * sizeof(float));
 
             float[] priorTable = [.. priors.CenterX, .. priors.CenterY, .. priors.Width, .. priors.Height];
             _devicePriors = Upload(priorTable);
             _taps = UploadTaps(frameWidth, frameHeight, descriptor.InputWidth, descriptor.InputHeight);
-            _device.PageLock(Address(_frames), _frames.LongLength);
-            _device.PageLock(Address(_results), _results.LongLength * sizeof(float));
+            for (int slot = 0; slot < 2; slot++)
+            {
+                _device.PageLock(Address(_staging[slot]), _staging[slot].LongLength);
+                _device.PageLock(Address(_results[slot]), _results[slot].LongLength * sizeof(float));
+            }
 
             BindModel(descriptor, input, locs, logits);
         }
@@ -249,6 +265,90 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     /// </summary>
     public void Run(ReadOnlySpan<FrameBuffer> frames)
     {
+        CheckCall(frames);
+        Drain(); // a pipelined call still in flight ends first (it uses the same device buffers)
+        byte[] staging = _staging[0];
+        int size = staging.Length / BatchSize;
+        for (int i = 0; i < frames.Length; i++)
+        {
+            FrameBuffer frame = frames[i];
+            if (frame.Stride != FrameWidth * FrameBuffer.BytesPerPixel)
+            {
+                DetectionSlots.LoadFrames(frames.Slice(i, 1), staging.AsSpan(i * size, size), FrameWidth, FrameHeight);
+                CudaRuntime.CopyToDeviceAsync(_deviceFrames + (i * size), Address(staging) + (i * size), size, _stream);
+                continue;
+            }
+
+            unsafe
+            {
+                // From page-locked memory the copy is queued (DMA); from pageable memory CUDA stages it and returns
+                // once the bytes have left the frame, so the frame may be reused when this returns either way.
+                // Staging pageable frames here instead (copy into the page-locked buffer in 256 KiB chunks, each
+                // chunk's DMA queued at once, overlapping the next chunk's copy) measured no better on the H200:
+                // -3% .. +3% against this path in the same run (results/gpu-NVIDIA-H200/20261126-152613-nogit,
+                // CudaKernels vs CudaKernelsDriverStagedFrames at 2ee206f). The cost is the host copy itself, which
+                // RunPipelined hides behind the previous call's GPU work instead.
+                fixed (byte* pixels = frame.Pixels.Span)
+                {
+                    CudaRuntime.CopyToDeviceAsync(_deviceFrames + (i * size), (IntPtr)pixels, size, _stream);
+                }
+            }
+        }
+
+        QueueAfterUpload(resultSlot: 0);
+        CudaRuntime.Synchronize(_stream);
+        _readable = 0;
+    }
+
+    /// <summary>
+    /// The camera loop double-buffered: copies <paramref name="frames"/> (as <see cref="Run"/> takes them) into a
+    /// page-locked buffer while the GPU finishes the previous call, waits for that call, queues this one (upload,
+    /// kernels, model, download) and returns without waiting for it. Afterwards <see cref="ReadDetections"/> reads the
+    /// previous call's detections; returns false (and there are none) on the first call after construction,
+    /// <see cref="Run"/> or <see cref="Drain"/>. The frames may be reused as soon as it returns.
+    /// </summary>
+    public bool RunPipelined(ReadOnlySpan<FrameBuffer> frames)
+    {
+        CheckCall(frames);
+        int slot = _pipelineSlot;
+        byte[] staging = _staging[slot];
+        // The host copy of this call's frames: overlaps the GPU work of the previous call, which read the other buffer.
+        DetectionSlots.LoadFrames(frames, staging, FrameWidth, FrameHeight);
+        bool previous = _inFlight;
+        if (previous)
+        {
+            CudaRuntime.Synchronize(_stream);
+            _readable = 1 - slot;
+        }
+        else
+        {
+            _readable = -1;
+        }
+
+        CudaRuntime.CopyToDeviceAsync(_deviceFrames, Address(staging), staging.LongLength, _stream);
+        QueueAfterUpload(slot);
+        _inFlight = true;
+        _pipelineSlot = 1 - slot;
+        return previous;
+    }
+
+    /// <summary>Waits for a <see cref="RunPipelined"/> call still in flight, whose detections <see cref="ReadDetections"/> then reads.</summary>
+    public void Drain()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_inFlight)
+        {
+            return;
+        }
+
+        CudaRuntime.Synchronize(_stream);
+        _readable = 1 - _pipelineSlot;
+        _inFlight = false;
+        _pipelineSlot = 0;
+    }
+
+    private void CheckCall(ReadOnlySpan<FrameBuffer> frames)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_deviceId != 0)
         {
@@ -261,7 +361,6 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             throw new ArgumentException($"Expected {BatchSize} frames, got {frames.Length}.", nameof(frames));
         }
 
-        int size = _frames.Length / BatchSize;
         for (int i = 0; i < frames.Length; i++)
         {
             FrameBuffer frame = frames[i];
@@ -271,29 +370,12 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             }
 
             frame.Validate(); // CUDA reads the bytes by address: a short buffer must fail here, not read past it
-
-            if (frame.Stride != FrameWidth * FrameBuffer.BytesPerPixel)
-            {
-                DetectionSlots.LoadFrames(frames.Slice(i, 1), _frames.AsSpan(i * size, size), FrameWidth, FrameHeight);
-                CudaRuntime.CopyToDeviceAsync(_deviceFrames + (i * size), Address(_frames) + (i * size), size, _stream);
-                continue;
-            }
-
-            unsafe
-            {
-                // From page-locked memory the copy is queued (DMA); from pageable memory CUDA stages it and returns
-                // once the bytes have left the frame, so the frame may be reused when this returns either way.
-                // Staging pageable frames here instead (copy into the page-locked buffer in 256 KiB chunks, each
-                // chunk's DMA queued at once, overlapping the next chunk's copy) measured no better on the H200:
-                // -3% .. +3% against this path in the same run (results/gpu-NVIDIA-H200/20261126-152613-nogit,
-                // CudaKernels vs CudaKernelsDriverStagedFrames at 2ee206f). The cost is the host copy itself.
-                fixed (byte* pixels = frame.Pixels.Span)
-                {
-                    CudaRuntime.CopyToDeviceAsync(_deviceFrames + (i * size), (IntPtr)pixels, size, _stream);
-                }
-            }
         }
+    }
 
+    /// <summary>Queues, behind the frames' upload: preprocess, model, postprocess, the results' download into <paramref name="resultSlot"/>.</summary>
+    private void QueueAfterUpload(int resultSlot)
+    {
         _kernels.Preprocess(_deviceFrames, FrameWidth, FrameHeight, _taps, _inputWidth, _inputHeight,
             _scale, _offset, bgr: true, _half, _deviceInput, BatchSize, _stream);
         _session.Session.RunWithBinding(_runOptions, _binding);
@@ -303,8 +385,8 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             _decode.SsdOverlapRule == NmsOverlapRule.SuppressAtOrAbove, _workspace, BatchSize, _stream);
         _kernels.Merge(_workspace.KeptKeys, _workspace.KeptCounts, _deviceBoxes, _boxCount, _classCount - 1, _decode.SsdPerClassTopK,
             MaxDetections, _deviceResults, BatchSize, _stream);
-        CudaRuntime.CopyToHostAsync(Address(_results), _deviceResults, _results.LongLength * sizeof(float), _stream);
-        CudaRuntime.Synchronize(_stream);
+        float[] results = _results[resultSlot];
+        CudaRuntime.CopyToHostAsync(Address(results), _deviceResults, results.LongLength * sizeof(float), _stream);
     }
 
     /// <summary>
@@ -313,12 +395,26 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     /// </summary>
     public void RunModelOnly()
     {
+        Drain();
         _session.Session.RunWithBinding(_runOptions, _binding);
         CudaRuntime.Synchronize(_stream);
     }
 
-    /// <summary>The filled slots of the last run as detections (cleared first); returns their count.</summary>
-    public int ReadDetections(List<Detection> detections) => DetectionSlots.Read(_results, BatchSize, MaxDetections, detections);
+    /// <summary>
+    /// The filled slots of the last completed call as detections (cleared first; after <see cref="RunPipelined"/>, the
+    /// previous call's); returns their count, 0 when no call has completed.
+    /// </summary>
+    public int ReadDetections(List<Detection> detections)
+    {
+        ArgumentNullException.ThrowIfNull(detections);
+        if (_readable < 0)
+        {
+            detections.Clear();
+            return 0;
+        }
+
+        return DetectionSlots.Read(_results[_readable], BatchSize, MaxDetections, detections);
+    }
 
     /// <summary>Copies the model input the preprocess kernel wrote in the last run ([N,3,h,w], fp32 or fp16 bits) to <paramref name="destination"/>.</summary>
     public void DownloadModelInput(Span<byte> destination) => Download(destination, _deviceInput, _inputElements * (_half ? 2 : 4));
@@ -336,6 +432,12 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         if (_disposed)
         {
             return;
+        }
+
+        if (_inFlight && _stream != IntPtr.Zero)
+        {
+            CudaRuntime.Synchronize(_stream); // queued work still reads and writes the buffers freed below
+            _inFlight = false;
         }
 
         _disposed = true;
@@ -417,6 +519,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
 
     private void Download(Span<byte> destination, IntPtr device, long bytes)
     {
+        Drain();
         if (destination.Length != bytes)
         {
             throw new ArgumentException($"Expected a span of {bytes.ToString(CultureInfo.InvariantCulture)} bytes, got {destination.Length}.", nameof(destination));

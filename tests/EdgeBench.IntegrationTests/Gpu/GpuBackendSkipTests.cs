@@ -53,11 +53,11 @@ public sealed class GpuBackendSkipTests : IDisposable
     {
         IReadOnlyList<ResultRow> rows = _run.Run<SsdOnDeviceBenchmarks>();
 
-        // 4 methods x (bound, graph, tensorrt-bound); the host-copy values are dropped by CaseFilter.
-        Assert.Equal(12, rows.Count);
+        // 5 methods x (bound, graph, tensorrt-bound); the host-copy values are dropped by CaseFilter.
+        Assert.Equal(15, rows.Count);
         Assert.Equal(["cuda-bound", "cuda-graph", "tensorrt-bound"], rows.Select(r => r.Ep).Distinct().Order(StringComparer.Ordinal));
         Assert.Equal(
-            ["end-to-end-cuda-kernels", "end-to-end-cuda-kernels-page-locked", "end-to-end-detector-only", "end-to-end-fused-graph"],
+            ["end-to-end-cuda-kernels", "end-to-end-cuda-kernels-page-locked", "end-to-end-cuda-kernels-pipelined", "end-to-end-detector-only", "end-to-end-fused-graph"],
             rows.Select(r => r.Stage).Distinct().Order(StringComparer.Ordinal));
         Assert.All(rows, r =>
         {
