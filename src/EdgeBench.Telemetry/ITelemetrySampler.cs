@@ -31,14 +31,20 @@ public enum TelemetryStopMethod
     /// <summary>The tool's process had already exited by itself.</summary>
     AlreadyExited,
 
-    /// <summary>The tool's process exited after SIGINT within the stop timeout.</summary>
+    /// <summary>The tool's process exited after SIGINT within half the stop timeout.</summary>
     Interrupted,
 
-    /// <summary>SIGINT was not honoured in time (or cannot be sent on this OS); the process tree was killed.</summary>
+    /// <summary>Neither SIGINT nor SIGTERM was honoured in time (or signals cannot be sent on this OS); the process
+    /// tree was killed.</summary>
     Killed,
 
     /// <summary>A polling sampler (no long-running process) stopped its thread.</summary>
     PollingStopped,
+
+    /// <summary>SIGINT was not honoured (a process started with SIGINT ignored, as a background job under
+    /// <c>nohup ... &amp;</c> is, cannot catch it); the process exited after SIGTERM within the rest of the stop
+    /// timeout.</summary>
+    Terminated,
 }
 
 /// <summary>What a finished sampling run is good for: the single field a diagnoser checks before reporting.</summary>
@@ -61,7 +67,7 @@ public enum TelemetryOutcome
     /// silence.</summary>
     NoSamples,
 
-    /// <summary>The tool ignored SIGINT and was killed after the stop timeout. Its samples are valid.</summary>
+    /// <summary>The tool ignored SIGINT and SIGTERM and was killed after the stop timeout. Its samples are valid.</summary>
     KilledOnStop,
 }
 

@@ -34,11 +34,15 @@ internal sealed record LineProcessOptions(
 /// <summary>
 /// The process lifecycle shared by the tool samplers (tegrastats, nvidia-smi): runs the tool as a foreground child
 /// with stdout and stderr redirected, hands every stdout line to a <see cref="LineHandler{TSample}"/> on a
-/// background reader, and stops it with SIGINT, then (after the stop timeout) by killing the process tree.
+/// background reader, and stops it with SIGINT, then SIGTERM (each given half the stop timeout), then by killing the
+/// process tree.
 /// </summary>
 /// <remarks>
-/// SIGINT first, because when a tool runs under <c>sudo</c> only a catchable signal is relayed to it;
-/// <see cref="Process.Kill(bool)"/> sends SIGKILL, which would leave a root-owned child running. Never kills by name:
+/// Signals first, because when a tool runs under <c>sudo</c> only a catchable signal is relayed to it;
+/// <see cref="Process.Kill(bool)"/> sends SIGKILL, which would leave a root-owned child running. SIGINT is the tools'
+/// documented stop (tegrastats, nvidia-smi's loop); SIGTERM follows because a process started with SIGINT ignored
+/// (any background job, e.g. a benchmark run under <c>nohup ... &amp;</c> over SSH) inherits that and cannot even
+/// trap it, sudo included, while SIGTERM is never ignored that way. Never kills by name:
 /// that would end other tools' instances. A missing executable is a status, not an exception, so a benchmark run
 /// goes on without telemetry. Dispose (or an exiting host) kills a still-running process so none outlives it.
 /// </remarks>
@@ -214,13 +218,19 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
         }
 
         TelemetryStopMethod method;
+        // SIGINT gets half the stop timeout and SIGTERM the rest; all of it when SIGINT cannot work here.
+        TimeSpan interruptWait = ChildProcess.SigintIgnoredHere ? TimeSpan.Zero : _options.StopTimeout / 2;
         if (process.HasExited)
         {
             method = TelemetryStopMethod.AlreadyExited;
         }
-        else if (ChildProcess.TrySendInterrupt(process.Id) && process.WaitForExit(_options.StopTimeout))
+        else if (interruptWait > TimeSpan.Zero && ChildProcess.StopWithSignal(process, NativeMethods.SigInt, interruptWait))
         {
             method = TelemetryStopMethod.Interrupted;
+        }
+        else if (ChildProcess.StopWithSignal(process, NativeMethods.SigTerm, _options.StopTimeout - interruptWait))
+        {
+            method = TelemetryStopMethod.Terminated;
         }
         else
         {
@@ -292,14 +302,14 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
                 : string.Create(CultureInfo.InvariantCulture,
                     $"printed {_unparsed} line(s), none of them {_options.Source} output (first: '{_firstUnparsedLine}')");
             string stderr = _stderr.Length == 0 ? string.Empty : "; stderr: " + _stderr.ToString().Trim();
-            string killed = method == TelemetryStopMethod.Killed ? "; it ignored SIGINT and was killed" : string.Empty;
+            string killed = method == TelemetryStopMethod.Killed ? "; it ignored SIGINT and SIGTERM and was killed" : string.Empty;
             return (TelemetryOutcome.NoSamples, $"'{Executable}' {what}{stderr}{killed}");
         }
 
         if (method == TelemetryStopMethod.Killed)
         {
             return (TelemetryOutcome.KilledOnStop, string.Create(CultureInfo.InvariantCulture,
-                $"'{Executable}' did not exit within {_options.StopTimeout.TotalMilliseconds:0} ms of SIGINT; its process tree was killed (samples kept)"));
+                $"'{Executable}' did not exit within {_options.StopTimeout.TotalMilliseconds:0} ms of SIGINT and SIGTERM; its process tree was killed (samples kept)"));
         }
 
         return (TelemetryOutcome.Completed, null);
@@ -444,7 +454,20 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
 /// <summary>Signal and kill helpers for the samplers' own child processes (never by name).</summary>
 internal static class ChildProcess
 {
-    internal static bool TrySendInterrupt(int pid)
+    private static readonly Lazy<bool> s_sigintIgnored = new(ReadSigintIgnored);
+
+    /// <summary>
+    /// Whether this process runs with SIGINT ignored (Linux: the SigIgn mask of /proc/self/status), as a background
+    /// job does; its children inherit that and cannot honour SIGINT, so Stop goes straight to SIGTERM.
+    /// </summary>
+    internal static bool SigintIgnoredHere => s_sigintIgnored.Value;
+
+    /// <summary>Sends <paramref name="signal"/> and waits up to <paramref name="wait"/>; true when the process has
+    /// exited (also when it exited just after the wait, or the signal could not be sent because it was gone).</summary>
+    internal static bool StopWithSignal(Process process, int signal, TimeSpan wait) =>
+        (TrySendSignal(process.Id, signal) && process.WaitForExit(wait)) || process.HasExited;
+
+    internal static bool TrySendSignal(int pid, int signal)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -453,13 +476,35 @@ internal static class ChildProcess
 
         try
         {
-            return NativeMethods.Kill(pid, NativeMethods.SigInt) == 0;
+            return NativeMethods.Kill(pid, signal) == 0;
         }
         catch (DllNotFoundException)
         {
             return false;
         }
         catch (EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private static bool ReadSigintIgnored()
+    {
+        try
+        {
+            string? line = OperatingSystem.IsLinux()
+                ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))
+                : null;
+            // A hex mask with bit (signal - 1) set per ignored signal.
+            return line is not null
+                && ulong.TryParse(line.AsSpan("SigIgn:".Length).Trim(), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong mask)
+                && (mask & (1UL << (NativeMethods.SigInt - 1))) != 0;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
         {
             return false;
         }

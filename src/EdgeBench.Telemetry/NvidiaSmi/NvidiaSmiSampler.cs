@@ -12,7 +12,8 @@ public sealed record NvidiaSmiSamplerOptions
     /// <summary>Sampling interval passed as <c>-lms &lt;ms&gt;</c>.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>How long <see cref="NvidiaSmiSampler.Stop"/> waits after SIGINT before killing the process tree.</summary>
+    /// <summary>How long <see cref="NvidiaSmiSampler.Stop"/> waits after SIGINT (half) and SIGTERM (the rest) before
+    /// killing the process tree.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The one GPU to keep (nvidia-smi's <c>index</c>, PCI bus order, which ignores
@@ -33,7 +34,7 @@ public readonly record struct TimedNvidiaSmiSample(TimeSpan Elapsed, long Stopwa
 /// <summary>
 /// Runs <c>nvidia-smi --query-gpu=… --format=csv,noheader,nounits -lms &lt;ms&gt;</c> (<see cref="NvidiaSmiQuery"/>)
 /// as a foreground child and parses each line as it arrives. Same strict stop path as the tegrastats sampler (shared
-/// <see cref="LineProcessSampler{TSample}"/>): SIGINT, <see cref="NvidiaSmiSamplerOptions.StopTimeout"/>, then kill
+/// <see cref="LineProcessSampler{TSample}"/>): SIGINT, SIGTERM, <see cref="NvidiaSmiSamplerOptions.StopTimeout"/>, then kill
 /// the process tree; Dispose guarantees no nvidia-smi outlives the sampler.
 /// </summary>
 public sealed class NvidiaSmiSampler : ITelemetrySampler
@@ -137,7 +138,7 @@ public sealed class NvidiaSmiSampler : ITelemetrySampler
     /// <summary>Waits until at least <paramref name="count"/> lines were kept (GPU lines, not rounds).</summary>
     public bool WaitForSamples(int count, TimeSpan timeout) => _process.WaitForSamples(count, timeout);
 
-    /// <summary>SIGINT (Unix), wait up to <see cref="NvidiaSmiSamplerOptions.StopTimeout"/>, then kill the whole
+    /// <summary>SIGINT, then SIGTERM (Unix), within <see cref="NvidiaSmiSamplerOptions.StopTimeout"/>, then kill the whole
     /// process tree. Idempotent; safe when nothing was started.</summary>
     public TelemetryStopResult Stop() => _process.Stop();
 

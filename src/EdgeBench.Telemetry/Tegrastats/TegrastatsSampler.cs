@@ -13,7 +13,8 @@ public sealed record TegrastatsSamplerOptions
     /// <summary>Sampling interval passed as <c>--interval &lt;ms&gt;</c>. The first line arrives one interval after start.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>How long <see cref="TegrastatsSampler.Stop"/> waits after SIGINT before killing the process tree.</summary>
+    /// <summary>How long <see cref="TegrastatsSampler.Stop"/> waits after SIGINT (half) and SIGTERM (the rest) before
+    /// killing the process tree.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(2);
 }
 
@@ -46,11 +47,16 @@ public enum TegrastatsStopMethod
     /// <summary>The process had already exited by itself.</summary>
     AlreadyExited,
 
-    /// <summary>The process exited after SIGINT within the stop timeout.</summary>
+    /// <summary>The process exited after SIGINT within half the stop timeout.</summary>
     Interrupted,
 
-    /// <summary>SIGINT was not honoured in time (or cannot be sent on this OS); the process tree was killed.</summary>
+    /// <summary>Neither SIGINT nor SIGTERM was honoured in time (or signals cannot be sent on this OS); the process
+    /// tree was killed.</summary>
     Killed,
+
+    /// <summary>SIGINT was not honoured (e.g. tegrastats started with SIGINT ignored, as under <c>nohup ... &amp;</c>);
+    /// the process exited after SIGTERM.</summary>
+    Terminated,
 }
 
 /// <summary>A parsed line with the time it was read.</summary>
@@ -71,12 +77,12 @@ public sealed record TegrastatsStopResult(
 
 /// <summary>
 /// Runs <c>tegrastats --interval &lt;ms&gt;</c> as a foreground child, parses every stdout line on a background task
-/// and stops it with SIGINT, then (after <see cref="TegrastatsSamplerOptions.StopTimeout"/>) by killing the process
-/// tree. One instance samples one run: tegrastats' printed averages accumulate from its start (tegrastats.md §6).
+/// and stops it with SIGINT, then SIGTERM, then (after <see cref="TegrastatsSamplerOptions.StopTimeout"/>) by
+/// killing the process tree. One instance samples one run: tegrastats' printed averages accumulate from its start (tegrastats.md §6).
 /// </summary>
 /// <remarks>
-/// The process lifecycle is <see cref="LineProcessSampler{TSample}"/>'s, shared with the nvidia-smi sampler: SIGINT
-/// first, because when tegrastats runs under <c>sudo</c> only a catchable signal is relayed to it;
+/// The process lifecycle is <see cref="LineProcessSampler{TSample}"/>'s, shared with the nvidia-smi sampler: signals
+/// first (SIGINT, then SIGTERM for a tegrastats started with SIGINT ignored, as under <c>nohup</c>), because when tegrastats runs under <c>sudo</c> only a catchable signal is relayed to it;
 /// <see cref="Process.Kill(bool)"/> sends SIGKILL, which would leave a root-owned tegrastats running. Never uses
 /// <c>tegrastats --stop</c> or a kill by name: those would end other tools' instances. A missing executable is a
 /// status (<see cref="TegrastatsSamplerStatus.StartFailed"/>), not an exception, so a benchmark run goes on
@@ -160,8 +166,8 @@ public sealed class TegrastatsSampler : ITelemetrySampler
     /// process's output ended first.</summary>
     public bool WaitForSamples(int count, TimeSpan timeout) => _process.WaitForSamples(count, timeout);
 
-    /// <summary>Stops the process: SIGINT (Unix), wait up to <see cref="TegrastatsSamplerOptions.StopTimeout"/>, then
-    /// kill the whole process tree. Safe to call more than once and when nothing was started.</summary>
+    /// <summary>Stops the process: SIGINT, then SIGTERM (Unix), within <see cref="TegrastatsSamplerOptions.StopTimeout"/>,
+    /// then kill the whole process tree. Safe to call more than once and when nothing was started.</summary>
     public TegrastatsStopResult Stop()
     {
         TelemetryStopResult r = _process.Stop();
@@ -177,6 +183,7 @@ public sealed class TegrastatsSampler : ITelemetrySampler
                 TelemetryStopMethod.AlreadyExited => TegrastatsStopMethod.AlreadyExited,
                 TelemetryStopMethod.Interrupted => TegrastatsStopMethod.Interrupted,
                 TelemetryStopMethod.Killed => TegrastatsStopMethod.Killed,
+                TelemetryStopMethod.Terminated => TegrastatsStopMethod.Terminated,
                 _ => TegrastatsStopMethod.NotRunning,
             };
             var result = new TegrastatsStopResult(method, r.ExitCode, r.SampleCount, r.UnparsedLines, r.StandardError);

@@ -74,10 +74,10 @@ internal sealed class FakeTelemetryTools : IDisposable
         done
         """);
 
-    /// <summary>Good lines, but SIGINT is ignored: only the kill after the stop timeout ends it.</summary>
+    /// <summary>Good lines, but SIGINT and SIGTERM are ignored: only the kill after the stop timeout ends it.</summary>
     public string IgnoresSigint(string name, string line) => Write(name, $$"""
         {{IntervalPrelude}}
-        trap '' INT
+        trap '' INT TERM
         while :; do
           printf '%s\n' '{{line}}'
           sleep "$pause"

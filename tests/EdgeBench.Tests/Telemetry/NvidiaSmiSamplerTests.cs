@@ -53,9 +53,9 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
 
         TelemetryStopResult result = ((ITelemetrySampler)sampler).Stop();
 
-        // A host that started with SIGINT ignored passes that on; the kill path then runs (see TegrastatsSamplerTests).
-        Assert.Equal(sigintIgnoredOnEntry ? TelemetryStopMethod.Killed : TelemetryStopMethod.Interrupted, result.Method);
-        Assert.Equal(sigintIgnoredOnEntry ? TelemetryOutcome.KilledOnStop : TelemetryOutcome.Completed, result.Outcome);
+        // A host that started with SIGINT ignored passes that on (bash cannot even trap it); SIGTERM then stops it.
+        Assert.Equal(sigintIgnoredOnEntry ? TelemetryStopMethod.Terminated : TelemetryStopMethod.Interrupted, result.Method);
+        Assert.Equal(TelemetryOutcome.Completed, result.Outcome);
         Assert.Equal(TelemetrySamplerStatus.Stopped, ((ITelemetrySampler)sampler).Status);
         Assert.Equal(NvidiaSmiQuery.Arguments + " -lms 30", File.ReadAllText(Path.Combine(_fakes.Dir, "args")).Trim());
         Assert.Equal(0, result.UnparsedLines);
@@ -186,7 +186,7 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
         Assert.True(result.UnparsedLines >= 4);
         Assert.Contains("none of them nvidia-smi output", result.Reason, StringComparison.Ordinal);
         Assert.Contains("'index, name, power.draw [W]'", result.Reason, StringComparison.Ordinal);
-        Assert.Equal(sigintIgnoredOnEntry ? TelemetryStopMethod.Killed : TelemetryStopMethod.Interrupted, result.Method);
+        Assert.Equal(sigintIgnoredOnEntry ? TelemetryStopMethod.Terminated : TelemetryStopMethod.Interrupted, result.Method);
         Assert.Empty(sampler.Readings);
         Assert.Equal("0 samples in a 1 s window; increase iteration time or lower --interval",
             TelemetrySummary.Summarize(sampler.Readings, TimeSpan.FromSeconds(1), 10).Reason);
@@ -194,7 +194,7 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
     }
 
     [Fact]
-    public void FakeIgnoringSigint_IsKilledAfterTimeout_SamplesKept_NoProcessRemains()
+    public void FakeIgnoringSigintAndSigterm_IsKilledAfterTimeout_SamplesKept_NoProcessRemains()
     {
         if (OperatingSystem.IsWindows())
         {
@@ -202,7 +202,7 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
         }
 
         // A child in the tree too: the kill must take the whole tree, not only the script.
-        string exe = WriteReplayFake("trap '' INT\nsleep 60 &");
+        string exe = WriteReplayFake("trap '' INT TERM\nsleep 60 &");
         var timeout = TimeSpan.FromMilliseconds(300);
         using var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe, StopTimeout = timeout });
         Assert.True(sampler.Start(), sampler.StatusMessage);
@@ -216,7 +216,40 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
         Assert.Equal(TelemetryStopMethod.Killed, result.Method);
         Assert.Equal(TelemetryOutcome.KilledOnStop, result.Outcome);
         Assert.Contains("killed", result.Reason, StringComparison.Ordinal);
-        Assert.True(clock.Elapsed >= timeout, $"killed after {clock.Elapsed}, before the SIGINT grace period");
+        Assert.True(clock.Elapsed >= timeout, $"killed after {clock.Elapsed}, before the SIGINT and SIGTERM grace periods");
+        Assert.True(result.SampleCount >= 2);
+        _fakes.AssertGone(pid);
+    }
+
+    [Fact]
+    public void FakeIgnoringSigintOnly_StopsOnSigterm_Completed_SamplesKept()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // As a tool started from a background job (nohup ... &) behaves: SIGINT ignored, SIGTERM's default action.
+        string exe = WriteReplayFake("trap '' INT");
+        var timeout = TimeSpan.FromMilliseconds(600);
+        using var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe, StopTimeout = timeout });
+        Assert.True(sampler.Start(), sampler.StatusMessage);
+        int pid = sampler.ProcessId!.Value;
+        Assert.True(sampler.WaitForSamples(2, FakeTools.Patience));
+
+        var clock = Stopwatch.StartNew();
+        TelemetryStopResult result = sampler.Stop();
+        clock.Stop();
+
+        Assert.Equal(TelemetryStopMethod.Terminated, result.Method);
+        Assert.Equal(TelemetryOutcome.Completed, result.Outcome);
+        Assert.Null(result.Reason);
+        if (!FakeTools.IsSigintIgnored(Environment.ProcessId))
+        {
+            // SIGINT got its half of the stop timeout first (a host with SIGINT ignored skips straight to SIGTERM).
+            Assert.True(clock.Elapsed >= timeout / 2, $"stopped after {clock.Elapsed}, before SIGINT's half of the stop timeout");
+        }
+        Assert.True(clock.Elapsed < timeout + TimeSpan.FromSeconds(1), $"stopped after {clock.Elapsed}: SIGTERM was not honoured");
         Assert.True(result.SampleCount >= 2);
         _fakes.AssertGone(pid);
     }
@@ -229,7 +262,7 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
             return;
         }
 
-        string exe = _fakes.WriteScript("forever.sh", "trap '' INT\nwhile true; do sleep 0.05; done");
+        string exe = _fakes.WriteScript("forever.sh", "trap '' INT TERM\nwhile true; do sleep 0.05; done");
         int pid;
         using (var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe, StopTimeout = TimeSpan.FromMilliseconds(100) }))
         {

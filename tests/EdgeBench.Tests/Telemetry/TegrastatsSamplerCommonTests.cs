@@ -36,12 +36,13 @@ public sealed class TegrastatsSamplerCommonTests : IDisposable
 
         TelemetryStopResult result = ((ITelemetrySampler)sampler).Stop();
 
-        Assert.Equal(sigintIgnoredOnEntry ? TelemetryOutcome.KilledOnStop : TelemetryOutcome.Completed, result.Outcome);
+        Assert.Equal(TelemetryOutcome.Completed, result.Outcome); // SIGINT, or SIGTERM where SIGINT was ignored on entry
+        Assert.Equal(sigintIgnoredOnEntry ? TelemetryStopMethod.Terminated : TelemetryStopMethod.Interrupted, result.Method);
         Assert.Equal(TelemetrySamplerStatus.Stopped, ((ITelemetrySampler)sampler).Status);
         // Both views of Stop agree.
         TegrastatsStopResult own = sampler.Stop();
         Assert.Equal(result.SampleCount, own.SampleCount);
-        Assert.Equal((int)result.Method, (int)own.Method);
+        Assert.Equal(result.Method.ToString(), own.Method.ToString());
         IReadOnlyList<TelemetryReading> readings = ((ITelemetrySampler)sampler).Readings;
         Assert.Equal(sampler.Samples.Count, readings.Count);
         Assert.Equal(TelemetryReadings.FromTegrastats(sampler.Samples[0]), readings[0]);

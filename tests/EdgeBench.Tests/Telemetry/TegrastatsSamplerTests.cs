@@ -48,8 +48,8 @@ public sealed class TegrastatsSamplerTests : IDisposable
         TegrastatsStopResult result = sampler.Stop();
 
         // bash cannot trap a signal that was already ignored when it started (e.g. a CI runner that starts the tests
-        // in the background); the kill path then takes over, which is the behaviour being tested below.
-        Assert.Equal(sigintIgnoredOnEntry ? TegrastatsStopMethod.Killed : TegrastatsStopMethod.Interrupted, result.Method);
+        // in the background); SIGTERM, which nothing ignores that way, then stops it.
+        Assert.Equal(sigintIgnoredOnEntry ? TegrastatsStopMethod.Terminated : TegrastatsStopMethod.Interrupted, result.Method);
         Assert.Equal(TegrastatsSamplerStatus.Stopped, sampler.Status);
         Assert.Equal("--interval 50", File.ReadAllText(Path.Combine(FakeFolder, "args")).Trim());
         IReadOnlyList<TimedTegrastatsSample> samples = sampler.Samples;
@@ -80,7 +80,7 @@ public sealed class TegrastatsSamplerTests : IDisposable
 
         string line = TegrastatsFixtureTests.AllFixtureLines().First();
         string exe = _tools.WriteScript("stubborn.sh", $$"""
-            trap '' INT
+            trap '' INT TERM
             while true; do echo '{{line}}'; sleep 0.05; done
             """);
         var timeout = TimeSpan.FromMilliseconds(300);
@@ -107,7 +107,7 @@ public sealed class TegrastatsSamplerTests : IDisposable
             return;
         }
 
-        string exe = _tools.WriteScript("forever.sh", "trap '' INT\nwhile true; do sleep 0.05; done");
+        string exe = _tools.WriteScript("forever.sh", "trap '' INT TERM\nwhile true; do sleep 0.05; done");
         int pid;
         using (var sampler = new TegrastatsSampler(new TegrastatsSamplerOptions { ExecutablePath = exe, StopTimeout = TimeSpan.FromMilliseconds(100) }))
         {
