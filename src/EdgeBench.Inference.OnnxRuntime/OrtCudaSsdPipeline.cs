@@ -25,7 +25,8 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// <remarks>
 /// <para>ONNX Runtime runs on the stream this class creates (CUDA provider option <c>user_compute_stream</c>), and
 /// the run option <c>disable_synchronize_execution_providers</c> keeps it from waiting at the end of its run, so a
-/// call queues upload, preprocess, model, postprocess and download back to back and waits once, at the end.</para>
+/// call queues upload, preprocess, model, postprocess and download back to back and waits once (<see cref="Run"/> at
+/// the end, <see cref="RunPipelined"/> for the previous call, before queueing).</para>
 /// <para>The arithmetic is the C# references' (PreprocessReference, SsdPostprocessor, DetectionAssembler): same tap
 /// tables, same operation order, no fused multiply-adds, NVIDIA's per-class top 200 and greedy NMS with IoU &gt;= 0.5,
 /// then the best 200 by score, class and NMS order. Only the exponentials differ (CUDA's expf against .NET's), so a
@@ -192,11 +193,14 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             float[] priorTable = [.. priors.CenterX, .. priors.CenterY, .. priors.Width, .. priors.Height];
             _devicePriors = Upload(priorTable);
             _taps = UploadTaps(frameWidth, frameHeight, descriptor.InputWidth, descriptor.InputHeight);
+            bool locked = true;
             for (int slot = 0; slot < 2; slot++)
             {
-                _device.PageLock(Address(_staging[slot]), _staging[slot].LongLength);
-                _device.PageLock(Address(_results[slot]), _results[slot].LongLength * sizeof(float));
+                locked &= _device.PageLock(Address(_staging[slot]), _staging[slot].LongLength);
+                locked &= _device.PageLock(Address(_results[slot]), _results[slot].LongLength * sizeof(float));
             }
+
+            HostBuffersPageLocked = locked;
 
             BindModel(descriptor, input, locs, logits);
         }
@@ -217,6 +221,13 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     public int MaxDetections { get; }
 
     public Precision Precision { get; }
+
+    /// <summary>
+    /// Whether CUDA page-locked the pipeline's staging and result buffers (cudaHostRegister can refuse, e.g. under a
+    /// low RLIMIT_MEMLOCK). Without, copies from and to them are synchronous and <see cref="RunPipelined"/> overlaps
+    /// nothing; results stay correct.
+    /// </summary>
+    public bool HostBuffersPageLocked { get; }
 
     /// <summary>The decoding constants the kernels use (threshold, top-k, IoU rule, cap).</summary>
     public DecodeOptions Decode => _decode;
@@ -325,10 +336,21 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             _readable = -1;
         }
 
-        CudaRuntime.CopyToDeviceAsync(_deviceFrames, Address(staging), staging.LongLength, _stream);
-        QueueAfterUpload(slot);
+        // In flight from the first queued byte: should queueing fail halfway, Drain, Run, Dispose and the next call still
+        // wait for what was queued before they reuse its buffers (and the next call takes the other staging buffer).
         _inFlight = true;
         _pipelineSlot = 1 - slot;
+        try
+        {
+            CudaRuntime.CopyToDeviceAsync(_deviceFrames, Address(staging), staging.LongLength, _stream);
+            QueueAfterUpload(slot);
+        }
+        catch
+        {
+            _readable = -1;
+            throw;
+        }
+
         return previous;
     }
 
@@ -434,13 +456,22 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             return;
         }
 
-        if (_inFlight && _stream != IntPtr.Zero)
+        _disposed = true;
+        if (_stream != IntPtr.Zero)
         {
-            CudaRuntime.Synchronize(_stream); // queued work still reads and writes the buffers freed below
+            // Queued work (a pipelined call, or a call that failed after queueing) may still use the buffers freed
+            // below. A failing wait means the CUDA context is broken; free what can be freed all the same.
+            try
+            {
+                CudaRuntime.Synchronize(_stream);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
             _inFlight = false;
         }
 
-        _disposed = true;
         // Unbind before the buffers go; unlock host ranges (DeviceBuffers) before unpinning them; the session last.
         _binding?.Dispose();
         _device?.Dispose();

@@ -183,7 +183,7 @@ __device__ void ssd_scores(const T* locs, const T* logits, const float* priors, 
         }
     }
 
-    if (g != SCORE_GROUPS - 1) return; // the last group has the fewest classes; it decodes the box
+    if (g != SCORE_GROUPS - 1) return; // one group decodes the box: the last, which has the fewest classes at 81
     const T* d = locs + (size_t)n * 4 * B;
     float dx = load_f(d, b), dy = load_f(d, (size_t)B + b), dw = load_f(d, 2 * (size_t)B + b), dh = load_f(d, 3 * (size_t)B + b);
     float cx = priors[b], cy = priors[B + b], w = priors[2 * B + b], h = priors[3 * B + b];
