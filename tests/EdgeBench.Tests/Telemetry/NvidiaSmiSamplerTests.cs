@@ -202,21 +202,13 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
         }
 
         // A child in the tree too: the kill must take the whole tree, not only the script.
-        string exe = WriteReplayFake("trap '' INT TERM\nsleep 60 &");
         var timeout = TimeSpan.FromMilliseconds(300);
-        using var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe, StopTimeout = timeout });
-        Assert.True(sampler.Start(), sampler.StatusMessage);
-        int pid = sampler.ProcessId!.Value;
-        Assert.True(sampler.WaitForSamples(2, FakeTools.Patience));
-
-        var clock = Stopwatch.StartNew();
-        TelemetryStopResult result = sampler.Stop();
-        clock.Stop();
+        (TelemetryStopResult result, TimeSpan elapsed, int pid) = StopAfterTwoSamples("trap '' INT TERM\nsleep 60 &", timeout);
 
         Assert.Equal(TelemetryStopMethod.Killed, result.Method);
         Assert.Equal(TelemetryOutcome.KilledOnStop, result.Outcome);
         Assert.Contains("killed", result.Reason, StringComparison.Ordinal);
-        Assert.True(clock.Elapsed >= timeout, $"killed after {clock.Elapsed}, before the SIGINT and SIGTERM grace periods");
+        Assert.True(elapsed >= timeout, $"killed after {elapsed}, before the SIGINT and SIGTERM grace periods");
         Assert.True(result.SampleCount >= 2);
         _fakes.AssertGone(pid);
     }
@@ -230,16 +222,8 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
         }
 
         // As a tool started from a background job (nohup ... &) behaves: SIGINT ignored, SIGTERM's default action.
-        string exe = WriteReplayFake("trap '' INT");
         var timeout = TimeSpan.FromMilliseconds(600);
-        using var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe, StopTimeout = timeout });
-        Assert.True(sampler.Start(), sampler.StatusMessage);
-        int pid = sampler.ProcessId!.Value;
-        Assert.True(sampler.WaitForSamples(2, FakeTools.Patience));
-
-        var clock = Stopwatch.StartNew();
-        TelemetryStopResult result = sampler.Stop();
-        clock.Stop();
+        (TelemetryStopResult result, TimeSpan elapsed, int pid) = StopAfterTwoSamples("trap '' INT", timeout);
 
         Assert.Equal(TelemetryStopMethod.Terminated, result.Method);
         Assert.Equal(TelemetryOutcome.Completed, result.Outcome);
@@ -247,11 +231,26 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
         if (!FakeTools.IsSigintIgnored(Environment.ProcessId))
         {
             // SIGINT got its half of the stop timeout first (a host with SIGINT ignored skips straight to SIGTERM).
-            Assert.True(clock.Elapsed >= timeout / 2, $"stopped after {clock.Elapsed}, before SIGINT's half of the stop timeout");
+            Assert.True(elapsed >= timeout / 2, $"stopped after {elapsed}, before SIGINT's half of the stop timeout");
         }
-        Assert.True(clock.Elapsed < timeout + TimeSpan.FromSeconds(1), $"stopped after {clock.Elapsed}: SIGTERM was not honoured");
+
+        Assert.True(elapsed < timeout + TimeSpan.FromSeconds(1), $"stopped after {elapsed}: SIGTERM was not honoured");
         Assert.True(result.SampleCount >= 2);
         _fakes.AssertGone(pid);
+    }
+
+    /// <summary>Starts the replay fake with <paramref name="trap"/> as its first line, waits for two samples and times Stop.</summary>
+    private (TelemetryStopResult Result, TimeSpan Elapsed, int Pid) StopAfterTwoSamples(string trap, TimeSpan stopTimeout)
+    {
+        string exe = WriteReplayFake(trap);
+        using var sampler = new NvidiaSmiSampler(new NvidiaSmiSamplerOptions { ExecutablePath = exe, StopTimeout = stopTimeout });
+        Assert.True(sampler.Start(), sampler.StatusMessage);
+        int pid = sampler.ProcessId!.Value;
+        Assert.True(sampler.WaitForSamples(2, FakeTools.Patience));
+
+        var clock = Stopwatch.StartNew();
+        TelemetryStopResult result = sampler.Stop();
+        return (result, clock.Elapsed, pid);
     }
 
     [Fact]
