@@ -65,9 +65,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     // on call N-1, whose results land in the other). Run stages strided frames in slot 0 and downloads into slot 0.
     private readonly byte[][] _staging = new byte[2][];
     private readonly float[][] _results = new float[2][];
-    private int _readable = -1; // the result slot ReadDetections reads; -1: no results yet
-    private int _pipelineSlot;  // the slot the next RunPipelined call uses
-    private bool _inFlight;     // a RunPipelined call's work is queued and not yet waited for
+    private readonly PipelineSlots _slots = new();
     private readonly IntPtr _deviceFrames;
     private readonly IntPtr _deviceInput;
     private readonly IntPtr _deviceLocs;
@@ -308,7 +306,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
 
         QueueAfterUpload(resultSlot: 0);
         CudaRuntime.Synchronize(_stream);
-        _readable = 0;
+        _slots.CompletedSynchronously();
     }
 
     /// <summary>
@@ -321,25 +319,18 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     public bool RunPipelined(ReadOnlySpan<FrameBuffer> frames)
     {
         CheckCall(frames);
-        int slot = _pipelineSlot;
+        int slot = _slots.Next;
         byte[] staging = _staging[slot];
-        // The host copy of this call's frames: overlaps the GPU work of the previous call, which read the other buffer.
+        // The host copy of this call's frames: overlaps the GPU work of the previous call, which used the other slot.
         DetectionSlots.LoadFrames(frames, staging, FrameWidth, FrameHeight);
-        bool previous = _inFlight;
-        if (previous)
+        if (_slots.InFlight)
         {
             CudaRuntime.Synchronize(_stream);
-            _readable = 1 - slot;
-        }
-        else
-        {
-            _readable = -1;
         }
 
         // In flight from the first queued byte: should queueing fail halfway, Drain, Run, Dispose and the next call still
         // wait for what was queued before they reuse its buffers (and the next call takes the other staging buffer).
-        _inFlight = true;
-        _pipelineSlot = 1 - slot;
+        bool previous = _slots.StartPipelined();
         try
         {
             CudaRuntime.CopyToDeviceAsync(_deviceFrames, Address(staging), staging.LongLength, _stream);
@@ -347,7 +338,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         }
         catch
         {
-            _readable = -1;
+            _slots.QueueFailed();
             throw;
         }
 
@@ -358,15 +349,13 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     public void Drain()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!_inFlight)
+        if (!_slots.InFlight)
         {
             return;
         }
 
         CudaRuntime.Synchronize(_stream);
-        _readable = 1 - _pipelineSlot;
-        _inFlight = false;
-        _pipelineSlot = 0;
+        _slots.Drained();
     }
 
     private void CheckCall(ReadOnlySpan<FrameBuffer> frames)
@@ -429,13 +418,13 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     public int ReadDetections(List<Detection> detections)
     {
         ArgumentNullException.ThrowIfNull(detections);
-        if (_readable < 0)
+        if (_slots.Readable < 0)
         {
             detections.Clear();
             return 0;
         }
 
-        return DetectionSlots.Read(_results[_readable], BatchSize, MaxDetections, detections);
+        return DetectionSlots.Read(_results[_slots.Readable], BatchSize, MaxDetections, detections);
     }
 
     /// <summary>Copies the model input the preprocess kernel wrote in the last run ([N,3,h,w], fp32 or fp16 bits) to <paramref name="destination"/>.</summary>
@@ -469,7 +458,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             {
             }
 
-            _inFlight = false;
+            _slots.Drained();
         }
 
         // Unbind before the buffers go; unlock host ranges (DeviceBuffers) before unpinning them; the session last.
