@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Reporting.Results;
 
 namespace EdgeBench.Benchmarks.Infrastructure;
@@ -27,12 +28,17 @@ internal static class CaseOutcomes
     public static string Key(string type, string model, string precision, int batch, string backend, string? variant = null) =>
         string.Create(CultureInfo.InvariantCulture, $"{type}|{model}|{precision}|{batch}|{backend}") + (variant is null ? string.Empty : "|" + variant);
 
+    /// <summary>
+    /// Records why setup threw: a skip for <see cref="CaseSkippedException"/> and for
+    /// <see cref="ProviderUnavailableException"/> (a provider or native library missing here is not a failure of the
+    /// case), a failure with the exception's type and message otherwise.
+    /// </summary>
     public static void RecordFailure(string key, Exception error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        if (error is CaseSkippedException skipped)
+        if (error is CaseSkippedException or ProviderUnavailableException)
         {
-            Record(key, new Outcome(CaseStatus.Skipped, skipped.Message));
+            Record(key, new Outcome(CaseStatus.Skipped, error.Message));
             return;
         }
 

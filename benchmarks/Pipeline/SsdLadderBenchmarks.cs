@@ -156,33 +156,26 @@ public class SsdLadderBenchmarks : IDisposable
         _ring = new FrameRing(CameraFrames.Load(settings.Frames, Math.Max(8, 2 * Batch)));
         int width = _ring.Frames[0].Width, height = _ring.Frames[0].Height;
         OrtBackendOptions options = BackendNames.Options(Backend, settings.Threads);
-        try
+        switch (Level.Number)
         {
-            switch (Level.Number)
-            {
-                case 0:
-                    ResolvedModel model = store.Resolve(ModelCatalog.Ssd300, Level.ModelPrecision);
-                    _elementwise = new OrtElementwiseRunner(model, Batch, options);
-                    _frames = new FrameTensor(width, height, Batch);
-                    _preprocessor = new Preprocessor(model.Descriptor, width, height);
-                    _naive = new SsdPostprocessorReference();
-                    break;
-                case 1:
-                    ResolvedModel resolved = store.Resolve(ModelCatalog.Ssd300, Level.ModelPrecision);
-                    _pipeline = new VisionPipeline(BackendNames.Create(Backend, resolved, Batch, settings.Threads), width, height);
-                    break;
-                default:
-                    // NMS unrolled (with its exact Loop companion for frames that need more steps): the graph then
-                    // has no Loop, so ort-cuda-graph can capture it whole.
-                    FusedSsdSpec spec = FusedSsdReferenceSpec.For(ModelCatalog.Get(ModelCatalog.Ssd300), width, height) with { NmsSteps = FusedSsdSpec.DefaultNmsSteps };
-                    FusedSsdModel fused = FusedSsdModels.Resolve(store, ModelCatalog.Ssd300, Level.ModelPrecision, spec);
-                    _fused = new OrtFusedSsdRunner(fused, Batch, options, bound);
-                    break;
-            }
-        }
-        catch (ProviderUnavailableException e)
-        {
-            throw new CaseSkippedException(e.Message, e);
+            case 0:
+                ResolvedModel model = store.Resolve(ModelCatalog.Ssd300, Level.ModelPrecision);
+                _elementwise = new OrtElementwiseRunner(model, Batch, options);
+                _frames = new FrameTensor(width, height, Batch);
+                _preprocessor = new Preprocessor(model.Descriptor, width, height);
+                _naive = new SsdPostprocessorReference();
+                break;
+            case 1:
+                ResolvedModel resolved = store.Resolve(ModelCatalog.Ssd300, Level.ModelPrecision);
+                _pipeline = new VisionPipeline(BackendNames.Create(Backend, resolved, Batch, settings.Threads), width, height);
+                break;
+            default:
+                // NMS unrolled (with its exact Loop companion for frames that need more steps): the graph then
+                // has no Loop, so ort-cuda-graph can capture it whole.
+                FusedSsdSpec spec = FusedSsdReferenceSpec.For(ModelCatalog.Get(ModelCatalog.Ssd300), width, height) with { NmsSteps = FusedSsdSpec.DefaultNmsSteps };
+                FusedSsdModel fused = FusedSsdModels.Resolve(store, ModelCatalog.Ssd300, Level.ModelPrecision, spec);
+                _fused = new OrtFusedSsdRunner(fused, Batch, options, bound);
+                break;
         }
     }
 

@@ -213,16 +213,11 @@ public class SsdOnDeviceBenchmarks : IDisposable, IPerMethodSetup
         }
         catch (Exception e)
         {
-            // A provider or library missing here is a skip with its reason; anything else fails the case. Recorded per
-            // method (IPerMethodSetup: each method has its own setup) so edgebench.csv says which and why.
-            Exception outcome = e is ProviderUnavailableException unavailable ? new CaseSkippedException(unavailable.Message, unavailable) : e;
-            CaseOutcomes.RecordFailure(CaseOutcomes.Key(nameof(SsdOnDeviceBenchmarks), Model, Precision, Batch, Backend, method), outcome);
+            // A provider or library missing here is a skip with its reason (CaseOutcomes tells), anything else fails
+            // the case. Recorded per method (IPerMethodSetup: each method has its own setup) so edgebench.csv says
+            // which and why.
+            CaseOutcomes.RecordFailure(CaseOutcomes.Key(nameof(SsdOnDeviceBenchmarks), Model, Precision, Batch, Backend, method), e);
             Cleanup();
-            if (outcome != e)
-            {
-                throw outcome;
-            }
-
             throw;
         }
     }

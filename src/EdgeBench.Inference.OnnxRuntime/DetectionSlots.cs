@@ -10,17 +10,21 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// </summary>
 internal static class DetectionSlots
 {
-    /// <summary>
-    /// Copies camera frames (BGR24, exactly one per batch item, of <paramref name="width"/> x <paramref name="height"/>)
-    /// into <paramref name="batch"/>: one copy per frame, row by row only when a frame is strided.
-    /// </summary>
-    public static void LoadFrames(ReadOnlySpan<FrameBuffer> frames, Span<byte> batch, int width, int height)
+    /// <summary>Floats of a result block of <paramref name="batch"/> images x <paramref name="slots"/> detections.</summary>
+    public static int ResultFloats(int batch, int slots) => 6 * batch * slots;
+
+    /// <summary>Where the labels [N, D] start in a result block (after the scores [N, D]).</summary>
+    public static int LabelsAt(int batch, int slots) => batch * slots;
+
+    /// <summary>Where the boxes [N, D, 4] start in a result block (after scores and labels).</summary>
+    public static int BoxesAt(int batch, int slots) => 2 * batch * slots;
+
+    /// <summary>Refuses a batch that is not exactly <paramref name="count"/> BGR24 frames of <paramref name="width"/> x <paramref name="height"/>.</summary>
+    public static void CheckFrames(ReadOnlySpan<FrameBuffer> frames, int count, int width, int height)
     {
-        int row = width * FrameBuffer.BytesPerPixel;
-        int size = row * height;
-        if (frames.Length * size != batch.Length)
+        if (frames.Length != count)
         {
-            throw new ArgumentException($"Expected {batch.Length / size} frames, got {frames.Length}.", nameof(frames));
+            throw new ArgumentException($"Expected {count} frames, got {frames.Length}.", nameof(frames));
         }
 
         for (int i = 0; i < frames.Length; i++)
@@ -30,7 +34,27 @@ internal static class DetectionSlots
             {
                 throw new ArgumentException($"Expected {width}x{height} BGR24 frames; frame {i} is {frame.Width}x{frame.Height} {frame.Format}.", nameof(frames));
             }
+        }
+    }
 
+    /// <summary>
+    /// Copies camera frames (BGR24, exactly one per batch item, of <paramref name="width"/> x <paramref name="height"/>)
+    /// into <paramref name="batch"/>: one copy per frame, row by row only when a frame is strided.
+    /// </summary>
+    public static void LoadFrames(ReadOnlySpan<FrameBuffer> frames, Span<byte> batch, int width, int height)
+    {
+        CheckFrames(frames, batch.Length / (width * FrameBuffer.BytesPerPixel * height), width, height);
+        CopyFrames(frames, batch, width, height);
+    }
+
+    /// <summary><see cref="LoadFrames"/> for frames a caller has already checked (<see cref="CheckFrames"/>).</summary>
+    public static void CopyFrames(ReadOnlySpan<FrameBuffer> frames, Span<byte> batch, int width, int height)
+    {
+        int row = width * FrameBuffer.BytesPerPixel;
+        int size = row * height;
+        for (int i = 0; i < frames.Length; i++)
+        {
+            FrameBuffer frame = frames[i];
             Span<byte> item = batch.Slice(i * size, size);
             ReadOnlySpan<byte> pixels = frame.Pixels.Span;
             if (frame.Stride == row)
@@ -55,8 +79,8 @@ internal static class DetectionSlots
     {
         ArgumentNullException.ThrowIfNull(detections);
         detections.Clear();
-        int labelsAt = batch * slots;
-        int boxesAt = 2 * labelsAt;
+        int labelsAt = LabelsAt(batch, slots);
+        int boxesAt = BoxesAt(batch, slots);
         for (int n = 0; n < batch; n++)
         {
             for (int d = 0; d < slots; d++)

@@ -6,8 +6,8 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace EdgeBench.Inference.OnnxRuntime;
 
 /// <summary>
-/// The device side of device-bound I/O, shared by <see cref="OrtDeviceBoundBackend"/> and
-/// <see cref="OrtFusedSsdRunner"/>: checks that the CUDA runtime (for the copies) loads, selects the device, and
+/// The device side of device-bound I/O, shared by <see cref="OrtDeviceBoundBackend"/>, <see cref="OrtFusedSsdRunner"/>
+/// and <see cref="OrtCudaSsdPipeline"/>: checks that the CUDA runtime (for the copies) loads, selects the device, and
 /// creates the CUDA provider's device allocator on the session; allocates device buffers that mirror host memory,
 /// page-locking that host memory when CUDA allows (direct DMA); owns all of it and disposes it in the order ONNX
 /// Runtime needs (buffers before the allocator that made them, the allocator before its memory info).
@@ -17,6 +17,10 @@ internal sealed class DeviceBuffers : IDisposable
     private readonly List<OrtValue> _buffers = [];
     private readonly List<IntPtr> _registered = [];
     private readonly OrtAllocator _allocator;
+
+    /// <summary>Address of the first element of a pinned array (GC.AllocateArray with pinned: true), for CUDA copies.</summary>
+    public static unsafe IntPtr AddressOf<T>(T[] pinnedArray)
+        where T : unmanaged => (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinnedArray));
 
     /// <summary>
     /// For <paramref name="session"/> on CUDA device <paramref name="deviceId"/>; raises

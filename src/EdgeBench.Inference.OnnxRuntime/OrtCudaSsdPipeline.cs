@@ -1,11 +1,10 @@
 using System.Buffers;
 using System.Globalization;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using EdgeBench.Core;
 using EdgeBench.Core.Detection;
 using EdgeBench.Core.Imaging;
 using EdgeBench.Core.Models;
+using EdgeBench.Models.Onnx;
 using EdgeBench.Models.Zoo;
 using EdgeBench.Postprocessing;
 using EdgeBench.Preprocessing;
@@ -140,7 +139,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         for (int slot = 0; slot < 2; slot++)
         {
             _staging[slot] = GC.AllocateArray<byte>(checked(batchSize * frameHeight * frameWidth * 3), pinned: true);
-            _results[slot] = GC.AllocateArray<float>(6 * batchSize * MaxDetections, pinned: true);
+            _results[slot] = GC.AllocateArray<float>(DetectionSlots.ResultFloats(batchSize, MaxDetections), pinned: true);
         }
 
         _inputElements = (long)batchSize * 3 * descriptor.InputHeight * descriptor.InputWidth;
@@ -194,13 +193,15 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             bool locked = true;
             for (int slot = 0; slot < 2; slot++)
             {
-                locked &= _device.PageLock(Address(_staging[slot]), _staging[slot].LongLength);
-                locked &= _device.PageLock(Address(_results[slot]), _results[slot].LongLength * sizeof(float));
+                locked &= _device.PageLock(DeviceBuffers.AddressOf(_staging[slot]), _staging[slot].LongLength);
+                locked &= _device.PageLock(DeviceBuffers.AddressOf(_results[slot]), _results[slot].LongLength * sizeof(float));
             }
 
             HostBuffersPageLocked = locked;
 
-            BindModel(descriptor, input, locs, logits);
+            BindModel(model, input, locs, logits);
+            // Constructed means ready: the constant tables queued on the stream (Upload) have landed.
+            CudaRuntime.Synchronize(_stream);
         }
         catch
         {
@@ -283,8 +284,8 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             FrameBuffer frame = frames[i];
             if (frame.Stride != FrameWidth * FrameBuffer.BytesPerPixel)
             {
-                DetectionSlots.LoadFrames(frames.Slice(i, 1), staging.AsSpan(i * size, size), FrameWidth, FrameHeight);
-                CudaRuntime.CopyToDeviceAsync(_deviceFrames + (i * size), Address(staging) + (i * size), size, _stream);
+                DetectionSlots.CopyFrames(frames.Slice(i, 1), staging.AsSpan(i * size, size), FrameWidth, FrameHeight);
+                CudaRuntime.CopyToDeviceAsync(_deviceFrames + (i * size), DeviceBuffers.AddressOf(staging) + (i * size), size, _stream);
                 continue;
             }
 
@@ -322,7 +323,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         int slot = _slots.Next;
         byte[] staging = _staging[slot];
         // The host copy of this call's frames: overlaps the GPU work of the previous call, which used the other slot.
-        DetectionSlots.LoadFrames(frames, staging, FrameWidth, FrameHeight);
+        DetectionSlots.CopyFrames(frames, staging, FrameWidth, FrameHeight);
         if (_slots.InFlight)
         {
             CudaRuntime.Synchronize(_stream);
@@ -333,7 +334,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         bool previous = _slots.StartPipelined();
         try
         {
-            CudaRuntime.CopyToDeviceAsync(_deviceFrames, Address(staging), staging.LongLength, _stream);
+            CudaRuntime.CopyToDeviceAsync(_deviceFrames, DeviceBuffers.AddressOf(staging), staging.LongLength, _stream);
             QueueAfterUpload(slot);
         }
         catch
@@ -367,19 +368,9 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             CudaRuntime.SetDevice(_deviceId);
         }
 
-        if (frames.Length != BatchSize)
+        DetectionSlots.CheckFrames(frames, BatchSize, FrameWidth, FrameHeight);
+        foreach (FrameBuffer frame in frames)
         {
-            throw new ArgumentException($"Expected {BatchSize} frames, got {frames.Length}.", nameof(frames));
-        }
-
-        for (int i = 0; i < frames.Length; i++)
-        {
-            FrameBuffer frame = frames[i];
-            if (frame.Format != PixelFormat.Bgr24 || frame.Width != FrameWidth || frame.Height != FrameHeight)
-            {
-                throw new ArgumentException($"Expected {FrameWidth}x{FrameHeight} BGR24 frames; frame {i} is {frame.Width}x{frame.Height} {frame.Format}.", nameof(frames));
-            }
-
             frame.Validate(); // CUDA reads the bytes by address: a short buffer must fail here, not read past it
         }
     }
@@ -397,7 +388,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         _kernels.Merge(_workspace.KeptKeys, _workspace.KeptCounts, _deviceBoxes, _boxCount, _classCount - 1, _decode.SsdPerClassTopK,
             MaxDetections, _deviceResults, BatchSize, _stream);
         float[] results = _results[resultSlot];
-        CudaRuntime.CopyToHostAsync(Address(results), _deviceResults, results.LongLength * sizeof(float), _stream);
+        CudaRuntime.CopyToHostAsync(DeviceBuffers.AddressOf(results), _deviceResults, results.LongLength * sizeof(float), _stream);
     }
 
     /// <summary>
@@ -479,37 +470,55 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         }
     }
 
-    /// <summary>Binds the model's input and its two outputs (told apart by shape: locs [N, 4, B], logits [N, C, B]).</summary>
-    private void BindModel(ModelDescriptor descriptor, OrtValue input, OrtValue locs, OrtValue logits)
+    /// <summary>
+    /// Binds the model's input and its two outputs by the descriptor's names (SSD: locs, then scores, the order the C#
+    /// postprocess reads them in), each checked against the file (<see cref="OrtSession.Metadata"/>) and for the
+    /// element type the kernels were set up for.
+    /// </summary>
+    private void BindModel(ResolvedModel model, OrtValue input, OrtValue locs, OrtValue logits)
     {
-        _binding.BindInput(_session.Session.InputMetadata.Keys.Single(), input);
-        int bound = 0;
-        foreach ((string name, NodeMetadata node) in _session.Session.OutputMetadata)
+        ModelDescriptor descriptor = model.Descriptor;
+        if (descriptor.Outputs.Count != 2 || descriptor.Outputs[1].Shape[1] != _classCount)
         {
-            int channels = node.Dimensions.Length == 3 ? node.Dimensions[1] : -1;
-            if (channels == 4 || channels == _classCount)
-            {
-                _binding.BindOutput(name, channels == 4 ? locs : logits);
-                bound++;
-            }
+            throw new ArgumentException($"{descriptor.Id}: expected outputs locs [N,4,B] and scores [N,{_classCount},B] (the decode options' class count).", nameof(model));
         }
 
-        if (bound != 2)
+        foreach ((TensorSpec spec, bool isInput, OrtValue value) in (ReadOnlySpan<(TensorSpec, bool, OrtValue)>)
+            [(descriptor.Input, true, input), (descriptor.Outputs[0], false, locs), (descriptor.Outputs[1], false, logits)])
         {
-            throw new InvalidOperationException($"{descriptor.Id}: expected outputs [N,4,{_boxCount}] and [N,{_classCount},{_boxCount}], found {string.Join(", ", _session.Session.OutputMetadata.Select(o => $"{o.Key} [{string.Join(',', o.Value.Dimensions)}]"))}.");
+            NodeMetadata node = _session.Metadata(model.Path, spec, isInput);
+            if (OrtSession.ElementPrecision(node, spec.Name, isInput) != Precision)
+            {
+                throw new ModelFileException(model.Path, $"has {(isInput ? "input" : "output")} '{spec.Name}' in {node.ElementDataType}, not the {Precision} of the model it was resolved as");
+            }
+
+            if (isInput)
+            {
+                _binding.BindInput(spec.Name, value);
+            }
+            else
+            {
+                _binding.BindOutput(spec.Name, value);
+            }
         }
     }
 
     /// <summary>Raw device memory (kernel workspace), owned by <see cref="_device"/>.</summary>
     private IntPtr Device(long bytes) => _device!.Allocate(TensorElementType.UInt8, [bytes]).Address;
 
+    /// <summary>
+    /// A constant table on the device, queued on the pipeline's stream: a blocking cudaMemcpy from pageable memory may
+    /// return before its DMA lands, and it is not ordered with this non-blocking stream, so the kernels could read the
+    /// table early. On the stream the kernels are ordered after it; the constructor also waits for it once.
+    /// </summary>
     private unsafe IntPtr Upload<T>(T[] values)
         where T : unmanaged
     {
         IntPtr block = Device((long)values.Length * sizeof(T));
         fixed (T* source = values)
         {
-            CudaRuntime.CopyToDevice(block, (IntPtr)source, (long)values.Length * sizeof(T));
+            // From pageable memory the call returns once the bytes are staged, so the array may move afterwards.
+            CudaRuntime.CopyToDeviceAsync(block, (IntPtr)source, (long)values.Length * sizeof(T), _stream);
         }
 
         return block;
@@ -555,6 +564,4 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         }
     }
 
-    private static unsafe IntPtr Address<T>(T[] array)
-        where T : unmanaged => (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
 }

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using EdgeBench.Core.Detection;
 using EdgeBench.Core.Imaging;
 using EdgeBench.Models.Fused;
@@ -60,8 +58,6 @@ public sealed class OrtFusedSsdRunner : IDisposable
     // mode in one device block of the same layout, so one copy brings a run's results back: each synchronous
     // device-to-host copy costs ~10 us of latency, which at batch 1 is a visible share of a ~2 ms frame.
     private readonly float[] _results;
-    private readonly int _labelsAt;
-    private readonly int _boxesAt;
     private readonly int _convergedAt;
     private readonly IntPtr _deviceFrames;
     private readonly IntPtr _deviceResults;
@@ -99,9 +95,7 @@ public sealed class OrtFusedSsdRunner : IDisposable
         _cudaGraph = options.CudaGraph;
         // Pinned: ONNX Runtime and cudaMemcpy keep raw pointers to these arrays.
         _frames = GC.AllocateArray<byte>(checked(batchSize * FrameHeight * FrameWidth * 3), pinned: true);
-        _labelsAt = batchSize * MaxDetections;
-        _boxesAt = 2 * _labelsAt;
-        _convergedAt = 6 * _labelsAt;
+        _convergedAt = DetectionSlots.ResultFloats(batchSize, MaxDetections);
         _results = GC.AllocateArray<float>(_convergedAt + batchSize, pinned: true);
 
         // The descriptor is the source model's; the session loads the fused file.
@@ -124,14 +118,14 @@ public sealed class OrtFusedSsdRunner : IDisposable
             }
 
             long n = batchSize, d = MaxDetections;
-            _deviceFrames = Block(Address(_frames), _frames.Length);
-            _deviceResults = Block(Address(_results), _results.Length * 4L);
+            _deviceFrames = Block(DeviceBuffers.AddressOf(_frames), _frames.Length);
+            _deviceResults = Block(DeviceBuffers.AddressOf(_results), _results.Length * 4L);
             Bind(FusedSsdModels.FramesInput, TensorElementType.UInt8, [n, FrameHeight, FrameWidth, 3], 0, isInput: true);
             Bind(FusedSsdModels.ScoresOutput, TensorElementType.Float, [n, d], 0, isInput: false);
-            Bind(FusedSsdModels.LabelsOutput, TensorElementType.Float, [n, d], _labelsAt, isInput: false);
-            Bind(FusedSsdModels.BoxesOutput, TensorElementType.Float, [n, d, 4], _boxesAt, isInput: false);
+            Bind(FusedSsdModels.LabelsOutput, TensorElementType.Float, [n, d], DetectionSlots.LabelsAt(batchSize, MaxDetections), isInput: false);
+            Bind(FusedSsdModels.BoxesOutput, TensorElementType.Float, [n, d, 4], DetectionSlots.BoxesAt(batchSize, MaxDetections), isInput: false);
             Bind(FusedSsdModels.ConvergedOutput, TensorElementType.Float, [n, 1], _convergedAt, isInput: false);
-            _framesPageLocked = _device?.IsPageLocked(Address(_frames)) ?? false;
+            _framesPageLocked = _device?.IsPageLocked(DeviceBuffers.AddressOf(_frames)) ?? false;
             if (_exactSession is not null)
             {
                 // Session start-up work (cuDNN's algorithm search, arena growth) belongs in setup, not in the first
@@ -164,21 +158,9 @@ public sealed class OrtFusedSsdRunner : IDisposable
 
     public int FrameHeight { get; }
 
-    /// <summary>The batch's frames, BGR24 packed, [N, H, W, 3]: the caller copies camera frames here.</summary>
-    public Span<byte> Frames => _frames;
-
-    /// <summary>Scores [N, D] of the last run, best first per image; a slot with score &lt;= 0 is empty.</summary>
-    public ReadOnlySpan<float> Scores => _results.AsSpan(0, _labelsAt);
-
-    /// <summary>Class ids [N, D] of the last run (as float).</summary>
-    public ReadOnlySpan<float> Labels => _results.AsSpan(_labelsAt, _labelsAt);
-
-    /// <summary>Boxes [N, D, 4] (left, top, right, bottom, relative) of the last run.</summary>
-    public ReadOnlySpan<float> Boxes => _results.AsSpan(_boxesAt, 4 * _labelsAt);
-
     /// <summary>
-    /// Copies camera frames (BGR24, exactly <see cref="BatchSize"/>, of the graph's frame size) into <see cref="Frames"/>:
-    /// one copy per frame, row by row only when a frame is strided.
+    /// Copies camera frames (BGR24, exactly <see cref="BatchSize"/>, of the graph's frame size) into the runner's packed
+    /// [N, H, W, 3] buffer: one copy per frame, row by row only when a frame is strided.
     /// </summary>
     public void LoadFrames(ReadOnlySpan<FrameBuffer> frames) => DetectionSlots.LoadFrames(frames, _frames, FrameWidth, FrameHeight);
 
@@ -188,12 +170,12 @@ public sealed class OrtFusedSsdRunner : IDisposable
     /// </summary>
     public int ReadDetections(List<Detection> detections) => DetectionSlots.Read(_results, BatchSize, MaxDetections, detections);
 
-    /// <summary>Runs the graph on <see cref="Frames"/>; returns when the outputs are in host memory.</summary>
+    /// <summary>Runs the graph on the frames <see cref="LoadFrames"/> copied; returns when the outputs are in host memory.</summary>
     public void Run()
     {
         if (_deviceBound)
         {
-            CudaRuntime.CopyToDevice(_deviceFrames, Address(_frames), _frames.Length);
+            CudaRuntime.CopyToDevice(_deviceFrames, DeviceBuffers.AddressOf(_frames), _frames.Length);
             if (!_framesPageLocked)
             {
                 // From pageable memory the copy may still be in flight, and ONNX Runtime's stream does not wait for it.
@@ -235,7 +217,7 @@ public sealed class OrtFusedSsdRunner : IDisposable
         if (_deviceBound)
         {
             binding.SynchronizeBoundOutputs();
-            CudaRuntime.CopyToHost(Address(_results), _deviceResults, _results.Length * 4L);
+            CudaRuntime.CopyToHost(DeviceBuffers.AddressOf(_results), _deviceResults, _results.Length * 4L);
         }
     }
 
@@ -271,8 +253,6 @@ public sealed class OrtFusedSsdRunner : IDisposable
         _session.Dispose();
     }
 
-    private static unsafe IntPtr Address<T>(T[] array)
-        where T : unmanaged => (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
 
     /// <summary>The device block that mirrors <paramref name="bytes"/> of host memory in device-bound mode; zero in host mode.</summary>
     private IntPtr Block(IntPtr host, long bytes) =>
@@ -296,7 +276,7 @@ public sealed class OrtFusedSsdRunner : IDisposable
         long elements = shape.Aggregate(1L, (a, b) => a * b);
         long bytes = isInput ? elements : elements * sizeof(float);
         long byteOffset = isInput ? offset : offset * (long)sizeof(float);
-        IntPtr hostBase = isInput ? Address(_frames) : Address(_results);
+        IntPtr hostBase = isInput ? DeviceBuffers.AddressOf(_frames) : DeviceBuffers.AddressOf(_results);
         IntPtr deviceBase = isInput ? _deviceFrames : _deviceResults;
         OrtValue value = _device is null
             ? OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, type, shape, hostBase + (nint)byteOffset, bytes)
