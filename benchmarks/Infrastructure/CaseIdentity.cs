@@ -1,14 +1,26 @@
 using System.Globalization;
+using System.Reflection;
 using BenchmarkDotNet.Running;
 
 namespace EdgeBench.Benchmarks.Infrastructure;
 
 /// <summary>
 /// What a benchmark case is, in EdgeBench's terms: stage, model, precision, batch, backend. Model, precision and batch
-/// come from parameters of those names, else from a parameter value that implies them (<see cref="IImpliedCaseParameters"/>),
-/// which also names the case's <see cref="StageVariant"/>.
+/// come from parameters of those names, else from a parameter value that implies them (<see cref="IImpliedCaseParameters"/>);
+/// the stage row comes from the method's <see cref="StageAttribute"/>, or from such a value where one benchmark
+/// method covers several rows (the ladder's levels).
 /// </summary>
-internal sealed record CaseIdentity(string FullName, string Type, string Method, string Stage, string Model, string Precision, int Batch, string Backend, string? StageVariant = null, bool PerMethodSetup = false)
+internal sealed record CaseIdentity(
+    string FullName,
+    string Type,
+    string Method,
+    string Stage,
+    string StageRow,
+    string Model,
+    string Precision,
+    int Batch,
+    string Backend,
+    string SetupKey)
 {
     public static CaseIdentity Of(BenchmarkCase benchmarkCase)
     {
@@ -16,21 +28,24 @@ internal sealed record CaseIdentity(string FullName, string Type, string Method,
         string Parameter(string name) =>
             Convert.ToString(benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == name)?.Value, CultureInfo.InvariantCulture) ?? string.Empty;
 
-        string method = benchmarkCase.Descriptor.WorkloadMethod.Name;
-        string stage = benchmarkCase.Descriptor.Categories.FirstOrDefault(Categories.Stages.Contains) ?? string.Empty;
+        Type type = benchmarkCase.Descriptor.Type;
+        MethodInfo method = benchmarkCase.Descriptor.WorkloadMethod;
+        StageAttribute? stage = method.GetCustomAttribute<StageAttribute>(inherit: true);
         IImpliedCaseParameters? implied = benchmarkCase.Parameters.Items.Select(p => p.Value).OfType<IImpliedCaseParameters>().FirstOrDefault();
         string batchText = Parameter("Batch");
+        IEnumerable<(string, string)> parameters = benchmarkCase.Parameters.Items
+            .Select(p => (p.Name, Convert.ToString(p.Value, CultureInfo.InvariantCulture) ?? string.Empty));
         return new CaseIdentity(
             NameOf(benchmarkCase),
-            benchmarkCase.Descriptor.Type.Name,
-            method,
-            stage,
+            type.Name,
+            method.Name,
+            stage?.Category ?? string.Empty,
+            implied?.StageName ?? stage?.RowName ?? string.Empty,
             Parameter("Model") is { Length: > 0 } model ? model : implied?.Model ?? string.Empty,
             Parameter("Precision") is { Length: > 0 } precision ? precision : implied?.Precision ?? string.Empty,
             int.TryParse(batchText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int batch) ? batch : implied?.Batch ?? 0,
             Parameter("Backend"),
-            implied?.StageName,
-            typeof(IPerMethodSetup).IsAssignableFrom(benchmarkCase.Descriptor.Type));
+            CaseOutcomes.Key(type.Name, parameters, EdgeBenchmark.HasPerMethodSetup(type) ? method.Name : null));
     }
 
     /// <summary>
@@ -44,9 +59,6 @@ internal sealed record CaseIdentity(string FullName, string Type, string Method,
         return $"{benchmarkCase.Descriptor.Type.FullName}.{benchmarkCase.Descriptor.WorkloadMethod.Name}({parameters})";
     }
 
-    /// <summary>The <see cref="CaseOutcomes"/> key of this case's setup (per method where the class has one setup per method).</summary>
-    public string SetupKey => CaseOutcomes.Key(Type, Model, Precision, Batch, Backend, StageVariant ?? (PerMethodSetup ? Method : null));
-
     /// <summary>Whether a call processes frames (time per frame and FPS apply).</summary>
-    public bool IsFrameStage => Stage is Categories.ToTensor or Categories.Preprocess or Categories.Inference or Categories.Postprocess or Categories.EndToEnd;
+    public bool IsFrameStage => Categories.Stages.Contains(Stage);
 }

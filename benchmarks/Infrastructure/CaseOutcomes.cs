@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text.Json;
 using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Reporting.Results;
@@ -21,12 +20,15 @@ internal static class CaseOutcomes
     public sealed record Outcome(string Status, string Reason);
 
     /// <summary>
-    /// Key of a (benchmark class, parameters) combination: setup runs for it, so its outcome covers every method.
-    /// A non-null variant is what else tells cases of one class with equal model/precision/batch/backend apart (a
-    /// ladder level).
+    /// Key of a setup: the benchmark class, every parameter value (by name, so declaration order does not matter) and,
+    /// for a targeted <c>[GlobalSetup(Target = ...)]</c>, the method it is for. A class-wide setup's outcome covers every
+    /// method of the class with those parameters. <see cref="EdgeBenchmark.SetupKey"/> (the instance that records) and
+    /// <see cref="CaseIdentity.SetupKey"/> (the row that reads) both come here.
     /// </summary>
-    public static string Key(string type, string model, string precision, int batch, string backend, string? variant = null) =>
-        string.Create(CultureInfo.InvariantCulture, $"{type}|{model}|{precision}|{batch}|{backend}") + (variant is null ? string.Empty : "|" + variant);
+    public static string Key(string type, IEnumerable<(string Name, string Value)> parameters, string? setupTarget = null) =>
+        type
+        + string.Concat(parameters.OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => "|" + p.Name + "=" + p.Value))
+        + (setupTarget is null ? string.Empty : "|@" + setupTarget);
 
     /// <summary>
     /// Records why setup threw: a skip for <see cref="CaseSkippedException"/> and for

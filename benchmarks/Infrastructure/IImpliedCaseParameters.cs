@@ -17,8 +17,8 @@ internal interface IImpliedCaseParameters
     int Batch { get; }
 
     /// <summary>
-    /// The stage column of edgebench.csv: it must tell this case from others with the same model, precision, batch and
-    /// backend (e.g. <c>ladder-2-on-device</c>), and it keys the case's setup outcome.
+    /// The stage column of edgebench.csv, in place of the method's <see cref="StageAttribute.RowName"/>: it must tell
+    /// this case from others with the same model, precision, batch and backend (e.g. <c>ladder-2-on-device</c>).
     /// </summary>
     string StageName { get; }
 }

@@ -23,7 +23,7 @@ internal static class ResultRows
         {
             Benchmark = id.FullName,
             Model = id.Model,
-            Stage = StageName(id),
+            Stage = id.StageRow,
             Precision = id.Precision,
             Batch = id.Batch,
             Backend = backend,
@@ -60,25 +60,6 @@ internal static class ResultRows
             RatioToBaseline = baseline?.ResultStatistics is { Mean: > 0 } b && baseline != report ? stats.Mean / b.Mean : null,
         };
     }
-
-    /// <summary>
-    /// The stage column: the stage category, suffixed for baselines and comparison rows so that a (model, stage,
-    /// precision, batch, backend) selects exactly one row: preprocess, preprocess-scalar-reference, preprocess-memcpy, ...
-    /// A case whose parameters name their own stage (the ladder levels) uses that name.
-    /// </summary>
-    public static string StageName(CaseIdentity id) => id.StageVariant ?? id.Method switch
-    {
-        nameof(Pipeline.PipelineBenchmarks.PreprocessScalarReference) => Categories.Preprocess + "-scalar-reference",
-        nameof(Pipeline.PipelineBenchmarks.PreprocessMemoryCopy) => Categories.Preprocess + "-memcpy",
-        nameof(Pipeline.PipelineBenchmarks.PostprocessNaive) => Categories.Postprocess + "-naive",
-        nameof(Pipeline.PipelineBenchmarks.InferenceOnDevice) => Categories.Inference + "-on-device",
-        nameof(Pipeline.SsdOnDeviceBenchmarks.DetectorOnly) => Categories.EndToEnd + "-detector-only",
-        nameof(Pipeline.SsdOnDeviceBenchmarks.CudaKernels) => Categories.EndToEnd + "-cuda-kernels",
-        nameof(Pipeline.SsdOnDeviceBenchmarks.CudaKernelsPageLockedFrames) => Categories.EndToEnd + "-cuda-kernels-page-locked",
-        nameof(Pipeline.SsdOnDeviceBenchmarks.CudaKernelsPipelined) => Categories.EndToEnd + "-cuda-kernels-pipelined",
-        nameof(Pipeline.SsdOnDeviceBenchmarks.FusedGraph) => Categories.EndToEnd + "-fused-graph",
-        _ => id.Stage,
-    };
 
     /// <summary>Bytes a preprocess case writes per call (the model input), for the MB/s column; null elsewhere.</summary>
     public static long? MovedBytes(BenchmarkCase benchmarkCase) =>

@@ -29,7 +29,7 @@ namespace EdgeBench.Benchmarks.Pipeline;
 /// (<see cref="SsdCandidatesPerFrame"/>, <see cref="YoloCandidatesPerFrame"/>) because the generated models' random
 /// weights do not make real detections; the end-to-end loop decodes what the model actually outputs.
 /// </remarks>
-public abstract class PipelineBenchmarks : IDisposable
+public abstract class PipelineBenchmarks : EdgeBenchmark
 {
     /// <summary>Camera resolution of the synthetic video.</summary>
     public const int FrameWidth = 640;
@@ -56,7 +56,6 @@ public abstract class PipelineBenchmarks : IDisposable
 
     private IVisionPipeline? _pipeline;
     private OrtDeviceBoundBackend? _deviceBound;
-    private FrameRing _ring = FrameRing.Empty;
     private HostTensor[] _recordedOutputs = [];
     private byte[] _copySource = [];
     private SsdPostprocessorReference? _naiveSsd;
@@ -87,24 +86,7 @@ public abstract class PipelineBenchmarks : IDisposable
 
     public static IEnumerable<string> BackendValues => RunSettings.FromEnvironment().Backends;
 
-    /// <summary>
-    /// The benchmark class as the user wrote it: the in-process toolchain runs a type it emits deriving from it.
-    /// </summary>
-    private Type BenchmarkType
-    {
-        get
-        {
-            Type type = GetType();
-            while (type.Assembly.IsDynamic && type.BaseType is not null)
-            {
-                type = type.BaseType;
-            }
-
-            return type;
-        }
-    }
-
-    private IVisionPipeline Pipeline => _pipeline ?? throw new InvalidOperationException("GlobalSetup did not run.");
+    private IVisionPipeline Pipeline => Ready(_pipeline);
 
     /// <summary>EdgeBench's own pipeline: the backend-independent baselines read its RGB frame tensor (see CaseFilter).</summary>
     private VisionPipeline CSharpPipeline => Pipeline as VisionPipeline
@@ -112,44 +94,18 @@ public abstract class PipelineBenchmarks : IDisposable
 
     /// <summary>Builds (or reuses) the model file, the backend, the pipeline and the inputs: nothing here is timed.</summary>
     [GlobalSetup]
-    public void Setup()
-    {
-        try
-        {
-            SetupCore();
-        }
-        catch (Exception e)
-        {
-            // Recorded so edgebench.csv can say why the case failed or was skipped; BenchmarkDotNet keeps only "failed".
-            CaseOutcomes.RecordFailure(CaseOutcomes.Key(BenchmarkType.Name, Model, Precision, Batch, Backend), e);
-            Cleanup();
-            throw;
-        }
-    }
+    public void Setup() => RunSetup(SetupCore);
 
     private void SetupCore()
     {
-        if (!PrecisionNames.TryParse(Precision, out Precision precision))
-        {
-            throw new ArgumentException($"Precision '{Precision}' is not fp32 or fp16.");
-        }
-
-        (bool available, string reason) = BackendNames.Availability(Backend);
-        if (!available)
-        {
-            throw new CaseSkippedException(reason);
-        }
-
-        RunSettings settings = RunSettings.FromEnvironment();
-        if (Backend == BackendNames.TorchSharpCpu && precision == Core.Precision.Fp16 && !settings.BackendsExplicit)
+        CaseContext context = Prepare(Backend, Batch, Precision);
+        if (Backend == BackendNames.TorchSharpCpu && context.Precision == Core.Precision.Fp16 && !context.Settings.BackendsExplicit)
         {
             throw new CaseSkippedException(TorchSharpFp16SkipReason);
         }
 
-        var store = new ModelStore(ModelStore.DefaultDirectory());
-        ResolvedModel model = store.Resolve(Model, precision);
-        _ring = new FrameRing(CameraFrames.Load(settings.Frames, Math.Max(8, 2 * Batch)));
-        _pipeline = BackendNames.CreatePipeline(Backend, model, Batch, settings.EffectiveThreads, _ring.Frames[0].Width, _ring.Frames[0].Height);
+        ResolvedModel model = context.Store.Resolve(Model, context.Precision);
+        _pipeline = BackendNames.CreatePipeline(Backend, model, Batch, context.Settings.EffectiveThreads, Ring.Frames[0].Width, Ring.Frames[0].Height);
         IInferenceBackend backend = Pipeline.Backend;
         _deviceBound = backend as OrtDeviceBoundBackend; // resolved once, not inside the timed InferenceOnDevice
 
@@ -164,24 +120,16 @@ public abstract class PipelineBenchmarks : IDisposable
         _naiveYolo = Pipeline.Model.Postprocess == PostprocessKind.YoloV3Tiny ? new YoloV3TinyPostprocessorReference() : null;
     }
 
-    [GlobalCleanup]
-    public void Cleanup()
+    private protected override void ReleaseResources()
     {
         _pipeline?.Dispose();
         _pipeline = null;
         _deviceBound = null;
     }
 
-    /// <summary>Disposes the pipeline if a run did not call <see cref="Cleanup"/>.</summary>
-    public void Dispose()
-    {
-        Cleanup();
-        GC.SuppressFinalize(this);
-    }
-
     /// <summary>Stage 1: copy the batch's camera frames into the pipeline's RGB tensor (BGR -> RGB).</summary>
     [Benchmark]
-    [BenchmarkCategory(Categories.ToTensor)]
+    [Stage(Categories.ToTensor)]
     public int ToTensor()
     {
         Pipeline.ToTensor(NextFrames());
@@ -189,8 +137,13 @@ public abstract class PipelineBenchmarks : IDisposable
     }
 
     /// <summary>Baseline of stage 2: the scalar reference (per pixel: bilinear sample, normalize, write CHW).</summary>
+    // BDN1107 (one baseline per class) does not see categories given through a BenchmarkCategoryAttribute subclass
+    // ([Stage]); BenchmarkDotNet itself does, and groups baselines by category (EdgeBenchConfig's logical group rules).
+#pragma warning disable BDN1107
     [Benchmark(Baseline = true)]
-    [BenchmarkCategory(Categories.Preprocess)]
+#pragma warning restore BDN1107
+    [Stage(Categories.Preprocess, "scalar-reference")]
+    [RunsOn(BackendTraits.OnnxRuntime)] // EdgeBench's own C# whatever the backend: its ort-cpu row is the reference
     public int PreprocessScalarReference()
     {
         VisionPipeline pipeline = CSharpPipeline;
@@ -212,7 +165,7 @@ public abstract class PipelineBenchmarks : IDisposable
 
     /// <summary>Stage 2: resize + normalize + HWC->CHW (+ fp16) into the model input, vectorized.</summary>
     [Benchmark]
-    [BenchmarkCategory(Categories.Preprocess)]
+    [Stage(Categories.Preprocess)]
     public int Preprocess()
     {
         Pipeline.Preprocess();
@@ -221,7 +174,8 @@ public abstract class PipelineBenchmarks : IDisposable
 
     /// <summary>A plain memory copy of as many bytes as the preprocess writes: the speed limit it is compared with.</summary>
     [Benchmark]
-    [BenchmarkCategory(Categories.Preprocess)]
+    [Stage(Categories.Preprocess, "memcpy")]
+    [RunsOn(BackendTraits.OnnxRuntime)] // backend-independent, as the scalar reference
     public int PreprocessMemoryCopy()
     {
         _copySource.AsSpan().CopyTo(Pipeline.Backend.Input.Bytes);
@@ -230,7 +184,7 @@ public abstract class PipelineBenchmarks : IDisposable
 
     /// <summary>Stage 3: the model on the prepared input.</summary>
     [Benchmark]
-    [BenchmarkCategory(Categories.Inference)]
+    [Stage(Categories.Inference)]
     public int Inference()
     {
         Pipeline.Infer();
@@ -244,18 +198,21 @@ public abstract class PipelineBenchmarks : IDisposable
     /// copies cost.
     /// </summary>
     [Benchmark]
-    [BenchmarkCategory(Categories.Inference)]
+    [Stage(Categories.Inference, "on-device")]
+    [RunsOn(BackendTraits.DeviceBound)]
     public int InferenceOnDevice()
     {
-        OrtDeviceBoundBackend bound = _deviceBound
-            ?? throw new InvalidOperationException($"{Backend}: InferenceOnDevice needs a device-bound backend (CaseFilter drops it here).");
+        OrtDeviceBoundBackend bound = Ready(_deviceBound);
         bound.RunOnDevice();
         return bound.Outputs.Count;
     }
 
     /// <summary>Baseline of stage 4: the naive port of the reference (per-box arrays, all boxes decoded, O(n²) NMS).</summary>
+#pragma warning disable BDN1107 // see PreprocessScalarReference
     [Benchmark(Baseline = true)]
-    [BenchmarkCategory(Categories.Postprocess)]
+#pragma warning restore BDN1107
+    [Stage(Categories.Postprocess, "naive")]
+    [RunsOn(BackendTraits.OnnxRuntime)] // backend-independent, as the scalar reference
     public int PostprocessNaive()
     {
         // A naive port reads fp16 outputs as a float copy first, as PyTorch code calls .float().
@@ -270,15 +227,15 @@ public abstract class PipelineBenchmarks : IDisposable
 
     /// <summary>Stage 4: decoding + NMS (detectors) or softmax + top-5 (classifiers), vectorized and allocation-free.</summary>
     [Benchmark]
-    [BenchmarkCategory(Categories.Postprocess)]
+    [Stage(Categories.Postprocess)]
     public int Postprocess() => Pipeline.Postprocess(_recordedOutputs);
 
     /// <summary>All four stages for the next batch of frames: what a camera loop does per batch.</summary>
     [Benchmark]
-    [BenchmarkCategory(Categories.EndToEnd)]
+    [Stage(Categories.EndToEnd)]
     public int EndToEnd() => Pipeline.ProcessBatch(NextFrames());
 
-    private ReadOnlySpan<FrameBuffer> NextFrames() => _ring.Next(Batch);
+    private ReadOnlySpan<FrameBuffer> NextFrames() => Ring.Next(Batch);
 
     private static float[] AsFloat(HostTensor tensor) =>
         tensor.ElementType == Core.Precision.Fp32 ? tensor.AsFloat().ToArray() : Array.ConvertAll(tensor.AsHalf().ToArray(), h => (float)h);

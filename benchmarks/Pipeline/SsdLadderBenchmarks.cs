@@ -80,10 +80,9 @@ public sealed class LadderLevel : IImpliedCaseParameters
 /// Time, FPS and frame time are per call / per frame as elsewhere (the Batch of edgebench.csv is the level's).
 /// </summary>
 [BenchmarkCategory(Categories.Ssd)]
-public class SsdLadderBenchmarks : IDisposable
+[RunsOn(BackendTraits.OnnxRuntime)] // its levels are ONNX Runtime APIs and an ONNX graph
+public class SsdLadderBenchmarks : EdgeBenchmark
 {
-    private FrameRing _ring = FrameRing.Empty;
-
     // Level 0.
     private OrtElementwiseRunner? _elementwise;
     private FrameTensor? _frames;
@@ -117,45 +116,20 @@ public class SsdLadderBenchmarks : IDisposable
 
     /// <summary>Builds (or reuses) the model files, sessions and buffers of this level: nothing here is timed.</summary>
     [GlobalSetup]
-    public void Setup()
-    {
-        try
-        {
-            SetupCore();
-        }
-        catch (Exception e)
-        {
-            // Recorded so edgebench.csv can say why the case failed or was skipped (the key includes the level).
-            CaseOutcomes.RecordFailure(CaseOutcomes.Key(nameof(SsdLadderBenchmarks), ModelCatalog.Ssd300, Precision, Batch, Backend, Level.StageName), e);
-            Cleanup();
-            throw;
-        }
-    }
+    public void Setup() => RunSetup(SetupCore);
 
     private void SetupCore()
     {
-        (bool available, string reason) = BackendNames.Availability(Backend);
-        if (!available)
-        {
-            throw new CaseSkippedException(reason);
-        }
-
+        CaseContext context = Prepare(Backend, Batch, Precision);
         bool bound = BackendNames.IsDeviceBound(Backend);
-        if (Backend == BackendNames.TorchSharpCpu)
-        {
-            throw new CaseSkippedException("the SSD ladder runs on ONNX Runtime backends (its levels are ONNX Runtime APIs and an ONNX graph)");
-        }
-
         if (Level.Number == 0 && bound)
         {
             throw new CaseSkippedException("level 0 is ONNX Runtime's allocating Run API, which has no device-bound I/O: its row is the host-copy backend's");
         }
 
-        RunSettings settings = RunSettings.FromEnvironment();
-        var store = new ModelStore(ModelStore.DefaultDirectory());
-        _ring = new FrameRing(CameraFrames.Load(settings.Frames, Math.Max(8, 2 * Batch)));
-        int width = _ring.Frames[0].Width, height = _ring.Frames[0].Height;
-        OrtBackendOptions options = BackendNames.Options(Backend, settings.Threads);
+        ModelStore store = context.Store;
+        int width = Ring.Frames[0].Width, height = Ring.Frames[0].Height;
+        OrtBackendOptions options = BackendNames.Options(Backend, context.Settings.Threads);
         switch (Level.Number)
         {
             case 0:
@@ -167,7 +141,7 @@ public class SsdLadderBenchmarks : IDisposable
                 break;
             case 1:
                 ResolvedModel resolved = store.Resolve(ModelCatalog.Ssd300, Level.ModelPrecision);
-                _pipeline = new VisionPipeline(BackendNames.Create(Backend, resolved, Batch, settings.Threads), width, height);
+                _pipeline = new VisionPipeline(BackendNames.Create(Backend, resolved, Batch, context.Settings.Threads), width, height);
                 break;
             default:
                 // NMS unrolled (with its exact Loop companion for frames that need more steps): the graph then
@@ -179,8 +153,7 @@ public class SsdLadderBenchmarks : IDisposable
         }
     }
 
-    [GlobalCleanup]
-    public void Cleanup()
+    private protected override void ReleaseResources()
     {
         _elementwise?.Dispose();
         _elementwise = null;
@@ -196,16 +169,9 @@ public class SsdLadderBenchmarks : IDisposable
         _fused = null;
     }
 
-    /// <summary>Disposes the native objects if a run did not call <see cref="Cleanup"/>.</summary>
-    public void Dispose()
-    {
-        Cleanup();
-        GC.SuppressFinalize(this);
-    }
-
     /// <summary>The level's whole loop body for the next batch of frames; returns the detection count.</summary>
     [Benchmark]
-    [BenchmarkCategory(Categories.EndToEnd)]
+    [Stage(Categories.EndToEnd)] // the row is the level's (LadderLevel.StageName)
     public int EndToEnd()
     {
         ReadOnlySpan<FrameBuffer> frames = NextFrames();
@@ -226,7 +192,7 @@ public class SsdLadderBenchmarks : IDisposable
 
     private int Baseline(ReadOnlySpan<FrameBuffer> frames)
     {
-        OrtElementwiseRunner runner = _elementwise ?? throw new InvalidOperationException("GlobalSetup did not run.");
+        OrtElementwiseRunner runner = Ready(_elementwise);
         for (int i = 0; i < frames.Length; i++)
         {
             _frames!.Load(frames[i], i);
@@ -237,5 +203,5 @@ public class SsdLadderBenchmarks : IDisposable
         return _naive!.Process(outputs[0], outputs[1], Batch).Count;
     }
 
-    private ReadOnlySpan<FrameBuffer> NextFrames() => _ring.Next(Batch);
+    private ReadOnlySpan<FrameBuffer> NextFrames() => Ring.Next(Batch);
 }

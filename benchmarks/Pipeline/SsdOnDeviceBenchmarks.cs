@@ -33,9 +33,9 @@ namespace EdgeBench.Benchmarks.Pipeline;
 /// mismatch fails the case rather than timing a wrong pipeline.
 /// </summary>
 [BenchmarkCategory(Categories.Ssd)]
-public class SsdOnDeviceBenchmarks : IDisposable, IPerMethodSetup
+[RunsOn(BackendTraits.DeviceBound)] // pre/post on the GPU works on device buffers
+public class SsdOnDeviceBenchmarks : EdgeBenchmark
 {
-    private FrameRing _ring = FrameRing.Empty;
     private readonly List<Detection> _detections = new(capacity: 8 * 200);
     private OrtCudaSsdPipeline? _kernels;
     private OrtFusedSsdRunner? _fused;
@@ -64,37 +64,39 @@ public class SsdOnDeviceBenchmarks : IDisposable, IPerMethodSetup
 
     /// <summary>Session, kernels and buffers of the CUDA kernels path (the baseline uses the same session); checked against the C# stages.</summary>
     [GlobalSetup(Target = nameof(DetectorOnly))]
-    public void SetupDetectorOnly() => Guarded(nameof(DetectorOnly), () => CreateKernels(pageLockFrames: false));
+    public void SetupDetectorOnly() => RunSetup(() => CreateKernels(pageLockFrames: false), nameof(DetectorOnly));
 
     /// <summary>As <see cref="SetupDetectorOnly"/>.</summary>
     [GlobalSetup(Target = nameof(CudaKernels))]
-    public void SetupKernels() => Guarded(nameof(CudaKernels), () => CreateKernels(pageLockFrames: false));
+    public void SetupKernels() => RunSetup(() => CreateKernels(pageLockFrames: false), nameof(CudaKernels));
 
     /// <summary>As <see cref="SetupKernels"/>, then checks the double-buffered loop against the synchronous one.</summary>
     [GlobalSetup(Target = nameof(CudaKernelsPipelined))]
-    public void SetupKernelsPipelined() => Guarded(nameof(CudaKernelsPipelined), () =>
-    {
-        CreateKernels(pageLockFrames: false);
-        Console.WriteLine($"// {Backend} {Precision} b{Batch}: {CudaKernelsCheck.Pipelined(_kernels!, _ring.Frames)}");
-    });
+    public void SetupKernelsPipelined() => RunSetup(
+        () =>
+        {
+            CreateKernels(pageLockFrames: false);
+            Console.WriteLine($"// {Backend} {Precision} b{Batch}: {CudaKernelsCheck.Pipelined(Ready(_kernels), Ring.Frames)}");
+        },
+        nameof(CudaKernelsPipelined));
 
     /// <summary>As <see cref="SetupKernels"/>, with the camera frames page-locked where they lie.</summary>
     [GlobalSetup(Target = nameof(CudaKernelsPageLockedFrames))]
-    public void SetupKernelsPageLocked() => Guarded(nameof(CudaKernelsPageLockedFrames), () => CreateKernels(pageLockFrames: true));
+    public void SetupKernelsPageLocked() => RunSetup(() => CreateKernels(pageLockFrames: true), nameof(CudaKernelsPageLockedFrames));
 
     /// <summary>The fused graph of the ladder's level 2 (NMS unrolled, with its exact companion), bound to device buffers.</summary>
     [GlobalSetup(Target = nameof(FusedGraph))]
-    public void SetupFused() => Guarded(nameof(FusedGraph), () =>
-    {
-        (Precision precision, RunSettings settings) = Prepare();
-        var store = new ModelStore(ModelStore.DefaultDirectory());
-        FusedSsdSpec spec = FusedSsdReferenceSpec.For(ModelCatalog.Get(Model), _ring.Frames[0].Width, _ring.Frames[0].Height) with { NmsSteps = FusedSsdSpec.DefaultNmsSteps };
-        FusedSsdModel fused = FusedSsdModels.Resolve(store, Model, precision, spec);
-        _fused = new OrtFusedSsdRunner(fused, Batch, BackendNames.Options(Backend, settings.Threads), deviceBound: true);
-    });
+    public void SetupFused() => RunSetup(
+        () =>
+        {
+            CaseContext context = PrepareOnDevice();
+            FusedSsdSpec spec = FusedSsdReferenceSpec.For(ModelCatalog.Get(Model), Ring.Frames[0].Width, Ring.Frames[0].Height) with { NmsSteps = FusedSsdSpec.DefaultNmsSteps };
+            FusedSsdModel fused = FusedSsdModels.Resolve(context.Store, Model, context.Precision, spec);
+            _fused = new OrtFusedSsdRunner(fused, Batch, BackendNames.Options(Backend, context.Settings.Threads), deviceBound: true);
+        },
+        nameof(FusedGraph));
 
-    [GlobalCleanup]
-    public void Cleanup()
+    private protected override void ReleaseResources()
     {
         if (_fused is { Runs: > 0 })
         {
@@ -107,29 +109,22 @@ public class SsdOnDeviceBenchmarks : IDisposable, IPerMethodSetup
         _fused = null;
     }
 
-    /// <summary>Disposes the native objects if a run did not call <see cref="Cleanup"/>.</summary>
-    public void Dispose()
-    {
-        Cleanup();
-        GC.SuppressFinalize(this);
-    }
-
     /// <summary>Baseline: the model alone on the device (no frames, no pre/post, no copies).</summary>
     [Benchmark(Baseline = true)]
-    [BenchmarkCategory(Categories.EndToEnd)]
+    [Stage(Categories.EndToEnd, "detector-only")]
     public int DetectorOnly()
     {
-        OrtCudaSsdPipeline pipeline = _kernels ?? throw new InvalidOperationException("GlobalSetup did not run.");
+        OrtCudaSsdPipeline pipeline = Ready(_kernels);
         pipeline.RunModelOnly();
         return Batch;
     }
 
     /// <summary>Camera loop with EdgeBench's CUDA pre/post kernels; returns the detection count.</summary>
     [Benchmark]
-    [BenchmarkCategory(Categories.EndToEnd)]
+    [Stage(Categories.EndToEnd, "cuda-kernels")]
     public int CudaKernels()
     {
-        OrtCudaSsdPipeline pipeline = _kernels ?? throw new InvalidOperationException("GlobalSetup did not run.");
+        OrtCudaSsdPipeline pipeline = Ready(_kernels);
         pipeline.Run(NextFrames());
         return pipeline.ReadDetections(_detections);
     }
@@ -139,7 +134,7 @@ public class SsdOnDeviceBenchmarks : IDisposable, IPerMethodSetup
     /// delivers frames: each upload is then a direct DMA from the frame (no staging copy on the host).
     /// </summary>
     [Benchmark]
-    [BenchmarkCategory(Categories.EndToEnd)]
+    [Stage(Categories.EndToEnd, "cuda-kernels-page-locked")]
     public int CudaKernelsPageLockedFrames() => CudaKernels();
 
     /// <summary>
@@ -148,20 +143,20 @@ public class SsdOnDeviceBenchmarks : IDisposable, IPerMethodSetup
     /// call this is the frame rate a video loop gets; each frame's result arrives one call later.
     /// </summary>
     [Benchmark]
-    [BenchmarkCategory(Categories.EndToEnd)]
+    [Stage(Categories.EndToEnd, "cuda-kernels-pipelined")]
     public int CudaKernelsPipelined()
     {
-        OrtCudaSsdPipeline pipeline = _kernels ?? throw new InvalidOperationException("GlobalSetup did not run.");
+        OrtCudaSsdPipeline pipeline = Ready(_kernels);
         pipeline.RunPipelined(NextFrames());
         return pipeline.ReadDetections(_detections);
     }
 
     /// <summary>Camera loop with the fused ONNX graph; returns the detection count.</summary>
     [Benchmark]
-    [BenchmarkCategory(Categories.EndToEnd)]
+    [Stage(Categories.EndToEnd, "fused-graph")]
     public int FusedGraph()
     {
-        OrtFusedSsdRunner runner = _fused ?? throw new InvalidOperationException("GlobalSetup did not run.");
+        OrtFusedSsdRunner runner = Ready(_fused);
         runner.LoadFrames(NextFrames());
         runner.Run();
         return runner.ReadDetections(_detections);
@@ -169,58 +164,29 @@ public class SsdOnDeviceBenchmarks : IDisposable, IPerMethodSetup
 
     private void CreateKernels(bool pageLockFrames)
     {
-        (Precision precision, RunSettings settings) = Prepare();
-        ResolvedModel model = new ModelStore(ModelStore.DefaultDirectory()).Resolve(Model, precision);
-        _kernels = new OrtCudaSsdPipeline(model, Batch, _ring.Frames[0].Width, _ring.Frames[0].Height, BackendNames.Options(Backend, settings.Threads));
+        CaseContext context = PrepareOnDevice();
+        ResolvedModel model = context.Store.Resolve(Model, context.Precision);
+        _kernels = new OrtCudaSsdPipeline(model, Batch, Ring.Frames[0].Width, Ring.Frames[0].Height, BackendNames.Options(Backend, context.Settings.Threads));
         if (pageLockFrames)
         {
-            int locked = _kernels.PageLockFrames(_ring.Frames);
-            Console.WriteLine($"// {Backend} {Precision} b{Batch}: {locked} of {_ring.Frames.Length} camera frames page-locked");
+            int locked = _kernels.PageLockFrames(Ring.Frames);
+            Console.WriteLine($"// {Backend} {Precision} b{Batch}: {locked} of {Ring.Frames.Length} camera frames page-locked");
         }
 
-        Console.WriteLine($"// {Backend} {Precision} b{Batch}: {CudaKernelsCheck.Run(_kernels, model.Descriptor, _ring.Frames.AsSpan(0, Batch))}");
+        Console.WriteLine($"// {Backend} {Precision} b{Batch}: {CudaKernelsCheck.Run(_kernels, model.Descriptor, Ring.Frames.AsSpan(0, Batch))}");
     }
 
-    private (Precision Precision, RunSettings Settings) Prepare()
+    /// <summary>The common guard, then this class's own: the kernels share a CUDA stream with the session, which only the CUDA provider is given.</summary>
+    private CaseContext PrepareOnDevice()
     {
-        if (!PrecisionNames.TryParse(Precision, out Precision precision))
+        CaseContext context = Prepare(Backend, Batch, Precision);
+        if (BackendNames.ProviderOf(Backend) != OrtExecutionProvider.Cuda)
         {
-            throw new ArgumentException($"Precision '{Precision}' is not fp32 or fp16.");
-        }
-
-        (bool available, string reason) = BackendNames.Availability(Backend);
-        if (!available)
-        {
-            throw new CaseSkippedException(reason);
-        }
-
-        if (BackendNames.ProviderOf(Backend) != OrtExecutionProvider.Cuda || !BackendNames.IsDeviceBound(Backend))
-        {
-            // The kernels share a CUDA stream with the session, which only the CUDA provider is given.
             throw new CaseSkippedException("pre/post on the GPU runs with the CUDA provider on device-bound buffers (ort-cuda-bound, ort-cuda-graph)");
         }
 
-        RunSettings settings = RunSettings.FromEnvironment();
-        _ring = new FrameRing(CameraFrames.Load(settings.Frames, Math.Max(8, 2 * Batch)));
-        return (precision, settings);
+        return context;
     }
 
-    private void Guarded(string method, Action setup)
-    {
-        try
-        {
-            setup();
-        }
-        catch (Exception e)
-        {
-            // A provider or library missing here is a skip with its reason (CaseOutcomes tells), anything else fails
-            // the case. Recorded per method (IPerMethodSetup: each method has its own setup) so edgebench.csv says
-            // which and why.
-            CaseOutcomes.RecordFailure(CaseOutcomes.Key(nameof(SsdOnDeviceBenchmarks), Model, Precision, Batch, Backend, method), e);
-            Cleanup();
-            throw;
-        }
-    }
-
-    private ReadOnlySpan<FrameBuffer> NextFrames() => _ring.Next(Batch);
+    private ReadOnlySpan<FrameBuffer> NextFrames() => Ring.Next(Batch);
 }

@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Reflection;
+using BenchmarkDotNet.Attributes;
+using EdgeBench.Benchmarks.Pipeline;
+using EdgeBench.Core;
+using EdgeBench.Models.Zoo;
+
+namespace EdgeBench.Benchmarks.Infrastructure;
+
+/// <summary>
+/// Base of every EdgeBench benchmark class: the one setup path. A class declares its parameters, its
+/// <c>[GlobalSetup]</c> methods (each calling <see cref="RunSetup"/>), <see cref="ReleaseResources"/> and its
+/// benchmark methods, each with a <see cref="StageAttribute"/> (and <see cref="RunsOnAttribute"/> where the case exists
+/// on some backends only). Everything else is here or derived from those declarations:
+/// <list type="bullet">
+/// <item>the outcome key of a setup (why a case failed or was skipped, for edgebench.csv) comes from the instance's own
+/// parameter values, the same way <see cref="CaseIdentity.SetupKey"/> derives it from BenchmarkDotNet's case, so the
+/// two cannot drift apart;</item>
+/// <item>the common guard (<see cref="Prepare"/>): precision, backend availability, settings, camera frames, model
+/// store;</item>
+/// <item>cleanup on a failed setup, <c>[GlobalCleanup]</c> and <see cref="IDisposable"/>.</item>
+/// </list>
+/// Adding a family or a scenario is one file.
+/// </summary>
+public abstract class EdgeBenchmark : IDisposable
+{
+    /// <summary>The camera frames of this case (after <see cref="Prepare"/>).</summary>
+    private protected FrameRing Ring { get; private set; } = FrameRing.Empty;
+
+    /// <summary>
+    /// The benchmark class as the user wrote it: BenchmarkDotNet's in-process toolchain runs a type it emits deriving
+    /// from it, and that type's name must not leak into keys.
+    /// </summary>
+    private protected Type BenchmarkType => DeclaredType(GetType());
+
+    /// <summary>Releases everything setup created; called on a failed setup, by <c>[GlobalCleanup]</c> and by Dispose.</summary>
+    [GlobalCleanup]
+    public void Cleanup() => ReleaseResources();
+
+    /// <summary>Disposes the native objects if a run did not call <see cref="Cleanup"/>.</summary>
+    public void Dispose()
+    {
+        Cleanup();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The (outcome) key of this case's setup: class, every parameter value, and the setup's target method.</summary>
+    internal string SetupKey(string? setupTarget = null) => CaseOutcomes.Key(BenchmarkType.Name, ParameterValues(), setupTarget);
+
+    /// <summary>The class as declared, for a type BenchmarkDotNet may have emitted from it.</summary>
+    internal static Type DeclaredType(Type type)
+    {
+        while (type.Assembly.IsDynamic && type.BaseType is not null)
+        {
+            type = type.BaseType;
+        }
+
+        return type;
+    }
+
+    /// <summary>Whether the class's setups are per method (<c>[GlobalSetup(Target = ...)]</c>), so outcomes are too.</summary>
+    internal static bool HasPerMethodSetup(Type type) =>
+        DeclaredType(type).GetMethods(BindingFlags.Public | BindingFlags.Instance)
+            .SelectMany(m => m.GetCustomAttributes<GlobalSetupAttribute>(inherit: true))
+            .Any(a => a.Targets is { Length: > 0 });
+
+    /// <summary>
+    /// Runs a <c>[GlobalSetup]</c> body. If it throws, the reason is recorded under this case's key (BenchmarkDotNet
+    /// keeps only "failed"; <see cref="CaseOutcomes"/> tells a skip from a failure), what was created is released, and
+    /// the exception goes on to BenchmarkDotNet.
+    /// </summary>
+    /// <param name="setup">The class's own setup.</param>
+    /// <param name="setupTarget">The benchmark method a targeted setup is for; null for a class-wide setup.</param>
+    private protected void RunSetup(Action setup, string? setupTarget = null)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        try
+        {
+            setup();
+        }
+        catch (Exception e)
+        {
+            CaseOutcomes.RecordFailure(SetupKey(setupTarget), e);
+            ReleaseResources();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The guard every case passes before it builds anything: the precision is one EdgeBench knows, the backend runs on
+    /// this machine (else the case is skipped with the reason), and the run's settings, camera frames
+    /// (<see cref="Ring"/>: at least 8, and two batches) and model store are ready.
+    /// </summary>
+    private protected CaseContext Prepare(string backend, int batch, string precision)
+    {
+        if (!PrecisionNames.TryParse(precision, out Precision parsed))
+        {
+            throw new ArgumentException($"Precision '{precision}' is not fp32 or fp16.");
+        }
+
+        (bool available, string reason) = BackendNames.Availability(backend);
+        if (!available)
+        {
+            throw new CaseSkippedException(reason);
+        }
+
+        RunSettings settings = RunSettings.FromEnvironment();
+        Ring = new FrameRing(CameraFrames.Load(settings.Frames, Math.Max(8, 2 * batch)));
+        return new CaseContext(parsed, settings, new ModelStore(ModelStore.DefaultDirectory()));
+    }
+
+    /// <summary>What setup built, or a clear error when a benchmark method runs without it.</summary>
+    private protected static T Ready<T>(T? value)
+        where T : class => value ?? throw new InvalidOperationException("GlobalSetup did not run (or failed) for this case.");
+
+    /// <summary>Disposes what setup created and forgets it; safe to call more than once and after a partial setup.</summary>
+    private protected abstract void ReleaseResources();
+
+    /// <summary>The instance's BenchmarkDotNet parameter values, as BenchmarkDotNet formats them in case names.</summary>
+    private IEnumerable<(string Name, string Value)> ParameterValues() =>
+        BenchmarkType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.IsDefined(typeof(ParamsAttribute), inherit: true)
+                || p.IsDefined(typeof(ParamsSourceAttribute), inherit: true)
+                || p.IsDefined(typeof(ParamsAllValuesAttribute), inherit: true))
+            .Select(p => (p.Name, Convert.ToString(p.GetValue(this), CultureInfo.InvariantCulture) ?? string.Empty));
+}
+
+/// <summary>What <see cref="EdgeBenchmark.Prepare"/> hands a case's setup.</summary>
+/// <param name="Precision">The case's model precision.</param>
+/// <param name="Settings">The run's settings (threads, footage, backends chosen).</param>
+/// <param name="Store">The model files: generated, pretrained or the user's.</param>
+internal sealed record CaseContext(Precision Precision, RunSettings Settings, ModelStore Store);
