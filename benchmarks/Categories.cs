@@ -6,7 +6,7 @@ namespace EdgeBench.Benchmarks;
 /// </summary>
 public static class Categories
 {
-    // Stages of the pipeline (design.md).
+    // Stages of the pipeline (docs/design.md).
     public const string ToTensor = "to-tensor";
     public const string Preprocess = "preprocess";
     public const string Inference = "inference";

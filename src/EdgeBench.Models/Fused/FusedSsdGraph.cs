@@ -154,7 +154,7 @@ internal static class FusedSsdGraph
     private static string Preprocess(Writer w, string frames, FusedSsdSpec spec)
     {
         // Transpose and channel flip on the bytes, then one Cast: the same values, a quarter of the memory traffic
-        // (on the H200 ONNX Runtime's float Transpose of a 640x480 frame was five cuBLAS kernels, ~40 us).
+        // (ONNX Runtime's CUDA provider runs a float Transpose of a whole frame as several cuBLAS kernels).
         string x = w.Op("Transpose", [frames], a => a.Add(OnnxGraphBuilder.Ints("perm", 0, 3, 1, 2))); // [N,3,H,W] uint8 BGR
         x = w.Op("Gather", [x, w.Int64s("bgr_to_rgb", [3], [2, 1, 0])], a => a.Add(OnnxGraphBuilder.Int("axis", 1))); // RGB
         x = w.Cast(x, DataType.Float);                                                            // [N,3,H,W] float
@@ -269,8 +269,8 @@ internal static class FusedSsdGraph
     /// </summary>
     /// <remarks>
     /// Why not ONNX's NonMaxSuppression (<see cref="OperatorNms"/>): its output has a data-dependent size, so on the
-    /// CUDA provider it ends in a device-to-host wait and took 3.2-5.8 ms per run on an H200, more than the SSD300
-    /// itself (eng/gpu/profiles/ssd-ladder-h200.txt). Here every tensor has a fixed shape: the IoU matrix is K x K
+    /// CUDA provider it ends in a device-to-host wait that can cost more than the SSD300 itself (docs/ssd-ladder.md,
+    /// eng/gpu/profiles/ssd-ladder-h200.txt). Here every tensor has a fixed shape: the IoU matrix is K x K
     /// per image (1000 x 1000: 4 MB, a few microseconds of elementwise work on a GPU), and each step is one batched
     /// MatMul. Two forms (<see cref="FusedSsdSpec.NmsSteps"/>): unrolled, [1,K+1] x [K+1,K+1] with an augmented
     /// matrix and a Relu per step plus a per-image "did the last step change anything" output, no Loop (so a CUDA
@@ -321,8 +321,8 @@ internal static class FusedSsdGraph
             // with A = [[-S, 0], [valid, e0], [0, e1], ...] ([N,M,M]): x A = [valid - keep x S, 1, 0, ...], so
             // Relu(x A) is the next x. Entries are 0, +-1 and sums of at most K of them: exact in fp32 and TF32.
             // x A runs as rowBlocks products over M/rowBlocks rows each, then a sum: as one [1,M] x [M,M] product,
-            // cuBLAS gave it 32 thread blocks that each reduced all M rows (16 us per step on an H200 at batch 1,
-            // measured with ncu); split, each block reduces a quarter of them.
+            // cuBLAS gives it 32 thread blocks that each reduce all M rows (the slowest kernel of a step, see
+            // docs/ssd-ladder.md); split, each block reduces a quarter of them.
             const int rowBlocks = 4;
             int m = (k + 1 + rowBlocks - 1) / rowBlocks * rowBlocks;
             int pads = m - k;
@@ -393,8 +393,8 @@ internal static class FusedSsdGraph
 
     /// <summary>
     /// [N,1] of ones from a finite [N,K] tensor without a Shape op (which would run on the host): its first column
-    /// x 0 + 1. (A MatMul with a zero vector did the same in one node fewer, but cuBLAS ran it as split-K plus a
-    /// 17 us reduction kernel on the H200.)
+    /// x 0 + 1. (A MatMul with a zero vector does the same in one node fewer, but cuBLAS runs it as split-K plus a
+    /// separate reduction kernel.)
     /// </summary>
     private static string OnesPerImage(Writer w, string like)
     {
@@ -417,8 +417,8 @@ internal static class FusedSsdGraph
     /// ONNX's NonMaxSuppression over the K candidates, all classes in one call (torchvision's batched_nms trick:
     /// each class shifted into its own coordinate range). Its output, selected_indices [M,3], has a data-dependent
     /// M, so the provider must finish the op and size that tensor before the graph goes on: on the CUDA provider
-    /// this node took 3.2-5.8 ms per run on an H200 (eng/gpu/profiles/ssd-ladder-h200.txt), more than the SSD300
-    /// itself. Kept as the reference the matrix form is tested against. Returns the candidates' scores, 0 where not kept.
+    /// that wait can cost more than the SSD300 itself (docs/ssd-ladder.md). Kept as the reference the matrix form is
+    /// tested against. Returns the candidates' scores, 0 where not kept.
     /// </summary>
     private static string OperatorNms(Writer w, string candidates, string topScores, string classFloat, string lastAxis, FusedSsdSpec spec)
     {

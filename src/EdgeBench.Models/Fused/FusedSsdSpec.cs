@@ -58,8 +58,9 @@ public sealed record FusedSsdSpec
     /// <summary>
     /// The best this many (class, box) pairs of each class go on to the K-candidate selection (NVIDIA's and the C#
     /// postprocess's per-class <c>max_num</c>: 200; capped at the box count). Two TopKs instead of one over all
-    /// (Classes-1) x boxes pairs: ONNX Runtime's CUDA TopK gives each row one thread block, and one row of 698,560
-    /// pairs per image took milliseconds on an H200 at batch 1 where 80 rows of 8732 run side by side.
+    /// (Classes-1) x boxes pairs: ONNX Runtime's CUDA TopK gives each row one thread block, so one row of 698,560
+    /// pairs per image runs on a single multiprocessor for milliseconds where 80 rows of 8732 run side by side
+    /// (docs/ssd-ladder.md has the profile).
     /// </summary>
     public int CandidatesPerClass { get; init; } = 200;
 
@@ -87,8 +88,8 @@ public sealed record FusedSsdSpec
     /// The unrolled step count the ladder uses (see <see cref="NmsSteps"/>). On the benchmark's frames (synthetic
     /// video frames 0-15 through the calibrated generated SSD300: ~680 candidates, 200 detections per frame) the
     /// unrolled form reported convergence after 7 to 11 steps (FusedSsdGraphTests prints the count). Every step is
-    /// three small kernels (a batched MatMul, a sum and a Relu: ~12 us together at batch 1 on an H200, measured with
-    /// ncu), so the count is not padded much: 12 is one more than those frames need; a frame that needs more costs a
+    /// three small kernels (a batched MatMul, a sum and a Relu; their measured cost is in docs/ssd-ladder.md), so the
+    /// count is not padded much: 12 is one more than those frames need; a frame that needs more costs a
     /// rerun with the exact form (counted, in the run's log), and its detections are still greedy NMS's.
     /// </summary>
     public const int DefaultNmsSteps = 12;

@@ -10,7 +10,7 @@ public static class CaseStatus
 
 /// <summary>
 /// One row of <c>edgebench.csv</c>: one benchmark case. The first columns are the contract other tools rely on
-/// (design.md); the rest add context. Times are per operation as BenchmarkDotNet measures it (one call of the
+/// (docs/design.md); the rest add context. Times are per operation as BenchmarkDotNet measures it (one call of the
 /// benchmark method, i.e. one batch for batched stages); <see cref="FrameMs"/> and <see cref="Fps"/> divide by
 /// the batch for the stages that process frames. Empty cells mean "not measured".
 /// </summary>
