@@ -27,6 +27,19 @@ internal sealed class CaseFilter : IFilter
             return false;
         }
 
+        // Scenario cases run under the scenario job and stage cases under the edge job; any other job (--job, a
+        // test's dry job) runs both kinds.
+        string job = benchmarkCase.Job.Id;
+        if ((job == EdgeBenchConfig.ScenarioJobId && id.Scenario is null) || (job == EdgeBenchConfig.EdgeJobId && id.Scenario is not null))
+        {
+            return false;
+        }
+
+        if (id.Scenario is { } scenario && !scenario.Admits(id.Batch))
+        {
+            return false;
+        }
+
         return !(id.Stage == Categories.Postprocess
             && ModelCatalog.TryGet(id.Model, out ModelDescriptor descriptor)
             && descriptor.Postprocess == PostprocessKind.None);

@@ -20,7 +20,8 @@ internal sealed record CaseIdentity(
     string Precision,
     int Batch,
     string Backend,
-    string SetupKey)
+    string SetupKey,
+    string MethodKey)
 {
     public static CaseIdentity Of(BenchmarkCase benchmarkCase)
     {
@@ -33,8 +34,9 @@ internal sealed record CaseIdentity(
         StageAttribute? stage = method.GetCustomAttribute<StageAttribute>(inherit: true);
         IImpliedCaseParameters? implied = benchmarkCase.Parameters.Items.Select(p => p.Value).OfType<IImpliedCaseParameters>().FirstOrDefault();
         string batchText = Parameter("Batch");
-        IEnumerable<(string, string)> parameters = benchmarkCase.Parameters.Items
-            .Select(p => (p.Name, Convert.ToString(p.Value, CultureInfo.InvariantCulture) ?? string.Empty));
+        (string, string)[] parameters = benchmarkCase.Parameters.Items
+            .Select(p => (p.Name, Convert.ToString(p.Value, CultureInfo.InvariantCulture) ?? string.Empty))
+            .ToArray();
         return new CaseIdentity(
             NameOf(benchmarkCase),
             type.Name,
@@ -45,7 +47,11 @@ internal sealed record CaseIdentity(
             Parameter("Precision") is { Length: > 0 } precision ? precision : implied?.Precision ?? string.Empty,
             int.TryParse(batchText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int batch) ? batch : implied?.Batch ?? 0,
             Parameter("Backend"),
-            CaseOutcomes.Key(type.Name, parameters, EdgeBenchmark.HasPerMethodSetup(type) ? method.Name : null));
+            CaseOutcomes.Key(type.Name, parameters, EdgeBenchmark.HasPerMethodSetup(type) ? method.Name : null),
+            CaseOutcomes.Key(type.Name, parameters, method.Name))
+        {
+            Scenario = method.GetCustomAttribute<ScenarioAttribute>(inherit: true),
+        };
     }
 
     /// <summary>
@@ -58,6 +64,9 @@ internal sealed record CaseIdentity(
             $"{p.Name}: {Convert.ToString(p.Value, CultureInfo.InvariantCulture)}"));
         return $"{benchmarkCase.Descriptor.Type.FullName}.{benchmarkCase.Descriptor.WorkloadMethod.Name}({parameters})";
     }
+
+    /// <summary>The frame-level scenario this case runs; null for stage cases.</summary>
+    public ScenarioAttribute? Scenario { get; init; }
 
     /// <summary>Whether a call processes frames (time per frame and FPS apply).</summary>
     public bool IsFrameStage => Categories.Stages.Contains(Stage);

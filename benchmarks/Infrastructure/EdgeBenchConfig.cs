@@ -45,7 +45,29 @@ internal static class EdgeBenchConfig
         // Overhead evaluation times an empty call (~ns) for 20+ iterations of IterationTime each: ~3 s per case,
         // more than half of the default suite, to subtract a few nanoseconds from workloads of 10 us to seconds.
         .WithEvaluateOverhead(false)
-        .WithId("Edge");
+        .WithId(EdgeJobId);
+
+    /// <summary>
+    /// The job of scenario cases (<see cref="ScenarioAttribute"/>): one invocation, which runs the scenario's whole
+    /// measured window with its own warm-up and run rules and records every frame. Monitoring, so BenchmarkDotNet
+    /// neither jits nor pilots it (each of those would run the window again); one iteration, no warm-up iterations.
+    /// </summary>
+    public static Job ScenarioJob { get; } = Job.Default
+        .WithToolchain(InProcessEmitToolchain.Instance)
+        .WithStrategy(BenchmarkDotNet.Engines.RunStrategy.Monitoring)
+        .WithLaunchCount(1)
+        .WithWarmupCount(0)
+        .WithIterationCount(1)
+        .WithInvocationCount(1)
+        .WithUnrollFactor(1)
+        .WithEvaluateOverhead(false)
+        .WithId(ScenarioJobId);
+
+    /// <summary>Id of <see cref="ScenarioJob"/>; <see cref="CaseFilter"/> pairs scenario cases with it and other cases with the edge job.</summary>
+    public const string ScenarioJobId = "Scenario";
+
+    /// <summary>Id of <see cref="EdgeJob"/>.</summary>
+    public const string EdgeJobId = "Edge";
 
     /// <summary>
     /// The configuration of a run writing into <paramref name="runDirectory"/>. <paramref name="job"/> replaces the
@@ -55,10 +77,13 @@ internal static class EdgeBenchConfig
     public static IConfig Create(string runDirectory, Job? job = null, bool includeJob = true)
     {
         CaseOutcomes.Clear();
+        ScenarioRecords.Clear();
         ManualConfig config = ManualConfig.CreateEmpty();
         if (includeJob)
         {
-            config.AddJob(job ?? EdgeJob);
+            // The edge job's cases beside the scenario job's (CaseFilter pairs each method with one); a job given
+            // here (tests: dry) or on the command line runs every case, scenarios included, on its own.
+            config.AddJob(job is null ? [EdgeJob, ScenarioJob] : [job]);
         }
 
         // Telemetry: the sampler diagnoser --telemetry picks (auto by default); none adds nothing.

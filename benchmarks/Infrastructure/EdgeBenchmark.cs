@@ -47,6 +47,12 @@ public abstract class EdgeBenchmark : IDisposable
     /// <summary>The (outcome) key of this case's setup: class, every parameter value, and the setup's target method.</summary>
     internal string SetupKey(string? setupTarget = null) => CaseOutcomes.Key(BenchmarkType.Name, ParameterValues(), setupTarget);
 
+    /// <summary>The key of one method's case (class, parameters, method): what a scenario records its frames under.</summary>
+    internal string MethodKey(string method) => CaseOutcomes.Key(BenchmarkType.Name, ParameterValues(), method);
+
+    /// <summary>A file name for one method's case, e.g. for its frame trace.</summary>
+    internal string CaseFileName(string method) => ScenarioRecords.CaseFileName(BenchmarkType.Name, method, ParameterValues());
+
     /// <summary>The class as declared, for a type BenchmarkDotNet may have emitted from it.</summary>
     internal static Type DeclaredType(Type type)
     {

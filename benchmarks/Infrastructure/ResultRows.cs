@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Mathematics;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using EdgeBench.Pipeline.Frames;
 using EdgeBench.Reporting.Results;
 
 namespace EdgeBench.Benchmarks.Infrastructure;
@@ -38,6 +39,11 @@ internal static class ResultRows
             return row with { Status = outcome.Status, Reason = outcome.Reason };
         }
 
+        if (id.Scenario is not null)
+        {
+            return ScenarioRow(row, id, benchmarkCase, report, runDirectory);
+        }
+
         double mean = stats.Mean / NanosecondsPerMillisecond;
         var ci = stats.ConfidenceInterval; // Perfolizer type; BenchmarkDotNet reports it at 99.9%
         double? bytesPerSecond = MovedBytes(benchmarkCase) is long bytes ? bytes / (stats.Mean / 1e9) : null;
@@ -58,6 +64,56 @@ internal static class ResultRows
             AllocatedBytesPerOp = report.GcStats.GetBytesAllocatedPerOperation(benchmarkCase),
             MegabytesPerSecond = bytesPerSecond / 1e6,
             RatioToBaseline = baseline?.ResultStatistics is { Mean: > 0 } b && baseline != report ? stats.Mean / b.Mean : null,
+        };
+    }
+
+    /// <summary>
+    /// The row of a scenario case: every time column comes from its frames (<see cref="ScenarioRecords"/>), none from
+    /// BenchmarkDotNet's iterations, which for a scenario are one call that ran the whole window. The iteration columns
+    /// (mean/median/p90/p99/stddev/CI/iterations, frame_ms) stay empty so that no column changes meaning; fps is the
+    /// delivered frame rate and energy_mj is average power over the window divided by the frames delivered.
+    /// </summary>
+    private static ResultRow ScenarioRow(ResultRow row, CaseIdentity id, BenchmarkCase benchmarkCase, BenchmarkReport report, string? runDirectory)
+    {
+        ScenarioRecord? record = ScenarioRecords.For(id.MethodKey, runDirectory);
+        if (record is null)
+        {
+            return row with { Status = CaseStatus.Failed, Reason = "the scenario ran but recorded no frames (see the console log)" };
+        }
+
+        row = Telemetry.TelemetryRowValues.Apply(row, benchmarkCase, report);
+        Telemetry.TelemetryCaseResult? telemetry = Telemetry.TelemetryCaseResults.For(benchmarkCase);
+        var diagnosis = new DiagnosisInput
+        {
+            StageShares = record.StageShares,
+            FrameTimeCovPercent = record.CovPercent,
+            CameraDroppedPercent = record.CameraFps is null ? null : record.DroppedPercent,
+            Telemetry = telemetry is null
+                ? null
+                : new TelemetryObservation(telemetry.SampleCount, string.Empty, null, null,
+                    telemetry.Summary?.Throttled == true ? $"{telemetry.Source} reported throttling" : null),
+        };
+        string findings = Diagnosis.Summarize(diagnosis);
+        string diagnosisText = record.Valid ? findings : string.Join("; ", new[] { record.InvalidReason, findings }.Where(f => !string.IsNullOrEmpty(f)));
+        return row with
+        {
+            Scenario = record.Scenario,
+            Frames = record.Frames,
+            Fps = record.DeliveredFps,
+            EnergyMj = row.PowerW is double watts && record.DeliveredFps > 0 ? watts * 1000.0 / record.DeliveredFps : null,
+            FrameP50Ms = record.P50Ms,
+            FrameP90Ms = record.P90Ms,
+            FrameP99Ms = record.P99Ms,
+            FrameP999Ms = record.P999Ms,
+            EarlyStopP90Ms = record.EarlyStopP90Ms,
+            EarlyStopP99Ms = record.EarlyStopP99Ms,
+            DroppedPct = record.CameraFps is null ? null : record.DroppedPercent,
+            DeadlineMissPct = record.DeadlineMissPercent,
+            CovPct = record.CovPercent,
+            Verdict = record.Valid ? "valid" : "invalid",
+            Diagnosis = diagnosisText,
+            AllocatedBytesPerOp = report.GcStats.GetBytesAllocatedPerOperation(benchmarkCase),
+            FrameTrace = record.TraceFile,
         };
     }
 

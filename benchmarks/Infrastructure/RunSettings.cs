@@ -74,6 +74,15 @@ internal sealed record RunSettings
     /// <summary>Which telemetry sampler runs beside the measured iterations.</summary>
     public EdgeBench.Benchmarks.Telemetry.TelemetrySource TelemetrySource { get; init; } = EdgeBench.Benchmarks.Telemetry.TelemetrySource.Auto;
 
+    /// <summary>Frames per second of the camera scenario's simulated camera.</summary>
+    public double CameraFps { get; init; } = 30;
+
+    /// <summary>A scenario's minimum measured duration (it also runs until its percentile has enough frames).</summary>
+    public TimeSpan MinDuration { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>When set: only camera scenarios run, each for this long, with a per-second timeline.</summary>
+    public TimeSpan? Sustained { get; init; }
+
     /// <summary>Telemetry sampling interval in milliseconds.</summary>
     public int TelemetryIntervalMs { get; init; } = EdgeBench.Benchmarks.Telemetry.TelemetrySources.DefaultIntervalMs;
 

@@ -71,7 +71,32 @@ public sealed record DiffInput(string Label, EnvironmentInfo Environment, IReadO
         string csvPath = Path.Combine(runDirectory, ResultsCsv.FileName);
         IReadOnlyList<ResultRow> rows = File.Exists(csvPath) ? ResultsCsv.Read(csvPath) : [];
         string label = Path.GetFileName(Path.TrimEndingDirectorySeparator(runDirectory));
-        return new DiffInput(label, environment, samples, rows);
+        return new DiffInput(label, environment, samples, rows) { FrameSamples = ReadFrameTraces(runDirectory, rows) };
+    }
+
+    /// <summary>
+    /// Per-frame latencies (ns) of the cases that recorded a frame trace, by benchmark name: hundreds of samples per
+    /// case where BenchmarkDotNet's iterations give six. Only processed frames count (a dropped camera frame has no
+    /// latency).
+    /// </summary>
+    public IReadOnlyDictionary<string, double[]> FrameSamples { get; init; } = new Dictionary<string, double[]>(StringComparer.Ordinal);
+
+    private static Dictionary<string, double[]> ReadFrameTraces(string runDirectory, IReadOnlyList<ResultRow> rows)
+    {
+        var traces = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        foreach (ResultRow row in rows.Where(r => r.Status == CaseStatus.Ok && r.FrameTrace.Length > 0))
+        {
+            string path = Path.Combine(runDirectory, row.FrameTrace);
+            if (!File.Exists(path))
+            {
+                throw new InvalidDataException($"{path}: file not found; edgebench.csv's frame_trace names it for {row.Benchmark}.");
+            }
+
+            double[] totals = EdgeBench.Pipeline.Frames.FrameTraceCsv.Read(path).ProcessedTotals();
+            traces[RawSamples.NormalizeName(row.Benchmark)] = Array.ConvertAll(totals, ms => ms * 1e6);
+        }
+
+        return traces;
     }
 }
 
@@ -136,7 +161,9 @@ public static class RunDiff
         var cases = new List<CaseDiff>();
         foreach (string name in baseStatus.Keys.Union(newStatus.Keys).Order(StringComparer.Ordinal))
         {
-            double[] x = SamplesOf(baseRun, name), y = SamplesOf(newRun, name);
+            // Where both runs traced the case's frames, their per-frame distributions are compared.
+            bool perFrame = baseRun.FrameSamples.TryGetValue(name, out double[]? baseFrames) & newRun.FrameSamples.TryGetValue(name, out double[]? newFrames);
+            double[] x = perFrame ? baseFrames! : SamplesOf(baseRun, name), y = perFrame ? newFrames! : SamplesOf(newRun, name);
             double? baseMedian = Median(x), newMedian = Median(y);
             bool inBase = baseStatus.TryGetValue(name, out var b), inNew = newStatus.TryGetValue(name, out var n);
             bool baseOk = inBase && b.Status == CaseStatus.Ok, newOk = inNew && n.Status == CaseStatus.Ok;
@@ -147,7 +174,7 @@ public static class RunDiff
                 _ when baseOk && !newOk => (DiffVerdict.NowFailing, $"{n.Status}: {n.Reason}"),
                 _ when !baseOk && newOk => (DiffVerdict.NowRunning, $"was {b.Status}: {b.Reason}"),
                 _ when !baseOk => (DiffVerdict.NotRun, $"{n.Status}: {n.Reason}"),
-                _ => (Test(x, y, options), x.Length < 2 || y.Length < 2 ? "fewer than 2 raw samples" : string.Empty),
+                _ => (Test(x, y, options), x.Length < 2 || y.Length < 2 ? "fewer than 2 raw samples" : perFrame ? "per frame" : string.Empty),
             };
             cases.Add(new CaseDiff(name, verdict, baseMedian, newMedian, x.Length, y.Length, note));
         }

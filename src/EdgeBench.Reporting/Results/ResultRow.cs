@@ -83,4 +83,46 @@ public sealed record ResultRow
 
     /// <summary>Free-form measured facts about the case (e.g. postprocess candidates per frame).</summary>
     public string Notes { get; init; } = string.Empty;
+
+    // Per-frame measurement (scenario rows: single-stream, camera, offline). Every value below is over frames, not
+    // BenchmarkDotNet iterations; rows of stage cases leave them empty.
+
+    /// <summary><c>single-stream</c>, <c>camera</c> or <c>offline</c>; empty for stage cases.</summary>
+    public string Scenario { get; init; } = string.Empty;
+
+    /// <summary>Frames measured (processed; dropped camera frames not counted).</summary>
+    public int? Frames { get; init; }
+
+    /// <summary>Per-frame latency percentiles (capture to result), ms.</summary>
+    public double? FrameP50Ms { get; init; }
+
+    public double? FrameP90Ms { get; init; }
+
+    public double? FrameP99Ms { get; init; }
+
+    public double? FrameP999Ms { get; init; }
+
+    /// <summary>MLPerf LoadGen's early-stopping estimate of p90 (99% confidence); empty when too few frames ran.</summary>
+    public double? EarlyStopP90Ms { get; init; }
+
+    /// <summary>The same for p99.</summary>
+    public double? EarlyStopP99Ms { get; init; }
+
+    /// <summary>Camera frames overwritten before the pipeline took them, % of frames delivered by the camera.</summary>
+    public double? DroppedPct { get; init; }
+
+    /// <summary>Processed frames whose latency exceeded the camera's frame interval, %.</summary>
+    public double? DeadlineMissPct { get; init; }
+
+    /// <summary>Coefficient of variation of the per-frame latency, %.</summary>
+    public double? CovPct { get; init; }
+
+    /// <summary><c>valid</c> or <c>invalid</c> (the run rules were not met; <see cref="Diagnosis"/> says why).</summary>
+    public string Verdict { get; init; } = string.Empty;
+
+    /// <summary>What bounds the case and what is wrong with the run, one finding after another (<c>; </c>).</summary>
+    public string Diagnosis { get; init; } = string.Empty;
+
+    /// <summary>The case's per-frame trace, relative to the run folder (<c>frames/….csv.gz</c>); empty for stage cases.</summary>
+    public string FrameTrace { get; init; } = string.Empty;
 }

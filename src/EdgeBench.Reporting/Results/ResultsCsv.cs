@@ -63,6 +63,21 @@ public static class ResultsCsv
         Number("mb_per_s", r => r.MegabytesPerSecond, (r, v) => r with { MegabytesPerSecond = v }),
         Number("ratio_to_baseline", r => r.RatioToBaseline, (r, v) => r with { RatioToBaseline = v }),
         Text("notes", r => r.Notes, (r, v) => r with { Notes = v }),
+        Text("scenario", r => r.Scenario, (r, v) => r with { Scenario = v }),
+        new("frames", r => r.Frames?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
+            (r, v) => r with { Frames = v.Length == 0 ? null : int.Parse(v, CultureInfo.InvariantCulture) }),
+        Number("frame_p50_ms", r => r.FrameP50Ms, (r, v) => r with { FrameP50Ms = v }),
+        Number("frame_p90_ms", r => r.FrameP90Ms, (r, v) => r with { FrameP90Ms = v }),
+        Number("frame_p99_ms", r => r.FrameP99Ms, (r, v) => r with { FrameP99Ms = v }),
+        Number("frame_p999_ms", r => r.FrameP999Ms, (r, v) => r with { FrameP999Ms = v }),
+        Number("early_stop_p90_ms", r => r.EarlyStopP90Ms, (r, v) => r with { EarlyStopP90Ms = v }),
+        Number("early_stop_p99_ms", r => r.EarlyStopP99Ms, (r, v) => r with { EarlyStopP99Ms = v }),
+        Number("dropped_pct", r => r.DroppedPct, (r, v) => r with { DroppedPct = v }),
+        Number("deadline_miss_pct", r => r.DeadlineMissPct, (r, v) => r with { DeadlineMissPct = v }),
+        Number("cov_pct", r => r.CovPct, (r, v) => r with { CovPct = v }),
+        Text("verdict", r => r.Verdict, (r, v) => r with { Verdict = v }),
+        Text("diagnosis", r => r.Diagnosis, (r, v) => r with { Diagnosis = v }),
+        Text("frame_trace", r => r.FrameTrace, (r, v) => r with { FrameTrace = v }),
     ];
 
     /// <summary>The column names in file order; the first 21 are the design's contract.</summary>
