@@ -45,7 +45,7 @@ public sealed class DryRunTests : IDisposable
         string[] stages = ["to-tensor", "preprocess-scalar-reference", "preprocess", "preprocess-memcpy", "inference", "postprocess-naive", "postprocess", "end-to-end"];
         foreach (string precision in (string[])["fp32", "fp16"])
         {
-            var ok = rows.Where(r => r.Ep == "cpu" && r.Precision == precision).ToArray();
+            var ok = rows.Where(r => r.Ep == "cpu" && r.Precision == precision && r.Scenario.Length == 0).ToArray();
             Assert.Equal(stages.Order(), ok.Select(r => r.Stage).Order());
             Assert.All(ok, r =>
             {
@@ -55,10 +55,24 @@ public sealed class DryRunTests : IDisposable
                 Assert.StartsWith("EdgeBench.Benchmarks.Pipeline.MobileNetBenchmarks.", r.Benchmark, StringComparison.Ordinal);
             });
             Assert.NotNull(ok.Single(r => r.Stage == "preprocess").MegabytesPerSecond);
+
+            // The frame-level scenarios of batch 1 (offline exists from batch 2): their times come from frames only.
+            var scenarios = rows.Where(r => r.Ep == "cpu" && r.Precision == precision && r.Scenario.Length > 0).ToArray();
+            Assert.Equal(["camera", "single-stream"], scenarios.Select(r => r.Scenario).Order(StringComparer.Ordinal));
+            Assert.All(scenarios, r =>
+            {
+                Assert.Equal(CaseStatus.Ok, r.Status);
+                Assert.Equal("end-to-end-" + r.Scenario, r.Stage);
+                Assert.True(r.Frames >= 64, r.Benchmark);
+                Assert.True(r.Fps > 0 && r.FrameP50Ms > 0 && r.FrameP50Ms <= r.FrameP90Ms && r.FrameP90Ms <= r.FrameP99Ms, r.Benchmark);
+                Assert.Null(r.MeanMs);
+                Assert.Null(r.Iterations);
+                Assert.True(File.Exists(Path.Combine(RunDirectory, r.FrameTrace)), r.FrameTrace);
+            });
         }
 
         ResultRow[] skipped = rows.Where(r => r.Ep == "cuda").ToArray();
-        Assert.Equal(16, skipped.Length);
+        Assert.Equal(20, skipped.Length); // 8 stages + 2 scenarios, per precision
         Assert.All(skipped, r =>
         {
             Assert.Equal(CaseStatus.Skipped, r.Status);
@@ -113,7 +127,7 @@ public sealed class DryRunTests : IDisposable
 
         IReadOnlyList<ResultRow> rows = Run();
 
-        Assert.Equal(8, rows.Count);
+        Assert.Equal(10, rows.Count); // 8 stages, single-stream and camera
         Assert.All(rows, r => Assert.Equal(CaseStatus.Ok, r.Status));
     }
 }
