@@ -9,13 +9,16 @@ namespace EdgeBench.Benchmarks.Infrastructure;
 
 /// <summary>
 /// The values of the Backend benchmark parameter: engine, execution provider and I/O mode in one name, so the
-/// parameter column reads as a user would say it (<c>ort-cpu</c>). Each knows whether it can run here and why not.
+/// parameter column reads as a user would say it (<c>ort-cpu</c>). <see cref="Paths"/> is the one table of what each
+/// value runs and what its row isolates; every question about a value (its edgebench.csv columns, its session
+/// options, whether it is device-bound, which backend class it creates) is answered from that table.
 /// </summary>
 /// <remarks>
 /// Host-copy and device-bound runs of the same provider are separate values (<c>ort-cuda</c> / <c>ort-cuda-bound</c>)
 /// rather than a separate parameter, so a CPU run has no meaningless bound column and the two sit side by side in
 /// every table. In edgebench.csv the bound ones carry the execution provider <c>cuda-bound</c> / <c>tensorrt-bound</c>,
-/// and the CUDA-graph one <c>cuda-graph</c>.
+/// and the CUDA-graph one <c>cuda-graph</c> (<see cref="OrtProviders.ResultName(OrtExecutionProvider, OrtIo)"/>, the
+/// name the sessions themselves report).
 /// </remarks>
 internal static class BackendNames
 {
@@ -43,24 +46,52 @@ internal static class BackendNames
     /// <summary>TorchSharp (libtorch) on the CPU: the engine PyTorch users run, as a reference for ONNX Runtime.</summary>
     public const string TorchSharpCpu = "torchsharp-cpu";
 
-    public static readonly IReadOnlyList<string> All = [OrtCpu, OrtCuda, OrtCudaBound, OrtCudaGraph, OrtTensorRt, OrtTensorRtBound, TorchSharpCpu];
+    private const string OnnxRuntime = "onnxruntime";
+    private const string TorchSharp = "torchsharp";
+
+    /// <summary>
+    /// Every Backend value: its engine, provider and I/O mode, the <see cref="IInferenceBackend"/> it creates (the
+    /// pipeline stages and the SSD ladder's level 1; the ladder's fused levels run <see cref="OrtFusedSsdRunner"/>
+    /// with the same I/O mode, SsdOnDeviceBenchmarks runs on the CUDA device-bound values only), and what its rows
+    /// isolate when read beside the others. The README's table of GPU paths is this one.
+    /// </summary>
+    public static readonly IReadOnlyList<BackendPath> Paths =
+    [
+        new(OrtCpu, OnnxRuntime, OrtExecutionProvider.Cpu, OrtIo.Host,
+            static (model, batch, _, options) => new OrtBackend(model, batch, options),
+            "ONNX Runtime's CPU provider: the reference every other row is read against"),
+        new(OrtCuda, OnnxRuntime, OrtExecutionProvider.Cuda, OrtIo.Host,
+            static (model, batch, _, options) => new OrtBackend(model, batch, options),
+            "host-copy: ONNX Runtime copies the input in (when it is bound, so before every run) and the outputs out inside each run, as a plain session.Run does"),
+        new(OrtCudaBound, OnnxRuntime, OrtExecutionProvider.Cuda, OrtIo.DeviceBound,
+            static (model, batch, _, options) => new OrtDeviceBoundBackend(model, batch, options),
+            "device-bound: I/O in device buffers bound once; the copies are EdgeBench's (upload, download), and inference-on-device times the model alone"),
+        new(OrtCudaGraph, OnnxRuntime, OrtExecutionProvider.Cuda, OrtIo.CudaGraph,
+            static (model, batch, _, options) => new OrtDeviceBoundBackend(model, batch, options),
+            "device-bound, and the run replayed as one CUDA graph: against ort-cuda-bound, the per-node launch cost"),
+        new(OrtTensorRt, OnnxRuntime, OrtExecutionProvider.TensorRt, OrtIo.Host,
+            static (model, batch, _, options) => new OrtBackend(model, batch, options),
+            "TensorRT's engine (then CUDA, then CPU) with host-copy I/O: against ort-cuda, TensorRT's kernels"),
+        new(OrtTensorRtBound, OnnxRuntime, OrtExecutionProvider.TensorRt, OrtIo.DeviceBound,
+            static (model, batch, _, options) => new OrtDeviceBoundBackend(model, batch, options),
+            "TensorRT with device-bound I/O: against ort-cuda-bound, TensorRT's kernels without the copies"),
+        new(TorchSharpCpu, TorchSharp, OrtExecutionProvider.Cpu, OrtIo.Host,
+            static (model, batch, threads, _) => new TorchSharpBackend(model, batch, new TorchSharpBackendOptions { Threads = threads }),
+            "libtorch on the CPU, every stage as a PyTorch user writes it: against ort-cpu, the engine"),
+    ];
+
+    public static readonly IReadOnlyList<string> All = Paths.Select(p => p.Name).ToArray();
 
     /// <summary>(engine, execution provider) as written to edgebench.csv.</summary>
-    public static (string Backend, string Ep) Split(string name) => name switch
+    public static (string Backend, string Ep) Split(string name)
     {
-        OrtCpu => ("onnxruntime", "cpu"),
-        OrtCuda => ("onnxruntime", "cuda"),
-        OrtCudaBound => ("onnxruntime", "cuda-bound"),
-        OrtCudaGraph => ("onnxruntime", "cuda-graph"),
-        OrtTensorRt => ("onnxruntime", "tensorrt"),
-        OrtTensorRtBound => ("onnxruntime", "tensorrt-bound"),
-        TorchSharpCpu => ("torchsharp", "cpu"),
-        _ => throw new ArgumentException($"Unknown backend '{name}'; expected one of {string.Join(", ", All)}."),
-    };
+        BackendPath path = PathOf(name);
+        return (path.Engine, path.Ep);
+    }
 
     /// <summary>The parameter value of an (engine, execution provider) pair as written to edgebench.csv.</summary>
     public static string Join(string backend, string ep) =>
-        All.FirstOrDefault(name => Split(name) == (backend, ep))
+        Paths.FirstOrDefault(p => (p.Engine, p.Ep) == (backend, ep))?.Name
             ?? throw new ArgumentException($"No backend value for engine '{backend}' with execution provider '{ep}'.");
 
     /// <summary>
@@ -71,12 +102,13 @@ internal static class BackendNames
     /// </summary>
     public static (bool Available, string Reason) Availability(string name)
     {
-        if (!All.Contains(name))
+        BackendPath? path = Paths.FirstOrDefault(p => p.Name == name);
+        if (path is null)
         {
             return (false, $"unknown backend '{name}'");
         }
 
-        if (name == TorchSharpCpu)
+        if (!path.IsOnnxRuntime)
         {
             // libtorch has no linux-arm64 build on NuGet, and Debian 12 needs the libstdc++ fix applied first;
             // Check() says which, once per process.
@@ -84,7 +116,7 @@ internal static class BackendNames
             return (available, why);
         }
 
-        string? reason = OrtProviders.Unavailability(ProviderOf(name));
+        string? reason = OrtProviders.Unavailability(path.Provider);
         return reason is null ? (true, string.Empty) : (false, reason);
     }
 
@@ -94,22 +126,16 @@ internal static class BackendNames
     /// </summary>
     public static IInferenceBackend Create(string name, ResolvedModel model, int batchSize, int threads)
     {
-        OrtBackendOptions options = Options(name, threads);
+        BackendPath path = PathOf(name);
         try
         {
-            return name switch
-            {
-                OrtCpu or OrtCuda or OrtTensorRt => new OrtBackend(model, batchSize, options),
-                OrtCudaBound or OrtCudaGraph or OrtTensorRtBound => new OrtDeviceBoundBackend(model, batchSize, options),
-                TorchSharpCpu => new TorchSharpBackend(model, batchSize, new TorchSharpBackendOptions { Threads = threads }),
-                _ => throw new ArgumentException($"Unknown backend '{name}'."),
-            };
+            return path.Create(model, batchSize, threads, path.Options(threads));
         }
         catch (ProviderUnavailableException e)
         {
             throw new CaseSkippedException(e.Message, e);
         }
-        catch (NotSupportedException e) when (name == TorchSharpCpu)
+        catch (NotSupportedException e) when (!path.IsOnnxRuntime)
         {
             // A model the TorchSharp backend has no module for (the CNTK-exported pretrained ResNet-18).
             throw new CaseSkippedException(e.Message, e);
@@ -138,22 +164,42 @@ internal static class BackendNames
     }
 
     /// <summary>Whether <paramref name="name"/> runs ONNX Runtime (whose cases carry the backend-independent baselines).</summary>
-    public static bool IsOnnxRuntime(string name) => All.Contains(name) && Split(name).Backend == "onnxruntime";
+    public static bool IsOnnxRuntime(string name) => Paths.Any(p => p.Name == name && p.IsOnnxRuntime);
 
     /// <summary>Whether <paramref name="name"/> keeps inputs and outputs in device buffers (<see cref="OrtDeviceBoundBackend"/>).</summary>
-    public static bool IsDeviceBound(string name) => name is OrtCudaBound or OrtCudaGraph or OrtTensorRtBound;
+    public static bool IsDeviceBound(string name) => Paths.Any(p => p.Name == name && p.IsDeviceBound);
 
     /// <summary>The ONNX Runtime session settings of an ONNX Runtime backend value.</summary>
-    public static OrtBackendOptions Options(string name, int threads) =>
-        new() { IntraOpThreads = threads, Provider = ProviderOf(name), CudaGraph = name == OrtCudaGraph };
+    public static OrtBackendOptions Options(string name, int threads) => PathOf(name).Options(threads);
 
     /// <summary>The execution provider behind <paramref name="name"/>.</summary>
-    public static OrtExecutionProvider ProviderOf(string name) => name switch
-    {
-        OrtCpu => OrtExecutionProvider.Cpu,
-        OrtCuda or OrtCudaBound or OrtCudaGraph => OrtExecutionProvider.Cuda,
-        OrtTensorRt or OrtTensorRtBound => OrtExecutionProvider.TensorRt,
-        TorchSharpCpu => OrtExecutionProvider.Cpu,
-        _ => throw new ArgumentException($"Unknown backend '{name}'; expected one of {string.Join(", ", All)}."),
-    };
+    public static OrtExecutionProvider ProviderOf(string name) => PathOf(name).Provider;
+
+    private static BackendPath PathOf(string name) =>
+        Paths.FirstOrDefault(p => p.Name == name)
+            ?? throw new ArgumentException($"Unknown backend '{name}'; expected one of {string.Join(", ", All)}.");
+}
+
+/// <summary>Creates the backend of a <see cref="BackendPath"/>: model, batch size, CPU threads, session options.</summary>
+internal delegate IInferenceBackend BackendFactory(ResolvedModel model, int batchSize, int threads, OrtBackendOptions options);
+
+/// <summary>One row of <see cref="BackendNames.Paths"/>.</summary>
+/// <param name="Name">The Backend parameter value.</param>
+/// <param name="Engine">The engine column of edgebench.csv.</param>
+/// <param name="Provider">The ONNX Runtime execution provider (CPU for TorchSharp).</param>
+/// <param name="Io">Where inputs and outputs live (<see cref="OrtIo"/>).</param>
+/// <param name="Create">The backend class it creates.</param>
+/// <param name="Isolates">What its rows show when read beside the others.</param>
+internal sealed record BackendPath(string Name, string Engine, OrtExecutionProvider Provider, OrtIo Io, BackendFactory Create, string Isolates)
+{
+    public bool IsOnnxRuntime => Engine == "onnxruntime";
+
+    public bool IsDeviceBound => Io != OrtIo.Host;
+
+    /// <summary>The execution provider column of edgebench.csv: the name the session reports (cpu for TorchSharp).</summary>
+    public string Ep => IsOnnxRuntime ? OrtProviders.ResultName(Provider, Io) : "cpu";
+
+    /// <summary>The ONNX Runtime session settings of this value.</summary>
+    public OrtBackendOptions Options(int threads) =>
+        new() { IntraOpThreads = threads, Provider = Provider, CudaGraph = Io == OrtIo.CudaGraph };
 }

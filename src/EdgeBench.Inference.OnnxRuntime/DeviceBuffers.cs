@@ -6,8 +6,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace EdgeBench.Inference.OnnxRuntime;
 
 /// <summary>
-/// The device side of device-bound I/O, shared by <see cref="OrtDeviceBoundBackend"/>, <see cref="OrtFusedSsdRunner"/>
-/// and <see cref="OrtCudaSsdPipeline"/>: checks that the CUDA runtime (for the copies) loads, selects the device, and
+/// The device side of device-bound I/O, part of a device-bound <see cref="BoundSession"/>: checks that the CUDA runtime (for the copies) loads, selects the device, and
 /// creates the CUDA provider's device allocator on the session; allocates device buffers that mirror host memory,
 /// page-locking that host memory when CUDA allows (direct DMA); owns all of it and disposes it in the order ONNX
 /// Runtime needs (buffers before the allocator that made them, the allocator before its memory info).

@@ -4,7 +4,6 @@ using EdgeBench.Core.Models;
 using EdgeBench.Models.Onnx;
 using EdgeBench.Models.Zoo;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace EdgeBench.Inference.OnnxRuntime;
 
@@ -49,21 +48,17 @@ public sealed record OrtBackendOptions
 }
 
 /// <summary>
-/// ONNX Runtime through the OrtValue API with host-resident I/O: the session, its options, the input and output
-/// OrtValues (wrapping pinned <see cref="HostTensor"/> memory) and an <see cref="OrtIoBinding"/> are created once, so
-/// <see cref="Run"/> allocates nothing on the CPU provider. On CUDA or TensorRT the input is bound again before every
-/// run, which copies it to the device (one small allocation: the name), and ONNX Runtime copies the outputs back
-/// inside the run (the "host-copy" variant, what a plain <c>session.Run</c> does); <see cref="OrtDeviceBoundBackend"/> is the device-resident one.
+/// ONNX Runtime through the OrtValue API with host-resident I/O: the session and the input and output OrtValues
+/// (views of pinned <see cref="HostTensor"/> memory) are bound once (<see cref="BoundSession"/>), so <see cref="Run"/>
+/// allocates nothing on the CPU provider. On CUDA or TensorRT the input is bound again before every run, which copies
+/// it to the device (one small allocation: the name), and ONNX Runtime copies the outputs back inside the run (the
+/// "host-copy" variant, what a plain <c>session.Run</c> does); <see cref="OrtDeviceBoundBackend"/> is the
+/// device-resident one.
 /// </summary>
 public sealed class OrtBackend : IInferenceBackend
 {
-    private readonly OrtSession _session;
-    private readonly RunOptions _runOptions;
-    private readonly OrtIoBinding _binding;
-    private readonly List<OrtValue> _values = [];
-    private readonly HostTensor[] _outputs;
-    private readonly string _path;
-    private readonly OrtExecutionProvider _provider;
+    private readonly BoundSession _session;
+    private readonly ModelTensors _tensors;
 
     /// <summary>
     /// Creates the session for <paramref name="model"/>; a model ORT cannot load raises <see cref="ModelFileException"/>,
@@ -71,42 +66,15 @@ public sealed class OrtBackend : IInferenceBackend
     /// </summary>
     public OrtBackend(ResolvedModel model, int batchSize, OrtBackendOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        options ??= new OrtBackendOptions();
-        if (options.CudaGraph)
-        {
-            throw new ArgumentException("CUDA graphs replay fixed device addresses, so they need device-bound I/O (OrtDeviceBoundBackend); this backend binds host memory.", nameof(options));
-        }
-
-        _path = model.Path;
-        _provider = options.Provider;
+        (_session, _tensors) = BoundSession.ForModel(model, batchSize, options ?? new OrtBackendOptions(), deviceBound: false);
         Model = model.Descriptor;
         Precision = model.Precision;
         BatchSize = batchSize;
-        if (!Model.HasDynamicBatch && Model.Input.Shape[0] != batchSize)
-        {
-            throw new ArgumentException($"{model.Path}: the model's batch is fixed at {Model.Input.Shape[0]}; batch {batchSize} cannot run.", nameof(batchSize));
-        }
-
-        _session = OrtSession.Create(model, options);
-        _runOptions = new RunOptions();
-        _binding = _session.Session.CreateIoBinding();
-        try
-        {
-            Input = Bind(Model.Input, isInput: true);
-            _outputs = Model.Outputs.Select(o => Bind(o, isInput: false)).ToArray();
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
     }
 
     public string Backend => "onnxruntime";
 
-    public string ExecutionProvider => OrtProviders.ResultName(_provider);
+    public string ExecutionProvider => _session.ExecutionProvider;
 
     public ModelDescriptor Model { get; }
 
@@ -114,9 +82,9 @@ public sealed class OrtBackend : IInferenceBackend
 
     public int BatchSize { get; }
 
-    public HostTensor Input { get; }
+    public HostTensor Input => _tensors.Input;
 
-    public IReadOnlyList<HostTensor> Outputs => _outputs;
+    public IReadOnlyList<HostTensor> Outputs => _tensors.Outputs;
 
     /// <summary>ONNX Runtime's version string (e.g. 1.31.1), for results' environment.</summary>
     public static string RuntimeVersion
@@ -139,57 +107,11 @@ public sealed class OrtBackend : IInferenceBackend
     }
 
     /// <summary>
-    /// Runs the model on <see cref="Input"/>. ONNX Runtime synchronizes the device before it returns, so the outputs
-    /// are on the host when this returns.
+    /// Runs the model on <see cref="Input"/> (on a GPU provider binding it again first, which copies it: see
+    /// <see cref="BoundSession.Run"/>). ONNX Runtime synchronizes the device before it returns, so the outputs are on
+    /// the host when this returns.
     /// </summary>
-    public void Run()
-    {
-        if (_provider != OrtExecutionProvider.Cpu)
-        {
-            // ONNX Runtime copies a host input to the device when it is bound (IOBinding::BindInput calls
-            // CopyOneInputAcrossDevices), not when the session runs: bound once, every run would reuse the first copy
-            // (stale frames, and no input copy in the timing). Binding again copies this run's input. Costs one
-            // small allocation (the name as UTF-8) per run, on GPU providers only.
-            _binding.BindInput(Model.Input.Name, _values[0]);
-        }
+    public void Run() => _session.Run();
 
-        _session.Session.RunWithBinding(_runOptions, _binding);
-    }
-
-    public void Dispose()
-    {
-        _binding?.Dispose();
-        foreach (OrtValue value in _values)
-        {
-            value.Dispose();
-        }
-
-        _runOptions?.Dispose();
-        _session?.Dispose();
-    }
-
-    private HostTensor Bind(TensorSpec spec, bool isInput)
-    {
-        NodeMetadata node = _session.Metadata(_path, spec, isInput);
-        // The element type comes from the file, not the requested precision: an fp16 model may keep fp32 I/O.
-        Precision elementType = OrtSession.ElementPrecision(node, spec.Name, isInput);
-        var tensor = new HostTensor(spec.Name, elementType, spec.WithBatch(BatchSize));
-        var value = OrtValue.CreateTensorValueWithData(
-            OrtMemoryInfo.DefaultInstance,
-            node.ElementDataType,
-            [.. tensor.Shape],
-            tensor.Address,
-            tensor.ByteCount);
-        _values.Add(value);
-        if (isInput)
-        {
-            _binding.BindInput(spec.Name, value);
-        }
-        else
-        {
-            _binding.BindOutput(spec.Name, value);
-        }
-
-        return tensor;
-    }
+    public void Dispose() => _session.Dispose();
 }

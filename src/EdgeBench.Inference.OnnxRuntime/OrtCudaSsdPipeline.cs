@@ -43,11 +43,8 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// </remarks>
 public sealed class OrtCudaSsdPipeline : IDisposable
 {
-    private readonly OrtSession _session;
-    private readonly RunOptions _runOptions;
-    private readonly OrtIoBinding _binding;
-    // Device memory (ONNX Runtime's CUDA allocator) and page-locked host ranges, disposed in the order they need.
-    private readonly DeviceBuffers? _device;
+    // The session with its device memory (ONNX Runtime's CUDA allocator) and the page-locked host ranges.
+    private readonly BoundSession _session;
     private readonly List<MemoryHandle> _pins = [];
     private readonly CudaSsdKernels _kernels;
     private readonly IntPtr _stream;
@@ -85,9 +82,9 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     /// Creates the session, kernels, stream and buffers for batches of <paramref name="batchSize"/> BGR24 frames of
     /// <paramref name="frameWidth"/> x <paramref name="frameHeight"/>. <paramref name="model"/> is the plain SSD300
     /// file (fp32 or fp16 I/O). Raises <see cref="ProviderUnavailableException"/> when CUDA, NVRTC or the provider is
-    /// missing here.
+    /// missing here. Decodes with <see cref="DecodeOptions.Default"/>, as the C# pipeline it is compared with.
     /// </summary>
-    public OrtCudaSsdPipeline(ResolvedModel model, int batchSize, int frameWidth, int frameHeight, OrtBackendOptions options, DecodeOptions? decode = null)
+    public OrtCudaSsdPipeline(ResolvedModel model, int batchSize, int frameWidth, int frameHeight, OrtBackendOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -110,7 +107,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             throw new ProviderUnavailableException(reason);
         }
 
-        _decode = decode ?? DecodeOptions.Default;
+        _decode = DecodeOptions.Default;
         SsdPostprocessor.Validate(_decode); // the C# stage's own checks: the kernels implement the same contract
         SsdDefaultBoxes priors = SsdDefaultBoxes.Coco300;
         _boxCount = priors.Count;
@@ -118,7 +115,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         if (_decode.SsdPerClassTopK > CudaSsdKernels.MaxSelected || _decode.SsdMaxDetections > CudaSsdKernels.MaxSelected
             || _classCount - 1 > CudaSsdKernels.MaxClasses || _boxCount > CudaSsdKernels.MaxBoxes)
         {
-            throw new ArgumentException($"The CUDA kernels take at most {CudaSsdKernels.MaxSelected} candidates per class and detections, {CudaSsdKernels.MaxClasses} classes and {CudaSsdKernels.MaxBoxes} boxes; got {_decode.SsdPerClassTopK}, {_decode.SsdMaxDetections}, {_classCount - 1}, {_boxCount}.", nameof(decode));
+            throw new InvalidOperationException($"The CUDA kernels take at most {CudaSsdKernels.MaxSelected} candidates per class and detections, {CudaSsdKernels.MaxClasses} classes and {CudaSsdKernels.MaxBoxes} boxes; got {_decode.SsdPerClassTopK}, {_decode.SsdMaxDetections}, {_classCount - 1}, {_boxCount}.");
         }
 
         BatchSize = batchSize;
@@ -161,19 +158,17 @@ public sealed class OrtCudaSsdPipeline : IDisposable
 
         try
         {
-            _session = OrtSession.Create(model, options with { CudaStream = _stream });
-            _runOptions = new RunOptions();
             // The stream is ours and Run ends with our wait: ONNX Runtime need not wait for its own work.
-            _runOptions.AddRunConfigEntry("disable_synchronize_execution_providers", "1");
-            _binding = _session.Session.CreateIoBinding();
-            _device = new DeviceBuffers(_session.Session, options.DeviceId);
+            _session = new BoundSession(model, options with { CudaStream = _stream }, deviceBound: true,
+                run => run.AddRunConfigEntry("disable_synchronize_execution_providers", "1"));
+            DeviceBuffers device = _session.Device;
 
             TensorElementType type = _half ? TensorElementType.Float16 : TensorElementType.Float;
             long n = batchSize;
             _deviceFrames = Device(_staging[0].LongLength);
-            (OrtValue input, _deviceInput) = _device.Allocate(type, [n, 3, descriptor.InputHeight, descriptor.InputWidth]);
-            (OrtValue locs, _deviceLocs) = _device.Allocate(type, [n, 4, _boxCount]);
-            (OrtValue logits, _deviceLogits) = _device.Allocate(type, [n, _classCount, _boxCount]);
+            (OrtValue input, _deviceInput) = device.Allocate(type, [n, 3, descriptor.InputHeight, descriptor.InputWidth]);
+            (OrtValue locs, _deviceLocs) = device.Allocate(type, [n, 4, _boxCount]);
+            (OrtValue logits, _deviceLogits) = device.Allocate(type, [n, _classCount, _boxCount]);
             _deviceProbs = Device((long)batchSize * (_classCount - 1) * _boxCount * sizeof(float));
             _deviceBoxes = Device((long)batchSize * _boxCount * 4 * sizeof(float));
             long lists = (long)batchSize * (_classCount - 1);
@@ -193,13 +188,13 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             bool locked = true;
             for (int slot = 0; slot < 2; slot++)
             {
-                locked &= _device.PageLock(DeviceBuffers.AddressOf(_staging[slot]), _staging[slot].LongLength);
-                locked &= _device.PageLock(DeviceBuffers.AddressOf(_results[slot]), _results[slot].LongLength * sizeof(float));
+                locked &= device.PageLock(DeviceBuffers.AddressOf(_staging[slot]), _staging[slot].LongLength);
+                locked &= device.PageLock(DeviceBuffers.AddressOf(_results[slot]), _results[slot].LongLength * sizeof(float));
             }
 
             HostBuffersPageLocked = locked;
 
-            BindModel(model, input, locs, logits);
+            BindModel(model.Descriptor, type, input, locs, logits);
             // Constructed means ready: the constant tables queued on the stream (Upload) have landed.
             CudaRuntime.Synchronize(_stream);
         }
@@ -246,7 +241,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             MemoryHandle handle = frame.Pixels.Pin();
             unsafe
             {
-                if (_device!.IsPageLocked((IntPtr)handle.Pointer))
+                if (_session.Device.IsPageLocked((IntPtr)handle.Pointer))
                 {
                     // The same buffer again (a short clip repeated in the ring): locked already.
                     handle.Dispose();
@@ -254,7 +249,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
                     continue;
                 }
 
-                if (_device.PageLock((IntPtr)handle.Pointer, frame.Pixels.Length))
+                if (_session.Device.PageLock((IntPtr)handle.Pointer, frame.Pixels.Length))
                 {
                     _pins.Add(handle);
                     locked++;
@@ -293,10 +288,8 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             {
                 // From page-locked memory the copy is queued (DMA); from pageable memory CUDA stages it and returns
                 // once the bytes have left the frame, so the frame may be reused when this returns either way.
-                // Staging pageable frames here instead (copy into the page-locked buffer in 256 KiB chunks, each
-                // chunk's DMA queued at once, overlapping the next chunk's copy) measured no better on the H200:
-                // -3% .. +3% against this path in the same run (results/gpu-NVIDIA-H200/20261126-152613-nogit,
-                // CudaKernels vs CudaKernelsDriverStagedFrames at 2ee206f). The cost is the host copy itself, which
+                // Staging pageable frames by hand instead (chunked copies into the page-locked buffer, each chunk's
+                // DMA queued at once) is no faster than CUDA's own staging: the cost is the host copy itself, which
                 // RunPipelined hides behind the previous call's GPU work instead.
                 fixed (byte* pixels = frame.Pixels.Span)
                 {
@@ -380,7 +373,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     {
         _kernels.Preprocess(_deviceFrames, FrameWidth, FrameHeight, _taps, _inputWidth, _inputHeight,
             _scale, _offset, bgr: true, _half, _deviceInput, BatchSize, _stream);
-        _session.Session.RunWithBinding(_runOptions, _binding);
+        _session.Run();
         _kernels.Scores(_deviceLocs, _deviceLogits, _devicePriors, _boxCount, _decode.SsdScoreThreshold,
             _decode.SsdScaleXy, _decode.SsdScaleWh, _deviceProbs, _deviceBoxes, _half, BatchSize, _stream);
         _kernels.ClassNms(_deviceProbs, _deviceBoxes, _boxCount, _classCount - 1, _decode.SsdPerClassTopK, _decode.SsdIouThreshold,
@@ -398,7 +391,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     public void RunModelOnly()
     {
         Drain();
-        _session.Session.RunWithBinding(_runOptions, _binding);
+        _session.Run();
         CudaRuntime.Synchronize(_stream);
     }
 
@@ -452,17 +445,15 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             _slots.Drained();
         }
 
-        // Unbind before the buffers go; unlock host ranges (DeviceBuffers) before unpinning them; the session last.
-        _binding?.Dispose();
-        _device?.Dispose();
+        // The reverse of construction: the session (it unlocks the host ranges) before the pins those ranges are in,
+        // the kernels, then the stream the session ran on.
+        _session?.Dispose();
         foreach (MemoryHandle pin in _pins)
         {
             pin.Dispose();
         }
 
         _pins.Clear();
-        _runOptions?.Dispose();
-        _session?.Dispose();
         _kernels?.Dispose();
         if (_stream != IntPtr.Zero)
         {
@@ -472,39 +463,22 @@ public sealed class OrtCudaSsdPipeline : IDisposable
 
     /// <summary>
     /// Binds the model's input and its two outputs by the descriptor's names (SSD: locs, then scores, the order the C#
-    /// postprocess reads them in), each checked against the file (<see cref="OrtSession.Metadata"/>) and for the
-    /// element type the kernels were set up for.
+    /// postprocess reads them in), each checked against the file for the element type the kernels were set up for.
     /// </summary>
-    private void BindModel(ResolvedModel model, OrtValue input, OrtValue locs, OrtValue logits)
+    private void BindModel(ModelDescriptor descriptor, TensorElementType type, OrtValue input, OrtValue locs, OrtValue logits)
     {
-        ModelDescriptor descriptor = model.Descriptor;
         if (descriptor.Outputs.Count != 2 || descriptor.Outputs[1].Shape[1] != _classCount)
         {
-            throw new ArgumentException($"{descriptor.Id}: expected outputs locs [N,4,B] and scores [N,{_classCount},B] (the decode options' class count).", nameof(model));
+            throw new ArgumentException($"{descriptor.Id}: expected outputs locs [N,4,B] and scores [N,{_classCount},B] (the decode options' class count).", nameof(descriptor));
         }
 
-        foreach ((TensorSpec spec, bool isInput, OrtValue value) in (ReadOnlySpan<(TensorSpec, bool, OrtValue)>)
-            [(descriptor.Input, true, input), (descriptor.Outputs[0], false, locs), (descriptor.Outputs[1], false, logits)])
-        {
-            NodeMetadata node = _session.Metadata(model.Path, spec, isInput);
-            if (OrtSession.ElementPrecision(node, spec.Name, isInput) != Precision)
-            {
-                throw new ModelFileException(model.Path, $"has {(isInput ? "input" : "output")} '{spec.Name}' in {node.ElementDataType}, not the {Precision} of the model it was resolved as");
-            }
-
-            if (isInput)
-            {
-                _binding.BindInput(spec.Name, value);
-            }
-            else
-            {
-                _binding.BindOutput(spec.Name, value);
-            }
-        }
+        _session.Bind(descriptor.Input.Name, input, isInput: true, type);
+        _session.Bind(descriptor.Outputs[0].Name, locs, isInput: false, type);
+        _session.Bind(descriptor.Outputs[1].Name, logits, isInput: false, type);
     }
 
-    /// <summary>Raw device memory (kernel workspace), owned by <see cref="_device"/>.</summary>
-    private IntPtr Device(long bytes) => _device!.Allocate(TensorElementType.UInt8, [bytes]).Address;
+    /// <summary>Raw device memory (kernel workspace), owned by the session's device buffers.</summary>
+    private IntPtr Device(long bytes) => _session.Device.Allocate(TensorElementType.UInt8, [bytes]).Address;
 
     /// <summary>
     /// A constant table on the device, queued on the pipeline's stream: a blocking cudaMemcpy from pageable memory may

@@ -32,16 +32,11 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// </remarks>
 public sealed class OrtDeviceBoundBackend : IInferenceBackend
 {
-    private readonly OrtSession _session;
-    private readonly RunOptions _runOptions;
-    private readonly OrtIoBinding _binding;
-    private readonly DeviceBuffers? _device;
-    private readonly HostTensor[] _outputs = [];
-    private readonly IntPtr[] _outputDevice = [];
+    private readonly BoundSession _session;
+    private readonly HostTensor[] _outputs;
+    private readonly IntPtr[] _outputDevice;
     private readonly IntPtr _inputDevice;
     private readonly bool _inputPageLocked;
-    private readonly OrtExecutionProvider _provider;
-    private readonly bool _cudaGraph;
 
     /// <summary>
     /// Creates the session and the device buffers. A provider that cannot start here (missing libraries, no device,
@@ -49,47 +44,22 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend
     /// </summary>
     public OrtDeviceBoundBackend(ResolvedModel model, int batchSize, OrtBackendOptions options)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (options.Provider == OrtExecutionProvider.Cpu)
-        {
-            throw new ArgumentException("Device-bound I/O needs the CUDA or TensorRT provider; the CPU provider has no device memory.", nameof(options));
-        }
-
+        ModelTensors tensors;
+        (_session, tensors) = BoundSession.ForModel(model, batchSize, options, deviceBound: true);
         Model = model.Descriptor;
         Precision = model.Precision;
         BatchSize = batchSize;
-        _provider = options.Provider;
-        _cudaGraph = options.CudaGraph;
-        if (!Model.HasDynamicBatch && Model.Input.Shape[0] != batchSize)
-        {
-            throw new ArgumentException($"{model.Path}: the model's batch is fixed at {Model.Input.Shape[0]}; batch {batchSize} cannot run.", nameof(batchSize));
-        }
-
-        _session = OrtSession.Create(model, options);
-        _runOptions = new RunOptions();
-        _binding = _session.Session.CreateIoBinding();
-        try
-        {
-            _device = new DeviceBuffers(_session.Session, options.DeviceId);
-            (Input, _inputDevice) = Bind(model.Path, Model.Input, isInput: true);
-            _inputPageLocked = _device.IsPageLocked(Input.Address);
-            var outputs = Model.Outputs.Select(o => Bind(model.Path, o, isInput: false)).ToArray();
-            _outputs = outputs.Select(o => o.Host).ToArray();
-            _outputDevice = outputs.Select(o => o.Device).ToArray();
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
+        Input = tensors.Input;
+        _inputDevice = tensors.InputDevice;
+        _outputs = tensors.Outputs;
+        _outputDevice = tensors.OutputDevices;
+        _inputPageLocked = _session.Device.IsPageLocked(Input.Address);
     }
 
     public string Backend => "onnxruntime";
 
     /// <summary><c>cuda-bound</c>, <c>cuda-graph</c> or <c>tensorrt-bound</c>: results keep host-copy and bound rows apart.</summary>
-    public string ExecutionProvider => OrtProviders.ResultName(_provider) + (_cudaGraph ? "-graph" : "-bound");
+    public string ExecutionProvider => _session.ExecutionProvider;
 
     public ModelDescriptor Model { get; }
 
@@ -102,9 +72,6 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend
 
     /// <summary>The host side of the outputs; <see cref="Download"/> fills them.</summary>
     public IReadOnlyList<HostTensor> Outputs => _outputs;
-
-    /// <summary>Whether the host tensors could be page-locked (direct DMA); false means staged copies.</summary>
-    public bool PageLocked => _device!.IsPageLocked(Input.Address) && _outputs.All(o => _device.IsPageLocked(o.Address));
 
     /// <summary>Bytes <see cref="Upload"/> moves per call.</summary>
     public long UploadBytes => Input.ByteCount;
@@ -128,15 +95,15 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend
         {
             // From pageable memory cudaMemcpy may return before the DMA lands, and ONNX Runtime's stream does not
             // wait for the legacy stream: wait for the device. From page-locked memory the copy is complete on return.
-            _binding.SynchronizeBoundInputs();
+            _session.SynchronizeBoundInputs();
         }
     }
 
     /// <summary>Runs the model on the bound device buffers; returns when the device has finished.</summary>
     public void RunOnDevice()
     {
-        _session.Session.RunWithBinding(_runOptions, _binding);
-        _binding.SynchronizeBoundOutputs();
+        _session.Run();
+        _session.SynchronizeBoundOutputs();
     }
 
     /// <summary>Copies every output from its device buffer into <see cref="Outputs"/>.</summary>
@@ -148,30 +115,5 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend
         }
     }
 
-    public void Dispose()
-    {
-        // Unbind before the buffers go, the session last.
-        _binding?.Dispose();
-        _device?.Dispose();
-        _runOptions?.Dispose();
-        _session.Dispose();
-    }
-
-    private (HostTensor Host, IntPtr Device) Bind(string path, TensorSpec spec, bool isInput)
-    {
-        NodeMetadata node = _session.Metadata(path, spec, isInput);
-        Precision elementType = OrtSession.ElementPrecision(node, spec.Name, isInput);
-        var host = new HostTensor(spec.Name, elementType, spec.WithBatch(BatchSize));
-        (OrtValue device, IntPtr address) = _device!.Allocate(host.Address, host.ByteCount, node.ElementDataType, [.. host.Shape]);
-        if (isInput)
-        {
-            _binding.BindInput(spec.Name, device);
-        }
-        else
-        {
-            _binding.BindOutput(spec.Name, device);
-        }
-
-        return (host, address);
-    }
+    public void Dispose() => _session.Dispose();
 }

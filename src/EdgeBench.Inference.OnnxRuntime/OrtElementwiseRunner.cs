@@ -25,7 +25,7 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// </remarks>
 public sealed class OrtElementwiseRunner : IDisposable
 {
-    private readonly OrtSession _session;
+    private readonly BoundSession _session;
     private readonly float[] _input;
     private readonly int[] _inputShape;
     private readonly string _inputName;
@@ -37,12 +37,13 @@ public sealed class OrtElementwiseRunner : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        _session = OrtSession.Create(model, options);
+        // Its binding stays empty: this level runs the allocating API, which takes its inputs per call.
+        _session = new BoundSession(model, options, deviceBound: false);
         try
         {
             ModelDescriptor descriptor = model.Descriptor;
-            NodeMetadata node = _session.Metadata(model.Path, descriptor.Input, isInput: true);
-            if (OrtSession.ElementPrecision(node, descriptor.Input.Name, isInput: true) != Precision.Fp32)
+            NodeMetadata node = _session.Metadata(descriptor.Input.Name, isInput: true);
+            if (BoundSession.ElementPrecision(node, descriptor.Input.Name, isInput: true) != Precision.Fp32)
             {
                 throw new NotSupportedException($"{model.Path}: the element-wise baseline runs fp32 models only.");
             }
@@ -52,8 +53,6 @@ public sealed class OrtElementwiseRunner : IDisposable
             _inputShape = Input.Shape.Select(d => checked((int)d)).ToArray();
             _inputName = descriptor.Input.Name;
             _outputs = [.. descriptor.Outputs];
-            BatchSize = batchSize;
-            ExecutionProvider = OrtProviders.ResultName(options.Provider);
         }
         catch
         {
@@ -64,10 +63,6 @@ public sealed class OrtElementwiseRunner : IDisposable
 
     /// <summary>The model input [N, C, H, W] fp32: the preprocess writes it.</summary>
     public HostTensor Input { get; }
-
-    public int BatchSize { get; }
-
-    public string ExecutionProvider { get; }
 
     /// <summary>
     /// Runs the model on <see cref="Input"/> through the allocating API and returns each output as a new float array

@@ -46,13 +46,9 @@ public sealed class OrtFusedSsdRunner : IDisposable
 
     private static readonly int s_profileCall = int.TryParse(Environment.GetEnvironmentVariable(CudaProfileCallVariable), out int call) ? call : -1;
 
-    private readonly OrtSession _session;
-    private readonly OrtSession? _exactSession;
-    private readonly RunOptions _runOptions;
-    private readonly OrtIoBinding _binding;
-    private readonly OrtIoBinding? _exactBinding;
-    private readonly List<OrtValue> _values = [];
-    private readonly DeviceBuffers? _device;
+    // The graph, and in device-bound mode the device blocks below; the exact companion binds views of the same memory.
+    private readonly BoundSession _session;
+    private readonly BoundSession? _exactSession;
     private readonly byte[] _frames;
     // The four outputs side by side in one pinned block (scores | labels | boxes | converged), and in device-bound
     // mode in one device block of the same layout, so one copy brings a run's results back: each synchronous
@@ -61,11 +57,8 @@ public sealed class OrtFusedSsdRunner : IDisposable
     private readonly int _convergedAt;
     private readonly IntPtr _deviceFrames;
     private readonly IntPtr _deviceResults;
-    private OrtValue? _framesValue;
     private readonly bool _deviceBound;
     private readonly bool _framesPageLocked;
-    private readonly OrtExecutionProvider _provider;
-    private readonly bool _cudaGraph;
 
     /// <summary>
     /// Creates the session and buffers for batches of <paramref name="batchSize"/> frames. A provider that cannot
@@ -76,11 +69,6 @@ public sealed class OrtFusedSsdRunner : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (deviceBound && options.Provider == OrtExecutionProvider.Cpu)
-        {
-            throw new ArgumentException("Device-bound I/O needs the CUDA or TensorRT provider.", nameof(deviceBound));
-        }
-
         if (options.CudaGraph && (!deviceBound || model.Spec.NmsSteps == 0))
         {
             throw new ArgumentException($"A CUDA graph needs device-bound I/O and a fused graph without a Loop (NMS unrolled); {model.Path} has NMS steps {model.Spec.NmsSteps}, device-bound {deviceBound}.", nameof(options));
@@ -91,8 +79,6 @@ public sealed class OrtFusedSsdRunner : IDisposable
         FrameWidth = model.Spec.FrameWidth;
         FrameHeight = model.Spec.FrameHeight;
         _deviceBound = deviceBound;
-        _provider = options.Provider;
-        _cudaGraph = options.CudaGraph;
         // Pinned: ONNX Runtime and cudaMemcpy keep raw pointers to these arrays.
         _frames = GC.AllocateArray<byte>(checked(batchSize * FrameHeight * FrameWidth * 3), pinned: true);
         _convergedAt = DetectionSlots.ResultFloats(batchSize, MaxDetections);
@@ -100,21 +86,13 @@ public sealed class OrtFusedSsdRunner : IDisposable
 
         // The descriptor is the source model's; the session loads the fused file.
         var fused = new ResolvedModel(model.Source.Descriptor, model.Precision, model.Path, model.Source.Source);
-        _session = OrtSession.Create(fused, options);
-        _runOptions = new RunOptions();
-        _binding = _session.Session.CreateIoBinding();
+        _session = new BoundSession(fused, options, deviceBound);
         try
         {
             if (model.Exact is { } exact)
             {
                 // The Loop form cannot be captured: it runs as a plain CUDA (or CPU) session on the same buffers.
-                _exactSession = OrtSession.Create(new ResolvedModel(exact.Source.Descriptor, exact.Precision, exact.Path, exact.Source.Source), options with { CudaGraph = false });
-                _exactBinding = _exactSession.Session.CreateIoBinding();
-            }
-
-            if (deviceBound)
-            {
-                _device = new DeviceBuffers(_session.Session, options.DeviceId);
+                _exactSession = new BoundSession(new ResolvedModel(exact.Source.Descriptor, exact.Precision, exact.Path, exact.Source.Source), options with { CudaGraph = false }, deviceBound: false);
             }
 
             long n = batchSize, d = MaxDetections;
@@ -125,12 +103,12 @@ public sealed class OrtFusedSsdRunner : IDisposable
             Bind(FusedSsdModels.LabelsOutput, TensorElementType.Float, [n, d], DetectionSlots.LabelsAt(batchSize, MaxDetections), isInput: false);
             Bind(FusedSsdModels.BoxesOutput, TensorElementType.Float, [n, d, 4], DetectionSlots.BoxesAt(batchSize, MaxDetections), isInput: false);
             Bind(FusedSsdModels.ConvergedOutput, TensorElementType.Float, [n, 1], _convergedAt, isInput: false);
-            _framesPageLocked = _device?.IsPageLocked(DeviceBuffers.AddressOf(_frames)) ?? false;
+            _framesPageLocked = deviceBound && _session.Device.IsPageLocked(DeviceBuffers.AddressOf(_frames));
             if (_exactSession is not null)
             {
                 // Session start-up work (cuDNN's algorithm search, arena growth) belongs in setup, not in the first
                 // timed call that happens to need the exact form.
-                RunSession(_exactSession, _exactBinding!);
+                RunSession(_exactSession);
             }
         }
         catch
@@ -139,9 +117,6 @@ public sealed class OrtFusedSsdRunner : IDisposable
             throw;
         }
     }
-
-    /// <summary><c>cpu</c>, <c>cuda</c>, <c>cuda-bound</c>, <c>cuda-graph</c>, ... as in results.</summary>
-    public string ExecutionProvider => OrtProviders.ResultName(_provider) + (_cudaGraph ? "-graph" : _deviceBound ? "-bound" : string.Empty);
 
     /// <summary>Runs whose batch the unrolled NMS did not finish, so the exact form ran it again (see the remarks).</summary>
     public int ExactReruns { get; private set; }
@@ -179,7 +154,7 @@ public sealed class OrtFusedSsdRunner : IDisposable
             if (!_framesPageLocked)
             {
                 // From pageable memory the copy may still be in flight, and ONNX Runtime's stream does not wait for it.
-                _binding.SynchronizeBoundInputs();
+                _session.SynchronizeBoundInputs();
             }
         }
 
@@ -190,7 +165,7 @@ public sealed class OrtFusedSsdRunner : IDisposable
             CudaRuntime.ProfilerStart();
         }
 
-        RunSession(_session, _binding);
+        RunSession(_session);
         if (profiled)
         {
             CudaRuntime.ProfilerStop();
@@ -199,24 +174,17 @@ public sealed class OrtFusedSsdRunner : IDisposable
         if (_exactSession is not null && !Converged())
         {
             ExactReruns++;
-            RunSession(_exactSession, _exactBinding!);
+            RunSession(_exactSession);
         }
     }
 
     /// <summary>One run; in device-bound mode also waits for the device and copies the result block back.</summary>
-    private void RunSession(OrtSession session, OrtIoBinding binding)
+    private void RunSession(BoundSession session)
     {
-        if (!_deviceBound && _provider != OrtExecutionProvider.Cpu)
-        {
-            // Host I/O on a GPU provider: ONNX Runtime copies a host input to the device when it is bound, not when
-            // the session runs, so bind the frames again for this run's copy (see OrtBackend.Run).
-            binding.BindInput(FusedSsdModels.FramesInput, _framesValue!);
-        }
-
-        session.Session.RunWithBinding(_runOptions, binding);
+        session.Run();
         if (_deviceBound)
         {
-            binding.SynchronizeBoundOutputs();
+            session.SynchronizeBoundOutputs();
             CudaRuntime.CopyToHost(DeviceBuffers.AddressOf(_results), _deviceResults, _results.Length * 4L);
         }
     }
@@ -237,26 +205,14 @@ public sealed class OrtFusedSsdRunner : IDisposable
 
     public void Dispose()
     {
-        // Unbind before the values go (the bound views own no memory), the device buffers they view after them, the
-        // sessions last.
-        _binding?.Dispose();
-        _exactBinding?.Dispose();
-        foreach (OrtValue value in _values)
-        {
-            value.Dispose();
-        }
-
-        _values.Clear();
-        _device?.Dispose();
-        _runOptions?.Dispose();
+        // The companion first: its views point into the device blocks the graph's session owns.
         _exactSession?.Dispose();
-        _session.Dispose();
+        _session?.Dispose();
     }
-
 
     /// <summary>The device block that mirrors <paramref name="bytes"/> of host memory in device-bound mode; zero in host mode.</summary>
     private IntPtr Block(IntPtr host, long bytes) =>
-        _device is null ? IntPtr.Zero : _device.Allocate(host, bytes, TensorElementType.UInt8, [bytes]).Address;
+        _deviceBound ? _session.Device.Allocate(host, bytes, TensorElementType.UInt8, [bytes]).Address : IntPtr.Zero;
 
     /// <summary>
     /// Binds one tensor, in both sessions, at element <paramref name="offset"/> of its block: the frames or the
@@ -264,39 +220,14 @@ public sealed class OrtFusedSsdRunner : IDisposable
     /// </summary>
     private void Bind(string name, TensorElementType type, long[] shape, int offset, bool isInput)
     {
-        foreach (OrtSession? session in (OrtSession?[])[_session, _exactSession])
-        {
-            IReadOnlyDictionary<string, NodeMetadata>? metadata = isInput ? session?.Session.InputMetadata : session?.Session.OutputMetadata;
-            if (metadata is not null && (!metadata.TryGetValue(name, out NodeMetadata? node) || node.ElementDataType != type))
-            {
-                throw new InvalidOperationException($"The fused graph {(session == _session ? "" : "(exact companion) ")}has no {(isInput ? "input" : "output")} '{name}' of type {type}.");
-            }
-        }
-
         long elements = shape.Aggregate(1L, (a, b) => a * b);
         long bytes = isInput ? elements : elements * sizeof(float);
         long byteOffset = isInput ? offset : offset * (long)sizeof(float);
-        IntPtr hostBase = isInput ? DeviceBuffers.AddressOf(_frames) : DeviceBuffers.AddressOf(_results);
-        IntPtr deviceBase = isInput ? _deviceFrames : _deviceResults;
-        OrtValue value = _device is null
-            ? OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, type, shape, hostBase + (nint)byteOffset, bytes)
-            : OrtValue.CreateTensorValueWithData(_device.MemoryInfo, type, shape, deviceBase + (nint)byteOffset, bytes);
-        _values.Add(value);
-        if (isInput)
-        {
-            _framesValue = value;
-        }
-
-        foreach (OrtIoBinding? binding in (OrtIoBinding?[])[_binding, _exactBinding])
-        {
-            if (isInput)
-            {
-                binding?.BindInput(name, value);
-            }
-            else
-            {
-                binding?.BindOutput(name, value);
-            }
-        }
+        IntPtr address = _deviceBound
+            ? (isInput ? _deviceFrames : _deviceResults) + (nint)byteOffset
+            : (isInput ? DeviceBuffers.AddressOf(_frames) : DeviceBuffers.AddressOf(_results)) + (nint)byteOffset;
+        OrtMemoryInfo? deviceMemory = _deviceBound ? _session.Device.MemoryInfo : null;
+        _session.BindView(name, isInput, type, shape, address, bytes, deviceMemory);
+        _exactSession?.BindView(name, isInput, type, shape, address, bytes, deviceMemory);
     }
 }

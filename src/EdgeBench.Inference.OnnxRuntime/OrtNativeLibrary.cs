@@ -30,9 +30,9 @@ public sealed class OrtLibraryException : Exception
 /// <remarks>
 /// .NET resolves a P/Invoke library once per assembly, on the first call, and ONNX Runtime registers its own resolver
 /// in the static constructor of its internal NativeMethods class, which any ONNX Runtime API reaches. So ours must be
-/// registered before the first ONNX Runtime call of the process: every public entry point of this assembly
-/// (<see cref="OrtBackend"/>, <see cref="OrtDeviceBoundBackend"/>, <see cref="OrtProviders"/>) calls
-/// <see cref="EnsureConfigured"/> first, and EdgeBench reaches ONNX Runtime only through them. Code that uses the
+/// registered before the first ONNX Runtime call of the process: every way into ONNX Runtime in this assembly
+/// (<see cref="BoundSession"/>, which every runner creates its session through, <see cref="OrtProviders"/>, and
+/// <see cref="OrtBackend"/>'s static queries) calls <see cref="EnsureConfigured"/> first, and EdgeBench reaches ONNX Runtime only through them. Code that uses the
 /// ONNX Runtime API directly must call <see cref="EnsureConfigured"/> before it.
 /// The managed API (Microsoft.ML.OnnxRuntime.Managed) must not be newer than the native library: ONNX Runtime's
 /// C API is versioned and an older library refuses a newer API version.

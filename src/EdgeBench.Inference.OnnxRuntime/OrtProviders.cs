@@ -16,6 +16,25 @@ public enum OrtExecutionProvider
     TensorRt,
 }
 
+/// <summary>
+/// Where a session's inputs and outputs live, which is what separates the GPU rows of one provider in results. The
+/// table of which Backend value runs which mode, through which class, is <c>BackendNames.Paths</c> (benchmarks).
+/// </summary>
+public enum OrtIo
+{
+    /// <summary>
+    /// Host memory bound once. On a GPU provider ONNX Runtime copies the input to the device when it is bound and the
+    /// outputs back inside the run ("host-copy": what a plain <c>session.Run</c> does); on the CPU provider nothing moves.
+    /// </summary>
+    Host,
+
+    /// <summary>Device buffers bound once; the host copies are the caller's, each timed apart.</summary>
+    DeviceBound,
+
+    /// <summary><see cref="DeviceBound"/>, and the run replayed as one CUDA graph (<see cref="OrtBackendOptions.CudaGraph"/>).</summary>
+    CudaGraph,
+}
+
 /// <summary>A GPU execution provider that cannot start here; <see cref="Exception.Message"/> says what is missing.</summary>
 public sealed class ProviderUnavailableException : Exception
 {
@@ -58,6 +77,19 @@ public static partial class OrtProviders
         OrtExecutionProvider.Cuda => "cuda",
         OrtExecutionProvider.TensorRt => "tensorrt",
         _ => throw new ArgumentOutOfRangeException(nameof(provider)),
+    };
+
+    /// <summary>
+    /// The execution provider column of results for a session on <paramref name="provider"/> with <paramref name="io"/>:
+    /// cpu, cuda, cuda-bound, cuda-graph, tensorrt, tensorrt-bound (host-copy and device-bound rows of one provider
+    /// kept apart).
+    /// </summary>
+    public static string ResultName(OrtExecutionProvider provider, OrtIo io) => ResultName(provider) + io switch
+    {
+        OrtIo.Host => string.Empty,
+        OrtIo.DeviceBound => "-bound",
+        OrtIo.CudaGraph => "-graph",
+        _ => throw new ArgumentOutOfRangeException(nameof(io)),
     };
 
     /// <summary>

@@ -70,8 +70,12 @@ public sealed class GpuBackendSkipTests : IDisposable
     public void Backend_values_map_to_providers_and_results_columns()
     {
         Assert.Equal(["ort-cpu", "ort-cuda", "ort-cuda-bound", "ort-cuda-graph", "ort-tensorrt", "ort-tensorrt-bound", "torchsharp-cpu"], BackendNames.All);
-        Assert.Equal(("onnxruntime", "cuda-bound"), BackendNames.Split(BackendNames.OrtCudaBound));
-        Assert.Equal(("onnxruntime", "cuda-graph"), BackendNames.Split(BackendNames.OrtCudaGraph));
+        // The edgebench.csv columns of every value, in order: a contract of the results files.
+        Assert.Equal(
+            [("onnxruntime", "cpu"), ("onnxruntime", "cuda"), ("onnxruntime", "cuda-bound"), ("onnxruntime", "cuda-graph"), ("onnxruntime", "tensorrt"), ("onnxruntime", "tensorrt-bound"), ("torchsharp", "cpu")],
+            BackendNames.All.Select(BackendNames.Split));
+        Assert.Equal(["ort-cuda-bound", "ort-cuda-graph", "ort-tensorrt-bound"], BackendNames.All.Where(BackendNames.IsDeviceBound));
+        Assert.All(BackendNames.All, name => Assert.Equal(name, BackendNames.Join(BackendNames.Split(name).Backend, BackendNames.Split(name).Ep)));
         Assert.True(BackendNames.Options(BackendNames.OrtCudaGraph, 2).CudaGraph);
         Assert.True(BackendNames.IsDeviceBound(BackendNames.OrtCudaGraph));
         Assert.False(BackendNames.Options(BackendNames.OrtCudaBound, 2).CudaGraph);
