@@ -2,6 +2,7 @@ using System.Globalization;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using EdgeBench.Benchmarks.Cli;
 using EdgeBench.Benchmarks.Infrastructure;
 using EdgeBench.Core;
 using EdgeBench.Benchmarks.Verbs;
@@ -13,15 +14,19 @@ using EdgeBench.Reporting.Results;
 namespace EdgeBench.Benchmarks;
 
 /// <summary>
-/// Entry point. EdgeBench's verbs (<c>models</c>, <c>telemetry</c>) are answered first; otherwise EdgeBench's own
-/// options (<see cref="RunSettings.Usage"/>) are taken out and the rest goes to BenchmarkDotNet unchanged, so
-/// <c>--filter</c>, <c>--list</c> and <c>--job</c> work as BenchmarkDotNet documents them.
+/// Entry point. EdgeBench's verbs (<c>diff</c>, <c>report</c>, <c>models</c>, <c>telemetry</c>) are answered first
+/// (<see cref="VerbDispatcher"/>); otherwise EdgeBench's own options (<see cref="RunSettings.Options"/>) are taken out
+/// and the rest goes to BenchmarkDotNet unchanged, so <c>--filter</c>, <c>--list</c> and <c>--job</c> work as
+/// BenchmarkDotNet documents them. <c>--help</c> prints EdgeBench's generated help, then BenchmarkDotNet's.
 /// Exit codes: 0 ok (skipped cases included), 1 error or a failed case, 2 regression found (diff).
 /// </summary>
 public static class Program
 {
-    /// <summary>BenchmarkDotNet arguments that only print information: no run folder is made for them.</summary>
-    private static readonly string[] s_informationalArguments = ["--list", "--help", "-h", "-?", "--version", "--info"];
+    /// <summary>
+    /// BenchmarkDotNet arguments that only print information: no run folder is made for them (nor for a request for
+    /// help, <see cref="EdgeBenchCommandLine.AsksForHelp"/>).
+    /// </summary>
+    private static readonly string[] s_informationalArguments = ["--list", "--version", "--info"];
 
     public static int Main(string[] args) => Run(args);
 
@@ -46,7 +51,8 @@ public static class Program
         catch (ArgumentException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");
-            Console.Error.WriteLine(RunSettings.Usage);
+            Console.Error.WriteLine();
+            EdgeBenchCommandLine.WriteHelp(Console.Error);
             return VerbDispatcher.Error;
         }
 
@@ -66,11 +72,13 @@ public static class Program
     private static int RunBenchmarks(string[] args, string[] benchmarkArgs, RunSettings settings, Func<IConfig, IConfig> adjustConfig)
     {
         BenchmarkSwitcher switcher = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly);
-        if (benchmarkArgs.Any(a => s_informationalArguments.Contains(a)))
+        bool help = EdgeBenchCommandLine.AsksForHelp(benchmarkArgs);
+        if (help || benchmarkArgs.Any(a => s_informationalArguments.Contains(a)))
         {
-            if (benchmarkArgs.Contains("--help") || benchmarkArgs.Contains("-h"))
+            if (help)
             {
-                Console.WriteLine(RunSettings.Usage);
+                EdgeBenchCommandLine.WriteHelp(Console.Out);
+                Console.WriteLine("BenchmarkDotNet's options (passed through unchanged):");
             }
 
             switcher.Run(benchmarkArgs, adjustConfig(EdgeBenchConfig.Create(Path.Combine(Path.GetTempPath(), "edgebench-info"))));

@@ -1,12 +1,15 @@
-using System.Globalization;
+using EdgeBench.Benchmarks.Cli;
+using EdgeBench.Benchmarks.Telemetry;
 using EdgeBench.Core;
 
 namespace EdgeBench.Benchmarks.Infrastructure;
 
 /// <summary>
-/// EdgeBench's own command-line options, taken out of the arguments before BenchmarkDotNet sees them. They travel
-/// to the benchmark parameters through environment variables, because BenchmarkDotNet evaluates [ParamsSource] in
-/// the host and, with an out-of-process toolchain, runs cases in child processes that inherit the environment.
+/// EdgeBench's own run options. Each is declared once in <see cref="Options"/>; <see cref="Parse"/> takes them out of
+/// the command line and leaves the rest to BenchmarkDotNet. They travel to the benchmark parameters through
+/// environment variables (<see cref="Export"/>, <see cref="FromEnvironment"/>), because BenchmarkDotNet evaluates
+/// [ParamsSource] in the host and, with an out-of-process toolchain, runs cases in child processes that inherit the
+/// environment.
 /// </summary>
 internal sealed record RunSettings
 {
@@ -14,29 +17,104 @@ internal sealed record RunSettings
     public const string PrecisionsVariable = "EDGEBENCH_PRECISIONS";
     public const string BackendsVariable = "EDGEBENCH_BACKENDS";
     public const string ThreadsVariable = "EDGEBENCH_THREADS";
-    public const string RunDirectoryVariable = "EDGEBENCH_RUN_DIR";
     public const string DeviceIdVariable = "EDGEBENCH_DEVICE_ID";
     public const string ResultsRootVariable = "EDGEBENCH_RESULTS";
     public const string FramesVariable = "EDGEBENCH_FRAMES";
-
     public const string TelemetryVariable = "EDGEBENCH_TELEMETRY";
     public const string TelemetryIntervalVariable = "EDGEBENCH_TELEMETRY_INTERVAL";
 
-    public const string Usage = """
-        EdgeBench options (before or among BenchmarkDotNet's):
-          --batch LIST        batch sizes, e.g. 1,4 (default 1,4; env EDGEBENCH_BATCHES)
-          --precision LIST    fp32,fp16 (default both; env EDGEBENCH_PRECISIONS)
-          --backend LIST      default ort-cpu,torchsharp-cpu (env EDGEBENCH_BACKENDS); unavailable ones are reported as
-                              skipped. TorchSharp fp16 cases run only when torchsharp-cpu is named here explicitly
-          --threads N         intra-op threads of every inference engine (default: one per logical core, the same
-                              number for ONNX Runtime and libtorch)
-          --device-id ID      folder name under results/ (default: detected board or CPU model)
-          --results DIR       results root (default: results/ of this checkout)
-          --frames PATH       replay your own footage (a .y4m file or a folder of .ppm frames) instead of the
-                              synthetic 640x480 video (env EDGEBENCH_FRAMES)
-          --telemetry SOURCE  auto|tegrastats|nvidia-smi|linux|none (default auto; env EDGEBENCH_TELEMETRY)
-          --telemetry-interval MS  sampling interval in ms, 10..60000 (default 100; env EDGEBENCH_TELEMETRY_INTERVAL)
-        """;
+    /// <summary>The run folder the host made; set by the program, not an option.</summary>
+    public const string RunDirectoryVariable = "EDGEBENCH_RUN_DIR";
+
+    /// <summary>
+    /// Every EdgeBench option, one declaration each; the default is the property's initial value. To add an option,
+    /// add its property below and one entry here, e.g. for <c>--camera-fps N</c>:
+    /// <code>
+    /// new SettingOption&lt;int&gt;
+    /// {
+    ///     Name = "--camera-fps", Variable = "EDGEBENCH_CAMERA_FPS", ValueName = "N",
+    ///     Help = "frame rate of the simulated camera",
+    ///     Parse = OptionValues.WholeNumber(1, 1000, "a frame rate"),
+    ///     Get = s =&gt; s.CameraFps, Set = (s, v) =&gt; s with { CameraFps = v }, Format = OptionValues.Invariant,
+    /// },
+    /// </code>
+    /// A list (<c>--model ID[,ID]</c>) wraps its item parser in <see cref="OptionValues.ListOf{TItem}"/>; another kind
+    /// of value (a duration such as <c>10m</c>) needs one parser in <see cref="OptionValues"/>. The help line, the
+    /// variable, the flag overriding it, the export to the cases and the error messages follow, and the option tests
+    /// (tests/EdgeBench.IntegrationTests/Benchmarks/CommandLineTests.cs) ask for one row for it.
+    /// </summary>
+    public static IReadOnlyList<SettingOption> Options { get; } =
+    [
+        new SettingOption<IReadOnlyList<int>>
+        {
+            Name = "--batch", Variable = BatchesVariable, ValueName = "LIST",
+            Help = "batch sizes, e.g. 1,4",
+            Parse = OptionValues.ListOf(OptionValues.WholeNumber(1, 256, "a batch size")),
+            Get = s => s.Batches, Set = (s, v) => s with { Batches = v }, Format = OptionValues.Join,
+        },
+        new SettingOption<IReadOnlyList<Precision>>
+        {
+            Name = "--precision", Variable = PrecisionsVariable, ValueName = "LIST",
+            Help = "model precisions: fp32, fp16 or both",
+            Parse = OptionValues.ListOf(ParsePrecision),
+            Get = s => s.Precisions, Set = (s, v) => s with { Precisions = v }, Format = v => string.Join(',', v.Select(p => p.ToName())),
+        },
+        new SettingOption<IReadOnlyList<string>>
+        {
+            Name = "--backend", Variable = BackendsVariable, ValueName = "LIST",
+            Help = $"engine + execution provider + I/O, one or more of {string.Join(", ", BackendNames.All)}; one this machine "
+                + "cannot run is reported as skipped. TorchSharp fp16 cases run only when torchsharp-cpu is named here",
+            Parse = OptionValues.ListOf(OptionValues.OneOf(BackendNames.All, "a backend")),
+            Get = s => s.Backends, Set = (s, v) => s with { Backends = v, BackendsExplicit = true }, Format = v => string.Join(',', v),
+            Published = s => s.BackendsExplicit ? string.Join(',', s.Backends) : null,
+        },
+        new SettingOption<int>
+        {
+            Name = "--threads", Variable = ThreadsVariable, ValueName = "N",
+            Help = "intra-op threads of every inference engine, the same number for ONNX Runtime and libtorch",
+            DefaultText = "one per logical core",
+            Parse = OptionValues.WholeNumber(0, 1024, "a thread count", "0 = one per logical core"),
+            Get = s => s.Threads, Set = (s, v) => s with { Threads = v }, Format = OptionValues.Invariant,
+        },
+        new SettingOption<string?>
+        {
+            Name = "--device-id", Variable = DeviceIdVariable, ValueName = "ID",
+            Help = "folder name under the results root",
+            DefaultText = "detected board, GPU or CPU model",
+            Parse = OptionValues.Text,
+            Get = s => s.DeviceId, Set = (s, v) => s with { DeviceId = v }, Format = v => v,
+        },
+        new SettingOption<string?>
+        {
+            Name = "--results", Variable = ResultsRootVariable, ValueName = "DIR",
+            Help = "results root",
+            DefaultText = "results/ of this checkout",
+            Parse = OptionValues.Text,
+            Get = s => s.ResultsRoot, Set = (s, v) => s with { ResultsRoot = v }, Format = v => v,
+        },
+        new SettingOption<string?>
+        {
+            Name = "--frames", Variable = FramesVariable, ValueName = "PATH",
+            Help = "replay your own footage (a .y4m file or a folder of .ppm frames) instead of the synthetic video",
+            DefaultText = "synthetic 640x480 video",
+            Parse = OptionValues.ExistingPath("a .y4m file or a folder of .ppm frames"),
+            Get = s => s.Frames, Set = (s, v) => s with { Frames = v }, Format = v => v,
+        },
+        new SettingOption<TelemetrySource>
+        {
+            Name = "--telemetry", Variable = TelemetryVariable, ValueName = "SOURCE",
+            Help = "the sampler beside the measured iterations: auto, tegrastats, nvidia-smi, linux or none",
+            Parse = TelemetrySources.Parse,
+            Get = s => s.TelemetrySource, Set = (s, v) => s with { TelemetrySource = v }, Format = TelemetrySources.Name,
+        },
+        new SettingOption<int>
+        {
+            Name = "--telemetry-interval", Variable = TelemetryIntervalVariable, ValueName = "MS",
+            Help = "telemetry sampling interval in milliseconds, 10..60000",
+            Parse = TelemetrySources.ParseInterval,
+            Get = s => s.TelemetryIntervalMs, Set = (s, v) => s with { TelemetryIntervalMs = v }, Format = OptionValues.Invariant,
+        },
+    ];
 
     public IReadOnlyList<int> Batches { get; init; } = [1, 4];
 
@@ -68,11 +146,11 @@ internal sealed record RunSettings
 
     public string? ResultsRoot { get; init; }
 
-    /// <summary>A .y4m file or a folder of .ppm frames to use instead of the synthetic video.</summary>
+    /// <summary>A .y4m file or a folder of .ppm frames to use instead of the synthetic video (absolute).</summary>
     public string? Frames { get; init; }
 
     /// <summary>Which telemetry sampler runs beside the measured iterations.</summary>
-    public EdgeBench.Benchmarks.Telemetry.TelemetrySource TelemetrySource { get; init; } = EdgeBench.Benchmarks.Telemetry.TelemetrySource.Auto;
+    public TelemetrySource TelemetrySource { get; init; } = TelemetrySource.Auto;
 
     /// <summary>Frames per second of the camera scenario's simulated camera.</summary>
     public double CameraFps { get; init; } = 30;
@@ -84,143 +162,35 @@ internal sealed record RunSettings
     public TimeSpan? Sustained { get; init; }
 
     /// <summary>Telemetry sampling interval in milliseconds.</summary>
-    public int TelemetryIntervalMs { get; init; } = EdgeBench.Benchmarks.Telemetry.TelemetrySources.DefaultIntervalMs;
+    public int TelemetryIntervalMs { get; init; } = TelemetrySources.DefaultIntervalMs;
 
     /// <summary>
-    /// Removes EdgeBench's options from <paramref name="args"/>; the rest is returned for BenchmarkDotNet.
-    /// Bad values raise <see cref="ArgumentException"/> naming the flag and what was expected.
+    /// Takes EdgeBench's options out of <paramref name="args"/> (over the environment's values); the rest is returned
+    /// for BenchmarkDotNet in its order. Bad values raise <see cref="ArgumentException"/> naming the flag and what was
+    /// expected.
     /// </summary>
     public static (RunSettings Settings, string[] Remaining) Parse(string[] args)
     {
-        RunSettings settings = FromEnvironment();
-        var remaining = new List<string>();
-        for (int i = 0; i < args.Length; i++)
-        {
-            string flag = args[i];
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{flag} needs a value.");
-            switch (flag)
-            {
-                case "--batch":
-                    settings = settings with { Batches = ParseBatches(Value(), flag) };
-                    break;
-                case "--precision":
-                    settings = settings with { Precisions = ParsePrecisions(Value(), flag) };
-                    break;
-                case "--backend":
-                    settings = settings with { Backends = ParseBackends(Value(), flag), BackendsExplicit = true };
-                    break;
-                case "--threads":
-                    string threads = Value();
-                    settings = settings with
-                    {
-                        Threads = int.TryParse(threads, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is >= 0 and <= 1024
-                            ? n
-                            : throw new ArgumentException($"--threads: '{threads}' is not a thread count (0..1024, 0 = engine default)."),
-                    };
-                    break;
-                case "--device-id":
-                    settings = settings with { DeviceId = Value() };
-                    break;
-                case "--results":
-                    settings = settings with { ResultsRoot = Value() };
-                    break;
-                case "--frames":
-                    string frames = Path.GetFullPath(Value());
-                    settings = settings with
-                    {
-                        Frames = File.Exists(frames) || Directory.Exists(frames)
-                            ? frames
-                            : throw new ArgumentException($"--frames: '{frames}' does not exist; expected a .y4m file or a folder of .ppm frames."),
-                    };
-                    break;
-                case "--telemetry":
-                    settings = settings with { TelemetrySource = EdgeBench.Benchmarks.Telemetry.TelemetrySources.Parse(Value(), flag) };
-                    break;
-                case "--telemetry-interval":
-                    settings = settings with { TelemetryIntervalMs = EdgeBench.Benchmarks.Telemetry.TelemetrySources.ParseInterval(Value(), flag) };
-                    break;
-                default:
-                    remaining.Add(flag);
-                    break;
-            }
-        }
-
-        return (settings, remaining.ToArray());
+        (System.CommandLine.ParseResult options, string[] remaining) = EdgeBenchCommandLine.ParseRunOptions(args);
+        RunSettings settings = Options.Aggregate(FromEnvironment(), (current, option) => option.ReadCommandLine(current, options));
+        return (settings, remaining);
     }
 
     /// <summary>The settings the environment carries (defaults where unset); used by [ParamsSource] members.</summary>
-    public static RunSettings FromEnvironment()
-    {
-        var settings = new RunSettings();
-        if (Environment.GetEnvironmentVariable(BatchesVariable) is { Length: > 0 } batches)
-        {
-            settings = settings with { Batches = ParseBatches(batches, BatchesVariable) };
-        }
-
-        if (Environment.GetEnvironmentVariable(PrecisionsVariable) is { Length: > 0 } precisions)
-        {
-            settings = settings with { Precisions = ParsePrecisions(precisions, PrecisionsVariable) };
-        }
-
-        if (Environment.GetEnvironmentVariable(BackendsVariable) is { Length: > 0 } backends)
-        {
-            settings = settings with { Backends = ParseBackends(backends, BackendsVariable), BackendsExplicit = true };
-        }
-
-        if (int.TryParse(Environment.GetEnvironmentVariable(ThreadsVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int threads))
-        {
-            settings = settings with { Threads = threads };
-        }
-
-        if (Environment.GetEnvironmentVariable(TelemetryVariable) is { Length: > 0 } telemetry)
-        {
-            settings = settings with { TelemetrySource = EdgeBench.Benchmarks.Telemetry.TelemetrySources.Parse(telemetry, TelemetryVariable) };
-        }
-
-        if (Environment.GetEnvironmentVariable(TelemetryIntervalVariable) is { Length: > 0 } interval)
-        {
-            settings = settings with { TelemetryIntervalMs = EdgeBench.Benchmarks.Telemetry.TelemetrySources.ParseInterval(interval, TelemetryIntervalVariable) };
-        }
-
-        return settings with
-        {
-            DeviceId = Environment.GetEnvironmentVariable(DeviceIdVariable),
-            ResultsRoot = Environment.GetEnvironmentVariable(ResultsRootVariable),
-            Frames = Environment.GetEnvironmentVariable(FramesVariable) is { Length: > 0 } frames ? frames : null,
-        };
-    }
+    public static RunSettings FromEnvironment() =>
+        Options.Aggregate(new RunSettings(), (current, option) => option.ReadVariable(current));
 
     /// <summary>Publishes the settings to the environment for [ParamsSource] and child processes.</summary>
     public void Export()
     {
-        Environment.SetEnvironmentVariable(BatchesVariable, string.Join(',', Batches));
-        Environment.SetEnvironmentVariable(PrecisionsVariable, string.Join(',', Precisions.Select(p => p.ToName())));
-        // Only a list the user chose is published, so the cases can still tell it from the default one.
-        Environment.SetEnvironmentVariable(BackendsVariable, BackendsExplicit ? string.Join(',', Backends) : null);
-        Environment.SetEnvironmentVariable(ThreadsVariable, Threads.ToString(CultureInfo.InvariantCulture));
-        Environment.SetEnvironmentVariable(FramesVariable, Frames);
-        Environment.SetEnvironmentVariable(TelemetryVariable, EdgeBench.Benchmarks.Telemetry.TelemetrySources.Name(TelemetrySource));
-        Environment.SetEnvironmentVariable(TelemetryIntervalVariable, TelemetryIntervalMs.ToString(CultureInfo.InvariantCulture));
+        foreach (SettingOption option in Options)
+        {
+            option.Export(this);
+        }
     }
 
-    private static int[] ParseBatches(string text, string source) =>
-        Split(text).Select(b => int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= 256
-            ? n
-            : throw new ArgumentException($"{source}: '{b}' is not a batch size (1..256); expected a list such as 1,4.")).Distinct().ToArray();
-
-    private static Precision[] ParsePrecisions(string text, string source) =>
-        Split(text).Select(p => PrecisionNames.TryParse(p, out Precision precision)
+    private static Precision ParsePrecision(string text, string origin) =>
+        PrecisionNames.TryParse(text, out Precision precision)
             ? precision
-            : throw new ArgumentException($"{source}: '{p}' is not a precision; expected fp32, fp16 or both (fp32,fp16).")).Distinct().ToArray();
-
-    private static string[] ParseBackends(string text, string source) =>
-        Split(text).Select(b => BackendNames.All.Contains(b)
-            ? b
-            : throw new ArgumentException($"{source}: '{b}' is not a backend; expected one or more of {string.Join(", ", BackendNames.All)}.")).Distinct().ToArray();
-
-    private static string[] Split(string text)
-    {
-        string[] parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return parts.Length > 0 ? parts : throw new ArgumentException($"'{text}' is an empty list.");
-    }
+            : throw new ArgumentException($"{origin}: '{text}' is not a precision; expected fp32, fp16 or both (fp32,fp16).");
 }

@@ -1,3 +1,6 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeBench.Benchmarks.Cli;
 using EdgeBench.Reporting.Diff;
 
 namespace EdgeBench.Benchmarks.Verbs;
@@ -10,84 +13,65 @@ internal static class DiffVerb
 {
     public const int Regression = 2;
 
-    private const string Usage = """
-        usage: diff <base-run> <new-run> [--threshold 5%] [--noise 1us] [--alpha 0.01] [--force] [--out FILE]
-          compares the raw per-iteration samples of every case (matched by full benchmark name) with a Mann-Whitney
-          equivalence test; a case is Slower/Faster only beyond both --threshold (relative) and --noise (absolute,
-          per operation: ns, us, ms or s; a bare number is ms).
-          Refuses runs of different devices, providers, power modes or runtime versions unless --force.
-          exit 0: no regression; 1: error or refused; 2: a case is slower or no longer measured.
-        """;
-
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static Command Create()
     {
-        var options = new DiffOptions();
-        string? outFile = null;
-        var runs = new List<string>();
-        for (int i = 0; i < args.Length; i++)
+        var defaults = new DiffOptions();
+        var baseRun = new Argument<string>("base-run") { Description = "the run folder measured first: results/<device-id>/<run-id>" };
+        var newRun = new Argument<string>("new-run") { Description = "the run folder to compare with it" };
+        var threshold = new Option<double?>("--threshold")
         {
-            switch (args[i])
+            HelpName = "PERCENT",
+            Description = $"relative threshold, e.g. 5% [default: {defaults.ThresholdPercent.ToString(CultureInfo.InvariantCulture)}%]",
+            CustomParser = OptionValues.Checked<double>(DiffOptions.TryParseThreshold, "is not a percentage like 5%."),
+        };
+        var noise = new Option<double?>("--noise")
+        {
+            HelpName = "TIME",
+            Description = "absolute noise floor per operation: ns, us, ms or s; a bare number is ms [default: 1us]",
+            CustomParser = OptionValues.Checked<double>(DiffOptions.TryParseNoise, "is not a time like 0.3ms, 500us or 2000ns."),
+        };
+        var alpha = new Option<double?>("--alpha")
+        {
+            HelpName = "P",
+            Description = $"significance level of each one-sided test [default: {defaults.Alpha.ToString(CultureInfo.InvariantCulture)}]",
+            CustomParser = OptionValues.Checked<double>(TryParseAlpha, "is not a significance level between 0 and 0.5."),
+        };
+        var force = new Option<bool>("--force") { Description = "compare runs of different devices, providers, power modes or runtime versions" };
+        var outFile = new Option<string?>("--out") { HelpName = "FILE", Description = "also write the Markdown to FILE" };
+        var command = new Command("diff", """
+            Compares the raw per-iteration samples of every case (matched by full benchmark name) with a Mann-Whitney
+            equivalence test; a case is Slower/Faster only beyond both --threshold (relative) and --noise (absolute).
+            Refuses runs of different devices, providers, power modes or runtime versions unless --force.
+            Exit 0: no regression; 1: error or refused; 2: a case is slower or no longer measured.
+            """)
+        {
+            baseRun, newRun, threshold, noise, alpha, force, outFile,
+        };
+        command.SetAction(result => Run(
+            result.GetRequiredValue(baseRun),
+            result.GetRequiredValue(newRun),
+            new DiffOptions
             {
-                case "-h" or "--help":
-                    output.WriteLine(Usage);
-                    return VerbDispatcher.Ok;
-                case "--threshold" when i + 1 < args.Length:
-                    if (!DiffOptions.TryParseThreshold(args[++i], out double percent))
-                    {
-                        error.WriteLine($"diff: --threshold '{args[i]}' is not a percentage like 5%.");
-                        return VerbDispatcher.Error;
-                    }
+                ThresholdPercent = result.GetValue(threshold) ?? defaults.ThresholdPercent,
+                NoiseNanoseconds = result.GetValue(noise) ?? defaults.NoiseNanoseconds,
+                Alpha = result.GetValue(alpha) ?? defaults.Alpha,
+                Force = result.GetValue(force),
+            },
+            result.GetValue(outFile),
+            result.InvocationConfiguration.Output,
+            result.InvocationConfiguration.Error));
+        return command;
+    }
 
-                    options = options with { ThresholdPercent = percent };
-                    break;
-                case "--noise" when i + 1 < args.Length:
-                    if (!DiffOptions.TryParseNoise(args[++i], out double noise))
-                    {
-                        error.WriteLine($"diff: --noise '{args[i]}' is not a time like 0.3ms, 500us or 2000ns.");
-                        return VerbDispatcher.Error;
-                    }
+    private static bool TryParseAlpha(string text, out double alpha) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out alpha) && alpha > 0 && alpha < 0.5;
 
-                    options = options with { NoiseNanoseconds = noise };
-                    break;
-                case "--alpha" when i + 1 < args.Length:
-                    if (!double.TryParse(args[++i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double alpha)
-                        || alpha <= 0 || alpha >= 0.5)
-                    {
-                        error.WriteLine($"diff: --alpha '{args[i]}' is not a significance level between 0 and 0.5.");
-                        return VerbDispatcher.Error;
-                    }
-
-                    options = options with { Alpha = alpha };
-                    break;
-                case "--force":
-                    options = options with { Force = true };
-                    break;
-                case "--out" when i + 1 < args.Length:
-                    outFile = args[++i];
-                    break;
-                default:
-                    if (args[i].StartsWith("--", StringComparison.Ordinal) || runs.Count == 2)
-                    {
-                        error.WriteLine($"diff: unexpected argument '{args[i]}'.");
-                        error.WriteLine(Usage);
-                        return VerbDispatcher.Error;
-                    }
-
-                    runs.Add(args[i]);
-                    break;
-            }
-        }
-
-        if (runs.Count != 2)
-        {
-            error.WriteLine(Usage);
-            return VerbDispatcher.Error;
-        }
-
+    private static int Run(string baseRun, string newRun, DiffOptions options, string? outFile, TextWriter output, TextWriter error)
+    {
         DiffResult result;
         try
         {
-            result = RunDiff.Compare(DiffInput.Read(runs[0]), DiffInput.Read(runs[1]), options);
+            result = RunDiff.Compare(DiffInput.Read(baseRun), DiffInput.Read(newRun), options);
         }
         catch (InvalidDataException e)
         {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using EdgeBench.Core;
 using EdgeBench.Models.Zoo;
@@ -9,58 +10,31 @@ namespace EdgeBench.Benchmarks.Verbs;
 /// </summary>
 internal static class ModelsVerb
 {
-    private const string Usage = """
-        usage: models list [--models DIR]
-               models export --out DIR [--models DIR]
-          list    every model and precision: id, file, size, source (generated, pretrained, user)
-          export  writes DIR/<id>-fp32.onnx and DIR/<id>-fp16.onnx for every model
-          --models DIR  the models folder (default: $EDGEBENCH_MODELS, else models/ of this checkout)
-        """;
-
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static Command Create()
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help")
-        {
-            (args.Length == 0 ? error : output).WriteLine(Usage);
-            return args.Length == 0 ? VerbDispatcher.Error : VerbDispatcher.Ok;
-        }
+        var listModels = ModelsDirectoryOption();
+        var list = new Command("list", "Every model and precision: id, file, size, source (generated, pretrained, user).") { listModels };
+        list.SetAction(result => List(OpenStore(result.GetValue(listModels)), result.InvocationConfiguration.Output));
 
-        string verb = args[0];
-        string? modelsDirectory = null;
-        string? outDirectory = null;
-        for (int i = 1; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--models" when i + 1 < args.Length:
-                    modelsDirectory = args[++i];
-                    break;
-                case "--out" when i + 1 < args.Length && verb == "export":
-                    outDirectory = args[++i];
-                    break;
-                default:
-                    error.WriteLine($"models {verb}: unexpected argument '{args[i]}'.");
-                    error.WriteLine(Usage);
-                    return VerbDispatcher.Error;
-            }
-        }
+        var exportModels = ModelsDirectoryOption();
+        var outDirectory = new Option<string>("--out") { HelpName = "DIR", Description = "where to write the files", Required = true };
+        var export = new Command("export", "Writes DIR/<id>-fp32.onnx and DIR/<id>-fp16.onnx for every model.") { outDirectory, exportModels };
+        export.SetAction(result => Export(
+            OpenStore(result.GetValue(exportModels)),
+            result.GetRequiredValue(outDirectory),
+            result.InvocationConfiguration.Output,
+            result.InvocationConfiguration.Error));
 
-        var store = new ModelStore(modelsDirectory ?? ModelStore.DefaultDirectory());
-        switch (verb)
-        {
-            case "list":
-                return List(store, output);
-            case "export" when outDirectory is null:
-                error.WriteLine("models export: --out DIR is required.");
-                return VerbDispatcher.Error;
-            case "export":
-                return Export(store, outDirectory!, output, error);
-            default:
-                error.WriteLine($"models: unknown verb '{verb}'; expected list or export.");
-                error.WriteLine(Usage);
-                return VerbDispatcher.Error;
-        }
+        return new Command("models", "Lists the models or writes their ONNX files.") { list, export };
     }
+
+    private static Option<string?> ModelsDirectoryOption() => new("--models")
+    {
+        HelpName = "DIR",
+        Description = $"the models folder [default: ${ModelStore.ModelsDirectoryVariable}, else models/ of this checkout]",
+    };
+
+    private static ModelStore OpenStore(string? directory) => new(directory ?? ModelStore.DefaultDirectory());
 
     private static int List(ModelStore store, TextWriter output)
     {

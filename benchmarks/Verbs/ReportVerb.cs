@@ -1,85 +1,95 @@
+using System.CommandLine;
 using System.Globalization;
+using EdgeBench.Benchmarks.Cli;
 using EdgeBench.Reporting.Reports;
 
 namespace EdgeBench.Benchmarks.Verbs;
 
 /// <summary>
-/// <c>report precision &lt;run&gt;</c> and <c>report devices &lt;results-root&gt; [run ...]</c>: tables (Markdown + CSV)
-/// and charts (PNG + SVG) under a <c>reports/</c> folder; the Markdown also goes to stdout.
+/// <c>report precision|backends &lt;run&gt;</c> and <c>report devices &lt;results-root&gt; [run ...]</c>: tables
+/// (Markdown + CSV) and charts (PNG + SVG) under a <c>reports/</c> folder; the Markdown also goes to stdout.
 /// </summary>
 internal static class ReportVerb
 {
-    private const string Usage = """
-        usage: report precision <run> [--stage STAGE[,STAGE]]
-               report backends <run>
-               report devices <results-root> [<run> ...] [--catalog FILE] [--stage STAGE] [--precision fp32|fp16] [--batch N]
-          precision  fp32 vs fp16 per model x stage x backend/EP x batch: latency, FPS, speed ratio, model size and
-                     fp16 output quality (accuracy.csv, models.csv of the run). Writes <run>/reports/precision.{md,csv,png,svg}.
-                     --stage: default end-to-end,inference.
-          backends   ONNX Runtime vs TorchSharp per model x precision x batch x stage: both medians per frame, FPS
-                     and the ratio (ORT speed-up). Writes <run>/reports/backends.{md,csv}; a run that measured both
-                     engines writes it by itself.
-          devices    one row per device x model from the latest run of each <results-root>/<device-id>/ (a <run> named
-                     here replaces its device's latest): FPS, latency, power, FPS/W, energy/frame, FPS per dollar.
-                     Writes <results-root>/reports/devices.{md,csv}, devices-fps.{png,svg}, devices-fps-vs-power.{png,svg}.
-                     --catalog: default <results-root>/devices.csv; --stage: default end-to-end.
-        """;
-
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static Command Create() => new("report", "Tables (Markdown + CSV) and charts (PNG + SVG) of one run or of every device.")
     {
-        if (args.Length < 2 || args[0] is not ("precision" or "devices" or "backends"))
+        Precision(), Backends(), Devices(),
+    };
+
+    private static Command Precision()
+    {
+        var run = RunArgument();
+        var stage = new Option<string?>("--stage") { HelpName = "STAGE[,STAGE]", Description = "the stages to tabulate [default: end-to-end,inference]" };
+        var command = new Command("precision", """
+            fp32 vs fp16 per model x stage x backend/EP x batch: latency, FPS, speed ratio, model size and fp16 output
+            quality (accuracy.csv, models.csv of the run). Writes <run>/reports/precision.{md,csv,png,svg}.
+            """)
         {
-            bool help = args.Length > 0 && args[0] is "-h" or "--help";
-            (help ? output : error).WriteLine(Usage);
-            return help ? VerbDispatcher.Ok : VerbDispatcher.Error;
-        }
+            run, stage,
+        };
+        command.SetAction(result => Write(result, () => ReportWriter.WritePrecision(
+            result.GetRequiredValue(run),
+            result.GetValue(stage)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))));
+        return command;
+    }
 
-        string? stage = null, catalog = null, precision = null;
-        int? batch = null;
-        var positional = new List<string>();
-        for (int i = 1; i < args.Length; i++)
+    private static Command Backends()
+    {
+        var run = RunArgument();
+        var command = new Command("backends", """
+            ONNX Runtime vs TorchSharp per model x precision x batch x stage: both medians per frame, FPS and the ratio
+            (ORT speed-up). Writes <run>/reports/backends.{md,csv}; a run that measured both engines writes it by itself.
+            """)
         {
-            switch (args[i])
-            {
-                case "--stage" when i + 1 < args.Length:
-                    stage = args[++i];
-                    break;
-                case "--catalog" when i + 1 < args.Length && args[0] == "devices":
-                    catalog = args[++i];
-                    break;
-                case "--precision" when i + 1 < args.Length && args[0] == "devices":
-                    precision = args[++i];
-                    break;
-                case "--batch" when i + 1 < args.Length && args[0] == "devices":
-                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out int b) || b < 1)
-                    {
-                        error.WriteLine($"report devices: --batch '{args[i]}' is not a positive whole number.");
-                        return VerbDispatcher.Error;
-                    }
+            run,
+        };
+        command.SetAction(result => Write(result, () => ReportWriter.WriteBackends(result.GetRequiredValue(run))));
+        return command;
+    }
 
-                    batch = b;
-                    break;
-                default:
-                    if (args[i].StartsWith("--", StringComparison.Ordinal) || (args[0] is "precision" or "backends" && positional.Count == 1))
-                    {
-                        error.WriteLine($"report {args[0]}: unexpected argument '{args[i]}'.");
-                        error.WriteLine(Usage);
-                        return VerbDispatcher.Error;
-                    }
+    private static Command Devices()
+    {
+        var resultsRoot = new Argument<string>("results-root") { Description = "the results root: one folder per device id" };
+        var runs = new Argument<string[]>("run") { Description = "a run folder that replaces its device's latest", Arity = ArgumentArity.ZeroOrMore };
+        var catalog = new Option<string?>("--catalog") { HelpName = "FILE", Description = "device prices and power modes [default: <results-root>/devices.csv]" };
+        var stage = new Option<string?>("--stage") { HelpName = "STAGE", Description = "the stage to compare [default: end-to-end]" };
+        var precision = new Option<string?>("--precision") { HelpName = "fp32|fp16", Description = "only this precision" };
+        var batch = new Option<int?>("--batch")
+        {
+            HelpName = "N",
+            Description = "only this batch size",
+            CustomParser = OptionValues.Checked<int>(TryParsePositive, "is not a positive whole number."),
+        };
+        var command = new Command("devices", """
+            One row per device x model from the latest run of each <results-root>/<device-id>/: FPS, latency, power, FPS/W,
+            energy/frame, FPS per dollar. Writes <results-root>/reports/devices.{md,csv}, devices-fps.{png,svg},
+            devices-fps-vs-power.{png,svg}.
+            """)
+        {
+            resultsRoot, runs, catalog, stage, precision, batch,
+        };
+        command.SetAction(result => Write(result, () => ReportWriter.WriteDevices(
+            result.GetRequiredValue(resultsRoot),
+            result.GetValue(runs) ?? [],
+            result.GetValue(catalog),
+            result.GetValue(stage) ?? "end-to-end",
+            result.GetValue(precision),
+            result.GetValue(batch))));
+        return command;
+    }
 
-                    positional.Add(args[i]);
-                    break;
-            }
-        }
+    private static Argument<string> RunArgument() => new("run") { Description = "a run folder: results/<device-id>/<run-id>" };
 
+    private static bool TryParsePositive(string text, out int value) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= 1;
+
+    /// <summary>Prints the report's Markdown and the files written; a run folder that cannot be read is exit 1.</summary>
+    private static int Write(ParseResult result, Func<(IReadOnlyList<string> Files, string Markdown)> report)
+    {
+        TextWriter output = result.InvocationConfiguration.Output;
         try
         {
-            (IReadOnlyList<string> files, string markdown) = args[0] switch
-            {
-                "precision" => ReportWriter.WritePrecision(positional[0], stage?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)),
-                "backends" => ReportWriter.WriteBackends(positional[0]),
-                _ => ReportWriter.WriteDevices(positional[0], positional[1..], catalog, stage ?? "end-to-end", precision, batch),
-            };
+            (IReadOnlyList<string> files, string markdown) = report();
             output.Write(markdown);
             output.WriteLine();
             foreach (string file in files)
@@ -91,7 +101,7 @@ internal static class ReportVerb
         }
         catch (InvalidDataException e)
         {
-            error.WriteLine($"report {args[0]}: {e.Message}");
+            result.InvocationConfiguration.Error.WriteLine($"report {result.CommandResult.Command.Name}: {e.Message}");
             return VerbDispatcher.Error;
         }
     }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using EdgeBench.Telemetry.Tegrastats;
 
 namespace EdgeBench.Benchmarks.Verbs;
@@ -5,28 +6,28 @@ namespace EdgeBench.Benchmarks.Verbs;
 /// <summary><c>telemetry parse &lt;tegrastats-log&gt;</c>: one JSON object per input line (<c>-</c> reads stdin).</summary>
 internal static class TelemetryVerb
 {
-    private const string Usage = "usage: telemetry parse <tegrastats-log | ->";
-
-    public static int Run(string[] args, TextReader stdin, TextWriter output, TextWriter error)
+    public static Command Create(TextReader input)
     {
-        if (args.Length != 2 || args[0] != "parse")
+        var log = new Argument<string>("tegrastats-log") { Description = "a tegrastats log (one line per sample), or - for stdin" };
+        var parse = new Command("parse", "Prints one JSON object per tegrastats line.") { log };
+        parse.SetAction(result => Parse(result.GetRequiredValue(log), input, result.InvocationConfiguration.Output, result.InvocationConfiguration.Error));
+        return new Command("telemetry", "Reads telemetry logs.") { parse };
+    }
+
+    private static int Parse(string log, TextReader input, TextWriter output, TextWriter error)
+    {
+        if (log == "-")
         {
-            error.WriteLine(Usage);
+            return TelemetryParseCommand.Run(input, output, error);
+        }
+
+        if (!File.Exists(log))
+        {
+            error.WriteLine($"telemetry parse: {log}: file not found; expected a tegrastats log (one line per sample).");
             return VerbDispatcher.Error;
         }
 
-        if (args[1] == "-")
-        {
-            return TelemetryParseCommand.Run(stdin, output, error);
-        }
-
-        if (!File.Exists(args[1]))
-        {
-            error.WriteLine($"telemetry parse: {args[1]}: file not found; expected a tegrastats log (one line per sample).");
-            return VerbDispatcher.Error;
-        }
-
-        using var reader = new StreamReader(args[1]);
+        using var reader = new StreamReader(log);
         return TelemetryParseCommand.Run(reader, output, error);
     }
 }

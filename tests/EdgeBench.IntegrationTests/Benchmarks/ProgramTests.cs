@@ -21,8 +21,8 @@ public sealed class ProgramTests : IDisposable
     public void Dispose()
     {
         Environment.SetEnvironmentVariable(EdgeBench.Models.Zoo.ModelStore.ModelsDirectoryVariable, _savedModels);
-        foreach (string variable in (string[])[RunSettings.BatchesVariable, RunSettings.PrecisionsVariable, RunSettings.BackendsVariable,
-            RunSettings.ThreadsVariable, RunSettings.FramesVariable, RunSettings.RunDirectoryVariable])
+        // Program.Run publishes every option for the cases (RunSettings.Export): none may leak into the next test.
+        foreach (string variable in RunSettings.Options.Select(o => o.Variable).Append(RunSettings.RunDirectoryVariable))
         {
             Environment.SetEnvironmentVariable(variable, null);
         }

@@ -161,9 +161,34 @@ public sealed class ReportVerbsTests : IDisposable
     [Fact]
     public void Report_without_arguments_prints_usage_and_exits_1()
     {
-        (int exitCode, _, string error) = Run("report");
+        (int exitCode, string output, string error) = Run("report");
 
         Assert.Equal(VerbDispatcher.Error, exitCode);
-        Assert.Contains("usage: report precision <run>", error, StringComparison.Ordinal);
+        Assert.Empty(output);
+        Assert.StartsWith("report: Required command was not provided.", error, StringComparison.Ordinal);
+        Assert.Contains("EdgeBench.Benchmarks report [command] [options]", error, StringComparison.Ordinal);
+        Assert.Contains("precision <run>", error, StringComparison.Ordinal);
+        Assert.Contains("devices <results-root>", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Report_devices_rejects_a_bad_batch_naming_the_verb_and_the_value()
+    {
+        (int exitCode, _, string error) = Run("report", "devices", Runs, "--batch", "0");
+
+        Assert.Equal(VerbDispatcher.Error, exitCode);
+        Assert.StartsWith("report devices: --batch '0' is not a positive whole number.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Diff_needs_two_runs_and_takes_no_third()
+    {
+        (int one, _, string oneError) = Run("diff", SsdA);
+        (int three, _, string threeError) = Run("diff", SsdA, SsdB, SsdB);
+
+        Assert.Equal(VerbDispatcher.Error, one);
+        Assert.StartsWith("diff: Required argument 'new-run' missing", oneError, StringComparison.Ordinal);
+        Assert.Equal(VerbDispatcher.Error, three);
+        Assert.StartsWith($"diff: Unrecognized command or argument '{SsdB}'", threeError, StringComparison.Ordinal);
     }
 }
