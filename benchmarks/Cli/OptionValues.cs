@@ -48,6 +48,39 @@ internal static class OptionValues
                 : throw new ArgumentException($"{origin}: '{path}' does not exist; expected {what}.");
         };
 
+    /// <summary>A number in <paramref name="min"/>..<paramref name="max"/> (decimals allowed), e.g. a frame rate.</summary>
+    public static Func<string, string, double> Number(double min, double max, string what) =>
+        (text, origin) => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) && number >= min && number <= max
+            ? number
+            : throw new ArgumentException($"{origin}: '{text}' is not {what}; expected a number {min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}.");
+
+    /// <summary>
+    /// A duration written as a number and a unit, <c>ms</c>, <c>s</c>, <c>m</c> or <c>h</c> (<c>500ms</c>, <c>90s</c>,
+    /// <c>10m</c>, <c>1.5h</c>); a bare number is seconds. At most <paramref name="max"/>.
+    /// </summary>
+    public static Func<string, string, TimeSpan> Duration(TimeSpan max) =>
+        (text, origin) =>
+        {
+            (string number, double unitSeconds) = text switch
+            {
+                _ when text.EndsWith("ms", StringComparison.Ordinal) => (text[..^2], 0.001),
+                _ when text.EndsWith('s') => (text[..^1], 1.0),
+                _ when text.EndsWith('m') => (text[..^1], 60.0),
+                _ when text.EndsWith('h') => (text[..^1], 3600.0),
+                _ => (text, 1.0),
+            };
+            return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+                && value >= 0 && value * unitSeconds <= max.TotalSeconds
+                ? TimeSpan.FromSeconds(value * unitSeconds)
+                : throw new ArgumentException($"{origin}: '{text}' is not a duration; expected a number with ms, s, m or h (e.g. 90s, 10m), at most {max.TotalHours.ToString(CultureInfo.InvariantCulture)} h.");
+        };
+
+    /// <summary>A duration as <see cref="Duration"/> reads it back: whole seconds, or milliseconds below one.</summary>
+    public static string FormatDuration(TimeSpan value) =>
+        value.TotalSeconds >= 1 && value.TotalSeconds == Math.Floor(value.TotalSeconds)
+            ? ((long)value.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s"
+            : value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms";
+
     /// <summary>Any text, as given (a folder name, a path that need not exist yet).</summary>
     public static string Text(string text, string origin) => text;
 

@@ -16,6 +16,8 @@ namespace EdgeBench.Benchmarks.Infrastructure;
 /// </summary>
 internal sealed class CaseFilter : IFilter
 {
+    private readonly bool _sustained = RunSettings.FromEnvironment().Sustained is not null;
+
     public bool Predicate(BenchmarkCase benchmarkCase)
     {
         ArgumentNullException.ThrowIfNull(benchmarkCase);
@@ -36,6 +38,12 @@ internal sealed class CaseFilter : IFilter
         }
 
         if (id.Scenario is { } scenario && !scenario.Admits(id.Batch))
+        {
+            return false;
+        }
+
+        // --sustained: the camera scenario of the selected cases, nothing else.
+        if (_sustained && id.Scenario?.Scenario != EdgeBench.Pipeline.Frames.Scenario.Camera)
         {
             return false;
         }

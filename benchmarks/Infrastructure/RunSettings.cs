@@ -22,6 +22,9 @@ internal sealed record RunSettings
     public const string FramesVariable = "EDGEBENCH_FRAMES";
     public const string TelemetryVariable = "EDGEBENCH_TELEMETRY";
     public const string TelemetryIntervalVariable = "EDGEBENCH_TELEMETRY_INTERVAL";
+    public const string CameraFpsVariable = "EDGEBENCH_CAMERA_FPS";
+    public const string MinDurationVariable = "EDGEBENCH_MIN_DURATION";
+    public const string SustainedVariable = "EDGEBENCH_SUSTAINED";
 
     /// <summary>The run folder the host made; set by the program, not an option.</summary>
     public const string RunDirectoryVariable = "EDGEBENCH_RUN_DIR";
@@ -106,6 +109,30 @@ internal sealed record RunSettings
             Help = "the sampler beside the measured iterations: auto, tegrastats, nvidia-smi, linux or none",
             Parse = TelemetrySources.Parse,
             Get = s => s.TelemetrySource, Set = (s, v) => s with { TelemetrySource = v }, Format = TelemetrySources.Name,
+        },
+        new SettingOption<double>
+        {
+            Name = "--camera-fps", Variable = CameraFpsVariable, ValueName = "FPS",
+            Help = "frame rate of the camera scenario's simulated camera",
+            Parse = OptionValues.Number(0.1, 1000, "a frame rate"),
+            Get = s => s.CameraFps, Set = (s, v) => s with { CameraFps = v }, Format = OptionValues.Invariant,
+        },
+        new SettingOption<TimeSpan>
+        {
+            Name = "--min-duration", Variable = MinDurationVariable, ValueName = "TIME",
+            Help = "each scenario case runs at least this long, and until p90 has its 64 frames (capped at 3x, at least 30 s: "
+                + "a case stopped by the cap is invalid), e.g. 2s, 60s, 10m",
+            Parse = OptionValues.Duration(TimeSpan.FromHours(24)),
+            Get = s => s.MinDuration, Set = (s, v) => s with { MinDuration = v }, Format = OptionValues.FormatDuration,
+        },
+        new SettingOption<TimeSpan?>
+        {
+            Name = "--sustained", Variable = SustainedVariable, ValueName = "TIME",
+            Help = "run only the camera scenario of the selected cases, each this long, and write a per-second timeline "
+                + "(FPS, p99, drops, temperature, power) with a chart, e.g. 10m",
+            DefaultText = "off",
+            Parse = (text, origin) => OptionValues.Duration(TimeSpan.FromHours(24))(text, origin),
+            Get = s => s.Sustained, Set = (s, v) => s with { Sustained = v }, Format = v => v is { } d ? OptionValues.FormatDuration(d) : null,
         },
         new SettingOption<int>
         {

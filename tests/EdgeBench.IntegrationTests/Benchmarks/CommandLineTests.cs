@@ -43,6 +43,9 @@ public sealed class CommandLineTests : IDisposable
         { "--results", null, "/tmp/edgebench-results", "/tmp/edgebench-results", null, null },
         { "--frames", null, s_existingFolder, s_existingFolder, "/no/such/footage", "'/no/such/footage' does not exist; expected a .y4m file or a folder of .ppm frames" },
         { "--telemetry", "auto", "NVIDIA-SMI", "nvidia-smi", "jtop", "'jtop' is not a telemetry source; expected one of auto," },
+        { "--camera-fps", "30", "12.5", "12.5", "0", "'0' is not a frame rate; expected a number 0.1..1000" },
+        { "--min-duration", "2s", "1.5m", "90s", "soon", "'soon' is not a duration; expected a number with ms, s, m or h" },
+        { "--sustained", null, "10m", "600s", "-1m", "'-1m' is not a duration; expected a number with ms, s, m or h" },
         { "--telemetry-interval", "100", "250", "250", "5", "'5' is not a sampling interval; expected milliseconds, 10..60000" },
     };
 

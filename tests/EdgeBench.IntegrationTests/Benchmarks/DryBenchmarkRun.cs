@@ -26,6 +26,9 @@ internal sealed class DryBenchmarkRun : IDisposable
         Set(RunSettings.BackendsVariable, BackendNames.OrtCpu);
         Set(ModelStore.ModelsDirectoryVariable, Path.Combine(Root, "models"));
         Set(RunSettings.RunDirectoryVariable, RunDirectory);
+        // Scenario cases: no minimum duration beyond p90's 64 frames, and a fast camera, so a dry class stays quick.
+        Set(RunSettings.MinDurationVariable, "0s");
+        Set(RunSettings.CameraFpsVariable, "200");
     }
 
     public string Root { get; }
