@@ -132,6 +132,26 @@ internal abstract class SamplerDiagnoser : IDiagnoser
     /// <summary>Why the source cannot work here (with a fix hint), or null when it looks usable.</summary>
     protected abstract string? MissingToolMessage();
 
+    /// <summary>A tool sampler's settings from <see cref="Config"/>: executable override, interval, stop timeout.</summary>
+    protected TOptions ToolOptions<TOptions>()
+        where TOptions : ToolSamplerOptions, new() => new()
+    {
+        ExecutablePath = Config.ExecutablePath,
+        Interval = Config.Interval,
+        StopTimeout = Config.StopTimeout,
+    };
+
+    /// <summary>"Not found" with the tool's fix hint when the executable the sampler would run (configured path, else
+    /// the tool's environment variable, else PATH) does not exist; null when it does.</summary>
+    protected string? ToolNotFoundMessage(ToolExecutable tool)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        MachineProbe machine = MachineProbe.Current;
+        return tool.Locate(Config.ExecutablePath, machine.GetEnvironmentVariable, machine.FileExists) is null
+            ? $"'{tool.Resolve(Config.ExecutablePath, machine.GetEnvironmentVariable)}' was not found. {tool.FixHint}"
+            : null;
+    }
+
     private static IEnumerable<Metric> Metrics(TelemetryCaseResult r)
     {
         TelemetryWindowSummary? s = r.Summary;

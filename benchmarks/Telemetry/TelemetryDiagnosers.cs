@@ -10,62 +10,29 @@ namespace EdgeBench.Benchmarks.Telemetry;
 /// <summary>Jetson board telemetry through tegrastats: board power (input rail), GPU load, CPU load, RAM, temperatures.</summary>
 internal sealed class TegrastatsDiagnoser(TelemetryDiagnoserConfig config) : SamplerDiagnoser(config)
 {
-    public static readonly TegrastatsDiagnoser Default = new(new TelemetryDiagnoserConfig());
-
     public override string Source => TelemetrySources.Name(TelemetrySource.Tegrastats);
 
-    protected override ITelemetrySampler CreateSampler() => new TegrastatsSampler(new TegrastatsSamplerOptions
-    {
-        ExecutablePath = Config.ExecutablePath,
-        Interval = Config.Interval,
-        StopTimeout = Config.StopTimeout,
-    });
+    protected override ITelemetrySampler CreateSampler() => new TegrastatsSampler(ToolOptions<TegrastatsSamplerOptions>());
 
-    protected override string? MissingToolMessage()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return "tegrastats runs on Jetson (Linux) only.";
-        }
-
-        string exe = TegrastatsSampler.ResolveExecutable(Config.ExecutablePath, Environment.GetEnvironmentVariable);
-        return TelemetrySources.FindOnPath(exe, Environment.GetEnvironmentVariable("PATH"), MachineProbe.Current) is null
-            ? $"'{exe}' was not found. Install it (Jetson L4T), or set {TegrastatsSampler.ExecutableEnvironmentVariable} to its full path."
-            : null;
-    }
+    protected override string? MissingToolMessage() => !OperatingSystem.IsLinux()
+        ? "tegrastats runs on Jetson (Linux) only."
+        : ToolNotFoundMessage(ToolExecutable.Tegrastats);
 }
 
 /// <summary>Discrete NVIDIA GPU telemetry through nvidia-smi: GPU board power, GPU load, GPU temperature, throttling.</summary>
 internal sealed class NvidiaSmiDiagnoser(TelemetryDiagnoserConfig config) : SamplerDiagnoser(config)
 {
-    public static readonly NvidiaSmiDiagnoser Default = new(new TelemetryDiagnoserConfig());
-
     public override string Source => TelemetrySources.Name(TelemetrySource.NvidiaSmi);
 
-    protected override ITelemetrySampler CreateSampler() => new NvidiaSmiSampler(new NvidiaSmiSamplerOptions
-    {
-        ExecutablePath = Config.ExecutablePath,
-        Interval = Config.Interval,
-        StopTimeout = Config.StopTimeout,
-        GpuIndex = Config.GpuIndex,
-    });
+    protected override ITelemetrySampler CreateSampler() =>
+        new NvidiaSmiSampler(ToolOptions<NvidiaSmiSamplerOptions>() with { GpuIndex = Config.GpuIndex });
 
-    protected override string? MissingToolMessage()
-    {
-        string exe = string.IsNullOrWhiteSpace(Config.ExecutablePath)
-            ? Environment.GetEnvironmentVariable(NvidiaSmiSampler.ExecutableEnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : NvidiaSmiSampler.DefaultExecutable
-            : Config.ExecutablePath;
-        return TelemetrySources.FindOnPath(exe, Environment.GetEnvironmentVariable("PATH"), MachineProbe.Current) is null
-            ? $"'{exe}' was not found. Install the NVIDIA driver, or set {NvidiaSmiSampler.ExecutableEnvironmentVariable} to nvidia-smi's full path."
-            : null;
-    }
+    protected override string? MissingToolMessage() => ToolNotFoundMessage(ToolExecutable.NvidiaSmi);
 }
 
 /// <summary>Any Linux: CPU load, RAM, thermal zones (and Raspberry Pi throttling through vcgencmd). No power.</summary>
 internal sealed class LinuxDiagnoser(TelemetryDiagnoserConfig config) : SamplerDiagnoser(config)
 {
-    public static readonly LinuxDiagnoser Default = new(new TelemetryDiagnoserConfig());
-
     public override string Source => TelemetrySources.Name(TelemetrySource.Linux);
 
     protected override ITelemetrySampler CreateSampler() => new LinuxSampler(new LinuxSamplerOptions

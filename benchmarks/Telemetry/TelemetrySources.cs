@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeBench.Telemetry;
 using EdgeBench.Telemetry.NvidiaSmi;
 using EdgeBench.Telemetry.Tegrastats;
 
@@ -100,10 +101,9 @@ internal static class TelemetrySources
             return (requested, $"--telemetry {Name(requested)}");
         }
 
-        string? path = probe.GetEnvironmentVariable("PATH");
-        if (!string.IsNullOrWhiteSpace(probe.GetEnvironmentVariable(TegrastatsSampler.ExecutableEnvironmentVariable)))
+        if (!string.IsNullOrWhiteSpace(probe.GetEnvironmentVariable(ToolExecutable.Tegrastats.EnvironmentVariable)))
         {
-            return (TelemetrySource.Tegrastats, $"auto: {TegrastatsSampler.ExecutableEnvironmentVariable} is set");
+            return (TelemetrySource.Tegrastats, $"auto: {ToolExecutable.Tegrastats.EnvironmentVariable} is set");
         }
 
         if (probe.FileExists(TegraReleaseFile))
@@ -111,17 +111,17 @@ internal static class TelemetrySources
             return (TelemetrySource.Tegrastats, $"auto: {TegraReleaseFile} exists (Jetson)");
         }
 
-        if (FindOnPath(TegrastatsSampler.DefaultExecutable, path, probe) is not null)
+        if (OnPath(ToolExecutable.Tegrastats, probe))
         {
             return (TelemetrySource.Tegrastats, "auto: tegrastats is on PATH");
         }
 
-        if (!string.IsNullOrWhiteSpace(probe.GetEnvironmentVariable(NvidiaSmiSampler.ExecutableEnvironmentVariable)))
+        if (!string.IsNullOrWhiteSpace(probe.GetEnvironmentVariable(ToolExecutable.NvidiaSmi.EnvironmentVariable)))
         {
-            return (TelemetrySource.NvidiaSmi, $"auto: {NvidiaSmiSampler.ExecutableEnvironmentVariable} is set");
+            return (TelemetrySource.NvidiaSmi, $"auto: {ToolExecutable.NvidiaSmi.EnvironmentVariable} is set");
         }
 
-        if (FindOnPath(NvidiaSmiSampler.DefaultExecutable, path, probe) is not null
+        if (OnPath(ToolExecutable.NvidiaSmi, probe)
             && (probe.DirectoryExists("/proc/driver/nvidia/gpus") || probe.FileExists("/dev/nvidia0")))
         {
             return (TelemetrySource.NvidiaSmi, "auto: nvidia-smi is on PATH and an NVIDIA GPU is present");
@@ -132,26 +132,7 @@ internal static class TelemetrySources
             : (TelemetrySource.None, "auto: not Linux; no telemetry source");
     }
 
-    /// <summary>Full path of <paramref name="name"/> on <paramref name="path"/>, or itself when it names a file that
-    /// exists; null otherwise.</summary>
-    public static string? FindOnPath(string name, string? path, MachineProbe probe)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        ArgumentNullException.ThrowIfNull(probe);
-        if (name.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal))
-        {
-            return probe.FileExists(name) ? name : null;
-        }
-
-        foreach (string dir in (path ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(dir, name);
-            if (probe.FileExists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    // Auto-detection looks for a tool by its default name only: the environment override is a choice of its own.
+    private static bool OnPath(ToolExecutable tool, MachineProbe probe) =>
+        ToolExecutable.FindOnPath(tool.DefaultName, probe.GetEnvironmentVariable("PATH"), probe.FileExists) is not null;
 }

@@ -124,6 +124,7 @@ public interface ITelemetrySampler : IDisposable
     bool WaitForSamples(int count, TimeSpan timeout);
 
     /// <summary>A snapshot of the samples so far mapped to the common shape, in time order, with monotonic
-    /// (Stopwatch-based) times since <see cref="Start"/>.</summary>
+    /// (Stopwatch-based) times since <see cref="Start"/>. Still complete after <see cref="Stop"/> and Dispose, so a
+    /// caller can summarise or lay out the whole window once sampling has ended.</summary>
     IReadOnlyList<TelemetryReading> Readings { get; }
 }

@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -23,30 +22,25 @@ internal enum LineDisposition
 internal delegate LineDisposition LineHandler<TSample>(string line, long timestamp, TimeSpan elapsed, out TSample? sample);
 
 /// <summary>Settings of a <see cref="LineProcessSampler{TSample}"/>.</summary>
-/// <param name="Source">Short tool name for messages (<c>tegrastats</c>).</param>
+/// <param name="Tool">The tool: its name for messages and the hint that ends a start failure.</param>
 /// <param name="Executable">Resolved executable (path or name on PATH).</param>
 /// <param name="Arguments">Argument list, passed without a shell.</param>
-/// <param name="StopTimeout">How long Stop waits after SIGINT before killing the process tree.</param>
-/// <param name="InstallHint">Sentence appended to a start failure, e.g. which variable names the executable.</param>
+/// <param name="StopTimeout">How long Stop waits after SIGINT (half) and SIGTERM (the rest) before killing the
+/// process tree.</param>
 internal sealed record LineProcessOptions(
-    string Source, string Executable, IReadOnlyList<string> Arguments, TimeSpan StopTimeout, string InstallHint);
+    ToolExecutable Tool, string Executable, IReadOnlyList<string> Arguments, TimeSpan StopTimeout);
 
 /// <summary>
-/// The process lifecycle shared by the tool samplers (tegrastats, nvidia-smi): runs the tool as a foreground child
-/// with stdout and stderr redirected, hands every stdout line to a <see cref="LineHandler{TSample}"/> on a
-/// background reader, and stops it with SIGINT, then SIGTERM (each given half the stop timeout), then by killing the
-/// process tree.
+/// The sampler lifecycle with a tool as its source (tegrastats, nvidia-smi): runs the tool as a foreground child with
+/// stdout and stderr redirected, hands every stdout line to a <see cref="LineHandler{TSample}"/> on a background
+/// reader, and stops it the way <see cref="ChildProcess.Stop"/> does (SIGINT, then SIGTERM, then kill the tree).
 /// </summary>
 /// <remarks>
-/// Signals first, because when a tool runs under <c>sudo</c> only a catchable signal is relayed to it;
-/// <see cref="Process.Kill(bool)"/> sends SIGKILL, which would leave a root-owned child running. SIGINT is the tools'
-/// documented stop (tegrastats, nvidia-smi's loop); SIGTERM follows because a process started with SIGINT ignored
-/// (any background job, e.g. a benchmark run under <c>nohup ... &amp;</c> over SSH) inherits that and cannot even
-/// trap it, sudo included, while SIGTERM is never ignored that way. Never kills by name:
-/// that would end other tools' instances. A missing executable is a status, not an exception, so a benchmark run
-/// goes on without telemetry. Dispose (or an exiting host) kills a still-running process so none outlives it.
+/// A missing executable is a status, not an exception, so a benchmark run goes on without telemetry. "Exited early"
+/// is decided when Stop begins: an exit caused by our own signal is not early. Dispose (or an exiting host) kills a
+/// still-running process so none outlives the sampler.
 /// </remarks>
-internal sealed class LineProcessSampler<TSample> : IDisposable
+internal sealed class LineProcessSampler<TSample> : SamplerLifecycle<TSample>
 {
     // stderr is only needed to explain a failure; keep the tail so a chatty tool cannot grow memory without bound.
     private const int MaxStandardErrorChars = 4096;
@@ -54,26 +48,19 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
 
     private readonly LineProcessOptions _options;
     private readonly LineHandler<TSample> _handler;
-    private readonly object _gate = new();
-    private readonly List<TSample> _samples = [];
     private readonly StringBuilder _stderr = new();
     private Process? _process;
     private Task? _reader;
     private Task? _stderrReader;
-    private long _startTimestamp;
-    private int _unparsed;
     private int _ignored;
     private string? _firstUnparsedLine;
     private bool _readerDone;
     private bool _stopRequested;
-    private TelemetrySamplerStatus _status = TelemetrySamplerStatus.NotStarted;
-    private string? _statusMessage;
     private int? _earlyExitCode;
-    private TelemetryStopResult? _stopResult;
 
     public LineProcessSampler(LineProcessOptions options, LineHandler<TSample> handler)
+        : base(options?.Tool.DefaultName ?? throw new ArgumentNullException(nameof(options)))
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(handler);
         _options = options;
         _handler = handler;
@@ -81,162 +68,54 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
 
     public string Executable => _options.Executable;
 
-    public TelemetrySamplerStatus Status
-    {
-        get
-        {
-            lock (_gate)
-            {
-                RefreshExitedEarly();
-                return _status;
-            }
-        }
-    }
-
-    public string? StatusMessage
-    {
-        get
-        {
-            lock (_gate)
-            {
-                RefreshExitedEarly();
-                return BuildStatusMessage();
-            }
-        }
-    }
-
     /// <summary>The child's process id once started (kept after exit so callers can check it is gone).</summary>
     public int? ProcessId { get; private set; }
 
-    /// <summary><see cref="Stopwatch.GetTimestamp"/> right after the process started; 0 before.</summary>
-    public long StartTimestamp => Volatile.Read(ref _startTimestamp);
+    protected override bool IsProducingUnderLock => !_readerDone;
 
-    public int UnparsedLines => Volatile.Read(ref _unparsed);
-
-    public IReadOnlyList<TSample> Samples
+    protected override string? Launch()
     {
-        get
+        Process? process = ChildProcess.TryStart(_options.Executable, _options.Arguments, out string? startError);
+        if (process is null)
         {
-            lock (_gate)
-            {
-                return _samples.ToArray();
-            }
-        }
-    }
-
-    public bool Start()
-    {
-        lock (_gate)
-        {
-            if (_status != TelemetrySamplerStatus.NotStarted)
-            {
-                throw new InvalidOperationException($"A {_options.Source} sampler starts once; create a new one per run.");
-            }
+            return $"could not start '{_options.Executable}': {startError}. {_options.Tool.FixHint}";
         }
 
-        string exe = _options.Executable;
-        var startInfo = new ProcessStartInfo(exe)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            CreateNoWindow = true,
-        };
-        foreach (string argument in _options.Arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        var process = new Process { StartInfo = startInfo };
-        try
-        {
-            process.Start();
-        }
-        catch (Win32Exception ex)
-        {
-            process.Dispose();
-            lock (_gate)
-            {
-                _status = TelemetrySamplerStatus.StartFailed;
-                _statusMessage = $"could not start '{exe}': {ex.Message}. {_options.InstallHint}";
-            }
-
-            return false;
-        }
-
-        Volatile.Write(ref _startTimestamp, Stopwatch.GetTimestamp());
         ProcessId = process.Id;
-        lock (_gate)
+        lock (Gate)
         {
             _process = process;
-            _status = TelemetrySamplerStatus.Running;
         }
 
+        return null;
+    }
+
+    protected override void BeginCollecting()
+    {
+        Process process = _process!;
         AppDomain.CurrentDomain.ProcessExit += OnHostExit;
-        // Both pipes get a dedicated reader thread. stderr used to go through BeginErrorReadLine, whose callbacks run on
-        // the thread pool: on a busy 2-core host (CI running tests in parallel) they could arrive after Stop had
-        // already built its reason, which then lacked the tool's own explanation.
+        // Each pipe gets a dedicated LongRunning reader. stderr must not go through BeginErrorReadLine: its callbacks
+        // run on the thread pool and, on a busy host, can arrive after Stop has built its reason, which would then
+        // lack the tool's own explanation. A dedicated reader sees EOF as soon as the tool exits.
         StreamReader stdout = process.StandardOutput;
         StreamReader stderr = process.StandardError;
         _reader = Task.Factory.StartNew(() => ReadLoop(stdout), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
         _stderrReader = Task.Factory.StartNew(() => ReadStandardError(stderr), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        return true;
     }
 
-    public bool WaitForSamples(int count, TimeSpan timeout) =>
-        SampleWait.Until(_gate, () => _samples.Count >= count, () => !_readerDone && _status == TelemetrySamplerStatus.Running, timeout);
-
-    /// <summary>SIGINT (Unix), wait up to the stop timeout, then kill the whole process tree. Idempotent (returns the
-    /// same result object); safe when nothing was started.</summary>
-    public TelemetryStopResult Stop()
+    protected override void BeginStopUnderLock()
     {
-        Process? process;
-        lock (_gate)
-        {
-            if (_stopResult is not null)
-            {
-                return _stopResult;
-            }
+        // Decide "exited early" now: once Stop signals the process, its exit is ours, not early.
+        RefreshUnderLock();
+        _stopRequested = true;
+    }
 
-            process = _process;
-            if (process is not null)
-            {
-                // Decide "exited early" now: once Stop signals the process, its exit is ours, not early.
-                RefreshExitedEarly();
-                _stopRequested = true;
-            }
-            else
-            {
-                // Not cached: nothing ran, so there is nothing a later call could see differently.
-                return _status == TelemetrySamplerStatus.StartFailed
-                    ? new TelemetryStopResult(TelemetryOutcome.StartFailed, _statusMessage, TelemetryStopMethod.NotRunning, 0, UnparsedLines, null, null)
-                    : new TelemetryStopResult(TelemetryOutcome.NotStarted, $"{_options.Source} sampler was not started",
-                        TelemetryStopMethod.NotRunning, 0, UnparsedLines, null, null);
-            }
-        }
-
-        TelemetryStopMethod method;
-        // SIGINT gets half the stop timeout and SIGTERM the rest; all of it when SIGINT cannot work here.
-        TimeSpan interruptWait = ChildProcess.SigintIgnoredHere ? TimeSpan.Zero : _options.StopTimeout / 2;
-        if (process.HasExited)
-        {
-            method = TelemetryStopMethod.AlreadyExited;
-        }
-        else if (interruptWait > TimeSpan.Zero && ChildProcess.StopWithSignal(process, NativeMethods.SigInt, interruptWait))
-        {
-            method = TelemetryStopMethod.Interrupted;
-        }
-        else if (ChildProcess.StopWithSignal(process, NativeMethods.SigTerm, _options.StopTimeout - interruptWait))
-        {
-            method = TelemetryStopMethod.Terminated;
-        }
-        else
-        {
-            ChildProcess.KillTree(process);
-            method = TelemetryStopMethod.Killed;
-        }
+    protected override TelemetryStopMethod EndCollecting()
+    {
+        Process process = _process!;
+        TelemetryStopMethod method = ChildProcess.Stop(process, _options.StopTimeout);
 
         // The pipes reach EOF once every writer is gone; bounded because a grandchild could still hold them open.
         // Waiting on the handles, not Task.Wait, so a faulted reader can never turn Stop into an exception.
@@ -247,34 +126,59 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
         ((IAsyncResult?)_stderrReader)?.AsyncWaitHandle.WaitOne(drainLeft > TimeSpan.Zero ? drainLeft : TimeSpan.Zero);
 
         AppDomain.CurrentDomain.ProcessExit -= OnHostExit;
-
-        lock (_gate)
-        {
-            // Also catches an exit that fell between the check at the top and HasExited above.
-            if (method == TelemetryStopMethod.AlreadyExited && _earlyExitCode is null)
-            {
-                _earlyExitCode = process.ExitCode;
-            }
-
-            bool exitedEarly = _earlyExitCode is not null;
-            int? exitCode = process.HasExited ? process.ExitCode : null;
-            string? stderr = _stderr.Length == 0 ? null : _stderr.ToString();
-            (TelemetryOutcome outcome, string? reason) = Classify(method, exitedEarly);
-            _stopResult = new TelemetryStopResult(outcome, reason, method, _samples.Count, UnparsedLines, exitCode, stderr);
-
-            // Keep an early-exit explanation in StatusMessage but report the final state.
-            _status = TelemetrySamplerStatus.Stopped;
-            Monitor.PulseAll(_gate);
-            return _stopResult;
-        }
+        return method;
     }
 
-    public void Dispose()
+    // Order matters: an early exit explains a missing tail of samples better than "no samples", and garbage-only
+    // output matters more than how the process was stopped.
+    protected override TelemetryStopResult DescribeStopUnderLock(TelemetryStopMethod method)
     {
-        Stop();
+        Process process = _process!;
+        // Also catches an exit that fell between the check in BeginStopUnderLock and ChildProcess.Stop.
+        if (method == TelemetryStopMethod.AlreadyExited && _earlyExitCode is null)
+        {
+            _earlyExitCode = process.ExitCode;
+        }
+
+        int? exitCode = process.HasExited ? process.ExitCode : null;
+        string? stderr = _stderr.Length == 0 ? null : _stderr.ToString();
+        (TelemetryOutcome outcome, string? reason) = Classify(method);
+        return new TelemetryStopResult(outcome, reason, method, SampleCountUnderLock, UnparsedCount, exitCode, stderr);
+    }
+
+    protected override void RefreshUnderLock()
+    {
+        if (!IsRunningUnderLock || _stopRequested || _process is not { HasExited: true } p)
+        {
+            return;
+        }
+
+        MarkExitedEarlyUnderLock();
+        _earlyExitCode = p.ExitCode;
+    }
+
+    // Built on each read: stderr arrives asynchronously and may land after the exit was first noticed.
+    protected override string? DescribeStatusUnderLock()
+    {
+        if (_earlyExitCode is not { } code)
+        {
+            return null;
+        }
+
+        string stderr = _stderr.Length == 0 ? "no stderr output" : "stderr: " + _stderr.ToString().Trim();
+        // Tools such as nvidia-smi print their failure on stdout; quote it so the reason explains itself.
+        int unparsed = UnparsedCount;
+        string unparsedText = unparsed == 0 ? string.Empty
+            : string.Create(CultureInfo.InvariantCulture, $" and {unparsed} unparsed line(s) (first: '{_firstUnparsedLine}')");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"'{Executable}' exited by itself with code {code} after {SampleCountUnderLock} sample(s){unparsedText}; {stderr}");
+    }
+
+    protected override void ReleaseSource()
+    {
         AppDomain.CurrentDomain.ProcessExit -= OnHostExit;
         Process? process;
-        lock (_gate)
+        lock (Gate)
         {
             process = _process;
             _process = null;
@@ -283,24 +187,24 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
         process?.Dispose();
     }
 
-    // Called under _gate. Order matters: an early exit explains a missing tail of samples better than "no samples",
-    // and garbage-only output matters more than how the process was stopped.
-    private (TelemetryOutcome Outcome, string? Reason) Classify(TelemetryStopMethod method, bool exitedEarly)
+    // Called under Gate.
+    private (TelemetryOutcome Outcome, string? Reason) Classify(TelemetryStopMethod method)
     {
-        if (exitedEarly)
+        if (_earlyExitCode is not null)
         {
-            return (TelemetryOutcome.ExitedEarly, BuildStatusMessage());
+            return (TelemetryOutcome.ExitedEarly, DescribeStatusUnderLock());
         }
 
-        if (_samples.Count == 0)
+        int unparsed = UnparsedCount;
+        if (SampleCountUnderLock == 0)
         {
-            string what = _unparsed == 0 && _ignored == 0
+            string what = unparsed == 0 && _ignored == 0
                 ? "printed nothing"
-                : _unparsed == 0
+                : unparsed == 0
                 ? string.Create(CultureInfo.InvariantCulture,
                     $"printed {_ignored} line(s), all filtered out (e.g. another GPU than the one selected)")
                 : string.Create(CultureInfo.InvariantCulture,
-                    $"printed {_unparsed} line(s), none of them {_options.Source} output (first: '{_firstUnparsedLine}')");
+                    $"printed {unparsed} line(s), none of them {Source} output (first: '{_firstUnparsedLine}')");
             string stderr = _stderr.Length == 0 ? string.Empty : "; stderr: " + _stderr.ToString().Trim();
             string killed = method == TelemetryStopMethod.Killed ? "; it ignored SIGINT and SIGTERM and was killed" : string.Empty;
             return (TelemetryOutcome.NoSamples, $"'{Executable}' {what}{stderr}{killed}");
@@ -317,7 +221,7 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
 
     private void ReadLoop(StreamReader stdout)
     {
-        long start = Volatile.Read(ref _startTimestamp);
+        long start = StartTimestamp;
         try
         {
             while (stdout.ReadLine() is { } line)
@@ -343,23 +247,16 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
 
                 if (disposition == LineDisposition.Sample)
                 {
-                    lock (_gate)
-                    {
-                        _samples.Add(sample!);
-                        Monitor.PulseAll(_gate);
-                    }
+                    AddSample(sample!);
                 }
                 else if (disposition == LineDisposition.Ignored)
                 {
                     Interlocked.Increment(ref _ignored);
                 }
-                else
+                else if (CountUnparsed() == 1)
                 {
-                    if (Interlocked.Increment(ref _unparsed) == 1)
-                    {
-                        Volatile.Write(ref _firstUnparsedLine,
-                            line.Length > MaxQuotedLineChars ? line[..MaxQuotedLineChars] + "…" : line.Trim());
-                    }
+                    Volatile.Write(ref _firstUnparsedLine,
+                        line.Length > MaxQuotedLineChars ? line[..MaxQuotedLineChars] + "…" : line.Trim());
                 }
             }
         }
@@ -373,10 +270,10 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
         }
         finally
         {
-            lock (_gate)
+            lock (Gate)
             {
                 _readerDone = true;
-                Monitor.PulseAll(_gate);
+                Monitor.PulseAll(Gate);
             }
         }
     }
@@ -387,7 +284,7 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
         {
             while (stderr.ReadLine() is { } line)
             {
-                lock (_gate)
+                lock (Gate)
                 {
                     _stderr.AppendLine(line);
                     if (_stderr.Length > MaxStandardErrorChars)
@@ -407,124 +304,20 @@ internal sealed class LineProcessSampler<TSample> : IDisposable
         }
     }
 
-    // Called under _gate.
-    private void RefreshExitedEarly()
-    {
-        if (_status != TelemetrySamplerStatus.Running || _stopRequested || _process is not { HasExited: true } p)
-        {
-            return;
-        }
-
-        _status = TelemetrySamplerStatus.ExitedEarly;
-        _earlyExitCode = p.ExitCode;
-    }
-
-    // Built on each read: stderr arrives asynchronously and may land after the exit was first noticed.
-    private string? BuildStatusMessage()
-    {
-        if (_earlyExitCode is not { } code)
-        {
-            return _statusMessage;
-        }
-
-        string stderr = _stderr.Length == 0 ? "no stderr output" : "stderr: " + _stderr.ToString().Trim();
-        // Tools such as nvidia-smi print their failure on stdout; quote it so the reason explains itself.
-        string unparsed = _unparsed == 0 ? string.Empty
-            : string.Create(CultureInfo.InvariantCulture, $" and {_unparsed} unparsed line(s) (first: '{_firstUnparsedLine}')");
-        return string.Create(CultureInfo.InvariantCulture,
-            $"'{Executable}' exited by itself with code {code} after {_samples.Count} sample(s){unparsed}; {stderr}");
-    }
-
     // Last line of defence: a host that exits without disposing must not leave the tool running.
     private void OnHostExit(object? sender, EventArgs e)
     {
+        // Registered from BeginCollecting to the end of EndCollecting only, so the process here is one Stop has not
+        // ended yet.
         Process? process;
-        lock (_gate)
+        lock (Gate)
         {
-            process = _stopResult is null ? _process : null;
+            process = _process;
         }
 
         if (process is { HasExited: false })
         {
             ChildProcess.KillTree(process);
         }
-    }
-}
-
-/// <summary>Signal and kill helpers for the samplers' own child processes (never by name).</summary>
-internal static class ChildProcess
-{
-    private static readonly Lazy<bool> s_sigintIgnored = new(ReadSigintIgnored);
-
-    /// <summary>
-    /// Whether this process runs with SIGINT ignored (Linux: the SigIgn mask of /proc/self/status), as a background
-    /// job does; its children inherit that and cannot honour SIGINT, so Stop goes straight to SIGTERM.
-    /// </summary>
-    internal static bool SigintIgnoredHere => s_sigintIgnored.Value;
-
-    /// <summary>Sends <paramref name="signal"/> and waits up to <paramref name="wait"/>; true when the process has
-    /// exited (also when it exited just after the wait, or the signal could not be sent because it was gone).</summary>
-    internal static bool StopWithSignal(Process process, int signal, TimeSpan wait) =>
-        (TrySendSignal(process.Id, signal) && process.WaitForExit(wait)) || process.HasExited;
-
-    internal static bool TrySendSignal(int pid, int signal)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return false;
-        }
-
-        try
-        {
-            return NativeMethods.Kill(pid, signal) == 0;
-        }
-        catch (DllNotFoundException)
-        {
-            return false;
-        }
-        catch (EntryPointNotFoundException)
-        {
-            return false;
-        }
-    }
-
-    private static bool ReadSigintIgnored()
-    {
-        try
-        {
-            string? line = OperatingSystem.IsLinux()
-                ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))
-                : null;
-            // A hex mask with bit (signal - 1) set per ignored signal.
-            return line is not null
-                && ulong.TryParse(line.AsSpan("SigIgn:".Length).Trim(), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong mask)
-                && (mask & (1UL << (NativeMethods.SigInt - 1))) != 0;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    internal static void KillTree(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Exited between the check and the kill: nothing left to do.
-        }
-        catch (Win32Exception)
-        {
-            // Not ours to kill (e.g. a setuid child); the wait below reports whether it is gone.
-        }
-
-        process.WaitForExit(TimeSpan.FromSeconds(5));
     }
 }

@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 
@@ -79,7 +78,8 @@ public readonly record struct TimedLinuxSample(TimeSpan Elapsed, long StopwatchT
 /// Polls /proc/stat, /proc/meminfo, thermal zones and cpufreq on a background thread at
 /// <see cref="LinuxSamplerOptions.Interval"/>, plus <c>vcgencmd get_throttled</c> and <c>measure_temp</c> where
 /// vcgencmd exists (at most once per <see cref="LinuxSamplerOptions.VcgencmdMinInterval"/>). Absent files leave
-/// fields null; nothing here is fatal. Works on any Linux (Pi, Jetson, x86) and complements the GPU samplers.
+/// fields null; nothing here is fatal. Works on any Linux (Pi, Jetson, x86) and complements the GPU samplers. The
+/// lifecycle (start once, stop, status, samples kept) is <see cref="PollingSampler{TSample}"/>'s.
 /// </summary>
 public sealed class LinuxSampler : ITelemetrySampler
 {
@@ -90,17 +90,7 @@ public sealed class LinuxSampler : ITelemetrySampler
     public const string DefaultVcgencmd = "vcgencmd";
 
     private readonly LinuxSamplerOptions _options;
-    private readonly object _gate = new();
-    private readonly List<TimedLinuxSample> _samples = [];
-    private readonly ManualResetEventSlim _stopSignal = new(false);
-    private Thread? _thread;
-    private long _startTimestamp;
-    private int _emptyPolls;
-    private TelemetrySamplerStatus _status = TelemetrySamplerStatus.NotStarted;
-    private string? _statusMessage;
-    private TelemetryStopResult? _stopResult;
-    private bool _disposed;
-    private bool _threadEnded = true;
+    private readonly PollingSampler<TimedLinuxSample> _polling;
 
     // Poll state: touched by the polling thread only (or by a test calling CollectSample before Start).
     private CpuJiffies? _previousJiffies;
@@ -118,153 +108,50 @@ public sealed class LinuxSampler : ITelemetrySampler
         ArgumentException.ThrowIfNullOrWhiteSpace(options.RootDirectory, nameof(options));
         _options = options;
         Vcgencmd = options.UseVcgencmd
-            ? ToolExecutable.FindOnPath(
-                ToolExecutable.Resolve(options.VcgencmdPath, VcgencmdEnvironmentVariable, DefaultVcgencmd, Environment.GetEnvironmentVariable),
-                Environment.GetEnvironmentVariable("PATH"))
+            ? ToolExecutable.Vcgencmd.Locate(options.VcgencmdPath, Environment.GetEnvironmentVariable, File.Exists)
             : null;
+        _polling = new PollingSampler<TimedLinuxSample>(
+            new PollingOptions(
+                Source: "linux",
+                options.Interval,
+                // One poll runs vcgencmd at most twice.
+                LongestPoll: options.VcgencmdTimeout + options.VcgencmdTimeout,
+                Prepare,
+                emptyPolls => string.Create(CultureInfo.InvariantCulture,
+                    $"{emptyPolls} poll(s) under '{options.RootDirectory}' read nothing (no proc/stat, proc/meminfo, thermal zones, cpufreq or vcgencmd)")),
+            Poll);
     }
 
     /// <inheritdoc />
-    public string Source => "linux";
+    public string Source => _polling.Source;
 
     /// <summary>Full path of the vcgencmd that will be run, or null when there is none (or it is disabled).</summary>
     public string? Vcgencmd { get; }
 
     /// <inheritdoc />
-    public TelemetrySamplerStatus Status
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _status;
-            }
-        }
-    }
+    public TelemetrySamplerStatus Status => _polling.Status;
 
     /// <inheritdoc />
-    public string? StatusMessage
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _statusMessage;
-            }
-        }
-    }
+    public string? StatusMessage => _polling.StatusMessage;
 
-    /// <summary>A snapshot of the polls so far (polls that read nothing at all are not kept).</summary>
-    public IReadOnlyList<TimedLinuxSample> Samples
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _samples.ToArray();
-            }
-        }
-    }
+    /// <summary>A snapshot of the polls so far (polls that read nothing at all are not kept); complete after Stop.</summary>
+    public IReadOnlyList<TimedLinuxSample> Samples => _polling.Samples;
 
     /// <inheritdoc />
     public IReadOnlyList<TelemetryReading> Readings => [.. Samples.Select(TelemetryReadings.FromLinux)];
 
     /// <summary>Starts polling. False (StartFailed) only when <see cref="LinuxSamplerOptions.RootDirectory"/> does not
     /// exist; missing files inside it are fine.</summary>
-    public bool Start()
-    {
-        lock (_gate)
-        {
-            if (_status != TelemetrySamplerStatus.NotStarted)
-            {
-                throw new InvalidOperationException("A LinuxSampler starts once; create a new one per run.");
-            }
-
-            if (!Directory.Exists(_options.RootDirectory))
-            {
-                _status = TelemetrySamplerStatus.StartFailed;
-                _statusMessage = $"root directory '{_options.RootDirectory}' does not exist";
-                return false;
-            }
-
-            _status = TelemetrySamplerStatus.Running;
-        }
-
-        // Baseline for the first utilisation figure, so the first sample already has one.
-        _previousJiffies = ReadJiffies();
-        Volatile.Write(ref _startTimestamp, Stopwatch.GetTimestamp());
-        _thread = new Thread(PollLoop) { IsBackground = true, Name = "EdgeBench LinuxSampler" };
-        _thread.Start();
-        return true;
-    }
+    public bool Start() => _polling.Start();
 
     /// <inheritdoc />
-    public bool WaitForSamples(int count, TimeSpan timeout) =>
-        SampleWait.Until(_gate, () => _samples.Count >= count, () => _status == TelemetrySamplerStatus.Running, timeout);
+    public bool WaitForSamples(int count, TimeSpan timeout) => _polling.WaitForSamples(count, timeout);
 
     /// <inheritdoc />
-    public TelemetryStopResult Stop()
-    {
-        Thread? thread;
-        lock (_gate)
-        {
-            if (_stopResult is not null)
-            {
-                return _stopResult;
-            }
-
-            if (_status == TelemetrySamplerStatus.NotStarted)
-            {
-                return new TelemetryStopResult(TelemetryOutcome.NotStarted, "linux sampler was not started",
-                    TelemetryStopMethod.NotRunning, 0, 0, null, null);
-            }
-
-            if (_status == TelemetrySamplerStatus.StartFailed)
-            {
-                return new TelemetryStopResult(TelemetryOutcome.StartFailed, _statusMessage, TelemetryStopMethod.NotRunning,
-                    0, 0, null, null);
-            }
-
-            thread = _thread;
-        }
-
-        _stopSignal.Set();
-
-        // A poll is bounded by file reads and the vcgencmd timeout (two calls); the thread is a background thread,
-        // so even a stuck read cannot keep the host alive.
-        _threadEnded = thread?.Join(_options.VcgencmdTimeout + _options.VcgencmdTimeout + TimeSpan.FromSeconds(1)) ?? true;
-        lock (_gate)
-        {
-            int count = _samples.Count;
-            (TelemetryOutcome outcome, string? reason) = count > 0
-                ? (TelemetryOutcome.Completed, (string?)null)
-                : (TelemetryOutcome.NoSamples, string.Create(CultureInfo.InvariantCulture,
-                    $"{_emptyPolls} poll(s) under '{_options.RootDirectory}' read nothing (no proc/stat, proc/meminfo, thermal zones, cpufreq or vcgencmd)"));
-            _stopResult = new TelemetryStopResult(outcome, reason, TelemetryStopMethod.PollingStopped, count, _emptyPolls, null, null);
-            _status = TelemetrySamplerStatus.Stopped;
-            Monitor.PulseAll(_gate);
-            return _stopResult;
-        }
-    }
+    public TelemetryStopResult Stop() => _polling.Stop();
 
     /// <summary>Stops polling and releases the wait handle.</summary>
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        Stop();
-        _disposed = true;
-
-        // A thread still stuck in a read would next touch the signal: leave it to the GC rather than crash the host
-        // with an ObjectDisposedException on a background thread.
-        if (_threadEnded)
-        {
-            _stopSignal.Dispose();
-        }
-    }
+    public void Dispose() => _polling.Dispose();
 
     /// <summary>Reads everything once. Called by the polling thread; tests call it directly (without Start) to get
     /// deterministic snapshots. The CPU figure is relative to the previous call (or to Start).</summary>
@@ -298,41 +185,23 @@ public sealed class LinuxSampler : ITelemetrySampler
         };
     }
 
-    private void PollLoop()
+    private string? Prepare()
     {
-        long start = Volatile.Read(ref _startTimestamp);
-        while (!_stopSignal.Wait(_options.Interval))
+        if (!Directory.Exists(_options.RootDirectory))
         {
-            long now = Stopwatch.GetTimestamp();
-            LinuxSample sample;
-            try
-            {
-                sample = CollectSample(now);
-            }
-            catch (IOException)
-            {
-                // Every read is guarded; this only catches the unexpected (e.g. a directory vanishing mid-enumeration).
-                sample = new LinuxSample();
-            }
-            catch (UnauthorizedAccessException)
-            {
-                sample = new LinuxSample();
-            }
-
-            lock (_gate)
-            {
-                if (sample.IsEmpty)
-                {
-                    _emptyPolls++;
-                }
-                else
-                {
-                    _samples.Add(new TimedLinuxSample(Stopwatch.GetElapsedTime(start, now), now, sample));
-                }
-
-                Monitor.PulseAll(_gate);
-            }
+            return $"root directory '{_options.RootDirectory}' does not exist";
         }
+
+        // Baseline for the first utilisation figure, so the first sample already has one.
+        _previousJiffies = ReadJiffies();
+        return null;
+    }
+
+    private bool Poll(long timestamp, TimeSpan elapsed, out TimedLinuxSample sample)
+    {
+        LinuxSample read = CollectSample(timestamp);
+        sample = new TimedLinuxSample(elapsed, timestamp, read);
+        return !read.IsEmpty;
     }
 
     private CpuJiffies? ReadJiffies() =>
@@ -433,38 +302,10 @@ public sealed class LinuxSampler : ITelemetrySampler
         _piTemperatureC = LinuxParsers.TryParseMeasureTemp(RunVcgencmd(exe, "measure_temp"), out double c) ? c : null;
     }
 
-    // One short-lived call; killed (tree) when it exceeds the timeout, so a wedged firmware mailbox cannot hang Stop.
     private string? RunVcgencmd(string exe, string command)
     {
-        var startInfo = new ProcessStartInfo(exe)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            CreateNoWindow = true,
-        };
-        startInfo.ArgumentList.Add(command);
-        using var process = new Process { StartInfo = startInfo };
-        try
-        {
-            process.Start();
-        }
-        catch (Win32Exception)
-        {
-            return null;
-        }
-
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        // stderr is drained (so a chatty failure cannot block on a full pipe) but not used.
-        _ = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(_options.VcgencmdTimeout))
-        {
-            ChildProcess.KillTree(process);
-            return null;
-        }
-
-        // Both pipes are at EOF once the process has exited (unless a grandchild holds them): bounded wait.
-        return ((IAsyncResult)stdout).AsyncWaitHandle.WaitOne(_options.VcgencmdTimeout) && stdout.IsCompletedSuccessfully
-            && process.ExitCode == 0 ? stdout.Result : null;
+        // stderr is captured but not used: a failed call only leaves its value null.
+        OneShotResult result = ChildProcess.RunOnce(exe, [command], _options.VcgencmdTimeout);
+        return result.Succeeded ? result.StandardOutput : null;
     }
 }

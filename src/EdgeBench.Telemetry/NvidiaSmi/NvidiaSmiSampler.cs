@@ -1,21 +1,9 @@
-using System.Globalization;
 
 namespace EdgeBench.Telemetry.NvidiaSmi;
 
-/// <summary>Settings of an <see cref="NvidiaSmiSampler"/>.</summary>
-public sealed record NvidiaSmiSamplerOptions
+/// <summary>Settings of an <see cref="NvidiaSmiSampler"/>: the interval is passed as <c>-lms &lt;ms&gt;</c>.</summary>
+public sealed record NvidiaSmiSamplerOptions : ToolSamplerOptions
 {
-    /// <summary>Executable to run; null means <c>$EDGEBENCH_NVIDIA_SMI</c>, else <c>nvidia-smi</c> on PATH. Tests
-    /// point it at a fake script.</summary>
-    public string? ExecutablePath { get; init; }
-
-    /// <summary>Sampling interval passed as <c>-lms &lt;ms&gt;</c>.</summary>
-    public TimeSpan Interval { get; init; } = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>How long <see cref="NvidiaSmiSampler.Stop"/> waits after SIGINT (half) and SIGTERM (the rest) before
-    /// killing the process tree.</summary>
-    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(2);
-
     /// <summary>The one GPU to keep (nvidia-smi's <c>index</c>, PCI bus order, which ignores
     /// <c>CUDA_VISIBLE_DEVICES</c>); null (default) keeps every GPU, and each reading then aggregates one tick over
     /// all of them (power summed, utilisation averaged, temperature max, throttled any). On a multi-GPU host where
@@ -33,9 +21,9 @@ public readonly record struct TimedNvidiaSmiSample(TimeSpan Elapsed, long Stopwa
 
 /// <summary>
 /// Runs <c>nvidia-smi --query-gpu=… --format=csv,noheader,nounits -lms &lt;ms&gt;</c> (<see cref="NvidiaSmiQuery"/>)
-/// as a foreground child and parses each line as it arrives. Same strict stop path as the tegrastats sampler (shared
-/// <see cref="LineProcessSampler{TSample}"/>): SIGINT, SIGTERM, <see cref="NvidiaSmiSamplerOptions.StopTimeout"/>, then kill
-/// the process tree; Dispose guarantees no nvidia-smi outlives the sampler.
+/// as a foreground child and parses each line as it arrives. Same lifecycle and stop path as the tegrastats sampler
+/// (shared <see cref="LineProcessSampler{TSample}"/>): SIGINT, SIGTERM, <see cref="ToolSamplerOptions.StopTimeout"/>,
+/// then kill the process tree; Dispose guarantees no nvidia-smi outlives the sampler.
 /// </summary>
 public sealed class NvidiaSmiSampler : ITelemetrySampler
 {
@@ -56,24 +44,14 @@ public sealed class NvidiaSmiSampler : ITelemetrySampler
     public NvidiaSmiSampler(NvidiaSmiSamplerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.Interval, TimeSpan.FromMilliseconds(1), nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.StopTimeout, TimeSpan.Zero, nameof(options));
         if (options.GpuIndex is < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.GpuIndex, "GpuIndex must be >= 0 or null (all GPUs).");
         }
 
         _gpuIndex = options.GpuIndex;
-        string exe = ToolExecutable.Resolve(options.ExecutablePath, ExecutableEnvironmentVariable, DefaultExecutable,
-            Environment.GetEnvironmentVariable);
         _process = new LineProcessSampler<TimedNvidiaSmiSample>(
-            new LineProcessOptions(
-                DefaultExecutable,
-                exe,
-                BuildArguments(options.Interval),
-                options.StopTimeout,
-                $"Install the NVIDIA driver (nvidia-smi), or set {ExecutableEnvironmentVariable} or ExecutablePath to its full path."),
-            ParseLine);
+            options.ToLineProcessOptions(ToolExecutable.NvidiaSmi, BuildArguments), ParseLine);
     }
 
     /// <inheritdoc />
@@ -102,14 +80,11 @@ public sealed class NvidiaSmiSampler : ITelemetrySampler
     public IReadOnlyList<TelemetryReading> Readings => ToReadings(_process.Samples);
 
     /// <summary>Non-blank stdout lines that were not nvidia-smi query output (headers, errors, garbage).</summary>
-    public int UnparsedLines => _process.UnparsedLines;
+    public int UnparsedLines => _process.UnparsedCount;
 
     /// <summary>The argument list: <see cref="NvidiaSmiQuery.Arguments"/> then <c>-lms &lt;ms&gt;</c>.</summary>
-    internal static IReadOnlyList<string> BuildArguments(TimeSpan interval)
-    {
-        long intervalMs = Math.Max(1, (long)Math.Round(interval.TotalMilliseconds));
-        return [.. NvidiaSmiQuery.Arguments.Split(' '), "-lms", intervalMs.ToString(CultureInfo.InvariantCulture)];
-    }
+    internal static IReadOnlyList<string> BuildArguments(string intervalMs) =>
+        [.. NvidiaSmiQuery.Arguments.Split(' '), "-lms", intervalMs];
 
     /// <summary>Groups lines by <see cref="TimedNvidiaSmiSample.Tick"/> into one reading each.</summary>
     internal static IReadOnlyList<TelemetryReading> ToReadings(IReadOnlyList<TimedNvidiaSmiSample> samples)
@@ -138,7 +113,7 @@ public sealed class NvidiaSmiSampler : ITelemetrySampler
     /// <summary>Waits until at least <paramref name="count"/> lines were kept (GPU lines, not rounds).</summary>
     public bool WaitForSamples(int count, TimeSpan timeout) => _process.WaitForSamples(count, timeout);
 
-    /// <summary>SIGINT, then SIGTERM (Unix), within <see cref="NvidiaSmiSamplerOptions.StopTimeout"/>, then kill the whole
+    /// <summary>SIGINT, then SIGTERM (Unix), within <see cref="ToolSamplerOptions.StopTimeout"/>, then kill the whole
     /// process tree. Idempotent; safe when nothing was started.</summary>
     public TelemetryStopResult Stop() => _process.Stop();
 

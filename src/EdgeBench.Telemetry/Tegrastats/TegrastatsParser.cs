@@ -3,9 +3,9 @@ using System.Globalization;
 namespace EdgeBench.Telemetry.Tegrastats;
 
 /// <summary>
-/// Pure parser for one line of <c>tegrastats</c> output, from L4T R24 (TX1) to JetPack 7.2 (Thor). The grammar and
-/// its pitfalls are in shared/docs/tegrastats.md; this is an independent token-based implementation (no regexes,
-/// nothing taken from jetson-stats).
+/// Pure parser for one line of <c>tegrastats</c> output, from L4T R24 (TX1) to JetPack 7.2 (Thor), as NVIDIA's Jetson
+/// Linux Developer Guide documents it and the captured lines in tests/EdgeBench.Tests/TestData/tegrastats show it;
+/// an independent token-based implementation (no regexes, nothing taken from jetson-stats).
 /// </summary>
 /// <remarks>
 /// The line is split on runs of whitespace and walked token by token. Keyword tokens (<c>RAM</c>, <c>SWAP</c>,

@@ -30,7 +30,7 @@ public readonly record struct EngineSample(string Name, bool IsOff, int? LoadPct
 
 /// <summary>
 /// Everything parsed from one tegrastats line. Every field is optional because every token may be missing in some
-/// JetPack release or without root (see shared/docs/tegrastats.md); a null means "not printed on this line".
+/// JetPack release or without root; a null means "not printed on this line".
 /// </summary>
 public sealed record TegrastatsSample
 {

@@ -1,22 +1,9 @@
 using System.Diagnostics;
-using System.Globalization;
 
 namespace EdgeBench.Telemetry.Tegrastats;
 
-/// <summary>Settings of a <see cref="TegrastatsSampler"/>.</summary>
-public sealed record TegrastatsSamplerOptions
-{
-    /// <summary>Executable to run; null means <c>$EDGEBENCH_TEGRASTATS</c>, else <c>tegrastats</c> on PATH. Tests
-    /// point it at a fake script.</summary>
-    public string? ExecutablePath { get; init; }
-
-    /// <summary>Sampling interval passed as <c>--interval &lt;ms&gt;</c>. The first line arrives one interval after start.</summary>
-    public TimeSpan Interval { get; init; } = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>How long <see cref="TegrastatsSampler.Stop"/> waits after SIGINT (half) and SIGTERM (the rest) before
-    /// killing the process tree.</summary>
-    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(2);
-}
+/// <summary>Settings of a <see cref="TegrastatsSampler"/>: the interval is passed as <c>--interval &lt;ms&gt;</c>.</summary>
+public sealed record TegrastatsSamplerOptions : ToolSamplerOptions;
 
 /// <summary>Lifecycle state of a <see cref="TegrastatsSampler"/>.</summary>
 public enum TegrastatsSamplerStatus
@@ -77,17 +64,18 @@ public sealed record TegrastatsStopResult(
 
 /// <summary>
 /// Runs <c>tegrastats --interval &lt;ms&gt;</c> as a foreground child, parses every stdout line on a background task
-/// and stops it with SIGINT, then SIGTERM, then (after <see cref="TegrastatsSamplerOptions.StopTimeout"/>) by
-/// killing the process tree. One instance samples one run: tegrastats' printed averages accumulate from its start (tegrastats.md §6).
+/// and stops it with SIGINT, then SIGTERM, then (after <see cref="ToolSamplerOptions.StopTimeout"/>) by
+/// killing the process tree. One instance samples one run: the averages tegrastats prints accumulate from its own
+/// start, so a fresh process per window keeps them about that window.
 /// </summary>
 /// <remarks>
-/// The process lifecycle is <see cref="LineProcessSampler{TSample}"/>'s, shared with the nvidia-smi sampler: signals
-/// first (SIGINT, then SIGTERM for a tegrastats started with SIGINT ignored, as under <c>nohup</c>), because when tegrastats runs under <c>sudo</c> only a catchable signal is relayed to it;
-/// <see cref="Process.Kill(bool)"/> sends SIGKILL, which would leave a root-owned tegrastats running. Never uses
-/// <c>tegrastats --stop</c> or a kill by name: those would end other tools' instances. A missing executable is a
-/// status (<see cref="TegrastatsSamplerStatus.StartFailed"/>), not an exception, so a benchmark run goes on
-/// without telemetry. Dispose (or an exiting host) kills a still-running process so none outlives the sampler.
-/// Through <see cref="ITelemetrySampler"/> the same sampler reports the common status, stop result and readings.
+/// The lifecycle is <see cref="LineProcessSampler{TSample}"/>'s, shared with the nvidia-smi sampler, and the stop
+/// path is <see cref="ChildProcess.Stop"/>'s (signals first, because when tegrastats runs under <c>sudo</c> only a
+/// catchable signal is relayed to it). Never uses <c>tegrastats --stop</c> or a kill by name: those would end other
+/// tools' instances. A missing executable is a status (<see cref="TegrastatsSamplerStatus.StartFailed"/>), not an
+/// exception, so a benchmark run goes on without telemetry. Dispose (or an exiting host) kills a still-running
+/// process so none outlives the sampler. Through <see cref="ITelemetrySampler"/> the same sampler reports the common
+/// status, stop result and readings.
 /// </remarks>
 public sealed class TegrastatsSampler : ITelemetrySampler
 {
@@ -105,17 +93,8 @@ public sealed class TegrastatsSampler : ITelemetrySampler
     public TegrastatsSampler(TegrastatsSamplerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.Interval, TimeSpan.FromMilliseconds(1), nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.StopTimeout, TimeSpan.Zero, nameof(options));
-        string exe = ResolveExecutable(options.ExecutablePath, Environment.GetEnvironmentVariable);
-        long intervalMs = Math.Max(1, (long)Math.Round(options.Interval.TotalMilliseconds));
         _process = new LineProcessSampler<TimedTegrastatsSample>(
-            new LineProcessOptions(
-                DefaultExecutable,
-                exe,
-                ["--interval", intervalMs.ToString(CultureInfo.InvariantCulture)],
-                options.StopTimeout,
-                $"Install tegrastats (Jetson only), or set {ExecutableEnvironmentVariable} or ExecutablePath to its full path."),
+            options.ToLineProcessOptions(ToolExecutable.Tegrastats, intervalMs => ["--interval", intervalMs]),
             ParseLine);
     }
 
@@ -152,11 +131,7 @@ public sealed class TegrastatsSampler : ITelemetrySampler
     public IReadOnlyList<TelemetryReading> Readings => [.. _process.Samples.Select(TelemetryReadings.FromTegrastats)];
 
     /// <summary>Number of non-blank stdout lines that did not parse as tegrastats output.</summary>
-    public int UnparsedLines => _process.UnparsedLines;
-
-    /// <summary>Picks the executable: the configured path, else the environment variable, else <c>tegrastats</c>.</summary>
-    internal static string ResolveExecutable(string? configured, Func<string, string?> getEnvironmentVariable) =>
-        ToolExecutable.Resolve(configured, ExecutableEnvironmentVariable, DefaultExecutable, getEnvironmentVariable);
+    public int UnparsedLines => _process.UnparsedCount;
 
     /// <summary>Starts the process. Returns false (with <see cref="Status"/> = StartFailed and a message) when it
     /// cannot be started. A sampler starts once.</summary>
@@ -166,7 +141,7 @@ public sealed class TegrastatsSampler : ITelemetrySampler
     /// process's output ended first.</summary>
     public bool WaitForSamples(int count, TimeSpan timeout) => _process.WaitForSamples(count, timeout);
 
-    /// <summary>Stops the process: SIGINT, then SIGTERM (Unix), within <see cref="TegrastatsSamplerOptions.StopTimeout"/>,
+    /// <summary>Stops the process: SIGINT, then SIGTERM (Unix), within <see cref="ToolSamplerOptions.StopTimeout"/>,
     /// then kill the whole process tree. Safe to call more than once and when nothing was started.</summary>
     public TegrastatsStopResult Stop()
     {

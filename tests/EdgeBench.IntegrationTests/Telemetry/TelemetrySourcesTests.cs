@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Validators;
 using EdgeBench.Benchmarks.Infrastructure;
 using EdgeBench.Benchmarks.Telemetry;
 using EdgeBench.Telemetry;
@@ -63,6 +64,27 @@ public sealed class TelemetrySourcesTests
         Assert.IsType<TegrastatsDiagnoser>(TelemetryDiagnosers.Create(settings with { TelemetrySource = TelemetrySource.Tegrastats }, null, Probe()));
         Assert.IsType<LinuxDiagnoser>(TelemetryDiagnosers.Create(settings with { TelemetrySource = TelemetrySource.Linux }, null, Probe()));
         Assert.Null(TelemetryDiagnosers.Create(settings with { TelemetrySource = TelemetrySource.None }, null, Probe()));
+    }
+
+    [Fact]
+    public void A_missing_tool_is_a_warning_naming_its_variable_and_a_present_one_is_not()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var parameters = new ValidationParameters([], null!);
+        string missing = Path.Combine(Path.GetTempPath(), "edgebench-no-such-dir", "nvidia-smi");
+        var absent = new NvidiaSmiDiagnoser(new TelemetryDiagnoserConfig { ExecutablePath = missing });
+        ValidationError warning = Assert.Single(absent.Validate(parameters));
+        Assert.False(warning.IsCritical);
+        Assert.Contains($"'{missing}' was not found", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("EDGEBENCH_NVIDIA_SMI", warning.Message, StringComparison.Ordinal);
+
+        // Any existing file passes the lookup (the tool itself says later whether it works).
+        var present = new TegrastatsDiagnoser(new TelemetryDiagnoserConfig { ExecutablePath = "/bin/sh" });
+        Assert.Empty(present.Validate(parameters));
     }
 
     [Fact]

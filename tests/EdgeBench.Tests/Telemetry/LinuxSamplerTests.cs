@@ -131,6 +131,11 @@ public sealed class LinuxSamplerTests : IDisposable
         Assert.Equal(51.5, summary.PeakTemperatureC);
         Assert.Equal((7802548L - 4000000L) / 1024, summary.PeakRamUsedMb);
         Assert.Null(summary.AveragePowerW);
+
+        // The time-stamped samples outlive the sampler: a caller lays them out after Stop and Dispose.
+        sampler.Dispose();
+        Assert.Equal(samples, sampler.Samples);
+        Assert.Equal(readings, sampler.Readings);
         _fakes.AssertGone();
     }
 
@@ -218,11 +223,17 @@ public sealed class LinuxSamplerTests : IDisposable
         }
 
         string fake = WriteVcgencmd();
-        Assert.Equal(fake, EdgeBench.Telemetry.ToolExecutable.FindOnPath("vcgencmd", "/nonexistent:" + _fakes.Dir));
-        Assert.Null(EdgeBench.Telemetry.ToolExecutable.FindOnPath("vcgencmd", "/nonexistent"));
-        Assert.Equal(fake, EdgeBench.Telemetry.ToolExecutable.FindOnPath(fake, null));
-        Assert.Equal("/env/vcgencmd", EdgeBench.Telemetry.ToolExecutable.Resolve(null, LinuxSampler.VcgencmdEnvironmentVariable, "vcgencmd",
+        Assert.Equal(fake, ToolExecutable.FindOnPath("vcgencmd", "/nonexistent:" + _fakes.Dir, File.Exists));
+        Assert.Null(ToolExecutable.FindOnPath("vcgencmd", "/nonexistent", File.Exists));
+        Assert.Equal(fake, ToolExecutable.FindOnPath(fake, null, File.Exists));
+        Assert.Equal("/env/vcgencmd", ToolExecutable.Vcgencmd.Resolve(null,
             n => n == LinuxSampler.VcgencmdEnvironmentVariable ? "/env/vcgencmd" : null));
+
+        // Locate: the environment's choice, looked up like any other; a bare name is searched on that PATH.
+        Assert.Equal(fake, ToolExecutable.Vcgencmd.Locate(null,
+            n => n switch { LinuxSampler.VcgencmdEnvironmentVariable => fake, _ => null }, File.Exists));
+        Assert.Equal(fake, ToolExecutable.Vcgencmd.Locate(null, n => n == "PATH" ? _fakes.Dir : null, File.Exists));
+        Assert.Null(ToolExecutable.Vcgencmd.Locate(null, n => n == "PATH" ? "/nonexistent" : null, File.Exists));
     }
 
     [Fact]

@@ -322,7 +322,8 @@ public sealed class NvidiaSmiSamplerTests : IDisposable
     {
         Assert.Equal(
             ["--query-gpu=" + NvidiaSmiQuery.Fields, "--format=csv,noheader,nounits", "-lms", "250"],
-            NvidiaSmiSampler.BuildArguments(TimeSpan.FromMilliseconds(250)));
+            new NvidiaSmiSamplerOptions { Interval = TimeSpan.FromMilliseconds(250.4) }
+                .ToLineProcessOptions(ToolExecutable.NvidiaSmi, NvidiaSmiSampler.BuildArguments).Arguments);
     }
 
     [Fact]

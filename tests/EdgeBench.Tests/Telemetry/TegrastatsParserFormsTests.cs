@@ -2,7 +2,7 @@ using EdgeBench.Telemetry.Tegrastats;
 
 namespace EdgeBench.Tests.Telemetry;
 
-// Forms documented in shared/docs/tegrastats.md that the captured fixtures do not contain (JetPack 7.2, Thor,
+// Forms documented in NVIDIA's Jetson Linux Developer Guide that the captured fixtures do not contain (JetPack 7.2, Thor,
 // DRIVE-style, sentinels). These lines are CONSTRUCTED from the documented token grammar, not captured; the
 // captured lines are covered by TegrastatsFixtureTests.
 public sealed class TegrastatsParserFormsTests

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using EdgeBench.Telemetry;
 using EdgeBench.Telemetry.Tegrastats;
 
 namespace EdgeBench.Tests.Telemetry;
@@ -169,11 +170,11 @@ public sealed class TegrastatsSamplerTests : IDisposable
     public void ExecutableResolution_OptionThenEnvironmentThenDefault()
     {
         static string? Env(string name) => name == TegrastatsSampler.ExecutableEnvironmentVariable ? "/opt/fake/tegrastats" : null;
-        Assert.Equal("/x/tegrastats", TegrastatsSampler.ResolveExecutable("/x/tegrastats", Env));
-        Assert.Equal("/opt/fake/tegrastats", TegrastatsSampler.ResolveExecutable(null, Env));
-        Assert.Equal("/opt/fake/tegrastats", TegrastatsSampler.ResolveExecutable("  ", Env));
-        Assert.Equal("tegrastats", TegrastatsSampler.ResolveExecutable(null, _ => null));
-        Assert.Equal("tegrastats", TegrastatsSampler.ResolveExecutable(null, _ => ""));
+        Assert.Equal("/x/tegrastats", ToolExecutable.Tegrastats.Resolve("/x/tegrastats", Env));
+        Assert.Equal("/opt/fake/tegrastats", ToolExecutable.Tegrastats.Resolve(null, Env));
+        Assert.Equal("/opt/fake/tegrastats", ToolExecutable.Tegrastats.Resolve("  ", Env));
+        Assert.Equal("tegrastats", ToolExecutable.Tegrastats.Resolve(null, _ => null));
+        Assert.Equal("tegrastats", ToolExecutable.Tegrastats.Resolve(null, _ => ""));
     }
 
     [Fact]
