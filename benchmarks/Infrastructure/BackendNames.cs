@@ -82,9 +82,17 @@ internal static class BackendNames
 
     public static readonly IReadOnlyList<string> All = Paths.Select(p => p.Name).ToArray();
 
-    /// <summary>(engine, execution provider) as written to edgebench.csv.</summary>
+    /// <summary>
+    /// (engine, execution provider) as written to edgebench.csv; both empty for a case without a Backend parameter
+    /// (code of EdgeBench's own that no engine runs, e.g. the frame-trace recording cost).
+    /// </summary>
     public static (string Backend, string Ep) Split(string name)
     {
+        if (string.IsNullOrEmpty(name))
+        {
+            return (string.Empty, string.Empty);
+        }
+
         BackendPath path = PathOf(name);
         return (path.Engine, path.Ep);
     }

@@ -17,6 +17,7 @@ namespace EdgeBench.Benchmarks.Infrastructure;
 internal sealed class CaseFilter : IFilter
 {
     private readonly bool _sustained = RunSettings.FromEnvironment().Sustained is not null;
+    private readonly bool _backendsExplicit = RunSettings.FromEnvironment().BackendsExplicit;
 
     public bool Predicate(BenchmarkCase benchmarkCase)
     {
@@ -38,6 +39,14 @@ internal sealed class CaseFilter : IFilter
         }
 
         if (id.Scenario is { } scenario && !scenario.Admits(id.Batch))
+        {
+            return false;
+        }
+
+        // The default backend list runs scenarios on ONNX Runtime only: TorchSharp's stage rows already compare the
+        // engines (reports/backends.md), and its scenarios would cost the default suite another minute on 2 cores.
+        // Naming the backend (--backend torchsharp-cpu) runs them, as it runs TorchSharp fp16.
+        if (id.Scenario is not null && !_backendsExplicit && !BackendNames.IsOnnxRuntime(id.Backend))
         {
             return false;
         }

@@ -94,6 +94,11 @@ internal static class ResultRows
                     telemetry.Summary?.Throttled == true ? $"{telemetry.Source} reported throttling" : null),
         };
         string findings = Diagnosis.Summarize(diagnosis);
+        if (record.CameraFps is not null && RunSettings.FromEnvironment().Sustained is not null && runDirectory is not null)
+        {
+            findings = string.Join("; ", new[] { findings, SustainedOutput.Write(runDirectory, record, telemetry) }.Where(f => f.Length > 0));
+        }
+
         string diagnosisText = record.Valid ? findings : string.Join("; ", new[] { record.InvalidReason, findings }.Where(f => !string.IsNullOrEmpty(f)));
         return row with
         {

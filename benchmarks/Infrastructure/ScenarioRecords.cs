@@ -56,6 +56,9 @@ internal sealed record ScenarioRecord
     /// <summary>The frame trace, relative to the run folder (<c>frames/….csv.gz</c>).</summary>
     public required string TraceFile { get; init; }
 
+    /// <summary>The Stopwatch timestamp of the trace's first capture (its capture_ms 0): places telemetry on its axis.</summary>
+    public long TraceOriginTicks { get; init; }
+
     /// <summary>The record of a finished run and the trace file it was written to.</summary>
     public static ScenarioRecord From(ScenarioResult result, string traceFile)
     {
@@ -120,7 +123,7 @@ internal static class ScenarioRecords
         string root = runDirectory is { Length: > 0 } && Directory.Exists(runDirectory) ? runDirectory : Path.Combine(Path.GetTempPath(), "edgebench-frames");
         string relative = Path.Combine(TraceFolder, caseFileName + ".csv.gz");
         FrameTraceCsv.Write(trace, Path.Combine(root, relative));
-        ScenarioRecord record = ScenarioRecord.From(result, relative.Replace('\\', '/'));
+        ScenarioRecord record = ScenarioRecord.From(result, relative.Replace('\\', '/')) with { TraceOriginTicks = trace.OriginTicks };
         s_records[key] = record;
         if (runDirectory is { Length: > 0 } && Directory.Exists(runDirectory))
         {

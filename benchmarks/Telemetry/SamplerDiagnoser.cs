@@ -98,6 +98,8 @@ internal abstract class SamplerDiagnoser : IDiagnoser
             (string? rawFile, string? error) = RawSamplesFile.TryWrite(Config, benchmarkCase, window.Readings, result);
             result = result with
             {
+                Readings = window.Readings,
+                StartTimestamp = window.StartTimestamp,
                 RawFile = rawFile,
                 Reason = error is null ? result.Reason : string.Join("; ", new[] { result.Reason, error }.OfType<string>()),
             };
@@ -277,6 +279,7 @@ internal abstract class SamplerDiagnoser : IDiagnoser
             {
                 window.Stop = sampler.Stop();
                 window.Readings = sampler.Readings;
+                window.StartTimestamp = sampler.StartTimestamp;
             }
         }
 #pragma warning disable CA1031 // Same as above: telemetry never fails a case.
@@ -312,5 +315,7 @@ internal abstract class SamplerDiagnoser : IDiagnoser
         public TelemetryStopResult? Stop { get; set; }
 
         public IReadOnlyList<TelemetryReading> Readings { get; set; } = [];
+
+        public long StartTimestamp { get; set; }
     }
 }

@@ -19,6 +19,12 @@ internal sealed record TelemetryCaseResult(string Source, int SampleCount, strin
     /// <summary>How the tool's run ended; null without a window.</summary>
     public TelemetryOutcome? Outcome { get; init; }
 
+    /// <summary>The window's readings (a sustained run lays them out per second beside its frames).</summary>
+    public IReadOnlyList<TelemetryReading> Readings { get; init; } = [];
+
+    /// <summary>The Stopwatch timestamp the readings' times count from (<see cref="ITelemetrySampler.StartTimestamp"/>).</summary>
+    public long StartTimestamp { get; init; }
+
     /// <summary>The raw samples file, relative to the run folder (<c>telemetry/….csv</c>); null when none was written.</summary>
     public string? RawFile { get; init; }
 

@@ -127,4 +127,8 @@ public interface ITelemetrySampler : IDisposable
     /// (Stopwatch-based) times since <see cref="Start"/>. Still complete after <see cref="Stop"/> and Dispose, so a
     /// caller can summarise or lay out the whole window once sampling has ended.</summary>
     IReadOnlyList<TelemetryReading> Readings { get; }
+
+    /// <summary>The <see cref="System.Diagnostics.Stopwatch"/> timestamp the readings' times count from (0 before
+    /// <see cref="Start"/>): places them on another Stopwatch-based time axis, e.g. a frame trace's.</summary>
+    long StartTimestamp { get; }
 }

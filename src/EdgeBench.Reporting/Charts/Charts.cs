@@ -156,6 +156,50 @@ public static class ChartRenderer
     }
 }
 
+/// <summary>The chart of a sustained run's timeline.</summary>
+public static class TimelineChart
+{
+    /// <summary>
+    /// Frames per second (left axis) and, on the right axis, p99 latency (ms) and the hottest temperature (°C) per
+    /// second: a thermal drop shows as FPS falling while the temperature climbs.
+    /// </summary>
+    public static Plot Create(string title, IReadOnlyList<EdgeBench.Pipeline.Frames.TimelineSecond> timeline)
+    {
+        ArgumentNullException.ThrowIfNull(timeline);
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        double[] seconds = timeline.Select(s => (double)s.Second).ToArray();
+        var fps = plot.Add.Scatter(seconds, timeline.Select(s => (double)s.Frames).ToArray(), palette.GetColor(0));
+        fps.LegendText = "FPS";
+        fps.MarkerSize = 0;
+        (double X, double Y)[] p99 = timeline.Where(s => !double.IsNaN(s.P99Ms)).Select(s => ((double)s.Second, s.P99Ms)).ToArray();
+        if (p99.Length > 0)
+        {
+            var latency = plot.Add.Scatter(p99.Select(p => p.X).ToArray(), p99.Select(p => p.Y).ToArray(), palette.GetColor(1));
+            latency.LegendText = "p99 latency (ms, right)";
+            latency.MarkerSize = 0;
+            latency.Axes.YAxis = plot.Axes.Right;
+        }
+
+        (double X, double Y)[] temperature = timeline.Where(s => s.TemperatureC.HasValue).Select(s => ((double)s.Second, s.TemperatureC!.Value)).ToArray();
+        if (temperature.Length > 0)
+        {
+            var hot = plot.Add.Scatter(temperature.Select(p => p.X).ToArray(), temperature.Select(p => p.Y).ToArray(), palette.GetColor(3));
+            hot.LegendText = "temperature (°C, right)";
+            hot.MarkerSize = 0;
+            hot.LinePattern = LinePattern.Dashed;
+            hot.Axes.YAxis = plot.Axes.Right;
+        }
+
+        plot.Title(title);
+        plot.XLabel("seconds since the first frame");
+        plot.YLabel("frames per second");
+        plot.Axes.Right.Label.Text = "ms / °C";
+        plot.ShowLegend(Alignment.LowerLeft);
+        return plot;
+    }
+}
+
 /// <summary>The charts of the two reports, from their rows.</summary>
 public static class ReportCharts
 {

@@ -140,6 +140,8 @@ public sealed class LinuxSampler : ITelemetrySampler
     /// <inheritdoc />
     public IReadOnlyList<TelemetryReading> Readings => [.. Samples.Select(TelemetryReadings.FromLinux)];
 
+    public long StartTimestamp => _polling.StartTimestamp;
+
     /// <summary>Starts polling. False (StartFailed) only when <see cref="LinuxSamplerOptions.RootDirectory"/> does not
     /// exist; missing files inside it are fine.</summary>
     public bool Start() => _polling.Start();

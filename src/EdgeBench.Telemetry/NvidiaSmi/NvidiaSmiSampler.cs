@@ -79,6 +79,8 @@ public sealed class NvidiaSmiSampler : ITelemetrySampler
     /// line.</summary>
     public IReadOnlyList<TelemetryReading> Readings => ToReadings(_process.Samples);
 
+    public long StartTimestamp => _process.StartTimestamp;
+
     /// <summary>Non-blank stdout lines that were not nvidia-smi query output (headers, errors, garbage).</summary>
     public int UnparsedLines => _process.UnparsedCount;
 

@@ -130,6 +130,8 @@ public sealed class TegrastatsSampler : ITelemetrySampler
     /// <inheritdoc />
     public IReadOnlyList<TelemetryReading> Readings => [.. _process.Samples.Select(TelemetryReadings.FromTegrastats)];
 
+    public long StartTimestamp => _process.StartTimestamp;
+
     /// <summary>Number of non-blank stdout lines that did not parse as tegrastats output.</summary>
     public int UnparsedLines => _process.UnparsedCount;
 

@@ -77,7 +77,8 @@ public sealed class CommandLineTests : IDisposable
         Assert.Empty(remaining);
 
         // The flag wins over the variable; --flag=value is the same as --flag value.
-        _environment.Set(option.Variable, defaultValue ?? Path.GetTempPath());
+        // A variable with no default gets another valid value: a duration for --sustained, a path for the rest.
+        _environment.Set(option.Variable, defaultValue ?? (flag == "--sustained" ? "1s" : Path.GetTempPath()));
         Assert.Equal(parsed, option.ValueText(RunSettings.Parse([flag, value]).Settings));
         Assert.Equal(parsed, option.ValueText(RunSettings.Parse([$"{flag}={value}"]).Settings));
 

@@ -39,7 +39,7 @@ public sealed class ProgramTests : IDisposable
         string results = Path.Combine(_root, "results");
 
         int exitCode = Program.Run(
-            ["--filter", "*MobileNet*", "--batch", "1", "--device-id", "test-device", "--results", results, "--job", "dry", "--inProcess"],
+            ["--filter", "*MobileNet*", "--batch", "1", "--device-id", "test-device", "--results", results, "--job", "dry", "--inProcess", "--min-duration", "0s", "--camera-fps", "200"],
             AllowDebugBuild);
 
         Assert.Equal(0, exitCode);
@@ -53,10 +53,11 @@ public sealed class ProgramTests : IDisposable
 
         IReadOnlyList<ResultRow> rows = ResultsCsv.Read(Path.Combine(run, ResultsCsv.FileName));
         ResultRow[] ort = rows.Where(r => r.Backend == "onnxruntime").ToArray();
-        Assert.Equal(16, ort.Length);
+        Assert.Equal(20, ort.Length); // 8 stages and 2 scenarios (single-stream, camera), fp32 and fp16
         Assert.All(ort, r => Assert.Equal(CaseStatus.Ok, r.Status));
 
-        // The default backend list also runs torchsharp-cpu: its 5 stages in fp32, its fp16 skipped (see RunSettings).
+        // The default backend list also runs torchsharp-cpu: its 5 stages in fp32, its fp16 skipped (see RunSettings);
+        // scenarios run on ONNX Runtime only unless the backend is named (CaseFilter).
         ResultRow[] torch = rows.Where(r => r.Backend == "torchsharp").ToArray();
         Assert.Equal(10, torch.Length);
         if (EdgeBench.Inference.TorchSharp.TorchSharpAvailability.Check().Available)
