@@ -34,8 +34,9 @@ public sealed class GpuBackendSkipTests : IDisposable
     {
         IReadOnlyList<ResultRow> rows = _run.Run<MobileNetBenchmarks>();
 
-        // 8 stage methods x 5 GPU backend values, plus device-only inference on the 3 device-bound values.
-        Assert.Equal(43, rows.Count);
+        // 8 stage methods and 2 scenarios (batch 1: single-stream, camera) x 5 GPU backend values, plus device-only
+        // inference on the 3 device-bound values.
+        Assert.Equal(53, rows.Count);
         Assert.Equal(["cuda-bound", "cuda-graph", "tensorrt-bound"], rows.Where(r => r.Stage == "inference-on-device").Select(r => r.Ep).Order(StringComparer.Ordinal));
         Assert.Equal(["cuda", "cuda-bound", "cuda-graph", "tensorrt", "tensorrt-bound"], rows.Select(r => r.Ep).Distinct().Order(StringComparer.Ordinal));
         Assert.All(rows, r =>

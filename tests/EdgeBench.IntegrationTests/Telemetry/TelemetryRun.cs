@@ -70,6 +70,8 @@ internal sealed class TelemetryRun : IDisposable
 
         config
             .AddFilter(new AnyCategoriesFilter(categories.Length == 0 ? [Categories.Inference] : categories))
+            // Stage cases only: the end-to-end category also holds the scenarios, whose rows are per frame (DryRunTests).
+            .AddFilter(new SimpleFilter(c => CaseIdentity.Of(c).Scenario is null))
             .WithOptions(ConfigOptions.DisableOptimizationsValidator);
         BenchmarkRunner.Run<MobileNetBenchmarks>(config);
         return ResultsCsv.Read(Path.Combine(RunDirectory, ResultsCsv.FileName));
