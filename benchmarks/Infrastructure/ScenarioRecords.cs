@@ -53,7 +53,7 @@ internal sealed record ScenarioRecord
 
     public string? InvalidReason { get; init; }
 
-    /// <summary>The frame trace, relative to the run folder (<c>frames/….csv.gz</c>).</summary>
+    /// <summary>The frame trace, relative to the run folder (<c>frames/….csv</c>).</summary>
     public required string TraceFile { get; init; }
 
     /// <summary>The Stopwatch timestamp of the trace's first capture (its capture_ms 0): places telemetry on its axis.</summary>
@@ -114,14 +114,14 @@ internal static class ScenarioRecords
     public static void Clear() => s_records.Clear();
 
     /// <summary>
-    /// Writes <paramref name="trace"/> to the run folder (<c>frames/&lt;case&gt;.csv.gz</c>; a temporary folder when no
+    /// Writes <paramref name="trace"/> to the run folder (<c>frames/&lt;case&gt;.csv</c>; a temporary folder when no
     /// run folder is set, e.g. a benchmark started by a test harness) and records the case.
     /// </summary>
     public static ScenarioRecord Save(string key, string caseFileName, ScenarioResult result, FrameTrace trace)
     {
         string? runDirectory = Environment.GetEnvironmentVariable(RunSettings.RunDirectoryVariable);
         string root = runDirectory is { Length: > 0 } && Directory.Exists(runDirectory) ? runDirectory : Path.Combine(Path.GetTempPath(), "edgebench-frames");
-        string relative = Path.Combine(TraceFolder, caseFileName + ".csv.gz");
+        string relative = Path.Combine(TraceFolder, caseFileName + ".csv");
         FrameTraceCsv.Write(trace, Path.Combine(root, relative));
         ScenarioRecord record = ScenarioRecord.From(result, relative.Replace('\\', '/')) with { TraceOriginTicks = trace.OriginTicks };
         s_records[key] = record;

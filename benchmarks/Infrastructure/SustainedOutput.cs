@@ -25,7 +25,7 @@ internal static class SustainedOutput
             ? []
             : telemetry.Readings.Select(r => OnTraceAxis(r, telemetry.StartTimestamp, record.TraceOriginTicks)).ToArray();
         IReadOnlyList<TimelineSecond> timeline = SustainedTimeline.Build(frames, record.CameraFps, readings);
-        string name = Path.GetFileName(record.TraceFile).Replace(".csv.gz", string.Empty, StringComparison.Ordinal);
+        string name = Path.GetFileNameWithoutExtension(record.TraceFile);
         string folder = Path.Combine(runDirectory, FolderName);
         Directory.CreateDirectory(folder);
         string csv = Path.Combine(folder, name + ".csv");

@@ -272,7 +272,7 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
 
     /// <summary>
     /// Runs the scenario once per setup and records it (<see cref="ScenarioRecords"/>: the row's per-frame columns and
-    /// <c>frames/&lt;case&gt;.csv.gz</c>). BenchmarkDotNet may call the method again (the memory diagnoser's extra run,
+    /// <c>frames/&lt;case&gt;.csv</c>). BenchmarkDotNet may call the method again (the memory diagnoser's extra run,
     /// or a --job with several invocations): the frames are measured by then, so a further call is one loop body,
     /// which is what the memory diagnoser should see.
     /// </summary>

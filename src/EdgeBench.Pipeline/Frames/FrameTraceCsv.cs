@@ -5,7 +5,8 @@ using System.Text;
 namespace EdgeBench.Pipeline.Frames;
 
 /// <summary>
-/// The per-frame trace file (<c>*.csv.gz</c>): one row per recorded frame, in capture order, columns
+/// The per-frame trace file (<c>*.csv</c>, or gzip-compressed when the name ends in <c>.gz</c>; run folders keep plain
+/// text, which git diffs and compresses itself): one row per recorded frame, in capture order, columns
 /// <c>frame,capture_ms,wait_ms,to_tensor_ms,preprocess_ms,inference_ms,postprocess_ms,total_ms,dropped</c>
 /// followed by <c>&lt;name&gt;_ms</c> for each extra mark. Milliseconds with 4 decimals (0.1 µs) in the invariant
 /// culture; <c>capture_ms</c> is relative to the first row's capture, extra marks are relative to the frame's
@@ -35,8 +36,8 @@ public static class FrameTraceCsv
         try
         {
             using (var file = new FileStream(temporaryPath, FileMode.CreateNew, FileAccess.Write))
-            using (var gzip = new GZipStream(file, CompressionLevel.Optimal))
-            using (var writer = new StreamWriter(gzip, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
+            using (Stream body = IsCompressed(fullPath) ? new GZipStream(file, CompressionLevel.Optimal) : file)
+            using (var writer = new StreamWriter(body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
             {
                 writer.NewLine = "\n";
                 WriteRows(trace, writer);
@@ -57,10 +58,12 @@ public static class FrameTraceCsv
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        using var reader = new StreamReader(gzip, Encoding.UTF8);
+        using Stream body = IsCompressed(path) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        using var reader = new StreamReader(body, Encoding.UTF8);
         return Read(reader, path);
     }
+
+    private static bool IsCompressed(string path) => path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
 
     internal static void WriteRows(FrameTrace trace, TextWriter writer)
     {

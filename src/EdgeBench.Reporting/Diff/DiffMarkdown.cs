@@ -17,7 +17,7 @@ public static class DiffMarkdown
         md.Append(CultureInfo.InvariantCulture, $"- base: {Describe(diff.Base.Environment)}\n");
         md.Append(CultureInfo.InvariantCulture, $"- new: {Describe(diff.New.Environment)}\n");
         md.Append(CultureInfo.InvariantCulture,
-            $"- test: Mann-Whitney equivalence test on the raw per-iteration samples (alpha {diff.Options.Alpha}), threshold {diff.Options.ThresholdPercent}% and noise floor {Time(diff.Options.NoiseNanoseconds)} per operation; both must be exceeded\n");
+            $"- test: Mann-Whitney equivalence test on the raw samples, per frame where both runs traced the case (marked), else per iteration (alpha {diff.Options.Alpha}), threshold {diff.Options.ThresholdPercent}% and noise floor {Time(diff.Options.NoiseNanoseconds)} per operation or frame; both must be exceeded\n");
         foreach (EnvironmentMismatch m in diff.Mismatches)
         {
             md.Append(CultureInfo.InvariantCulture, $"- **warning (--force):** {m.Field} differs: `{m.Base}` vs `{m.New}`\n");

@@ -123,6 +123,6 @@ public sealed record ResultRow
     /// <summary>What bounds the case and what is wrong with the run, one finding after another (<c>; </c>).</summary>
     public string Diagnosis { get; init; } = string.Empty;
 
-    /// <summary>The case's per-frame trace, relative to the run folder (<c>frames/….csv.gz</c>); empty for stage cases.</summary>
+    /// <summary>The case's per-frame trace, relative to the run folder (<c>frames/….csv</c>); empty for stage cases.</summary>
     public string FrameTrace { get; init; } = string.Empty;
 }

@@ -135,6 +135,30 @@ public sealed class RunDiffTests : IDisposable
     }
 
     [Fact]
+    public void Two_real_back_to_back_runs_compared_on_frames_show_no_regression()
+    {
+        DiffResult diff = RunDiff.Compare(DiffInput.Read(RunFixtures.FramesA), DiffInput.Read(RunFixtures.FramesB), s_defaults);
+
+        Assert.Equal(4, diff.Cases.Count);
+        Assert.All(diff.Cases, c => Assert.Equal("per frame", c.Note));
+        Assert.All(diff.Cases, c => Assert.True(c.BaseSamples >= 64 && c.NewSamples >= 64, c.Benchmark));
+        Assert.False(diff.HasRegression);
+    }
+
+    [Fact]
+    public void Frames_made_10_percent_slower_are_a_regression()
+    {
+        DiffResult diff = RunDiff.Compare(DiffInput.Read(RunFixtures.FramesB), DiffInput.Read(RunFixtures.FramesSlower), s_defaults);
+
+        Assert.True(diff.HasRegression);
+        // The single-stream cases have 240-420 frames each and are found; every slower case is 1.10x.
+        Assert.Contains(diff.Where(DiffVerdict.Slower), c => c.Benchmark.Contains(".SingleStream(", StringComparison.Ordinal) && c.Benchmark.Contains("fp32", StringComparison.Ordinal));
+        Assert.Contains(diff.Where(DiffVerdict.Slower), c => c.Benchmark.Contains(".SingleStream(", StringComparison.Ordinal) && c.Benchmark.Contains("fp16", StringComparison.Ordinal));
+        Assert.All(diff.Where(DiffVerdict.Slower), c => Assert.Equal(1.10, c.Ratio!.Value, 2));
+        Assert.Empty(diff.Where(DiffVerdict.Faster));
+    }
+
+    [Fact]
     public void The_regression_read_backwards_is_an_improvement()
     {
         DiffResult diff = RunDiff.Compare(DiffInput.Read(RunFixtures.SsdSlower), DiffInput.Read(RunFixtures.SsdB), s_defaults);

@@ -29,6 +29,15 @@ internal static class RunFixtures
     /// <summary>Derived from <see cref="MobileNet"/>: the same rows plus accuracy.csv and models.csv, one fp16 case skipped.</summary>
     public static string MobileNetWithAccuracy => Path.Combine(Root, "derived", "mobilenet-with-accuracy");
 
+    /// <summary>Real: MobileNetV2 single-stream and camera cases, fp32 and fp16, with frame traces (frames/).</summary>
+    public static string FramesA => Path.Combine(Root, "derived", "mobilenet-frames-a");
+
+    /// <summary>Real: the same, started right after <see cref="FramesA"/> with the same binaries.</summary>
+    public static string FramesB => Path.Combine(Root, "derived", "mobilenet-frames-b");
+
+    /// <summary>Derived from <see cref="FramesB"/>: every per-frame time multiplied by 1.10.</summary>
+    public static string FramesSlower => Path.Combine(Root, "derived", "mobilenet-frames-slower-10pct");
+
     public const string SsdAId = "20261126-065921-28a4596";
     public const string SsdBId = "20261126-070105-28a4596";
     public const string MobileNetId = "20261126-065046-7c03740";

@@ -20,7 +20,7 @@ public sealed class FrameTraceCsvTests : IDisposable
     public void Writes_the_documented_columns_in_milliseconds_from_the_first_capture()
     {
         FrameTrace trace = SampleTrace();
-        string path = Path.Combine(_directory, "frames", "case.csv.gz");
+        string path = Path.Combine(_directory, "frames", "case.csv");
 
         FrameTraceCsv.Write(trace, path);
 
@@ -140,8 +140,10 @@ public sealed class FrameTraceCsvTests : IDisposable
 
     private static string[] ReadLines(string path)
     {
-        using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-        using var reader = new StreamReader(gzip);
+        // Plain text unless the name ends in .gz (run folders keep plain text).
+        using Stream file = File.OpenRead(path);
+        using Stream body = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        using var reader = new StreamReader(body);
         return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 }
