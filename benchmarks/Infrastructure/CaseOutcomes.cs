@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
 using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Reporting.Results;
 
@@ -14,7 +12,7 @@ internal static class CaseOutcomes
 {
     public const string FileName = "case-outcomes.jsonl";
 
-    private static readonly ConcurrentDictionary<string, Outcome> s_outcomes = new(StringComparer.Ordinal);
+    private static readonly RunFolderRecords<Outcome> s_outcomes = new(FileName);
 
     /// <summary>A status (<see cref="CaseStatus.Failed"/> or <see cref="CaseStatus.Skipped"/>) and its reason.</summary>
     public sealed record Outcome(string Status, string Reason);
@@ -49,47 +47,12 @@ internal static class CaseOutcomes
     }
 
     /// <summary>The recorded outcome for <paramref name="key"/>, from memory or the run folder's file.</summary>
-    public static Outcome? For(string key, string? runDirectory)
-    {
-        if (s_outcomes.TryGetValue(key, out Outcome? outcome))
-        {
-            return outcome;
-        }
-
-        string file = runDirectory is null ? string.Empty : Path.Combine(runDirectory, FileName);
-        if (!File.Exists(file))
-        {
-            return null;
-        }
-
-        foreach (string line in File.ReadLines(file))
-        {
-            Dictionary<string, string>? record = JsonSerializer.Deserialize<Dictionary<string, string>>(line);
-            if (record is not null && record.GetValueOrDefault("key") == key)
-            {
-                return new Outcome(record.GetValueOrDefault("status") ?? CaseStatus.Failed, record.GetValueOrDefault("reason") ?? string.Empty);
-            }
-        }
-
-        return null;
-    }
+    public static Outcome? For(string key, string? runDirectory) => s_outcomes.For(key, runDirectory);
 
     /// <summary>Forgets the outcomes of earlier runs in this process (a new run folder starts clean).</summary>
     public static void Clear() => s_outcomes.Clear();
 
-    private static void Record(string key, Outcome outcome)
-    {
-        s_outcomes[key] = outcome;
-        if (Environment.GetEnvironmentVariable(RunSettings.RunDirectoryVariable) is { Length: > 0 } runDirectory && Directory.Exists(runDirectory))
-        {
-            File.AppendAllText(Path.Combine(runDirectory, FileName), JsonSerializer.Serialize(new Dictionary<string, string>
-            {
-                ["key"] = key,
-                ["status"] = outcome.Status,
-                ["reason"] = outcome.Reason,
-            }) + "\n");
-        }
-    }
+    private static void Record(string key, Outcome outcome) => s_outcomes.Record(key, outcome);
 }
 
 /// <summary>

@@ -53,7 +53,9 @@ internal static class EdgeBenchConfig
     /// neither jits nor pilots it (each of those would run the window again); one iteration, no warm-up iterations.
     /// </summary>
     public static Job ScenarioJob { get; } = Job.Default
-        .WithToolchain(InProcessEmitToolchain.Instance)
+        // The in-process executor stops a case after 5 minutes by default and takes the whole process down with it;
+        // a scenario's window is bounded by its own cap (--sustained runs up to 24 h), so allow that and more.
+        .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromHours(26), logOutput: true))
         .WithStrategy(BenchmarkDotNet.Engines.RunStrategy.Monitoring)
         .WithLaunchCount(1)
         .WithWarmupCount(0)

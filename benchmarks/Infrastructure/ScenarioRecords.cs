@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Text;
-using System.Text.Json;
 using EdgeBench.Pipeline.Frames;
 
 namespace EdgeBench.Benchmarks.Infrastructure;
@@ -106,9 +104,7 @@ internal static class ScenarioRecords
 
     public const string TraceFolder = "frames";
 
-    private static readonly ConcurrentDictionary<string, ScenarioRecord> s_records = new(StringComparer.Ordinal);
-
-    private static readonly JsonSerializerOptions s_json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    private static readonly RunFolderRecords<ScenarioRecord> s_records = new(FileName);
 
     /// <summary>Forgets the records of earlier runs in this process.</summary>
     public static void Clear() => s_records.Clear();
@@ -124,41 +120,12 @@ internal static class ScenarioRecords
         string relative = Path.Combine(TraceFolder, caseFileName + ".csv");
         FrameTraceCsv.Write(trace, Path.Combine(root, relative));
         ScenarioRecord record = ScenarioRecord.From(result, relative.Replace('\\', '/')) with { TraceOriginTicks = trace.OriginTicks };
-        s_records[key] = record;
-        if (runDirectory is { Length: > 0 } && Directory.Exists(runDirectory))
-        {
-            string line = JsonSerializer.Serialize(new Dictionary<string, object> { ["key"] = key, ["record"] = record }, s_json);
-            File.AppendAllText(Path.Combine(runDirectory, FileName), line + "\n", new UTF8Encoding(false));
-        }
-
+        s_records.Record(key, record);
         return record;
     }
 
     /// <summary>The record of <paramref name="key"/>, from memory or the run folder's file; null when the case did not finish.</summary>
-    public static ScenarioRecord? For(string key, string? runDirectory)
-    {
-        if (s_records.TryGetValue(key, out ScenarioRecord? record))
-        {
-            return record;
-        }
-
-        string file = runDirectory is null ? string.Empty : Path.Combine(runDirectory, FileName);
-        if (!File.Exists(file))
-        {
-            return null;
-        }
-
-        foreach (string line in File.ReadLines(file))
-        {
-            using JsonDocument document = JsonDocument.Parse(line);
-            if (document.RootElement.GetProperty("key").GetString() == key)
-            {
-                return document.RootElement.GetProperty("record").Deserialize<ScenarioRecord>(s_json);
-            }
-        }
-
-        return null;
-    }
+    public static ScenarioRecord? For(string key, string? runDirectory) => s_records.For(key, runDirectory);
 
     /// <summary>A file name for a case: its class, method and parameters, with only [A-Za-z0-9._-] in it.</summary>
     public static string CaseFileName(string type, string method, IEnumerable<(string Name, string Value)> parameters)
