@@ -13,8 +13,22 @@ internal static class ReportVerb
 {
     public static Command Create() => new("report", "Tables (Markdown + CSV) and charts (PNG + SVG) of one run or of every device.")
     {
-        Precision(), Backends(), Devices(),
+        Precision(), Backends(), Devices(), Timeline(),
     };
+
+    private static Command Timeline()
+    {
+        var run = RunArgument();
+        var command = new Command("timeline", """
+            Draws the chart of each sustained timeline of a run again (<run>/timeline/*.csv -> .png, .svg) and lists each
+            case's last-minute over first-minute FPS.
+            """)
+        {
+            run,
+        };
+        command.SetAction(result => Write(result, () => ReportWriter.WriteTimelines(result.GetRequiredValue(run))));
+        return command;
+    }
 
     private static Command Precision()
     {

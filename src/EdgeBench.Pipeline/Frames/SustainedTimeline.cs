@@ -143,6 +143,40 @@ public static class SustainedTimeline
         return text.ToString();
     }
 
+    /// <summary>Reads what <see cref="WriteCsv"/> wrote; <paramref name="source"/> names the file in errors.</summary>
+    /// <exception cref="InvalidDataException">Not a timeline file: another header, or a field that is not a number.</exception>
+    public static IReadOnlyList<TimelineSecond> ReadCsv(string text, string source)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (lines.Length == 0 || lines[0] != Header)
+        {
+            throw new InvalidDataException($"{source}: not a sustained timeline; expected the header '{Header}'.");
+        }
+
+        var seconds = new List<TimelineSecond>(lines.Length - 1);
+        for (int row = 1; row < lines.Length; row++)
+        {
+            string[] f = lines[row].Split(',');
+            if (f.Length != 11)
+            {
+                throw new InvalidDataException($"{source}: line {row + 1} has {f.Length} fields; expected 11.");
+            }
+
+            double? Number(int i) => f[i].Length == 0
+                ? null
+                : double.TryParse(f[i], NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
+                    ? v
+                    : throw new InvalidDataException($"{source}: line {row + 1}, field {i + 1}: '{f[i]}' is not a number.");
+            seconds.Add(new TimelineSecond(
+                (int)(Number(0) ?? 0), (int)(Number(1) ?? 0), (int)(Number(4) ?? 0), (int)(Number(5) ?? 0),
+                Number(2) ?? double.NaN, Number(3) ?? double.NaN, Number(6), Number(7), Number(8), Number(9),
+                f[10] switch { "true" => true, "false" => false, _ => null }));
+        }
+
+        return seconds;
+    }
+
     private static double? Mean(IEnumerable<double?> values)
     {
         double[] present = values.Where(v => v.HasValue).Select(v => v!.Value).ToArray();

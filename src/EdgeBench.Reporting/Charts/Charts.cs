@@ -166,6 +166,8 @@ public static class TimelineChart
     public static Plot Create(string title, IReadOnlyList<EdgeBench.Pipeline.Frames.TimelineSecond> timeline)
     {
         ArgumentNullException.ThrowIfNull(timeline);
+        // The last second is partial (the run ends inside it): drawn, it would read as a collapse of the frame rate.
+        timeline = timeline.Count > 1 ? timeline.Take(timeline.Count - 1).ToArray() : timeline;
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         double[] seconds = timeline.Select(s => (double)s.Second).ToArray();

@@ -52,6 +52,33 @@ public static class ReportWriter
     /// <c>report backends</c>: ONNX Runtime against TorchSharp per model, precision, batch and stage, from one run
     /// that measured both; writes <c>&lt;run&gt;/reports/backends.{md,csv}</c>.
     /// </summary>
+    /// <summary>
+    /// Draws again the chart of every sustained timeline of a run (<c>timeline/*.csv</c> → <c>.png</c>, <c>.svg</c>), e.g.
+    /// on a machine with fonts when the board that ran it has none; the Markdown lists each case's thermal drop.
+    /// </summary>
+    public static (IReadOnlyList<string> Files, string Markdown) WriteTimelines(string runDirectory)
+    {
+        string folder = Path.Combine(runDirectory, "timeline");
+        string[] csvs = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.csv").Order(StringComparer.Ordinal).ToArray() : [];
+        if (csvs.Length == 0)
+        {
+            throw new InvalidDataException($"{folder}: no timeline/*.csv; a run made with --sustained writes them.");
+        }
+
+        var files = new List<string>();
+        var md = new StringBuilder("# Sustained timelines\n\n| case | seconds | last-minute / first-minute FPS |\n| --- | ---: | ---: |\n");
+        foreach (string csv in csvs)
+        {
+            IReadOnlyList<EdgeBench.Pipeline.Frames.TimelineSecond> timeline = EdgeBench.Pipeline.Frames.SustainedTimeline.ReadCsv(File.ReadAllText(csv), csv);
+            string name = Path.GetFileNameWithoutExtension(csv);
+            files.AddRange(ChartRenderer.Save(TimelineChart.Create(name, timeline), Path.Combine(folder, name)));
+            double? drop = EdgeBench.Pipeline.Frames.SustainedTimeline.ThermalDrop(timeline);
+            md.Append(CultureInfo.InvariantCulture, $"| {name} | {timeline.Count} | {(drop is double d ? d.ToString("0.00", CultureInfo.InvariantCulture) : "n/a")} |\n");
+        }
+
+        return (files, md.ToString());
+    }
+
     public static (IReadOnlyList<string> Files, string Markdown) WriteBackends(string runDirectory)
     {
         RunFolder run = RunFolder.Open(runDirectory);
