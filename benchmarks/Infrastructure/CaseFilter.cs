@@ -18,6 +18,7 @@ internal sealed class CaseFilter : IFilter
 {
     private readonly bool _sustained = RunSettings.FromEnvironment().Sustained is not null;
     private readonly bool _backendsExplicit = RunSettings.FromEnvironment().BackendsExplicit;
+    private readonly bool _batchesExplicit = RunSettings.FromEnvironment().BatchesExplicit;
 
     public bool Predicate(BenchmarkCase benchmarkCase)
     {
@@ -47,6 +48,12 @@ internal sealed class CaseFilter : IFilter
         // engines (reports/backends.md), and its scenarios would cost the default suite another minute on 2 cores.
         // Naming the backend (--backend torchsharp-cpu) runs them, as it runs TorchSharp fp16.
         if (id.Scenario is not null && !_backendsExplicit && !BackendNames.IsOnnxRuntime(id.Backend))
+        {
+            return false;
+        }
+
+        // Likewise the default batch list runs scenarios at batch 1 only (RunSettings.BatchesExplicit).
+        if (id.Scenario is not null && id.Batch > 1 && !_batchesExplicit)
         {
             return false;
         }

@@ -53,7 +53,8 @@ internal sealed record RunSettings
             Name = "--batch", Variable = BatchesVariable, ValueName = "LIST",
             Help = "batch sizes, e.g. 1,4",
             Parse = OptionValues.ListOf(OptionValues.WholeNumber(1, 256, "a batch size")),
-            Get = s => s.Batches, Set = (s, v) => s with { Batches = v }, Format = OptionValues.Join,
+            Get = s => s.Batches, Set = (s, v) => s with { Batches = v, BatchesExplicit = true }, Format = OptionValues.Join,
+            Published = s => s.BatchesExplicit ? OptionValues.Join(s.Batches) : null,
         },
         new SettingOption<IReadOnlyList<Precision>>
         {
@@ -159,6 +160,13 @@ internal sealed record RunSettings
     /// known to be too slow for the suite's time budget (TorchSharp fp16 on a CPU); a list the user names runs it.
     /// </summary>
     public bool BackendsExplicit { get; init; }
+
+    /// <summary>
+    /// Whether the user chose the batch sizes (--batch or EDGEBENCH_BATCHES). The default list runs the scenarios at
+    /// batch 1 only (their batch-4 camera and offline cases would add minutes to the default suite on 2 cores); a list
+    /// the user names runs them at every batch it holds.
+    /// </summary>
+    public bool BatchesExplicit { get; init; }
 
     /// <summary>The --threads value; 0 = not given (see <see cref="EffectiveThreads"/>).</summary>
     public int Threads { get; init; }
