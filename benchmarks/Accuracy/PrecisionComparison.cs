@@ -30,6 +30,8 @@ internal static class PrecisionComparison
         var store = new ModelStore(ModelStore.DefaultDirectory());
         var accuracy = new List<AccuracyRow>();
         var models = new List<ModelFileRow>();
+        // Only rows of a model and an engine: EdgeBench's own micro-benchmarks (the frame-trace recording cost) have neither.
+        rows = rows.Where(r => r.Model.Length > 0 && r.Backend.Length > 0).ToArray();
         foreach (string model in rows.Where(r => r.Status == CaseStatus.Ok).Select(r => r.Model).Distinct().Order(StringComparer.Ordinal))
         {
             foreach (Precision precision in (Precision[])[Precision.Fp32, Precision.Fp16])

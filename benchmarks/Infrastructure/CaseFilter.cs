@@ -19,6 +19,7 @@ internal sealed class CaseFilter : IFilter
     private readonly bool _sustained = RunSettings.FromEnvironment().Sustained is not null;
     private readonly bool _backendsExplicit = RunSettings.FromEnvironment().BackendsExplicit;
     private readonly bool _batchesExplicit = RunSettings.FromEnvironment().BatchesExplicit;
+    private readonly bool _precisionsExplicit = RunSettings.FromEnvironment().PrecisionsExplicit;
 
     public bool Predicate(BenchmarkCase benchmarkCase)
     {
@@ -52,8 +53,9 @@ internal sealed class CaseFilter : IFilter
             return false;
         }
 
-        // Likewise the default batch list runs scenarios at batch 1 only (RunSettings.BatchesExplicit).
-        if (id.Scenario is not null && id.Batch > 1 && !_batchesExplicit)
+        // Likewise the default batch and precision lists run scenarios at batch 1 in fp32 only
+        // (RunSettings.BatchesExplicit, PrecisionsExplicit).
+        if (id.Scenario is not null && ((id.Batch > 1 && !_batchesExplicit) || (id.Precision != "fp32" && !_precisionsExplicit)))
         {
             return false;
         }

@@ -61,7 +61,8 @@ internal sealed record RunSettings
             Name = "--precision", Variable = PrecisionsVariable, ValueName = "LIST",
             Help = "model precisions: fp32, fp16 or both",
             Parse = OptionValues.ListOf(ParsePrecision),
-            Get = s => s.Precisions, Set = (s, v) => s with { Precisions = v }, Format = v => string.Join(',', v.Select(p => p.ToName())),
+            Get = s => s.Precisions, Set = (s, v) => s with { Precisions = v, PrecisionsExplicit = true }, Format = v => string.Join(',', v.Select(p => p.ToName())),
+            Published = s => s.PrecisionsExplicit ? string.Join(',', s.Precisions.Select(p => p.ToName())) : null,
         },
         new SettingOption<IReadOnlyList<string>>
         {
@@ -167,6 +168,13 @@ internal sealed record RunSettings
     /// the user names runs them at every batch it holds.
     /// </summary>
     public bool BatchesExplicit { get; init; }
+
+    /// <summary>
+    /// Whether the user chose the precisions (--precision or EDGEBENCH_PRECISIONS). The default list runs the scenarios
+    /// in fp32 only (the fp16 ones would add about two minutes to the default suite on 2 cores; the stage rows and the
+    /// precision report already compare fp16 with fp32); a list the user names runs them in every precision it holds.
+    /// </summary>
+    public bool PrecisionsExplicit { get; init; }
 
     /// <summary>The --threads value; 0 = not given (see <see cref="EffectiveThreads"/>).</summary>
     public int Threads { get; init; }
