@@ -193,6 +193,9 @@ public static class TimelineChart
             hot.Axes.YAxis = plot.Axes.Right;
         }
 
+        // FPS from zero: a drop from 30 to 29 should look like the 3% it is, not fill the chart.
+        plot.Axes.Left.Min = 0;
+        plot.Axes.Left.Max = Math.Max(1, timeline.Select(s => s.Frames).DefaultIfEmpty(0).Max() * 1.15);
         plot.Title(title);
         plot.XLabel("seconds since the first frame");
         plot.YLabel("frames per second");
