@@ -16,10 +16,7 @@ namespace EdgeBench.Benchmarks.Infrastructure;
 /// </summary>
 internal sealed class CaseFilter : IFilter
 {
-    private readonly bool _sustained = RunSettings.FromEnvironment().Sustained is not null;
-    private readonly bool _backendsExplicit = RunSettings.FromEnvironment().BackendsExplicit;
-    private readonly bool _batchesExplicit = RunSettings.FromEnvironment().BatchesExplicit;
-    private readonly bool _precisionsExplicit = RunSettings.FromEnvironment().PrecisionsExplicit;
+    private readonly RunSettings _settings = RunSettings.FromEnvironment();
 
     public bool Predicate(BenchmarkCase benchmarkCase)
     {
@@ -48,20 +45,20 @@ internal sealed class CaseFilter : IFilter
         // The default backend list runs scenarios on ONNX Runtime only: TorchSharp's stage rows already compare the
         // engines (reports/backends.md), and its scenarios would cost the default suite another minute on 2 cores.
         // Naming the backend (--backend torchsharp-cpu) runs them, as it runs TorchSharp fp16.
-        if (id.Scenario is not null && !_backendsExplicit && !BackendNames.IsOnnxRuntime(id.Backend))
+        if (id.Scenario is not null && !_settings.BackendsExplicit && !BackendNames.IsOnnxRuntime(id.Backend))
         {
             return false;
         }
 
         // Likewise the default batch and precision lists run scenarios at batch 1 in fp32 only
         // (RunSettings.BatchesExplicit, PrecisionsExplicit).
-        if (id.Scenario is not null && ((id.Batch > 1 && !_batchesExplicit) || (id.Precision != "fp32" && !_precisionsExplicit)))
+        if (id.Scenario is not null && ((id.Batch > 1 && !_settings.BatchesExplicit) || (id.Precision != "fp32" && !_settings.PrecisionsExplicit)))
         {
             return false;
         }
 
         // --sustained: the camera scenario of the selected cases, nothing else.
-        if (_sustained && id.Scenario?.Scenario != EdgeBench.Pipeline.Frames.Scenario.Camera)
+        if (_settings.Sustained is not null && id.Scenario?.Scenario != EdgeBench.Pipeline.Frames.Scenario.Camera)
         {
             return false;
         }

@@ -127,7 +127,7 @@ internal static class ScenarioRecords
     /// <summary>The record of <paramref name="key"/>, from memory or the run folder's file; null when the case did not finish.</summary>
     public static ScenarioRecord? For(string key, string? runDirectory) => s_records.For(key, runDirectory);
 
-    /// <summary>A file name for a case: its class, method and parameters, with only [A-Za-z0-9._-] in it.</summary>
+    /// <summary>A file name for a case: its class, method and parameters (by name), made safe as a file name.</summary>
     public static string CaseFileName(string type, string method, IEnumerable<(string Name, string Value)> parameters)
     {
         var name = new StringBuilder(type).Append('.').Append(method);
@@ -136,15 +136,23 @@ internal static class ScenarioRecords
             name.Append('_').Append(parameter).Append('-').Append(value);
         }
 
-        for (int i = 0; i < name.Length; i++)
-        {
-            char c = name[i];
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'))
-            {
-                name[i] = '-';
-            }
-        }
+        return SafeFileName(name.ToString());
+    }
 
-        return name.ToString();
+    /// <summary>
+    /// <paramref name="name"/> with every character but [A-Za-z0-9._-] replaced by '-': the one rule for the per-case
+    /// files of a run folder (frame traces, telemetry samples), so names survive every file system and shell.
+    /// </summary>
+    public static string SafeFileName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return string.Create(name.Length, name, static (span, source) =>
+        {
+            for (int i = 0; i < span.Length; i++)
+            {
+                char c = source[i];
+                span[i] = char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '-';
+            }
+        });
     }
 }

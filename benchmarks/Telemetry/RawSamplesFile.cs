@@ -50,13 +50,7 @@ internal static class RawSamplesFile
         ArgumentNullException.ThrowIfNull(benchmarkCase);
         IEnumerable<string> parts = benchmarkCase.Parameters.Items.Select(p => Convert.ToString(p.Value, CultureInfo.InvariantCulture) ?? string.Empty);
         string name = string.Join('_', [$"{benchmarkCase.Descriptor.Type.Name}.{benchmarkCase.Descriptor.WorkloadMethod.Name}", .. parts]);
-        var safe = new StringBuilder(name.Length + 4);
-        foreach (char c in name)
-        {
-            safe.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-');
-        }
-
-        return safe.Append(".csv").ToString();
+        return ScenarioRecords.SafeFileName(name) + ".csv";
     }
 
     /// <summary>The file's text (pure, for tests).</summary>

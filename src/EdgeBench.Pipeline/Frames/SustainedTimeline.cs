@@ -84,11 +84,12 @@ public static class SustainedTimeline
             }
         }
 
+        ILookup<int, TimelineReading> readingsBySecond = readings.Where(r => r.Seconds >= 0).ToLookup(r => (int)r.Seconds);
         var seconds = new TimelineSecond[latencies.Count];
         for (int s = 0; s < seconds.Length; s++)
         {
             double[] sorted = [.. latencies[s].Order()];
-            TimelineReading[] inSecond = readings.Where(r => r.Seconds >= s && r.Seconds < s + 1).ToArray();
+            TimelineReading[] inSecond = [.. readingsBySecond[s]];
             seconds[s] = new TimelineSecond(
                 s,
                 sorted.Length,
