@@ -18,7 +18,8 @@ namespace EdgeBench.Benchmarks;
 /// (<see cref="VerbDispatcher"/>); otherwise EdgeBench's own options (<see cref="RunSettings.Options"/>) are taken out
 /// and the rest goes to BenchmarkDotNet unchanged, so <c>--filter</c>, <c>--list</c> and <c>--job</c> work as
 /// BenchmarkDotNet documents them. <c>--help</c> prints EdgeBench's generated help, then BenchmarkDotNet's.
-/// Exit codes: 0 ok (skipped cases included), 1 error or a failed case, 2 regression found (diff).
+/// Exit codes: 0 ok (skipped cases included), 1 error or a failed case, 2 regression found (diff), 130 interrupted
+/// (results of what ran are written; see <see cref="RunInterruption"/>).
 /// </summary>
 public static class Program
 {
@@ -96,8 +97,14 @@ public static class Program
         Environment.SetEnvironmentVariable(RunSettings.RunDirectoryVariable, runDirectory);
         // A --job on the command line replaces the edge job instead of running beside it.
         bool commandLineJob = benchmarkArgs.Any(a => a is "--job" or "-j");
-        Summary[] summaries = switcher.Run(benchmarkArgs, adjustConfig(EdgeBenchConfig.Create(runDirectory, includeJob: !commandLineJob))).ToArray();
-        return Report(runDirectory, summaries);
+        Summary[] summaries;
+        using (RunInterruption.Install(Console.Out))
+        {
+            summaries = switcher.Run(benchmarkArgs, adjustConfig(EdgeBenchConfig.Create(runDirectory, includeJob: !commandLineJob))).ToArray();
+        }
+
+        int exitCode = Report(runDirectory, summaries);
+        return RunInterruption.Requested ? RunInterruption.ExitCode : exitCode;
     }
 
     /// <summary>The parameter values every listed method runs with, per benchmark class.</summary>

@@ -93,7 +93,8 @@ public abstract class EdgeBenchmark : IDisposable
     }
 
     /// <summary>
-    /// The guard every case passes before it builds anything: the precision is one EdgeBench knows, the backend runs on
+    /// The guard every case passes before it builds anything: the run was not interrupted (<see cref="RunInterruption"/>),
+    /// the precision is one EdgeBench knows, the backend runs on
     /// this machine (else the case is skipped with the reason), and the run's settings, camera frames
     /// (<see cref="Ring"/>: at least 8, and two batches) and model store are ready.
     /// </summary>
@@ -102,6 +103,11 @@ public abstract class EdgeBenchmark : IDisposable
         if (!PrecisionNames.TryParse(precision, out Precision parsed))
         {
             throw new ArgumentException($"Precision '{precision}' is not fp32 or fp16.");
+        }
+
+        if (RunInterruption.Requested)
+        {
+            throw new CaseSkippedException(RunInterruption.SkipReason);
         }
 
         (bool available, string reason) = BackendNames.Availability(backend);

@@ -90,7 +90,8 @@ internal static class ResultRows
             CameraDroppedPercent = record.CameraFps is null ? null : record.DroppedPercent,
             Telemetry = telemetry is null
                 ? null
-                : new TelemetryObservation(telemetry.SampleCount, string.Empty, null, null,
+                : new TelemetryObservation(telemetry.SampleCount, telemetry.Summary?.ClockName ?? string.Empty,
+                    telemetry.Summary?.ClockStartMhz, telemetry.Summary?.ClockEndMhz,
                     telemetry.Summary?.Throttled == true ? $"{telemetry.Source} reported throttling" : null),
         };
         string findings = Diagnosis.Summarize(diagnosis);

@@ -47,10 +47,21 @@ internal sealed record ScenarioPlan(ScenarioOptions Options, int TraceCapacity)
             MinDuration = minimum,
             MaxDuration = cap,
             ReportedPercentile = ReportedPercentile,
+            Stop = RunInterruption.Token,
         };
         double framesPerSecond = scenario == Scenario.Camera ? settings.CameraFps * 1.05 + 1 : MaxUnpacedFramesPerSecond;
         double rows = (cap.TotalSeconds * framesPerSecond) + (4 * batch) + 64;
         return new ScenarioPlan(options, (int)Math.Min(MaxTraceRows, Math.Ceiling(rows)));
+    }
+
+    /// <summary>The line a scenario prints as its measured window starts (a sustained window can last hours).</summary>
+    public static string DescribeStart(ScenarioPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ScenarioOptions options = plan.Options;
+        string camera = options.Scenario == Scenario.Camera ? string.Create(CultureInfo.InvariantCulture, $" at {options.CameraFps:0.#} FPS") : string.Empty;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"// {options.Scenario.ToName()}{camera}: measuring for at least {Cli.OptionValues.FormatDuration(options.MinDuration)} and {options.RequiredFrames} frames (cap {Cli.OptionValues.FormatDuration(options.MaxDuration!.Value)}); Ctrl+C stops it and keeps the frames measured");
     }
 
     /// <summary>One line for the run's log: what the case measured and whether the run rules were met.</summary>

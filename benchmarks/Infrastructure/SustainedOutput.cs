@@ -40,6 +40,6 @@ internal static class SustainedOutput
     private static TimelineReading OnTraceAxis(TelemetryReading reading, long samplerStart, long traceOrigin)
     {
         double seconds = (samplerStart - traceOrigin) / (double)Stopwatch.Frequency + reading.Elapsed.TotalSeconds;
-        return new TimelineReading(seconds, reading.PowerMw / 1000.0, reading.MaxTemperatureC, reading.GpuUtilPct, reading.CpuUtilPct, reading.Throttled);
+        return new TimelineReading(seconds, reading.PowerMw / 1000.0, reading.MaxTemperatureC, reading.GpuUtilPct, reading.CpuUtilPct, reading.Throttled, reading.ClockMhz);
     }
 }

@@ -17,6 +17,9 @@ namespace EdgeBench.Telemetry;
 /// <param name="MaxTemperatureC">Hottest real sensor in °C (constant zones such as tegrastats' PMIC left out).</param>
 /// <param name="Throttled">True when the hardware reports clocks reduced for thermal or power reasons right now;
 /// null when the source has no such field (tegrastats, Linux without vcgencmd).</param>
+/// <param name="ClockMhz">The clock that shows throttling, in MHz: the GPU's (nvidia-smi SM clock, tegrastats GR3D)
+/// where the source has one, else the CPU's (mean of the cores' cpufreq); null when not read.</param>
+/// <param name="ClockName">Which clock <paramref name="ClockMhz"/> is: "SM", "GPU" or "CPU".</param>
 public sealed record TelemetryReading(
     TimeSpan Elapsed,
     double? PowerMw = null,
@@ -24,7 +27,9 @@ public sealed record TelemetryReading(
     double? CpuUtilPct = null,
     double? RamUsedMb = null,
     double? MaxTemperatureC = null,
-    bool? Throttled = null);
+    bool? Throttled = null,
+    double? ClockMhz = null,
+    string? ClockName = null);
 
 /// <summary>Maps each sampler's own samples to <see cref="TelemetryReading"/>. Pure.</summary>
 public static class TelemetryReadings
@@ -70,14 +75,18 @@ public static class TelemetryReadings
             }
         }
 
-        return new TelemetryReading(sample.Elapsed, s.BoardPowerMw, s.GpuPct, cpu, s.RamUsedMb, maxTemp, Throttled: null);
+        // The GPU clock where printed (the benchmark's work is on the GPU); the cores' mean clock otherwise.
+        (double? clock, string? clockName) = s.GpuFreqMhz is { } gpuMhz
+            ? ((double?)gpuMhz, "GPU")
+            : MeanClock(s.Cpus.Where(c => c is { FreqMhz: not null }).Select(c => (double)c!.Value.FreqMhz!.Value));
+        return new TelemetryReading(sample.Elapsed, s.BoardPowerMw, s.GpuPct, cpu, s.RamUsedMb, maxTemp, Throttled: null, clock, clockName);
     }
 
     /// <summary>nvidia-smi lines of one tick (one line per GPU, or the single selected GPU) → reading: power = sum of
     /// the GPUs' <c>power.draw</c> in mW, GPU = mean utilisation, temperature = max, throttled = any GPU has a bit of
     /// <see cref="ThrottleReasons"/> set (null when no GPU printed a mask). RAM and CPU stay null: device memory is
     /// not host RAM (it stays in <see cref="NvidiaSmiSample.MemoryUsedMib"/>); pair with <see cref="LinuxSampler"/>
-    /// for the host.</summary>
+    /// for the host. Clock = the slowest GPU's SM clock.</summary>
     public static TelemetryReading FromNvidiaSmi(TimeSpan elapsed, IReadOnlyList<NvidiaSmiSample> gpus)
     {
         ArgumentNullException.ThrowIfNull(gpus);
@@ -86,8 +95,14 @@ public static class TelemetryReadings
         int utilCount = 0;
         double? maxTemp = null;
         bool? throttled = null;
+        int? slowestSmMhz = null;
         foreach (NvidiaSmiSample g in gpus)
         {
+            if (g.SmClockMhz is { } sm)
+            {
+                slowestSmMhz = slowestSmMhz is { } s ? Math.Min(s, sm) : sm;
+            }
+
             if (g.PowerDrawW is { } w)
             {
                 power = (power ?? 0) + (w * 1000);
@@ -111,7 +126,7 @@ public static class TelemetryReadings
         }
 
         return new TelemetryReading(elapsed, power, utilCount > 0 ? utilSum / utilCount : null, CpuUtilPct: null,
-            RamUsedMb: null, maxTemp, throttled);
+            RamUsedMb: null, maxTemp, throttled, slowestSmMhz, slowestSmMhz is null ? null : "SM");
     }
 
     /// <summary>Linux poll → reading: CPU = utilisation since the previous poll, RAM = MemTotal - MemAvailable,
@@ -129,7 +144,16 @@ public static class TelemetryReadings
         }
 
         bool? throttled = s.PiThrottled is { } f ? LinuxParsers.CurrentThrottling(f) != PiThrottleConditions.None : null;
+        (double? clock, string? clockName) = MeanClock(s.CpuFrequencies.Select(f => f.FreqMhz));
         return new TelemetryReading(sample.Elapsed, PowerMw: null, GpuUtilPct: null, s.CpuUtilPct, s.RamUsedMb, maxTemp,
-            throttled);
+            throttled, clock, clockName);
+    }
+
+    // The cores' mean clock: a thermal or power cap lowers every core of a cluster, so the mean shows it and a single
+    // core's DVFS step moves it little.
+    private static (double? Mhz, string? Name) MeanClock(IEnumerable<double> coreMhz)
+    {
+        double[] clocks = [.. coreMhz];
+        return clocks.Length == 0 ? (null, null) : (clocks.Average(), "CPU");
     }
 }

@@ -18,6 +18,11 @@ namespace EdgeBench.Telemetry;
 /// no; null when none has it.</param>
 /// <param name="Reason">Why power or energy is null (or another caveat), for the diagnoser to print; null when all
 /// is well.</param>
+/// <param name="ClockName">Which clock the readings carried ("SM", "GPU", "CPU"); null when none did.</param>
+/// <param name="ClockStartMhz">Median clock of the window's first fifth of clock readings (at least one).</param>
+/// <param name="ClockEndMhz">Median clock of its last fifth. Medians of fifths rather than the first and last reading:
+/// one sample taken as the workload starts or ends (clocks ramping up, or dropping to idle) must not read as a
+/// throttle; a cap that holds for the last fifth of the window does.</param>
 public sealed record TelemetryWindowSummary(
     int SampleCount,
     TimeSpan WindowTime,
@@ -29,7 +34,10 @@ public sealed record TelemetryWindowSummary(
     double? PeakRamUsedMb,
     double? PeakTemperatureC,
     bool? Throttled,
-    string? Reason);
+    string? Reason,
+    string? ClockName = null,
+    double? ClockStartMhz = null,
+    double? ClockEndMhz = null);
 
 /// <summary>
 /// Pure reduction of one measured window's readings to the figures a diagnoser reports.
@@ -106,7 +114,32 @@ public static class TelemetrySummary
             Max(sorted, r => r.RamUsedMb),
             Max(sorted, r => r.MaxTemperatureC),
             AnyTrue(sorted),
-            reasons.Count == 0 ? null : string.Join("; ", reasons));
+            reasons.Count == 0 ? null : string.Join("; ", reasons))
+        {
+            ClockName = sorted.FirstOrDefault(r => r.ClockMhz is not null)?.ClockName,
+            ClockStartMhz = ClockTrend(sorted).Start,
+            ClockEndMhz = ClockTrend(sorted).End,
+        };
+    }
+
+    private static (double? Start, double? End) ClockTrend(TelemetryReading[] sorted)
+    {
+        double[] clocks = [.. sorted.Where(r => r.ClockMhz is double c && double.IsFinite(c)).Select(r => r.ClockMhz!.Value)];
+        if (clocks.Length == 0)
+        {
+            return (null, null);
+        }
+
+        int fifth = Math.Max(1, clocks.Length / 5);
+        return (Median(clocks.AsSpan(0, fifth)), Median(clocks.AsSpan(clocks.Length - fifth)));
+    }
+
+    private static double Median(ReadOnlySpan<double> values)
+    {
+        double[] sorted = values.ToArray();
+        Array.Sort(sorted);
+        int middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     // Trapezoidal integral over the readings that carry the field, divided by their span. With one reading (or all at

@@ -16,6 +16,12 @@ public enum StopReason
 
     /// <summary>The trace had no room for the next batch (and the frames it dropped).</summary>
     TraceFull,
+
+    /// <summary>
+    /// <see cref="ScenarioOptions.Stop"/> was signalled (Ctrl+C, SIGTERM): the frames measured so far are kept and
+    /// reported, and the run is invalid unless its rules were already met.
+    /// </summary>
+    Interrupted,
 }
 
 /// <summary>How one scenario runs: pacing, warm-up, and LoadGen-style run rules.</summary>
@@ -44,6 +50,12 @@ public sealed record ScenarioOptions
 
     /// <summary>Cap on processed frames; null for none.</summary>
     public int? MaxFrames { get; init; }
+
+    /// <summary>
+    /// Ends the run early, keeping what it measured (checked between batches, so a batch in flight finishes and is
+    /// recorded). A token rather than a callback: one volatile read per batch inside the measured loop.
+    /// </summary>
+    public CancellationToken Stop { get; init; }
 
     /// <summary>Processed frames the run needs: <see cref="EarlyStopping.MinimumFrames"/> of <see cref="ReportedPercentile"/>.</summary>
     public int RequiredFrames => EarlyStopping.MinimumFrames(ReportedPercentile);
@@ -135,6 +147,12 @@ public sealed class ScenarioRunner
             if (elapsed >= maxDurationTicks)
             {
                 stop = StopReason.MaxDuration;
+                break;
+            }
+
+            if (options.Stop.IsCancellationRequested)
+            {
+                stop = StopReason.Interrupted;
                 break;
             }
 
@@ -248,6 +266,7 @@ public sealed class ScenarioRunner
         {
             StopReason.MaxDuration => $"the {Seconds(options.MaxDuration!.Value.TotalSeconds)} s duration cap",
             StopReason.MaxFrames => $"the {options.MaxFrames} frame cap",
+            StopReason.Interrupted => "an interrupt (the frames measured until then are kept)",
             _ => $"the trace's capacity ({trace.Capacity} rows)",
         };
         double elapsedSeconds = (window.EndTicks - window.StartTicks) / (double)trace.TicksPerSecond;

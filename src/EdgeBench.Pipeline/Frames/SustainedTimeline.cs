@@ -4,7 +4,8 @@ using System.Text;
 namespace EdgeBench.Pipeline.Frames;
 
 /// <summary>A telemetry reading placed on the trace's time axis: seconds since the trace's first capture.</summary>
-public readonly record struct TimelineReading(double Seconds, double? PowerW, double? TemperatureC, double? GpuUtilPct, double? CpuUtilPct, bool? Throttled);
+public readonly record struct TimelineReading(double Seconds, double? PowerW, double? TemperatureC, double? GpuUtilPct, double? CpuUtilPct, bool? Throttled,
+    double? ClockMhz = null);
 
 /// <summary>One second of a sustained run.</summary>
 /// <param name="Second">Seconds since the first capture (the row covers [Second, Second + 1)).</param>
@@ -18,8 +19,9 @@ public readonly record struct TimelineReading(double Seconds, double? PowerW, do
 /// <param name="GpuUtilPct">Mean GPU utilisation.</param>
 /// <param name="CpuUtilPct">Mean CPU utilisation.</param>
 /// <param name="Throttled">Whether any reading in this second reported throttling; null when the source has no such field.</param>
+/// <param name="ClockMhz">Lowest clock read in this second (the GPU's SM/GR3D clock, else the CPU's): a throttle shows as a dip.</param>
 public sealed record TimelineSecond(int Second, int Frames, int Dropped, int DeadlineMisses, double P50Ms, double P99Ms,
-    double? PowerW, double? TemperatureC, double? GpuUtilPct, double? CpuUtilPct, bool? Throttled);
+    double? PowerW, double? TemperatureC, double? GpuUtilPct, double? CpuUtilPct, bool? Throttled, double? ClockMhz = null);
 
 /// <summary>
 /// The per-second timeline of a sustained camera run (<c>--sustained</c>): FPS, latency, drops and deadline misses
@@ -30,7 +32,10 @@ public sealed record TimelineSecond(int Second, int Frames, int Dropped, int Dea
 public static class SustainedTimeline
 {
     /// <summary>The CSV header of <see cref="WriteCsv"/>.</summary>
-    public const string Header = "second,fps,p50_ms,p99_ms,dropped,deadline_misses,power_w,temp_c,gpu_util_pct,cpu_util_pct,throttled";
+    public const string Header = LegacyHeader + ",clock_mhz";
+
+    /// <summary>The header before clocks were recorded; such files are still read (their clock is null).</summary>
+    private const string LegacyHeader = "second,fps,p50_ms,p99_ms,dropped,deadline_misses,power_w,temp_c,gpu_util_pct,cpu_util_pct,throttled";
 
     /// <summary>Seconds per thermal-drop window: a minute, or a third of a shorter run.</summary>
     private const double ThermalWindowSeconds = 60;
@@ -101,7 +106,8 @@ public static class SustainedTimeline
                 inSecond.Select(r => r.TemperatureC).Where(t => t.HasValue).Max(),
                 Mean(inSecond.Select(r => r.GpuUtilPct)),
                 Mean(inSecond.Select(r => r.CpuUtilPct)),
-                inSecond.Any(r => r.Throttled == true) ? true : inSecond.Any(r => r.Throttled == false) ? false : null);
+                inSecond.Any(r => r.Throttled == true) ? true : inSecond.Any(r => r.Throttled == false) ? false : null,
+                inSecond.Select(r => r.ClockMhz).Where(c => c.HasValue).Min());
         }
 
         return seconds;
@@ -138,6 +144,7 @@ public static class SustainedTimeline
             text.Append(CultureInfo.InvariantCulture, $"{s.Second},{s.Frames},{F(s.P50Ms, "0.###")},{F(s.P99Ms, "0.###")},{s.Dropped},{s.DeadlineMisses},")
                 .Append(CultureInfo.InvariantCulture, $"{F(s.PowerW, "0.##")},{F(s.TemperatureC, "0.#")},{F(s.GpuUtilPct, "0.#")},{F(s.CpuUtilPct, "0.#")},")
                 .Append(s.Throttled switch { true => "true", false => "false", null => string.Empty })
+                .Append(CultureInfo.InvariantCulture, $",{F(s.ClockMhz, "0")}")
                 .Append('\n');
         }
 
@@ -150,7 +157,8 @@ public static class SustainedTimeline
     {
         ArgumentNullException.ThrowIfNull(text);
         string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (lines.Length == 0 || lines[0] != Header)
+        int fields = lines.Length == 0 ? 0 : lines[0] == Header ? 12 : lines[0] == LegacyHeader ? 11 : 0;
+        if (fields == 0)
         {
             throw new InvalidDataException($"{source}: not a sustained timeline; expected the header '{Header}'.");
         }
@@ -159,9 +167,9 @@ public static class SustainedTimeline
         for (int row = 1; row < lines.Length; row++)
         {
             string[] f = lines[row].Split(',');
-            if (f.Length != 11)
+            if (f.Length != fields)
             {
-                throw new InvalidDataException($"{source}: line {row + 1} has {f.Length} fields; expected 11.");
+                throw new InvalidDataException($"{source}: line {row + 1} has {f.Length} fields; expected {fields}.");
             }
 
             double? Number(int i) => f[i].Length == 0
@@ -172,7 +180,8 @@ public static class SustainedTimeline
             seconds.Add(new TimelineSecond(
                 (int)(Number(0) ?? 0), (int)(Number(1) ?? 0), (int)(Number(4) ?? 0), (int)(Number(5) ?? 0),
                 Number(2) ?? double.NaN, Number(3) ?? double.NaN, Number(6), Number(7), Number(8), Number(9),
-                f[10] switch { "true" => true, "false" => false, _ => null }));
+                f[10] switch { "true" => true, "false" => false, _ => null },
+                fields > 11 ? Number(11) : null));
         }
 
         return seconds;

@@ -60,6 +60,8 @@ public sealed class TelemetryReadingsTests
         Assert.False(r.Throttled); // GpuIdle is not throttling
         Assert.Null(r.CpuUtilPct);
         Assert.Null(r.RamUsedMb); // device memory is not host RAM
+        Assert.Equal(1980, r.ClockMhz);
+        Assert.Equal("SM", r.ClockName);
     }
 
     [Fact]
@@ -74,6 +76,20 @@ public sealed class TelemetryReadingsTests
         Assert.Equal(50, r.GpuUtilPct);
         Assert.Equal(83, r.MaxTemperatureC);
         Assert.True(r.Throttled); // SwPowerCap on GPU 0
+        Assert.Equal(345, r.ClockMhz); // the slowest GPU's SM clock
+    }
+
+    [Fact]
+    public void Tegrastats_ClockIsTheGpusWherePrinted_ElseTheCoresMean()
+    {
+        var withGpu = new TegrastatsSample { GpuPct = 99, GpuFreqMhz = 1300, Cpus = [new CpuCoreSample(10, 1500), new CpuCoreSample(20, 1700)] };
+        var cpuOnly = new TegrastatsSample { Cpus = [new CpuCoreSample(10, 1500), null, new CpuCoreSample(20, 1700)] };
+
+        TelemetryReading gpu = TelemetryReadings.FromTegrastats(new TimedTegrastatsSample(TimeSpan.Zero, 0, withGpu));
+        TelemetryReading cpu = TelemetryReadings.FromTegrastats(new TimedTegrastatsSample(TimeSpan.Zero, 0, cpuOnly));
+
+        Assert.Equal((1300.0, "GPU"), (gpu.ClockMhz!.Value, gpu.ClockName));
+        Assert.Equal((1600.0, "CPU"), (cpu.ClockMhz!.Value, cpu.ClockName));
     }
 
     [Theory]
@@ -112,6 +128,10 @@ public sealed class TelemetryReadingsTests
         TelemetryReading r = TelemetryReadings.FromLinux(new TimedLinuxSample(TimeSpan.FromSeconds(1), 0, sample));
 
         Assert.Equal(new TelemetryReading(TimeSpan.FromSeconds(1), null, null, 37.5, 812, 47.2, true), r);
+
+        var clocked = new LinuxSample { CpuFrequencies = [new CpuFrequencyReading(0, 1800), new CpuFrequencyReading(1, 600)] };
+        TelemetryReading withClock = TelemetryReadings.FromLinux(new TimedLinuxSample(TimeSpan.Zero, 0, clocked));
+        Assert.Equal((1200.0, "CPU"), (withClock.ClockMhz!.Value, withClock.ClockName));
     }
 
     [Fact]

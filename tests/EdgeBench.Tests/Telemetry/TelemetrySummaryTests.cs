@@ -10,6 +10,24 @@ public sealed class TelemetrySummaryTests
         new(TimeSpan.FromSeconds(seconds), powerW * 1000, gpu, cpu, ramMb, tempC, throttled);
 
     [Fact]
+    public void ClockTrend_IsTheMedianOfTheFirstAndLastFifth_SoOneRampingSampleDoesNotCount()
+    {
+        // 10 readings, fifths of 2. A throttle that holds: start = median(1980, 1980), end = median(1410, 1410).
+        double[] sm = [1980, 1980, 1980, 1980, 1980, 1980, 1410, 1410, 1410, 1410];
+        TelemetryReading[] throttled = [.. sm.Select((mhz, i) => At(i * 0.1) with { ClockMhz = mhz, ClockName = "SM" })];
+        // One idle sample at each end of a steady window (ramp-up, drop after the work): median(345, 1980) at both ends.
+        double[] steady = [345, 1980, 1980, 1980, 1980, 1980, 1980, 1980, 1980, 345];
+        TelemetryReading[] ramps = [.. steady.Select((mhz, i) => At(i * 0.1) with { ClockMhz = mhz, ClockName = "SM" })];
+
+        TelemetryWindowSummary s = TelemetrySummary.Summarize(throttled, TimeSpan.FromSeconds(1), 10);
+        TelemetryWindowSummary r = TelemetrySummary.Summarize(ramps, TimeSpan.FromSeconds(1), 10);
+
+        Assert.Equal(("SM", 1980.0, 1410.0), (s.ClockName, s.ClockStartMhz!.Value, s.ClockEndMhz!.Value));
+        Assert.Equal(r.ClockStartMhz, r.ClockEndMhz);
+        Assert.Null(TelemetrySummary.Summarize([At(0, cpu: 5)], TimeSpan.FromSeconds(1), 1).ClockStartMhz);
+    }
+
+    [Fact]
     public void ConstantFullLoad_StaysExactlyOneHundredPercent()
     {
         // Irregular intervals make the trapezoid sum round; a mean of constant 100% must still be 100, not 100.00000000000001.

@@ -138,6 +138,46 @@ public class ScenarioRunnerTests
     }
 
     [Fact]
+    public void An_interrupt_stops_the_run_at_the_next_batch_and_keeps_every_measured_frame()
+    {
+        var clock = new FakeClock();
+        var trace = new FrameTrace(10_000, clock.Frequency);
+        using var stop = new CancellationTokenSource();
+        var processor = new InterruptingProcessor(clock, stop, interruptOnCall: 20);
+        var options = new ScenarioOptions
+        {
+            Scenario = Scenario.SingleStream,
+            MinDuration = TimeSpan.FromMinutes(10),
+            Stop = stop.Token,
+        };
+
+        ScenarioResult result = new ScenarioRunner(clock).Run(processor, trace, options);
+
+        // The batch during which the signal came finishes and is recorded; no further batch starts.
+        Assert.Equal(StopReason.Interrupted, result.StopReason);
+        Assert.Equal(20, result.ProcessedFrames);
+        Assert.Equal(20, trace.ProcessedCount);
+        Assert.False(result.IsValid);
+        Assert.Equal(
+            "stopped by an interrupt (the frames measured until then are kept) with 20 of the 64 frames p90 needs and 0.02 s of the 600 s minimum duration",
+            result.InvalidReason);
+    }
+
+    [Fact]
+    public void An_interrupt_after_the_run_rules_are_met_does_not_invalidate_the_run()
+    {
+        var clock = new FakeClock();
+        var trace = new FrameTrace(10_000, clock.Frequency);
+        using var stop = new CancellationTokenSource();
+        var options = new ScenarioOptions { Scenario = Scenario.SingleStream, Stop = stop.Token };
+
+        ScenarioResult result = new ScenarioRunner(clock).Run(new InterruptingProcessor(clock, stop, interruptOnCall: 64), trace, options);
+
+        Assert.Equal(StopReason.Completed, result.StopReason);
+        Assert.Equal(64, result.ProcessedFrames);
+    }
+
+    [Fact]
     public void Single_stream_rejects_a_batched_processor()
     {
         var clock = new FakeClock();
@@ -320,6 +360,28 @@ public class ScenarioRunnerTests
                 throw new InvalidOperationException("inference failed");
             }
 
+            batch.Mark(FrameStage.Inference);
+            batch.Mark(FrameStage.Postprocess);
+        }
+    }
+
+    /// <summary>1 ms frames; signals <paramref name="stop"/> during call <paramref name="interruptOnCall"/>, as Ctrl+C mid-frame would.</summary>
+    private sealed class InterruptingProcessor(FakeClock clock, CancellationTokenSource stop, int interruptOnCall) : IFrameBatchProcessor
+    {
+        private int _calls;
+
+        public int BatchSize => 1;
+
+        public void Process(FrameBatch batch)
+        {
+            if (++_calls == interruptOnCall)
+            {
+                stop.Cancel();
+            }
+
+            clock.Advance(Millisecond);
+            batch.Mark(FrameStage.ToTensor);
+            batch.Mark(FrameStage.Preprocess);
             batch.Mark(FrameStage.Inference);
             batch.Mark(FrameStage.Postprocess);
         }

@@ -59,4 +59,19 @@ public sealed class SustainedTimelineTests
         Assert.Null(read[0].GpuUtilPct);
         Assert.Contains("not a sustained timeline", Assert.Throws<InvalidDataException>(() => SustainedTimeline.ReadCsv("x,y\n", "bad.csv")).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Each_second_keeps_its_lowest_clock_and_a_file_from_before_clocks_still_reads()
+    {
+        IReadOnlyList<TimelineSecond> timeline = SustainedTimeline.Build(
+            Trace(2, _ => 7.5), 10, [new(0.1, 12.5, 41, null, 55, null, 1980), new(0.6, 12.5, 41, null, 55, null, 1410), new(1.2, null, null, null, null, null)]);
+
+        Assert.Equal(1410, timeline[0].ClockMhz);
+        Assert.Null(timeline[1].ClockMhz);
+        Assert.EndsWith(",1410", SustainedTimeline.WriteCsv(timeline).Split('\n')[1], StringComparison.Ordinal);
+
+        const string legacy = "second,fps,p50_ms,p99_ms,dropped,deadline_misses,power_w,temp_c,gpu_util_pct,cpu_util_pct,throttled\n0,30,4.1,4.6,0,0,120.5,35,12,,false\n";
+        TimelineSecond old = Assert.Single(SustainedTimeline.ReadCsv(legacy, "old.csv"));
+        Assert.Equal((30, 120.5, false, (double?)null), (old.Frames, old.PowerW!.Value, old.Throttled!.Value, old.ClockMhz));
+    }
 }
