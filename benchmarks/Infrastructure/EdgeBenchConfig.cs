@@ -97,7 +97,7 @@ internal static class EdgeBenchConfig
         return config
             .AddColumnProvider(DefaultColumnProviders.Instance)
             .AddColumn(StatisticColumn.Median, StatisticColumn.P90, CategoriesColumn.Default)
-            .AddColumn(FrameColumn.FrameTime, FrameColumn.Fps, FrameColumn.Throughput)
+            .AddColumn(FrameColumn.FrameTime, FrameColumn.Fps, FrameColumn.Throughput, FrameColumn.FrameP99, FrameColumn.Verdict)
             .AddDiagnoser(MemoryDiagnoser.Default)
             .AddLogger(ConsoleLogger.Default)
             // Raw per-iteration samples (diffs compare samples, not means), a Markdown table for pull requests,
