@@ -19,6 +19,9 @@ public static class Categories
     public const string MobileNet = "mobilenet";
     public const string ResNet = "resnet";
 
+    /// <summary>The user's own models (models/&lt;id&gt;.onnx with a sidecar, under an id the catalog does not have).</summary>
+    public const string UserModel = "user-model";
+
     /// <summary>Every stage category; each benchmark method carries exactly one.</summary>
     public static readonly IReadOnlySet<string> Stages = new HashSet<string>(StringComparer.Ordinal)
     {

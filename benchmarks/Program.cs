@@ -114,7 +114,10 @@ public static class Program
         foreach (Type type in typeof(Program).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(Pipeline.PipelineBenchmarks)) && !t.IsAbstract).OrderBy(t => t.Name, StringComparer.Ordinal))
         {
             var instance = (Pipeline.PipelineBenchmarks)Activator.CreateInstance(type)!;
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {type.Name}: Model = {string.Join(", ", instance.ModelValues)}");
+            if (instance.SelectedModels.Any())
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {type.Name}: Model = {string.Join(", ", instance.SelectedModels)}");
+            }
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"  Precision = {string.Join(", ", settings.Precisions.Select(p => p.ToName()))} (--precision)");

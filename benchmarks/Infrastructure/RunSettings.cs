@@ -1,6 +1,7 @@
 using EdgeBench.Benchmarks.Cli;
 using EdgeBench.Benchmarks.Telemetry;
 using EdgeBench.Core;
+using EdgeBench.Models.Zoo;
 
 namespace EdgeBench.Benchmarks.Infrastructure;
 
@@ -25,6 +26,7 @@ internal sealed record RunSettings
     public const string CameraFpsVariable = "EDGEBENCH_CAMERA_FPS";
     public const string MinDurationVariable = "EDGEBENCH_MIN_DURATION";
     public const string SustainedVariable = "EDGEBENCH_SUSTAINED";
+    public const string ModelIdsVariable = "EDGEBENCH_MODEL_IDS";
 
     /// <summary>The run folder the host made; set by the program, not an option.</summary>
     public const string RunDirectoryVariable = "EDGEBENCH_RUN_DIR";
@@ -48,6 +50,14 @@ internal sealed record RunSettings
     /// </summary>
     public static IReadOnlyList<SettingOption> Options { get; } =
     [
+        new SettingOption<IReadOnlyList<string>>
+        {
+            Name = "--model", Variable = ModelIdsVariable, ValueName = "LIST",
+            Help = "model ids to run: catalog ids (see 'models list') or your own models/<id>.onnx described by models/<id>.json",
+            DefaultText = "every catalog model and every described model in the models folder",
+            Parse = OptionValues.ListOf(ParseModelId),
+            Get = s => s.Models, Set = (s, v) => s with { Models = v }, Format = v => v.Count == 0 ? null : string.Join(',', v),
+        },
         new SettingOption<IReadOnlyList<int>>
         {
             Name = "--batch", Variable = BatchesVariable, ValueName = "LIST",
@@ -145,6 +155,9 @@ internal sealed record RunSettings
         },
     ];
 
+    /// <summary>The models --model named; empty: every model of every family class.</summary>
+    public IReadOnlyList<string> Models { get; init; } = [];
+
     public IReadOnlyList<int> Batches { get; init; } = [1, 4];
 
     public IReadOnlyList<Precision> Precisions { get; init; } = [Precision.Fp32, Precision.Fp16];
@@ -230,6 +243,26 @@ internal sealed record RunSettings
         {
             option.Export(this);
         }
+    }
+
+    /// <summary>A family class's models, narrowed to those --model names (in the class's order).</summary>
+    public IEnumerable<string> SelectModels(IEnumerable<string> familyModels) =>
+        Models.Count == 0 ? familyModels : familyModels.Where(Models.Contains);
+
+    // Checked when the option is read, so a typo stops the run before its first case, naming what exists.
+    private static string ParseModelId(string text, string origin)
+    {
+        if (ModelCatalog.TryGet(text, out _))
+        {
+            return text;
+        }
+
+        var store = new ModelStore(ModelStore.DefaultDirectory());
+        return store.ModelIds().Contains(text)
+            ? text
+            : throw new ArgumentException(
+                $"{origin}: '{text}' is not a model; expected a catalog id ({string.Join(", ", ModelCatalog.Ids)}) or an id with " +
+                $"both {Path.Combine(store.Directory, text + ".onnx")} and {Path.Combine(store.Directory, text + ".json")}.");
     }
 
     private static Precision ParsePrecision(string text, string origin) =>

@@ -20,8 +20,11 @@ public class FrameTraceBenchmarks
     private long[] _captureTicks = [];
 
     /// <summary>Frames per batch: each frame is a row of the trace.</summary>
-    [Params(1, 8)]
+    [ParamsSource(nameof(BatchValues))]
     public int Batch { get; set; } = 1;
+
+    /// <summary>1 and 8; none when --model picks models (this measures the harness, not a model).</summary>
+    public static IEnumerable<int> BatchValues => RunSettings.FromEnvironment().Models.Count == 0 ? [1, 8] : [];
 
     [GlobalSetup]
     public void Setup()

@@ -65,8 +65,8 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
     private SsdPostprocessorReference? _naiveSsd;
     private YoloV3TinyPostprocessorReference? _naiveYolo;
 
-    /// <summary>Catalog id of the model.</summary>
-    [ParamsSource(nameof(ModelValues))]
+    /// <summary>Model id: a catalog id or the user's own (models/&lt;id&gt;.onnx with its sidecar).</summary>
+    [ParamsSource(nameof(SelectedModels))]
     public string Model { get; set; } = string.Empty;
 
     /// <summary>fp32 or fp16.</summary>
@@ -81,8 +81,11 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
     [ParamsSource(nameof(BackendValues))]
     public string Backend { get; set; } = BackendNames.OrtCpu;
 
-    /// <summary>The catalog ids this family's class runs.</summary>
+    /// <summary>The model ids this family's class runs when --model does not narrow them.</summary>
     public abstract IEnumerable<string> ModelValues { get; }
+
+    /// <summary>This class's models that the run selects (--model: all of them when not given).</summary>
+    public IEnumerable<string> SelectedModels => RunSettings.FromEnvironment().SelectModels(ModelValues);
 
     public static IEnumerable<string> PrecisionValues => RunSettings.FromEnvironment().Precisions.Select(p => p.ToName());
 
@@ -351,6 +354,19 @@ public class YoloBenchmarks : PipelineBenchmarks
 public class MobileNetBenchmarks : PipelineBenchmarks
 {
     public override IEnumerable<string> ModelValues => [ModelCatalog.MobileNetV2Id];
+}
+
+/// <summary>
+/// The user's own models: every <c>models/&lt;id&gt;.onnx</c> whose sidecar <c>&lt;id&gt;.json</c> describes it, under an id
+/// the catalog does not have (a user file under a catalog id replaces that model in its family's class instead). Each
+/// runs every stage and scenario its head allows, like a catalog model; <c>--model ID</c> picks them,
+/// <c>--filter '*UserModel*'</c> selects the class.
+/// </summary>
+[BenchmarkCategory(Categories.UserModel)]
+public class UserModelBenchmarks : PipelineBenchmarks
+{
+    public override IEnumerable<string> ModelValues =>
+        new ModelStore(ModelStore.DefaultDirectory()).ModelIds().Where(id => !ModelCatalog.TryGet(id, out _));
 }
 
 /// <summary>ResNet-18, ResNet-50 and the trained ResNet-18 feature extractor (no postprocess stage).</summary>

@@ -110,7 +110,9 @@ public class SsdLadderBenchmarks : EdgeBenchmark
     /// <summary>Model precision at this level (fp32 x4, then fp16).</summary>
     public string Precision => Level.ModelPrecision.ToName();
 
-    public static IEnumerable<LadderLevel> LevelValues => LadderLevel.All;
+    /// <summary>Every level; none when --model leaves SSD300 out (the ladder is SSD300's).</summary>
+    public static IEnumerable<LadderLevel> LevelValues =>
+        RunSettings.FromEnvironment().SelectModels([ModelCatalog.Ssd300]).Any() ? LadderLevel.All : [];
 
     public static IEnumerable<string> BackendValues => RunSettings.FromEnvironment().Backends;
 

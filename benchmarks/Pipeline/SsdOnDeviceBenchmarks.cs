@@ -40,9 +40,11 @@ public class SsdOnDeviceBenchmarks : EdgeBenchmark
     private OrtCudaSsdPipeline? _kernels;
     private OrtFusedSsdRunner? _fused;
 
-    /// <summary>The detector (one value: the class exists for SSD300's decode).</summary>
-    [Params(ModelCatalog.Ssd300)]
+    /// <summary>The detector (one value: the class exists for SSD300's decode; none when --model leaves SSD300 out).</summary>
+    [ParamsSource(nameof(ModelValues))]
     public string Model { get; set; } = ModelCatalog.Ssd300;
+
+    public static IEnumerable<string> ModelValues => RunSettings.FromEnvironment().SelectModels([ModelCatalog.Ssd300]);
 
     /// <summary>fp32 or fp16.</summary>
     [ParamsSource(nameof(PrecisionValues))]

@@ -35,6 +35,7 @@ public sealed class CommandLineTests : IDisposable
     /// </summary>
     public static TheoryData<string, string?, string, string, string?, string?> Rows() => new()
     {
+        { "--model", null, "ssd300,mobilenetv2", "ssd300,mobilenetv2", "yolov9", "'yolov9' is not a model; expected a catalog id (ssd300," },
         { "--batch", "1,4", "8,1,8", "8,1", "1,0", "'0' is not a batch size; expected a whole number 1..256" },
         { "--precision", "fp32,fp16", "fp16", "fp16", "int8", "'int8' is not a precision; expected fp32, fp16 or both" },
         { "--backend", "ort-cpu,torchsharp-cpu", "ort-cpu,ort-cuda", "ort-cpu,ort-cuda", "tpu", "'tpu' is not a backend; expected one of ort-cpu," },
@@ -78,7 +79,7 @@ public sealed class CommandLineTests : IDisposable
 
         // The flag wins over the variable; --flag=value is the same as --flag value.
         // A variable with no default gets another valid value: a duration for --sustained, a path for the rest.
-        _environment.Set(option.Variable, defaultValue ?? (flag == "--sustained" ? "1s" : Path.GetTempPath()));
+        _environment.Set(option.Variable, defaultValue ?? flag switch { "--sustained" => "1s", "--model" => "resnet18", _ => Path.GetTempPath() });
         Assert.Equal(parsed, option.ValueText(RunSettings.Parse([flag, value]).Settings));
         Assert.Equal(parsed, option.ValueText(RunSettings.Parse([$"{flag}={value}"]).Settings));
 
