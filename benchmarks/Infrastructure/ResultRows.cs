@@ -88,6 +88,10 @@ internal static class ResultRows
             StageShares = record.StageShares,
             FrameTimeCovPercent = record.CovPercent,
             CameraDroppedPercent = record.CameraFps is null ? null : record.DroppedPercent,
+            TransferMilliseconds = record.DeviceSplit?.TransferMilliseconds,
+            DeviceComputeMilliseconds = record.DeviceSplit?.DeviceComputeMilliseconds,
+            HostEnqueueMilliseconds = record.DeviceSplit?.HostEnqueueMilliseconds,
+            DeviceMilliseconds = record.DeviceSplit?.DeviceComputeMilliseconds,
             Telemetry = telemetry is null
                 ? null
                 : new TelemetryObservation(telemetry.SampleCount, telemetry.Summary?.ClockName ?? string.Empty,

@@ -71,7 +71,10 @@ internal sealed record ScenarioPlan(ScenarioOptions Options, int TraceCapacity)
         string camera = record.CameraFps is double fps
             ? string.Create(CultureInfo.InvariantCulture, $", camera {fps:0.#} FPS: {record.DroppedPercent:0.#}% dropped, {record.DeadlineMissPercent:0.#}% over {1000 / fps:0.#} ms")
             : string.Empty;
+        string device = record.DeviceSplit is { } split
+            ? string.Create(CultureInfo.InvariantCulture, $"; inference per frame: copies {split.TransferMilliseconds:0.###} ms, host enqueue {split.HostEnqueueMilliseconds:0.###} ms, device {split.DeviceComputeMilliseconds:0.###} ms")
+            : string.Empty;
         return string.Create(CultureInfo.InvariantCulture,
-            $"// {record.Scenario}: {record.Frames} frames in {record.ElapsedSeconds:0.0} s ({record.DeliveredFps:0.0} FPS), p50 {record.P50Ms:0.###} ms, p90 {record.P90Ms:0.###} ms, p99 {record.P99Ms:0.###} ms{camera}; {(record.Valid ? "valid" : "invalid: " + record.InvalidReason)}; trace {record.TraceFile}");
+            $"// {record.Scenario}: {record.Frames} frames in {record.ElapsedSeconds:0.0} s ({record.DeliveredFps:0.0} FPS), p50 {record.P50Ms:0.###} ms, p90 {record.P90Ms:0.###} ms, p99 {record.P99Ms:0.###} ms{camera}{device}; {(record.Valid ? "valid" : "invalid: " + record.InvalidReason)}; trace {record.TraceFile}");
     }
 }

@@ -47,6 +47,9 @@ internal sealed record ScenarioRecord
     /// <summary>Median share of the frame total per stage (wait, to-tensor, preprocess, inference, postprocess).</summary>
     public StageShares? StageShares { get; init; }
 
+    /// <summary>Device-staged paths (GPU, device-bound I/O): the inference stage's split; null elsewhere.</summary>
+    public DeviceTimeSplit? DeviceSplit { get; init; }
+
     public required bool Valid { get; init; }
 
     public string? InvalidReason { get; init; }
@@ -119,7 +122,11 @@ internal static class ScenarioRecords
         string root = runDirectory is { Length: > 0 } && Directory.Exists(runDirectory) ? runDirectory : Path.Combine(Path.GetTempPath(), "edgebench-frames");
         string relative = Path.Combine(TraceFolder, caseFileName + ".csv");
         FrameTraceCsv.Write(trace, Path.Combine(root, relative));
-        ScenarioRecord record = ScenarioRecord.From(result, relative.Replace('\\', '/')) with { TraceOriginTicks = trace.OriginTicks };
+        ScenarioRecord record = ScenarioRecord.From(result, relative.Replace('\\', '/')) with
+        {
+            TraceOriginTicks = trace.OriginTicks,
+            DeviceSplit = DeviceTimeSplit.FromTrace(trace),
+        };
         s_records.Record(key, record);
         return record;
     }

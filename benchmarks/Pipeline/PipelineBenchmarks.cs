@@ -290,7 +290,7 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
 
         _scenarioMeasured = true;
         ScenarioPlan plan = ScenarioPlan.For(scenario, Batch, RunSettings.FromEnvironment());
-        var trace = new FrameTrace(plan.TraceCapacity, StopwatchClock.Instance.Frequency);
+        var trace = new FrameTrace(plan.TraceCapacity, StopwatchClock.Instance.Frequency, processor.ExtraMarkNames);
         Console.WriteLine(ScenarioPlan.DescribeStart(plan));
         ScenarioResult result = new ScenarioRunner(StopwatchClock.Instance).Run(processor, trace, plan.Options);
         ScenarioRecord record = ScenarioRecords.Save(MethodKey(method), CaseFileName(method), result, trace);

@@ -197,9 +197,10 @@ internal sealed class BoundSession : IDisposable
     /// <summary>
     /// The session of an <see cref="IInferenceBackend"/>: <paramref name="model"/> at batch <paramref name="batchSize"/>
     /// (refused when the file fixes another batch), its input and every output bound with <see cref="BindTensor"/>.
-    /// Disposes the session when a bind fails.
+    /// Disposes the session when a bind fails. <paramref name="configureRun"/> as for the constructor.
     /// </summary>
-    public static (BoundSession Session, ModelTensors Tensors) ForModel(ResolvedModel model, int batchSize, OrtBackendOptions options, bool deviceBound)
+    public static (BoundSession Session, ModelTensors Tensors) ForModel(ResolvedModel model, int batchSize, OrtBackendOptions options, bool deviceBound,
+        Action<RunOptions>? configureRun = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -210,7 +211,7 @@ internal sealed class BoundSession : IDisposable
             throw new ArgumentException($"{model.Path}: the model's batch is fixed at {descriptor.Input.Shape[0]}; batch {batchSize} cannot run.", nameof(batchSize));
         }
 
-        var session = new BoundSession(model, options, deviceBound);
+        var session = new BoundSession(model, options, deviceBound, configureRun);
         try
         {
             (HostTensor input, IntPtr inputDevice) = session.BindTensor(descriptor.Input, isInput: true, batchSize);

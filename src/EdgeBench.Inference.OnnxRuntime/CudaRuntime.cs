@@ -91,6 +91,9 @@ internal static partial class CudaRuntime
     /// <summary>Waits until everything queued on <paramref name="stream"/> has finished.</summary>
     public static void Synchronize(IntPtr stream) => Check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
 
+    /// <summary>Waits until every stream of the current device is idle.</summary>
+    public static void DeviceSynchronize() => Check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+
     /// <summary>Queues a host-to-device copy on <paramref name="stream"/> (asynchronous for page-locked host memory).</summary>
     public static void CopyToDeviceAsync(IntPtr device, IntPtr host, long bytes, IntPtr stream) =>
         Check(cudaMemcpyAsync(device, host, (nuint)bytes, MemcpyKind.HostToDevice, stream), "cudaMemcpyAsync host->device");
@@ -192,6 +195,9 @@ internal static partial class CudaRuntime
 
     [LibraryImport(ImportName)]
     private static partial int cudaStreamSynchronize(IntPtr stream);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaDeviceSynchronize();
 
     [LibraryImport(ImportName)]
     private static partial int cudaMemcpyAsync(IntPtr dst, IntPtr src, nuint count, MemcpyKind kind, IntPtr stream);

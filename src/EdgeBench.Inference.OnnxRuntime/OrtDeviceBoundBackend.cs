@@ -30,13 +30,16 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// the same provider, where ONNX Runtime allocates, stages and copies inside every run) it shows what binding saves.
 /// Device-only compute is <see cref="RunOnDevice"/> alone.
 /// </remarks>
-public sealed class OrtDeviceBoundBackend : IInferenceBackend
+public sealed class OrtDeviceBoundBackend : IInferenceBackend, IDeviceStagedInference
 {
     private readonly BoundSession _session;
     private readonly HostTensor[] _outputs;
     private readonly IntPtr[] _outputDevice;
     private readonly IntPtr _inputDevice;
     private readonly bool _inputPageLocked;
+
+    /// <summary>ONNX Runtime's run option (onnxruntime_run_options_config_keys.h) that skips the providers' wait at the end of a run.</summary>
+    private const string DisableProviderSyncKey = "disable_synchronize_execution_providers";
 
     /// <summary>
     /// Creates the session and the device buffers. A provider that cannot start here (missing libraries, no device,
@@ -45,7 +48,11 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend
     public OrtDeviceBoundBackend(ResolvedModel model, int batchSize, OrtBackendOptions options)
     {
         ModelTensors tensors;
-        (_session, tensors) = BoundSession.ForModel(model, batchSize, options, deviceBound: true);
+        // Runs return once the work is queued (Enqueue); WaitForDevice waits for it. Only this backend may do so:
+        // it always waits before reading or reusing a buffer, while other users of BoundSession (the fused and
+        // CUDA-kernel SSD pipelines) launch their own work after a run and rely on the run having finished.
+        (_session, tensors) = BoundSession.ForModel(model, batchSize, options, deviceBound: true,
+            run => run.AddRunConfigEntry(DisableProviderSyncKey, "1"));
         Model = model.Descriptor;
         Precision = model.Precision;
         BatchSize = batchSize;
@@ -102,8 +109,25 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend
     /// <summary>Runs the model on the bound device buffers; returns when the device has finished.</summary>
     public void RunOnDevice()
     {
-        _session.Run();
+        Enqueue();
+        WaitForDevice();
+    }
+
+    /// <summary>
+    /// Queues the model on the bound buffers. The session's runs do not synchronize the provider at their end
+    /// (<see cref="BoundSession"/> sets ONNX Runtime's <c>disable_synchronize_execution_providers</c> for device-bound
+    /// I/O), so this returns once the host has queued the kernels (or launched the CUDA graph).
+    /// </summary>
+    public void Enqueue() => _session.Run();
+
+    /// <summary>
+    /// ONNX Runtime's own wait for the bound outputs, then the whole device: the device-done mark of a frame trace must
+    /// not depend on which streams a provider's synchronization covers.
+    /// </summary>
+    public void WaitForDevice()
+    {
         _session.SynchronizeBoundOutputs();
+        CudaRuntime.DeviceSynchronize();
     }
 
     /// <summary>Copies every output from its device buffer into <see cref="Outputs"/>.</summary>

@@ -1,4 +1,5 @@
 using EdgeBench.Core.Imaging;
+using EdgeBench.Core.Inference;
 
 namespace EdgeBench.Pipeline.Frames;
 
@@ -12,12 +13,30 @@ namespace EdgeBench.Pipeline.Frames;
 /// <see cref="IVisionPipeline.ProcessBatch"/> runs together, so a frame's stage split adds up to its end-to-end time
 /// and nothing is measured that the stage rows do not also measure. Allocation-free: the batch's frames go into an
 /// array made once.
+/// <para>On a device-staged backend (<see cref="IDeviceStagedInference"/>: ONNX Runtime with device-bound I/O) the
+/// inference stage runs as its four steps, which is exactly what <see cref="VisionPipeline.Infer"/> runs, and marks
+/// <see cref="DeviceMarkNames"/> between them: upload done, host enqueue done, device done (the download follows).
+/// From those the diagnosis reads transfer-bound (copies against device time) and launch-bound (queuing against
+/// device time).</para>
 /// </remarks>
 public sealed class VisionPipelineProcessor : IFrameBatchProcessor
 {
     private readonly IVisionPipeline _pipeline;
     private readonly FrameBuffer[] _ring;
     private readonly FrameBuffer[] _batchFrames;
+    private readonly IDeviceStagedInference? _staged;
+
+    /// <summary>The extra marks of a device-staged inference stage, in the order they are taken.</summary>
+    public static IReadOnlyList<string> DeviceMarkNames { get; } = [UploadDone, HostEnqueueDone, DeviceDone];
+
+    /// <summary>Input copied to the device.</summary>
+    public const string UploadDone = "upload_done";
+
+    /// <summary>The host has queued the model's device work.</summary>
+    public const string HostEnqueueDone = "host_enqueue_done";
+
+    /// <summary>The device has finished it (outputs not yet copied back).</summary>
+    public const string DeviceDone = "device_done";
 
     /// <param name="pipeline">The pipeline to drive; not owned.</param>
     /// <param name="ring">Decoded camera frames, at least one.</param>
@@ -33,7 +52,13 @@ public sealed class VisionPipelineProcessor : IFrameBatchProcessor
         _pipeline = pipeline;
         _ring = ring;
         _batchFrames = new FrameBuffer[pipeline.BatchSize];
+        // Only EdgeBench's own pipeline: its Infer is the backend's Run and nothing else, so running the steps here
+        // measures the same work (another pipeline may wrap the backend in more).
+        _staged = pipeline is VisionPipeline ? pipeline.Backend as IDeviceStagedInference : null;
     }
+
+    /// <summary>The extra marks this processor records: <see cref="DeviceMarkNames"/> on a device-staged backend, else none.</summary>
+    public IReadOnlyList<string> ExtraMarkNames => _staged is null ? [] : DeviceMarkNames;
 
     public int BatchSize => _pipeline.BatchSize;
 
@@ -54,7 +79,21 @@ public sealed class VisionPipelineProcessor : IFrameBatchProcessor
         batch.Mark(FrameStage.ToTensor);
         _pipeline.Preprocess();
         batch.Mark(FrameStage.Preprocess);
-        _pipeline.Infer();
+        if (_staged is null)
+        {
+            _pipeline.Infer();
+        }
+        else
+        {
+            _staged.Upload();
+            batch.MarkExtra(0);
+            _staged.Enqueue();
+            batch.MarkExtra(1);
+            _staged.WaitForDevice();
+            batch.MarkExtra(2);
+            _staged.Download();
+        }
+
         batch.Mark(FrameStage.Inference);
         LastResultCount = _pipeline.Postprocess(); // as ProcessBatch: 0 results where the model has no postprocess
         batch.Mark(FrameStage.Postprocess);
