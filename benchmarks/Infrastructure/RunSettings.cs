@@ -103,7 +103,7 @@ internal sealed record RunSettings
         {
             Name = "--frames", Variable = FramesVariable, ValueName = "PATH",
             Help = "replay your own footage instead of the synthetic video: " + FootageReader.Accepted
-                + $"; at most {CameraFrames.MaxFootageFrames} frames are decoded, once, before the first case",
+                + "; its first max(8, 2 x batch) frames are decoded once, before the first case, and fed in a loop",
             DefaultText = "synthetic 640x480 video",
             Parse = OptionValues.ExistingPath(FootageReader.Accepted),
             Get = s => s.Frames, Set = (s, v) => s with { Frames = v }, Format = v => v,

@@ -161,6 +161,17 @@ public sealed class FootageReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_camera_is_opened_as_v4l2_and_every_source_is_capped_at_the_frames_asked_for()
+    {
+        Assert.Equal(
+            ["-nostdin", "-hide_banner", "-v", "error", "-f", "v4l2", "-i", "/dev/video0", "-map", "0:v:0", "-frames:v", "16", "-f", "image2pipe", "-c:v", "ppm", "-pix_fmt", "rgb24", "-"],
+            FfmpegDecoder.Arguments("/dev/video0", FootageKind.Camera, 16));
+        Assert.Equal(
+            ["-nostdin", "-hide_banner", "-v", "error", "-i", "/v/a.mkv", "-map", "0:v:0", "-frames:v", "8", "-f", "image2pipe", "-c:v", "ppm", "-pix_fmt", "rgb24", "-"],
+            FfmpegDecoder.Arguments("/v/a.mkv", FootageKind.Video, 8));
+    }
+
+    [Fact]
     public void The_ppm_frame_stream_parser_reads_sizes_and_stops_at_a_clean_end()
     {
         using var stream = new MemoryStream([.. "P6\n2 1\n255\n"u8, 1, 2, 3, 4, 5, 6, .. "P6\n2 1\n255\n"u8, 7, 8, 9, 10, 11, 12]);
