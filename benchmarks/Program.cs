@@ -4,7 +4,9 @@ using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using EdgeBench.Benchmarks.Cli;
 using EdgeBench.Benchmarks.Infrastructure;
+using EdgeBench.Benchmarks.Pipeline;
 using EdgeBench.Core;
+using EdgeBench.Footage;
 using EdgeBench.Benchmarks.Verbs;
 using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Models.Zoo;
@@ -93,7 +95,21 @@ public static class Program
             return VerbDispatcher.Ok;
         }
 
-        string runDirectory = CreateRunDirectory(settings, args);
+        // The footage is decoded (and kept for the cases) before the run folder exists: a missing, truncated or
+        // unreadable file stops the run here, like a bad option, instead of failing every case at setup.
+        string footage;
+        try
+        {
+            footage = CameraFrames.Check(settings);
+        }
+        catch (FootageException e)
+        {
+            Console.Error.WriteLine($"error: --frames: {e.Message}");
+            return VerbDispatcher.Error;
+        }
+
+        Console.WriteLine($"Footage: {footage}");
+        string runDirectory = CreateRunDirectory(settings, args, footage);
         Environment.SetEnvironmentVariable(RunSettings.RunDirectoryVariable, runDirectory);
         // A --job on the command line replaces the edge job instead of running beside it.
         bool commandLineJob = benchmarkArgs.Any(a => a is "--job" or "-j");
@@ -127,7 +143,7 @@ public static class Program
     }
 
     /// <summary>results/&lt;device-id&gt;/&lt;yyyyMMdd-HHmmss&gt;-&lt;commit|nogit&gt;/ with environment.json in it.</summary>
-    private static string CreateRunDirectory(RunSettings settings, string[] args)
+    private static string CreateRunDirectory(RunSettings settings, string[] args, string footage)
     {
         string repositoryRoot = RepositoryRoot.Find() ?? Directory.GetCurrentDirectory();
         string resultsRoot = settings.ResultsRoot ?? Path.Combine(repositoryRoot, "results");
@@ -136,7 +152,7 @@ public static class Program
             settings.DeviceId,
             OrtBackend.RuntimeVersion,
             OrtBackend.AvailableProviders,
-            string.Join(' ', args));
+            string.Join(' ', args)) with { Footage = footage };
         string commit = environment.GitCommit == EnvironmentInfo.Absent ? "nogit" : environment.GitCommit;
         string runId = string.Create(CultureInfo.InvariantCulture, $"{environment.StartedUtc:yyyyMMdd-HHmmss}-{commit}");
         string runDirectory = Path.Combine(resultsRoot, environment.DeviceId, runId);

@@ -117,7 +117,7 @@ public abstract class EdgeBenchmark : IDisposable
         }
 
         RunSettings settings = RunSettings.FromEnvironment();
-        Ring = new FrameRing(CameraFrames.Load(settings.Frames, Math.Max(8, 2 * batch)));
+        Ring = new FrameRing(CameraFrames.Load(settings.Frames, CameraFrames.RingSize(batch)));
         return new CaseContext(parsed, settings, new ModelStore(ModelStore.DefaultDirectory()));
     }
 

@@ -1,6 +1,8 @@
 using EdgeBench.Benchmarks.Cli;
+using EdgeBench.Benchmarks.Pipeline;
 using EdgeBench.Benchmarks.Telemetry;
 using EdgeBench.Core;
+using EdgeBench.Footage;
 using EdgeBench.Models.Zoo;
 
 namespace EdgeBench.Benchmarks.Infrastructure;
@@ -110,9 +112,10 @@ internal sealed record RunSettings
         new SettingOption<string?>
         {
             Name = "--frames", Variable = FramesVariable, ValueName = "PATH",
-            Help = "replay your own footage (a .y4m file or a folder of .ppm frames) instead of the synthetic video",
+            Help = "replay your own footage instead of the synthetic video: " + FootageReader.Accepted
+                + "; its first max(8, 2 x batch) frames are decoded once, before the first case, and fed in a loop",
             DefaultText = "synthetic 640x480 video",
-            Parse = OptionValues.ExistingPath("a .y4m file or a folder of .ppm frames"),
+            Parse = OptionValues.ExistingPath(FootageReader.Accepted),
             Get = s => s.Frames, Set = (s, v) => s with { Frames = v }, Format = v => v,
         },
         new SettingOption<TelemetrySource>
@@ -202,7 +205,7 @@ internal sealed record RunSettings
 
     public string? ResultsRoot { get; init; }
 
-    /// <summary>A .y4m file or a folder of .ppm frames to use instead of the synthetic video (absolute).</summary>
+    /// <summary>Footage to use instead of the synthetic video (absolute): see <see cref="FootageReader.Accepted"/>.</summary>
     public string? Frames { get; init; }
 
     /// <summary>Which telemetry sampler runs beside the measured iterations.</summary>

@@ -70,6 +70,12 @@ public sealed record EnvironmentInfo
 
     public string CommandLine { get; init; } = string.Empty;
 
+    /// <summary>
+    /// The frames the pipeline cases were fed: the synthetic video, or the user's footage (--frames or
+    /// EDGEBENCH_FRAMES) with its kind, path, size and frames decoded. Empty in files written before it was recorded.
+    /// </summary>
+    public string Footage { get; init; } = string.Empty;
+
     public DateTimeOffset StartedUtc { get; init; }
 
     public void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, s_json) + "\n");

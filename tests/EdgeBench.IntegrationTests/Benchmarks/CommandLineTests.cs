@@ -42,7 +42,7 @@ public sealed class CommandLineTests : IDisposable
         { "--threads", "0", "2", "2", "-1", "'-1' is not a thread count; expected a whole number 0..1024" },
         { "--device-id", null, "jetson-orin", "jetson-orin", null, null },
         { "--results", null, "/tmp/edgebench-results", "/tmp/edgebench-results", null, null },
-        { "--frames", null, s_existingFolder, s_existingFolder, "/no/such/footage", "'/no/such/footage' does not exist; expected a .y4m file or a folder of .ppm frames" },
+        { "--frames", null, s_existingFolder, s_existingFolder, "/no/such/footage", "'/no/such/footage' does not exist; expected a .y4m or video file" },
         { "--telemetry", "auto", "NVIDIA-SMI", "nvidia-smi", "jtop", "'jtop' is not a telemetry source; expected one of auto," },
         { "--camera-fps", "30", "12.5", "12.5", "0", "'0' is not a frame rate; expected a number 0.1..1000" },
         { "--min-duration", "2s", "1.5m", "90s", "soon", "'soon' is not a duration; expected a number with ms, s, m or h" },

@@ -50,6 +50,7 @@ public sealed class ProgramTests : IDisposable
         Assert.Equal("test-device", environment.DeviceId);
         Assert.Contains("CPUExecutionProvider", environment.OnnxRuntimeProviders);
         Assert.False(string.IsNullOrEmpty(environment.OnnxRuntimeVersion));
+        Assert.Equal("synthetic 640x480 video (seed 1)", environment.Footage);
 
         IReadOnlyList<ResultRow> rows = ResultsCsv.Read(Path.Combine(run, ResultsCsv.FileName));
         ResultRow[] ort = rows.Where(r => r.Backend == "onnxruntime").ToArray();
@@ -96,5 +97,80 @@ public sealed class ProgramTests : IDisposable
 
         Assert.Equal(1, Program.Run(["--batch", "zero", "--results", results], AllowDebugBuild));
         Assert.False(Directory.Exists(results));
+    }
+
+    [Fact]
+    public void A_jpeg_folder_as_frames_runs_and_the_run_folder_records_it()
+    {
+        string results = Path.Combine(_root, "results");
+        string footage = Directory.CreateDirectory(Path.Combine(_root, "jpegs")).FullName;
+        var video = new EdgeBench.Preprocessing.SyntheticVideo(160, 120, seed: 5);
+        for (int i = 0; i < 3; i++)
+        {
+            byte[] rgb = new byte[video.FrameBytes];
+            video.Render(i, rgb);
+            WriteJpeg(rgb, 160, 120, Path.Combine(footage, $"{i:D4}.jpg"));
+        }
+
+        int exitCode = Program.Run(
+            ["--filter", "*MobileNet*EndToEnd*", "--frames", footage, "--backend", "ort-cpu", "--precision", "fp32", "--batch", "1",
+                "--device-id", "d", "--results", results, "--job", "dry", "--inProcess", "--min-duration", "0s", "--camera-fps", "200"],
+            AllowDebugBuild);
+
+        Assert.Equal(0, exitCode);
+        string run = Assert.Single(Directory.GetDirectories(Path.Combine(results, "d")));
+        EnvironmentInfo environment = EnvironmentInfo.Read(Path.Combine(run, EnvironmentInfo.FileName));
+        Assert.Equal($"images {footage}: 160x120, 3 frames decoded", environment.Footage);
+        IReadOnlyList<ResultRow> rows = ResultsCsv.Read(Path.Combine(run, ResultsCsv.FileName));
+        Assert.NotEmpty(rows);
+        Assert.All(rows, r => Assert.Equal(CaseStatus.Ok, r.Status));
+    }
+
+    [Fact]
+    public void Bad_footage_exits_1_naming_the_file_before_any_case_and_leaves_no_run_folder()
+    {
+        string results = Path.Combine(_root, "results");
+        string truncated = Path.Combine(_root, "cut.y4m");
+        File.WriteAllBytes(truncated, [.. "YUV4MPEG2 W4 H4 C420\nFRAME\n"u8, 1, 2, 3]);
+        string jpegs = Directory.CreateDirectory(Path.Combine(_root, "jpegs")).FullName;
+        string corrupt = Path.Combine(jpegs, "0001.jpg");
+        File.WriteAllBytes(corrupt, [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]);
+        string empty = Directory.CreateDirectory(Path.Combine(_root, "empty")).FullName;
+
+        foreach ((string path, string expected) in (ReadOnlySpan<(string, string)>)[
+            (truncated, $"error: --frames: {truncated}: frame 0 is truncated: expected 24 bytes"),
+            (jpegs, $"error: --frames: {corrupt}: "),
+            (empty, $"error: --frames: {empty}: no .jpg, .jpeg, .png or .ppm files")])
+        {
+            TextWriter saved = Console.Error;
+            using var errors = new StringWriter();
+            Console.SetError(errors);
+            int exitCode;
+            try
+            {
+                exitCode = Program.Run(["--filter", "*MobileNet*EndToEnd*", "--frames", path, "--results", results, "--job", "dry", "--inProcess"], AllowDebugBuild);
+            }
+            finally
+            {
+                Console.SetError(saved);
+            }
+
+            Assert.Equal(1, exitCode);
+            Assert.StartsWith(expected, errors.ToString(), StringComparison.Ordinal);
+            Assert.False(Directory.Exists(results), "no run folder for bad footage");
+        }
+    }
+
+    private static void WriteJpeg(byte[] rgb, int width, int height, string path)
+    {
+        using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(width, height, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque));
+        Span<byte> rgba = bitmap.GetPixelSpan();
+        for (int p = 0, q = 0; q < rgb.Length; p += 4, q += 3)
+        {
+            (rgba[p], rgba[p + 1], rgba[p + 2], rgba[p + 3]) = (rgb[q], rgb[q + 1], rgb[q + 2], 255);
+        }
+
+        using SkiaSharp.SKData data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 90);
+        File.WriteAllBytes(path, data.ToArray());
     }
 }
