@@ -40,6 +40,9 @@ public sealed class NhwcUserModelTests : IDisposable
         using var nhwc = new VisionPipeline(new OrtBackend(nhwcModel, batch), 160, 90);
         using var nchw = new VisionPipeline(new OrtBackend(store.Resolve("nchw-net", Precision.Fp32), batch), 160, 90);
         Assert.Equal(new long[] { batch, Height, Width, 3 }, nhwc.Backend.Input.Shape);
+
+        // 160x90 letterboxed into 64x48: gain 0.4, content 64x36 between 6-row bands.
+        Assert.Equal(resize == "letterbox" ? (64, 36, 6) : (64, 48, 0), (nhwc.Mapping.ContentWidth, nhwc.Mapping.ContentHeight, nhwc.Mapping.OffsetY));
         FrameBuffer[] frames = Frames(160, 90, batch);
 
         // The vectorized preprocess wrote what the scalar reference writes for this model, item by item.

@@ -32,6 +32,8 @@ public class FrameMappingTests
     [InlineData(33, 18, 45, 44, 45, 25, 0, 9)]
     // Upscaling as Ultralytics' default scaleup=True: 20x10 into 64x64 -> gain 3.2, content 64x32.
     [InlineData(20, 10, 64, 64, 64, 32, 0, 16)]
+    // A content size of exactly 2.5 rounds half to even, as Python's round: 2x5 into 1x8 at gain 0.5 -> 1x2, 3 rows above.
+    [InlineData(2, 5, 1, 8, 1, 2, 0, 3)]
     public void Letterbox_content_and_offsets_follow_ultralytics(int fw, int fh, int iw, int ih, int cw, int ch, int ox, int oy)
     {
         FrameMapping mapping = FrameMapping.For(ResizeMode.Letterbox, fw, fh, iw, ih);
