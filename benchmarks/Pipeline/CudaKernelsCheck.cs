@@ -42,11 +42,11 @@ internal static class CudaKernelsCheck
         {
             if (half)
             {
-                PreprocessReference.Run(frames[i], model.InputWidth, model.InputHeight, model.Normalization, referenceHalf, i);
+                PreprocessReference.Run(frames[i], model, referenceHalf, i);
             }
             else
             {
-                PreprocessReference.Run(frames[i], model.InputWidth, model.InputHeight, model.Normalization, reference, i);
+                PreprocessReference.Run(frames[i], model, reference, i);
             }
         }
 

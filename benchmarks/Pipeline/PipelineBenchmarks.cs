@@ -147,7 +147,7 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
         return Pipeline.FrameTensorBytes;
     }
 
-    /// <summary>Baseline of stage 2: the scalar reference (per pixel: bilinear sample, normalize, write CHW).</summary>
+    /// <summary>Baseline of stage 2: the scalar reference (per pixel: bilinear sample or pad, normalize, write in the model's layout).</summary>
     // BDN1107 (one baseline per class) does not see categories given through a BenchmarkCategoryAttribute subclass
     // ([Stage]); BenchmarkDotNet itself does, and groups baselines by category (EdgeBenchConfig's logical group rules).
 #pragma warning disable BDN1107
@@ -163,18 +163,18 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
         {
             if (input.ElementType == Core.Precision.Fp16)
             {
-                PreprocessReference.Run(pipeline.Frames.Frame(i), pipeline.Model.InputWidth, pipeline.Model.InputHeight, pipeline.Model.Normalization, input.AsHalf(), i);
+                PreprocessReference.Run(pipeline.Frames.Frame(i), pipeline.Model, input.AsHalf(), i);
             }
             else
             {
-                PreprocessReference.Run(pipeline.Frames.Frame(i), pipeline.Model.InputWidth, pipeline.Model.InputHeight, pipeline.Model.Normalization, input.AsFloat(), i);
+                PreprocessReference.Run(pipeline.Frames.Frame(i), pipeline.Model, input.AsFloat(), i);
             }
         }
 
         return input.ByteCount;
     }
 
-    /// <summary>Stage 2: resize + normalize + HWC->CHW (+ fp16) into the model input, vectorized.</summary>
+    /// <summary>Stage 2: resize (stretch or letterbox) + normalize + the model's channel order and layout (+ fp16) into the model input, vectorized.</summary>
     [Benchmark]
     [Stage(Categories.Preprocess)]
     public int Preprocess()

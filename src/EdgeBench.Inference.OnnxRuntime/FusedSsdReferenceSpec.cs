@@ -15,6 +15,11 @@ public static class FusedSsdReferenceSpec
     public static FusedSsdSpec For(ModelDescriptor model, int frameWidth, int frameHeight)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (model.Layout != TensorLayout.Nchw || model.Preprocessing != InputPreprocessing.Default)
+        {
+            throw new NotSupportedException($"Model '{model.Id}': the fused SSD graph preprocesses into NCHW RGB by stretching; its input is {model.Layout} {model.Preprocessing}.");
+        }
+
         SsdDefaultBoxes boxes = SsdDefaultBoxes.Coco300;
         DecodeOptions options = DecodeOptions.Default;
         return new FusedSsdSpec

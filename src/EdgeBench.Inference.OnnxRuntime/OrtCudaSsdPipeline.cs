@@ -126,6 +126,11 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         Precision = model.Precision;
         _half = model.Precision == Core.Precision.Fp16;
         ModelDescriptor descriptor = model.Descriptor;
+        if (descriptor.Layout != TensorLayout.Nchw || descriptor.Preprocessing != InputPreprocessing.Default)
+        {
+            throw new NotSupportedException($"Model '{descriptor.Id}': the CUDA preprocess kernel writes NCHW RGB by stretching; its input is {descriptor.Layout} {descriptor.Preprocessing}.");
+        }
+
         _inputWidth = descriptor.InputWidth;
         _inputHeight = descriptor.InputHeight;
         for (int c = 0; c < 3; c++)

@@ -63,6 +63,12 @@ public sealed class VisionPipeline : IVisionPipeline
     /// <summary>The batch's frames after stage 1 (RGB24).</summary>
     public FrameTensor Frames { get; }
 
+    /// <summary>
+    /// Where each frame lands in the model input (stretch or letterbox): maps a detection box back to frame pixels,
+    /// <see cref="FrameMapping.MapRelativeToFrame"/> for boxes relative to the input (SSD, YOLOv3-tiny).
+    /// </summary>
+    public FrameMapping Mapping => _preprocessor.Mapping;
+
     /// <summary>The backend running stage 3.</summary>
     public IInferenceBackend Backend => _backend;
 

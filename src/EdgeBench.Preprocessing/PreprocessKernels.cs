@@ -22,6 +22,12 @@ internal static unsafe class PreprocessKernels
     private static readonly Vector512<byte> s_planarRgb = BuildPlanarIndex(bgr: false);
     private static readonly Vector512<byte> s_planarBgr = BuildPlanarIndex(bgr: true);
 
+    // InterleaveRow's permute indices (one per output vector j) and blend masks (per j and channel c, at 3j + c).
+    private static readonly Vector256<int>[] s_interleaveIndex256 = BuildInterleave256().Index;
+    private static readonly Vector256<float>[] s_interleaveMask256 = BuildInterleave256().Mask;
+    private static readonly Vector512<int>[] s_interleaveIndex512 = BuildInterleave512().Index;
+    private static readonly Vector512<float>[] s_interleaveMask512 = BuildInterleave512().Mask;
+
     /// <summary>
     /// Horizontal pass for one source row: for each output column x and channel c,
     /// <c>plane_c[x] = a + w[x] * (b - a)</c> with a, b the channel bytes at the tap offsets of column x.
@@ -346,6 +352,69 @@ internal static unsafe class PreprocessKernels
         }
     }
 
+    /// <summary>
+    /// NHWC: interleaves three channel rows into one, <c>destination[3x + c] = plane_c[x]</c>. Each output vector of
+    /// the 3-vector group for 8 (AVX2) or 16 (AVX-512) pixels takes lane l from pixel (l + lanes * j) / 3 of the channel
+    /// (l + lanes * j) % 3: one permute per channel with a shared index, then two blends.
+    /// </summary>
+    public static void InterleaveRow(float* p0, float* p1, float* p2, float* destination, int count, PreprocessKernel kernel)
+    {
+        int x = 0;
+        if (kernel != PreprocessKernel.Scalar && Avx512F.IsSupported)
+        {
+            // Constants in registers for the loop: three indices and the red and green masks of each output vector.
+            Vector512<int> at0 = s_interleaveIndex512[0], at1 = s_interleaveIndex512[1], at2 = s_interleaveIndex512[2];
+            Vector512<float> r0 = s_interleaveMask512[0], g0 = s_interleaveMask512[1];
+            Vector512<float> r1 = s_interleaveMask512[3], g1 = s_interleaveMask512[4];
+            Vector512<float> r2 = s_interleaveMask512[6], g2 = s_interleaveMask512[7];
+            for (; x <= count - 16; x += 16)
+            {
+                Vector512<float> r = Vector512.Load(p0 + x);
+                Vector512<float> g = Vector512.Load(p1 + x);
+                Vector512<float> b = Vector512.Load(p2 + x);
+                float* output = destination + (x * 3);
+                Interleave(r, g, b, at0, r0, g0).Store(output);
+                Interleave(r, g, b, at1, r1, g1).Store(output + 16);
+                Interleave(r, g, b, at2, r2, g2).Store(output + 32);
+            }
+        }
+
+        if (kernel != PreprocessKernel.Scalar && Avx2.IsSupported)
+        {
+            Vector256<int> at0 = s_interleaveIndex256[0], at1 = s_interleaveIndex256[1], at2 = s_interleaveIndex256[2];
+            Vector256<float> r0 = s_interleaveMask256[0], g0 = s_interleaveMask256[1];
+            Vector256<float> r1 = s_interleaveMask256[3], g1 = s_interleaveMask256[4];
+            Vector256<float> r2 = s_interleaveMask256[6], g2 = s_interleaveMask256[7];
+            for (; x <= count - 8; x += 8)
+            {
+                Vector256<float> r = Vector256.Load(p0 + x);
+                Vector256<float> g = Vector256.Load(p1 + x);
+                Vector256<float> b = Vector256.Load(p2 + x);
+                float* output = destination + (x * 3);
+                Interleave(r, g, b, at0, r0, g0).Store(output);
+                Interleave(r, g, b, at1, r1, g1).Store(output + 8);
+                Interleave(r, g, b, at2, r2, g2).Store(output + 16);
+            }
+        }
+
+        // Remainder, and the whole row where no permute exists (arm64, whose scalar loop the JIT keeps simple).
+        for (; x < count; x++)
+        {
+            float* output = destination + (x * 3);
+            output[0] = p0[x];
+            output[1] = p1[x];
+            output[2] = p2[x];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Interleave(Vector512<float> r, Vector512<float> g, Vector512<float> b, Vector512<int> at, Vector512<float> redLanes, Vector512<float> greenLanes) =>
+        Vector512.ConditionalSelect(redLanes, Avx512F.PermuteVar16x32(r, at), Vector512.ConditionalSelect(greenLanes, Avx512F.PermuteVar16x32(g, at), Avx512F.PermuteVar16x32(b, at)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Interleave(Vector256<float> r, Vector256<float> g, Vector256<float> b, Vector256<int> at, Vector256<float> redLanes, Vector256<float> greenLanes) =>
+        Vector256.ConditionalSelect(redLanes, Avx2.PermuteVar8x32(r, at), Vector256.ConditionalSelect(greenLanes, Avx2.PermuteVar8x32(g, at), Avx2.PermuteVar8x32(b, at)));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Lerp(Vector256<int> left, Vector256<int> right, Vector256<float> weight, int shift, Vector256<int> byteMask)
     {
@@ -388,6 +457,62 @@ internal static unsafe class PreprocessKernels
         Vector128.MultiplyAddEstimate(Vector128.ConvertToSingle(q1.AsInt32()), scale, offset).Store(destination + 4);
         Vector128.MultiplyAddEstimate(Vector128.ConvertToSingle(q2.AsInt32()), scale, offset).Store(destination + 8);
         Vector128.MultiplyAddEstimate(Vector128.ConvertToSingle(q3.AsInt32()), scale, offset).Store(destination + 12);
+    }
+
+    private static (Vector256<int>[] Index, Vector256<float>[] Mask) BuildInterleave256()
+    {
+        var index = new Vector256<int>[3];
+        var mask = new Vector256<float>[9];
+        Span<int> lanes = stackalloc int[8];
+        Span<float> select = stackalloc float[8];
+        for (int j = 0; j < 3; j++)
+        {
+            for (int l = 0; l < 8; l++)
+            {
+                lanes[l] = ((8 * j) + l) / 3;
+            }
+
+            index[j] = Vector256.Create<int>(lanes);
+            for (int c = 0; c < 3; c++)
+            {
+                for (int l = 0; l < 8; l++)
+                {
+                    select[l] = ((8 * j) + l) % 3 == c ? BitConverter.Int32BitsToSingle(-1) : 0f;
+                }
+
+                mask[(3 * j) + c] = Vector256.Create<float>(select);
+            }
+        }
+
+        return (index, mask);
+    }
+
+    private static (Vector512<int>[] Index, Vector512<float>[] Mask) BuildInterleave512()
+    {
+        var index = new Vector512<int>[3];
+        var mask = new Vector512<float>[9];
+        Span<int> lanes = stackalloc int[16];
+        Span<float> select = stackalloc float[16];
+        for (int j = 0; j < 3; j++)
+        {
+            for (int l = 0; l < 16; l++)
+            {
+                lanes[l] = ((16 * j) + l) / 3;
+            }
+
+            index[j] = Vector512.Create<int>(lanes);
+            for (int c = 0; c < 3; c++)
+            {
+                for (int l = 0; l < 16; l++)
+                {
+                    select[l] = ((16 * j) + l) % 3 == c ? BitConverter.Int32BitsToSingle(-1) : 0f;
+                }
+
+                mask[(3 * j) + c] = Vector512.Create<float>(select);
+            }
+        }
+
+        return (index, mask);
     }
 
     private static Vector512<byte> BuildPlanarIndex(bool bgr)

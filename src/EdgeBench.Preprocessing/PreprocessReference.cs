@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using EdgeBench.Core.Imaging;
 using EdgeBench.Core.Models;
 
@@ -6,23 +7,38 @@ namespace EdgeBench.Preprocessing;
 
 /// <summary>
 /// Scalar reference twin of <see cref="Preprocessor"/>: one output element at a time, computing the source
-/// coordinate, the four bilinear taps and the normalization in the obvious way. It is the oracle of the tests and the
+/// coordinate, the four bilinear taps (or the pad value outside a letterbox's content) and the normalization in the
+/// obvious way, and writing it at its NCHW or NHWC index. It is the oracle of the tests and the
 /// "naive scalar preprocess" baseline of the benchmarks, so it is kept plain: no tables, no tricks, no deliberate
 /// slowness either.
 /// </summary>
 internal static class PreprocessReference
 {
-    /// <summary>Preprocesses <paramref name="frame"/> into item <paramref name="batchIndex"/> of an fp32 NCHW batch.</summary>
-    public static void Run(in FrameBuffer frame, int width, int height, Normalization normalization, Span<float> batch, int batchIndex) =>
-        Run<float>(frame, width, height, normalization, batch, batchIndex);
+    /// <summary>Preprocesses <paramref name="frame"/> into item <paramref name="batchIndex"/> of an fp32 batch in the model's layout, channel order and resize mode.</summary>
+    public static void Run(in FrameBuffer frame, ModelDescriptor model, Span<float> batch, int batchIndex) =>
+        Run<float>(frame, model.InputWidth, model.InputHeight, model.Normalization, model.Layout, model.Preprocessing, batch, batchIndex);
+
+    /// <summary>The fp16 twin of <see cref="Run(in FrameBuffer, ModelDescriptor, Span{float}, int)"/>.</summary>
+    public static void Run(in FrameBuffer frame, ModelDescriptor model, Span<Half> batch, int batchIndex) =>
+        Run<Half>(frame, model.InputWidth, model.InputHeight, model.Normalization, model.Layout, model.Preprocessing, batch, batchIndex);
+
+    /// <summary>Preprocesses <paramref name="frame"/> into item <paramref name="batchIndex"/> of an fp32 batch (NCHW RGB stretched unless told).</summary>
+    public static void Run(in FrameBuffer frame, int width, int height, Normalization normalization, Span<float> batch, int batchIndex,
+        TensorLayout layout = TensorLayout.Nchw, InputPreprocessing? preprocessing = null) =>
+        Run<float>(frame, width, height, normalization, layout, preprocessing ?? InputPreprocessing.Default, batch, batchIndex);
 
     /// <summary>Same as the fp32 overload, each element computed in fp32 and rounded to <see cref="Half"/> (nearest even).</summary>
-    public static void Run(in FrameBuffer frame, int width, int height, Normalization normalization, Span<Half> batch, int batchIndex) =>
-        Run<Half>(frame, width, height, normalization, batch, batchIndex);
+    public static void Run(in FrameBuffer frame, int width, int height, Normalization normalization, Span<Half> batch, int batchIndex,
+        TensorLayout layout = TensorLayout.Nchw, InputPreprocessing? preprocessing = null) =>
+        Run<Half>(frame, width, height, normalization, layout, preprocessing ?? InputPreprocessing.Default, batch, batchIndex);
 
     // One loop for both element types: the JIT specializes it per value type, and CreateTruncating from float is the
-    // plain conversion ((Half)value rounds to nearest even; float to float is the identity).
-    private static void Run<T>(in FrameBuffer frame, int width, int height, Normalization normalization, Span<T> batch, int batchIndex)
+    // plain conversion ((Half)value rounds to nearest even; float to float is the identity). Compiled optimized from
+    // the first call: a benchmark case calls it a few times per iteration, so under tiering the first case of each
+    // element type measured tier-0/OSR code, 2-3x slower than the same loop one case later.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run<T>(in FrameBuffer frame, int width, int height, Normalization normalization, TensorLayout layout,
+        InputPreprocessing preprocessing, Span<T> batch, int batchIndex)
         where T : INumberBase<T>
     {
         frame.Validate();
@@ -31,32 +47,46 @@ internal static class PreprocessReference
         Span<T> item = batch.Slice(itemStart, Preprocessor.Channels * plane);
         ReadOnlySpan<byte> pixels = frame.Pixels.Span;
 
-        double scaleX = (double)frame.Width / width;
-        double scaleY = (double)frame.Height / height;
+        // The frame is resized into the content rectangle (the whole input when stretched); the rest is padding.
+        var mapping = FrameMapping.For(preprocessing.Resize, frame.Width, frame.Height, width, height);
+        double scaleX = (double)frame.Width / mapping.ContentWidth;
+        double scaleY = (double)frame.Height / mapping.ContentHeight;
 
         for (int c = 0; c < Preprocessor.Channels; c++)
         {
-            // The model wants RGB planes; a BGR frame stores red in byte 2 of each pixel.
-            int sourceChannel = frame.Format == PixelFormat.Bgr24 ? 2 - c : c;
+            // Which RGB colour output channel c holds, then where that colour sits in a frame pixel.
+            int colour = preprocessing.ChannelOrder == ChannelOrder.Bgr ? 2 - c : c;
+            int sourceChannel = frame.Format == PixelFormat.Bgr24 ? 2 - colour : colour;
             (float scale, float offset) = normalization.Affine(c);
 
             for (int y = 0; y < height; y++)
             {
-                SourceCoordinate(y, scaleY, frame.Height, out int y0, out int y1, out float wy);
                 for (int x = 0; x < width; x++)
                 {
-                    SourceCoordinate(x, scaleX, frame.Width, out int x0, out int x1, out float wx);
+                    int cx = x - mapping.OffsetX;
+                    int cy = y - mapping.OffsetY;
+                    float value;
+                    if (cx < 0 || cy < 0 || cx >= mapping.ContentWidth || cy >= mapping.ContentHeight)
+                    {
+                        value = preprocessing.PadValue;
+                    }
+                    else
+                    {
+                        SourceCoordinate(cy, scaleY, frame.Height, out int y0, out int y1, out float wy);
+                        SourceCoordinate(cx, scaleX, frame.Width, out int x0, out int x1, out float wx);
 
-                    float p00 = pixels[(y0 * frame.Stride) + (x0 * 3) + sourceChannel];
-                    float p01 = pixels[(y0 * frame.Stride) + (x1 * 3) + sourceChannel];
-                    float p10 = pixels[(y1 * frame.Stride) + (x0 * 3) + sourceChannel];
-                    float p11 = pixels[(y1 * frame.Stride) + (x1 * 3) + sourceChannel];
+                        float p00 = pixels[(y0 * frame.Stride) + (x0 * 3) + sourceChannel];
+                        float p01 = pixels[(y0 * frame.Stride) + (x1 * 3) + sourceChannel];
+                        float p10 = pixels[(y1 * frame.Stride) + (x0 * 3) + sourceChannel];
+                        float p11 = pixels[(y1 * frame.Stride) + (x1 * 3) + sourceChannel];
 
-                    float top = ((1f - wx) * p00) + (wx * p01);
-                    float bottom = ((1f - wx) * p10) + (wx * p11);
-                    float value = ((1f - wy) * top) + (wy * bottom);
+                        float top = ((1f - wx) * p00) + (wx * p01);
+                        float bottom = ((1f - wx) * p10) + (wx * p11);
+                        value = ((1f - wy) * top) + (wy * bottom);
+                    }
 
-                    item[(c * plane) + (y * width) + x] = T.CreateTruncating((value * scale) + offset);
+                    int at = layout == TensorLayout.Nhwc ? (((y * width) + x) * Preprocessor.Channels) + c : (c * plane) + (y * width) + x;
+                    item[at] = T.CreateTruncating((value * scale) + offset);
                 }
             }
         }

@@ -7,9 +7,10 @@ using EdgeBench.Core.Models;
 namespace EdgeBench.Preprocessing;
 
 /// <summary>
-/// A reusable preprocessing plan for one (source size, model input size, normalization): bilinear resize with
-/// OpenCV INTER_LINEAR / PyTorch <c>align_corners=False</c> sampling, per-channel normalization
-/// <c>y = (x / 255 - mean) / std</c>, HWC to CHW, into item <c>i</c> of a caller-provided NCHW batch (fp32 or fp16).
+/// A reusable preprocessing plan for one (source size, model input size, normalization, layout, channel order, resize
+/// mode): bilinear resize with OpenCV INTER_LINEAR / PyTorch <c>align_corners=False</c> sampling (stretched, or
+/// letterboxed into a padded input as Ultralytics does), per-channel normalization <c>y = (x / 255 - mean) / std</c>,
+/// in RGB or BGR channel order, into item <c>i</c> of a caller-provided NCHW or NHWC batch (fp32 or fp16).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -21,6 +22,12 @@ namespace EdgeBench.Preprocessing;
 /// (deinterleaving RGB on the way) and kept in a two-row cache; each output row is then a two-row lerp fused with the
 /// normalization, written straight into its CHW plane. When the frame already has the model's size the resize is
 /// skipped and the pass is a deinterleave + normalize.
+/// </para>
+/// <para>
+/// NHWC output runs the same planar passes into fp32 staging rows, then interleaves each row with vector permutes
+/// (fp16 rounds the interleaved row in one conversion). Letterbox resizes into the content rectangle of
+/// <see cref="Mapping"/> and fills the bands with the normalized pad value; NHWC staging rows keep their pad columns
+/// from the constructor, so only the content is written per row.
 /// </para>
 /// </remarks>
 public sealed class Preprocessor
@@ -53,9 +60,23 @@ public sealed class Preprocessor
     private int _slotRow0;
     private int _slotRow1;
 
-    // fp32 staging rows (one per channel) for fp16 output of the no-resize path, converted with
-    // TensorPrimitives.ConvertToHalf; the resize path rounds to fp16 in registers instead (VerticalRowHalf).
+    // fp32 staging rows, one per channel and InputWidth long (content at OffsetX, pad columns filled once here): the
+    // NHWC passes write them and interleave from them, and fp16 output of the planar no-resize path is converted from
+    // them with TensorPrimitives.ConvertToHalf (the planar resize path rounds to fp16 in registers, VerticalRowHalf).
     private readonly float[] _staging;
+
+    // NHWC: one interleaved fp32 row (the fp16 output is converted from it), and the whole interleaved pad row in
+    // both precisions for the letterbox's top and bottom bands.
+    private readonly float[] _interleaved;
+    private readonly float[] _padRow;
+    private readonly Half[] _padRowHalf;
+
+    // Normalized pad value per output channel (planar bands), and rounded to fp16.
+    private readonly float[] _padValue = new float[Channels];
+    private readonly Half[] _padValueHalf = new Half[Channels];
+
+    // Frame channel order XOR model channel order: whether output channel 0 reads byte 2 of a pixel.
+    private readonly bool _swapForRgbFrames;
 
     // A copy of the last source row with slack bytes: the AVX2 gather reads 4 bytes per 3-byte pixel, i.e. one byte
     // past the last pixel, which is only unsafe on the last row of a buffer that ends exactly there.
@@ -69,8 +90,11 @@ public sealed class Preprocessor
     /// <param name="sourceHeight">Height of the frames, in pixels.</param>
     /// <param name="inputWidth">Model input width W of the NCHW tensor.</param>
     /// <param name="inputHeight">Model input height H of the NCHW tensor.</param>
-    /// <param name="normalization">Per-channel mean/std in RGB order.</param>
-    public Preprocessor(int sourceWidth, int sourceHeight, int inputWidth, int inputHeight, Normalization normalization)
+    /// <param name="normalization">Per-channel mean/std, in the output's channel order.</param>
+    /// <param name="layout">NCHW (planes) or NHWC (interleaved) output.</param>
+    /// <param name="preprocessing">Channel order, stretch or letterbox, pad value; RGB stretched when null.</param>
+    public Preprocessor(int sourceWidth, int sourceHeight, int inputWidth, int inputHeight, Normalization normalization,
+        TensorLayout layout = TensorLayout.Nchw, InputPreprocessing? preprocessing = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sourceWidth);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sourceHeight);
@@ -82,23 +106,50 @@ public sealed class Preprocessor
             throw new ArgumentException($"Normalization needs {Channels} means and stds, got {normalization}.", nameof(normalization));
         }
 
+        if (layout is not (TensorLayout.Nchw or TensorLayout.Nhwc))
+        {
+            throw new ArgumentOutOfRangeException(nameof(layout), layout, "Expected NCHW or NHWC.");
+        }
+
         SourceWidth = sourceWidth;
         SourceHeight = sourceHeight;
         InputWidth = inputWidth;
         InputHeight = inputHeight;
         Normalization = normalization;
+        Layout = layout;
+        Preprocessing = preprocessing ?? InputPreprocessing.Default;
+        Mapping = FrameMapping.For(Preprocessing.Resize, sourceWidth, sourceHeight, inputWidth, inputHeight);
         ElementsPerItem = checked(Channels * inputWidth * inputHeight);
+        _swapForRgbFrames = Preprocessing.ChannelOrder == ChannelOrder.Bgr;
 
+        // The resize tables cover the content rectangle only (the whole input when stretched).
+        int contentWidth = Mapping.ContentWidth;
+        int contentHeight = Mapping.ContentHeight;
+
+        _interleaved = new float[layout == TensorLayout.Nhwc ? Channels * inputWidth : 0];
+        _padRow = new float[layout == TensorLayout.Nhwc ? Channels * inputWidth : 0];
+        _padRowHalf = new Half[_padRow.Length];
+        _staging = new float[Channels * inputWidth];
         for (int c = 0; c < Channels; c++)
         {
             (_scale[c], _offset[c]) = normalization.Affine(c);
+
+            // The reference's arithmetic for a constant pixel: its bilinear blend of four equal taps is the value itself.
+            _padValue[c] = (Preprocessing.PadValue * _scale[c]) + _offset[c];
+            _padValueHalf[c] = (Half)_padValue[c];
+            _staging.AsSpan(c * inputWidth, inputWidth).Fill(_padValue[c]);
+            for (int x = 0; x < _padRow.Length / Channels; x++)
+            {
+                _padRow[(x * Channels) + c] = _padValue[c];
+                _padRowHalf[(x * Channels) + c] = (Half)_padValue[c];
+            }
         }
 
-        _xOffset0 = new int[inputWidth];
-        _xOffset1 = new int[inputWidth];
-        _xWeight = new float[inputWidth];
-        BuildAxis(sourceWidth, inputWidth, _xOffset0, _xWeight);
-        for (int x = 0; x < inputWidth; x++)
+        _xOffset0 = new int[contentWidth];
+        _xOffset1 = new int[contentWidth];
+        _xWeight = new float[contentWidth];
+        BuildAxis(sourceWidth, contentWidth, _xOffset0, _xWeight);
+        for (int x = 0; x < contentWidth; x++)
         {
             _xOffset1[x] = sourceWidth > 1 ? (_xOffset0[x] + 1) * 3 : 0;
             _xOffset0[x] *= 3;
@@ -106,20 +157,19 @@ public sealed class Preprocessor
 
         _blocks = new HorizontalBlockTables(sourceWidth, _xOffset0, _xOffset1, _xWeight);
 
-        _yRow0 = new int[inputHeight];
-        _yWeight = new float[inputHeight];
-        BuildAxis(sourceHeight, inputHeight, _yRow0, _yWeight);
+        _yRow0 = new int[contentHeight];
+        _yWeight = new float[contentHeight];
+        BuildAxis(sourceHeight, contentHeight, _yRow0, _yWeight);
 
-        _rowCache = new float[2 * Channels * inputWidth];
-        _staging = new float[Channels * inputWidth];
+        _rowCache = new float[2 * Channels * contentWidth];
         _lastRowCopy = new byte[(sourceWidth * 3) + 8];
-        _identity = sourceWidth == inputWidth && sourceHeight == inputHeight;
+        _identity = sourceWidth == contentWidth && sourceHeight == contentHeight;
         _kernel = BestKernel;
     }
 
-    /// <summary>Creates a plan for a model's input size and normalization.</summary>
+    /// <summary>Creates a plan for a model's input size, layout, normalization, channel order and resize mode.</summary>
     public Preprocessor(ModelDescriptor model, int sourceWidth, int sourceHeight)
-        : this(sourceWidth, sourceHeight, CheckModel(model).InputWidth, model.InputHeight, model.Normalization)
+        : this(sourceWidth, sourceHeight, CheckModel(model).InputWidth, model.InputHeight, model.Normalization, model.Layout, model.Preprocessing)
     {
     }
 
@@ -138,10 +188,19 @@ public sealed class Preprocessor
     /// <summary>The normalization applied after the resize.</summary>
     public Normalization Normalization { get; }
 
+    /// <summary>NCHW or NHWC output.</summary>
+    public TensorLayout Layout { get; }
+
+    /// <summary>Channel order, resize mode and pad value.</summary>
+    public InputPreprocessing Preprocessing { get; }
+
+    /// <summary>Where the frame lands in the input (content rectangle, padding); maps boxes back to frame pixels.</summary>
+    public FrameMapping Mapping { get; }
+
     /// <summary>Elements of one batch item: <c>3 * InputHeight * InputWidth</c>.</summary>
     public int ElementsPerItem { get; }
 
-    /// <summary>Whether the frame already has the input size, so the resize is skipped.</summary>
+    /// <summary>Whether the frame already has the content size (the input size when stretched), so the resize is skipped.</summary>
     public bool IsIdentityResize => _identity;
 
     /// <summary>
@@ -211,9 +270,9 @@ public sealed class Preprocessor
     private static ModelDescriptor CheckModel(ModelDescriptor model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (model.Layout != TensorLayout.Nchw || model.InputChannels != Channels)
+        if (model.InputChannels != Channels)
         {
-            throw new ArgumentException($"Model '{model.Id}' input {model.Input.ShapeText} ({model.Layout}) is not a 3-channel NCHW image.", nameof(model));
+            throw new ArgumentException($"Model '{model.Id}' input {model.Input.ShapeText} ({model.Layout}) is not a 3-channel image.", nameof(model));
         }
 
         return model;
@@ -267,38 +326,53 @@ public sealed class Preprocessor
         int stride = frame.Stride;
         int width = InputWidth;
         int plane = width * InputHeight;
+        int contentWidth = Mapping.ContentWidth;
+        int contentHeight = Mapping.ContentHeight;
+        int offsetX = Mapping.OffsetX;
+        int offsetY = Mapping.OffsetY;
+        bool nhwc = Layout == TensorLayout.Nhwc;
 
-        // Source byte of output channels R, G, B within a pixel.
-        bool bgr = frame.Format == PixelFormat.Bgr24;
-        int s0 = bgr ? 2 : 0;
-        int s2 = bgr ? 0 : 2;
+        // Source byte of output channels 0 and 2 within a pixel: a BGR frame stores red in byte 2 and a BGR model wants
+        // blue first, so the two swaps cancel out.
+        bool swap = (frame.Format == PixelFormat.Bgr24) != _swapForRgbFrames;
+        int s0 = swap ? 2 : 0;
+        int s2 = swap ? 0 : 2;
 
         PreprocessKernel kernel = _kernel;
+        FillPadBands(outF32, outF16);
         fixed (byte* src = pixels)
         fixed (float* cache = _rowCache)
         fixed (float* staging = _staging)
+        fixed (float* interleaved = _interleaved)
         fixed (int* xo0 = _xOffset0)
         fixed (int* xo1 = _xOffset1)
         fixed (float* xw = _xWeight)
         fixed (byte* lastRow = _lastRowCopy)
         fixed (int* blockBase = _blocks.Base)
-        fixed (byte* blockIndex = bgr ? _blocks.IndexBgr : _blocks.IndexRgb)
+        fixed (byte* blockIndex = swap ? _blocks.IndexBgr : _blocks.IndexRgb)
         fixed (int* pairIndex = _blocks.PairGatherIndex)
         fixed (float* weightPairs = _blocks.WeightPairs)
         {
             var taps = new HorizontalTaps(xo0, xo1, xw, blockBase, blockIndex, pairIndex, weightPairs);
             if (_identity)
             {
-                for (int y = 0; y < InputHeight; y++)
+                // fp32 NCHW is written in place; NHWC and fp16 go through the staging rows.
+                bool direct = !nhwc && outF32 != null;
+                for (int y = 0; y < contentHeight; y++)
                 {
-                    float* r = outF32 != null ? outF32 + (y * width) : staging;
-                    float* g = outF32 != null ? r + plane : staging + width;
-                    float* b = outF32 != null ? g + plane : staging + (2 * width);
+                    int outRow = offsetY + y;
+                    float* r = direct ? outF32 + ((long)outRow * width) + offsetX : staging + offsetX;
+                    float* g = direct ? r + plane : r + width;
+                    float* b = direct ? g + plane : g + width;
                     PreprocessKernels.DeinterleaveNormalizeRow(
-                        src + ((long)y * stride), width, s0, s2, r, g, b, _scale, _offset, kernel);
-                    if (outF16 != null)
+                        src + ((long)y * stride), contentWidth, s0, s2, r, g, b, _scale, _offset, kernel);
+                    if (nhwc)
                     {
-                        StoreHalfRows(staging, outF16 + (y * width), width, plane);
+                        StoreInterleavedRow(staging, interleaved, outF32, outF16, outRow, kernel);
+                    }
+                    else if (outF16 != null)
+                    {
+                        StoreHalfRows(staging + offsetX, width, outF16 + ((long)outRow * width) + offsetX, contentWidth, plane);
                     }
                 }
 
@@ -313,24 +387,25 @@ public sealed class Preprocessor
 
             _slotRow0 = -1;
             _slotRow1 = -1;
-            for (int y = 0; y < InputHeight; y++)
+            for (int y = 0; y < contentHeight; y++)
             {
                 int row0 = _yRow0[y];
                 int row1 = SourceHeight > 1 ? row0 + 1 : row0;
                 float wy = _yWeight[y];
+                int outRow = offsetY + y;
 
-                float* top = cache + (AcquireSlot(row0, row1, out bool fillTop) * Channels * width);
-                float* bottom = cache + (AcquireSlot(row1, row0, out bool fillBottom) * Channels * width);
+                float* top = cache + (AcquireSlot(row0, row1, out bool fillTop) * Channels * contentWidth);
+                float* bottom = cache + (AcquireSlot(row1, row0, out bool fillBottom) * Channels * contentWidth);
                 if (fillTop)
                 {
                     byte* sourceRow = SourceRow(src, stride, row0, lastRowNeedsCopy, lastRow);
-                    PreprocessKernels.HorizontalRow(sourceRow, taps, width, s0, s2, top, top + width, top + (2 * width), kernel);
+                    PreprocessKernels.HorizontalRow(sourceRow, taps, contentWidth, s0, s2, top, top + contentWidth, top + (2 * contentWidth), kernel);
                 }
 
                 if (fillBottom)
                 {
                     byte* sourceRow = SourceRow(src, stride, row1, lastRowNeedsCopy, lastRow);
-                    PreprocessKernels.HorizontalRow(sourceRow, taps, width, s0, s2, bottom, bottom + width, bottom + (2 * width), kernel);
+                    PreprocessKernels.HorizontalRow(sourceRow, taps, contentWidth, s0, s2, bottom, bottom + contentWidth, bottom + (2 * contentWidth), kernel);
                 }
 
                 for (int c = 0; c < Channels; c++)
@@ -338,17 +413,126 @@ public sealed class Preprocessor
                     // (top * (1 - wy) + bottom * wy) * scale + offset, folded into two multiply-adds per element.
                     float wTop = (1f - wy) * _scale[c];
                     float wBottom = wy * _scale[c];
-                    int at = (c * plane) + (y * width);
-                    if (outF32 != null)
+                    float* topChannel = top + (c * contentWidth);
+                    float* bottomChannel = bottom + (c * contentWidth);
+                    long at = (c * (long)plane) + ((long)outRow * width) + offsetX;
+                    if (nhwc)
                     {
-                        PreprocessKernels.VerticalRow(top + (c * width), bottom + (c * width), outF32 + at, width, wTop, wBottom, _offset[c], kernel);
+                        PreprocessKernels.VerticalRow(topChannel, bottomChannel, staging + (c * width) + offsetX, contentWidth, wTop, wBottom, _offset[c], kernel);
+                    }
+                    else if (outF32 != null)
+                    {
+                        PreprocessKernels.VerticalRow(topChannel, bottomChannel, outF32 + at, contentWidth, wTop, wBottom, _offset[c], kernel);
                     }
                     else
                     {
-                        PreprocessKernels.VerticalRowHalf(top + (c * width), bottom + (c * width), outF16 + at, width, wTop, wBottom, _offset[c], kernel);
+                        PreprocessKernels.VerticalRowHalf(topChannel, bottomChannel, outF16 + at, contentWidth, wTop, wBottom, _offset[c], kernel);
                     }
                 }
+
+                if (nhwc)
+                {
+                    StoreInterleavedRow(staging, interleaved, outF32, outF16, outRow, kernel);
+                }
             }
+        }
+    }
+
+    /// <summary>
+    /// NHWC: interleaves the three staging rows (pad columns included) into output row <paramref name="outRow"/>,
+    /// straight into an fp32 output, or through one fp32 row and one vectorized conversion into an fp16 one.
+    /// </summary>
+    private unsafe void StoreInterleavedRow(float* staging, float* interleaved, float* outF32, Half* outF16, int outRow, PreprocessKernel kernel)
+    {
+        int width = InputWidth;
+        long rowStart = (long)outRow * width * Channels;
+        float* destination = outF32 != null ? outF32 + rowStart : interleaved;
+        PreprocessKernels.InterleaveRow(staging, staging + width, staging + (2 * width), destination, width, kernel);
+        if (outF16 != null)
+        {
+            TensorPrimitives.ConvertToHalf(new ReadOnlySpan<float>(interleaved, Channels * width), new Span<Half>(outF16 + rowStart, Channels * width));
+        }
+    }
+
+    /// <summary>
+    /// Letterbox: writes the normalized pad value into the bands around the content, with vectorized fills (NHWC side
+    /// columns come with the staged rows, so NHWC fills only the top and bottom rows).
+    /// </summary>
+    private unsafe void FillPadBands(float* outF32, Half* outF16)
+    {
+        if (!Mapping.HasPadding)
+        {
+            return;
+        }
+
+        int width = InputWidth;
+        int height = InputHeight;
+        int plane = width * height;
+        int top = Mapping.OffsetY;
+        int contentBottom = top + Mapping.ContentHeight;
+        int left = Mapping.OffsetX;
+        int contentRight = left + Mapping.ContentWidth;
+        if (Layout == TensorLayout.Nhwc)
+        {
+            for (int y = 0; y < top; y++)
+            {
+                CopyPadRow(outF32, outF16, y);
+            }
+
+            for (int y = contentBottom; y < height; y++)
+            {
+                CopyPadRow(outF32, outF16, y);
+            }
+
+            return;
+        }
+
+        for (int c = 0; c < Channels; c++)
+        {
+            long planeStart = (long)c * plane;
+            FillPlanar(outF32, outF16, planeStart, top * width, c);
+            FillPlanar(outF32, outF16, planeStart + ((long)contentBottom * width), (height - contentBottom) * width, c);
+            if (left == 0 && contentRight == width)
+            {
+                continue;
+            }
+
+            for (int y = top; y < contentBottom; y++)
+            {
+                long rowStart = planeStart + ((long)y * width);
+                FillPlanar(outF32, outF16, rowStart, left, c);
+                FillPlanar(outF32, outF16, rowStart + contentRight, width - contentRight, c);
+            }
+        }
+    }
+
+    private unsafe void CopyPadRow(float* outF32, Half* outF16, int row)
+    {
+        int rowLength = InputWidth * Channels;
+        if (outF32 != null)
+        {
+            _padRow.AsSpan().CopyTo(new Span<float>(outF32 + ((long)row * rowLength), rowLength));
+        }
+        else
+        {
+            _padRowHalf.AsSpan().CopyTo(new Span<Half>(outF16 + ((long)row * rowLength), rowLength));
+        }
+    }
+
+    private unsafe void FillPlanar(float* outF32, Half* outF16, long start, int count, int channel)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        if (outF32 != null)
+        {
+            new Span<float>(outF32 + start, count).Fill(_padValue[channel]);
+        }
+        else
+        {
+            new Span<Half>(outF16 + start, count).Fill(_padValueHalf[channel]);
         }
     }
 
@@ -397,11 +581,11 @@ public sealed class Preprocessor
         return slot;
     }
 
-    private static unsafe void StoreHalfRows(float* staging, Half* destination, int width, int plane)
+    private static unsafe void StoreHalfRows(float* staging, int stagingStride, Half* destination, int count, int plane)
     {
         for (int c = 0; c < Channels; c++)
         {
-            TensorPrimitives.ConvertToHalf(new ReadOnlySpan<float>(staging + (c * width), width), new Span<Half>(destination + (c * plane), width));
+            TensorPrimitives.ConvertToHalf(new ReadOnlySpan<float>(staging + (c * stagingStride), count), new Span<Half>(destination + ((long)c * plane), count));
         }
     }
 }

@@ -6,12 +6,12 @@ namespace EdgeBench.Core.Models;
 /// </summary>
 /// <param name="Id">Catalog id, e.g. <c>ssd300</c>; also the file stem under <c>models/</c>.</param>
 /// <param name="Family">Detector, classifier or feature extractor.</param>
-/// <param name="Input">The image input; always NCHW RGB.</param>
+/// <param name="Input">The image input: [N,3,H,W] or, when <paramref name="Layout"/> is NHWC, [N,H,W,3].</param>
 /// <param name="Normalization">How 0..255 pixels map to the model's range.</param>
 /// <param name="Outputs">Output tensors in the order the model declares them.</param>
 /// <param name="Postprocess">Which postprocessing applies to <paramref name="Outputs"/>.</param>
 /// <param name="Description">One line for listings: architecture and where it is defined.</param>
-/// <param name="Layout">Input tensor layout (NCHW for every model EdgeBench generates).</param>
+/// <param name="Layout">Input tensor layout (NCHW for every model EdgeBench generates; a sidecar may say NHWC).</param>
 public sealed record ModelDescriptor(
     string Id,
     ModelFamily Family,
@@ -23,13 +23,16 @@ public sealed record ModelDescriptor(
     TensorLayout Layout = TensorLayout.Nchw)
 {
     /// <summary>Input height in pixels.</summary>
-    public int InputHeight => checked((int)Input.Shape[2]);
+    public int InputHeight => checked((int)Input.Shape[Layout == TensorLayout.Nhwc ? 1 : 2]);
 
     /// <summary>Input width in pixels.</summary>
-    public int InputWidth => checked((int)Input.Shape[3]);
+    public int InputWidth => checked((int)Input.Shape[Layout == TensorLayout.Nhwc ? 2 : 3]);
 
-    /// <summary>Input channels (3 for RGB).</summary>
-    public int InputChannels => checked((int)Input.Shape[1]);
+    /// <summary>Input channels (3 for colour images).</summary>
+    public int InputChannels => checked((int)Input.Shape[Layout == TensorLayout.Nhwc ? 3 : 1]);
+
+    /// <summary>Channel order, resize mode and letterbox pad value of the input (RGB, stretched by default).</summary>
+    public InputPreprocessing Preprocessing { get; init; } = InputPreprocessing.Default;
 
     /// <summary>Whether the model accepts any batch size.</summary>
     public bool HasDynamicBatch => Input.Shape[0] == TensorSpec.DynamicBatch;

@@ -58,6 +58,7 @@ public sealed class TorchVisionPipeline : IVisionPipeline
     private readonly Tensor[] _yoloAnchorH = [];
 
     private Tensor[] _outputs = [];
+    private readonly FrameMapping _mapping;
     private IReadOnlyList<HostTensor>? _recorded;
     private Tensor[] _recordedViews = [];
 
@@ -80,6 +81,7 @@ public sealed class TorchVisionPipeline : IVisionPipeline
         FrameHeight = frameHeight;
         _frameDims = [frameHeight, frameWidth, FrameBuffer.BytesPerPixel];
         _frames = zeros([BatchSize, frameHeight, frameWidth, FrameBuffer.BytesPerPixel], ScalarType.Byte);
+        _mapping = FrameMapping.For(Model.Preprocessing.Resize, frameWidth, frameHeight, Model.InputWidth, Model.InputHeight);
 
         // (x/255 − mean)/std  ==  (x − 255·mean)/(255·std), one subtract and one divide over the 0..255 floats.
         Normalization norm = Model.Normalization;
@@ -170,23 +172,36 @@ public sealed class TorchVisionPipeline : IVisionPipeline
     }
 
     /// <summary>
-    /// Stage 2, as torchvision-style code writes it: <c>x = frames.permute(0, 3, 1, 2).float()</c>,
-    /// <c>F.interpolate(x, size, mode="bilinear", align_corners=False)</c> (no antialias, as cv2.resize and
-    /// EdgeBench's kernel), <c>(x − 255·mean) / (255·std)</c>, then copied (and cast to half for fp16) into the model
-    /// input.
+    /// Stage 2, as torchvision-style code writes it: <c>x = frames.permute(0, 3, 1, 2).float()</c> (<c>.flip(1)</c>
+    /// for a BGR model), <c>F.interpolate(x, size, mode="bilinear", align_corners=False)</c> (no antialias, as
+    /// cv2.resize and EdgeBench's kernel; a letterbox resizes to its content size and <c>F.pad</c>s with the pad value),
+    /// <c>(x − 255·mean) / (255·std)</c>, then copied (permuted back for an NHWC model, cast to half for fp16) into the
+    /// model input.
     /// </summary>
     public void Preprocess()
     {
         using IDisposable mode = inference_mode();
         using DisposeScope scope = NewDisposeScope();
         Tensor x = _frames.permute(0, 3, 1, 2).to_type(ScalarType.Float32);
-        if (FrameWidth != Model.InputWidth || FrameHeight != Model.InputHeight)
+        if (Model.Preprocessing.ChannelOrder == ChannelOrder.Bgr)
         {
-            x = F.interpolate(x, size: [Model.InputHeight, Model.InputWidth], mode: InterpolationMode.Bilinear, align_corners: false);
+            x = x.flip(1);
+        }
+
+        if (FrameWidth != _mapping.ContentWidth || FrameHeight != _mapping.ContentHeight)
+        {
+            x = F.interpolate(x, size: [_mapping.ContentHeight, _mapping.ContentWidth], mode: InterpolationMode.Bilinear, align_corners: false);
+        }
+
+        if (_mapping.HasPadding)
+        {
+            int right = Model.InputWidth - _mapping.ContentWidth - _mapping.OffsetX;
+            int bottom = Model.InputHeight - _mapping.ContentHeight - _mapping.OffsetY;
+            x = F.pad(x, [_mapping.OffsetX, right, _mapping.OffsetY, bottom], PaddingModes.Constant, Model.Preprocessing.PadValue);
         }
 
         x = x.sub_(_mean).div_(_std);
-        _backend.InputTensor.copy_(x);
+        _backend.InputTensor.copy_(Model.Layout == TensorLayout.Nhwc ? x.permute(0, 2, 3, 1) : x);
     }
 
     /// <summary>Stage 3: the module's forward pass; its outputs stay libtorch tensors for the postprocess.</summary>

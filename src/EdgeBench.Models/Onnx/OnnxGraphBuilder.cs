@@ -107,6 +107,16 @@ internal sealed class OnnxGraphBuilder
 
     public string Relu(string x) => Unary("Relu", x);
 
+    /// <summary>Permutes the axes of <paramref name="x"/> (e.g. 0,3,1,2: an NHWC input to the NCHW the convolutions want).</summary>
+    public string Transpose(string name, string x, params long[] perm)
+    {
+        Claim(name);
+        var node = Node("Transpose", name, [x], [name]);
+        node.Attribute.Add(Ints("perm", perm));
+        _graph.Node.Add(node);
+        return name;
+    }
+
     /// <summary>ReLU6 as Clip(x, 0, 6), the form torchvision's MobileNetV2 exports to.</summary>
     public string Relu6(string x)
     {

@@ -12,10 +12,12 @@ namespace EdgeBench.Models.Zoo;
 /// <code>
 /// {
 ///   "family": "detector",
-///   "input": { "name": "images", "shape": [-1, 3, 300, 300] },
+///   "input": { "name": "images", "shape": [-1, 3, 300, 300], "layout": "nchw" },
 ///   "normalization": { "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5] },
 ///   "outputs": [ { "name": "locs", "shape": [-1, 4, 8732] }, { "name": "scores", "shape": [-1, 81, 8732] } ],
 ///   "postprocess": "ssd",
+///   "channel_order": "rgb",
+///   "resize": "stretch",
 ///   "description": "SSD300 fine-tuned on our warehouse data"
 /// }
 /// </code>
@@ -32,7 +34,7 @@ internal sealed class ModelSidecar
 
     public string? Family { get; set; }
 
-    public TensorEntry? Input { get; set; }
+    public InputEntry? Input { get; set; }
 
     public NormalizationEntry? Normalization { get; set; }
 
@@ -42,11 +44,30 @@ internal sealed class ModelSidecar
 
     public string? Description { get; set; }
 
+    /// <summary><c>rgb</c> (default) or <c>bgr</c>: the input tensor's channel order.</summary>
+    public string? ChannelOrder { get; set; }
+
+    /// <summary><c>stretch</c> (default) or <c>letterbox</c>.</summary>
+    public string? Resize { get; set; }
+
+    /// <summary>Letterbox band value, 0..255 before normalization; 114 (Ultralytics) by default.</summary>
+    public int? PadValue { get; set; }
+
     internal sealed class TensorEntry
     {
         public string Name { get; set; } = string.Empty;
 
         public List<long> Shape { get; set; } = [];
+    }
+
+    internal sealed class InputEntry
+    {
+        public string Name { get; set; } = string.Empty;
+
+        public List<long> Shape { get; set; } = [];
+
+        /// <summary><c>nchw</c> (default) or <c>nhwc</c>.</summary>
+        public string? Layout { get; set; }
     }
 
     internal sealed class NormalizationEntry
@@ -94,23 +115,60 @@ internal sealed class ModelSidecar
             };
         TensorSpec input = sidecar.Input is null
             ? catalogEntry?.Input ?? throw new Onnx.ModelFileException(path, Missing("input"))
-            : ToSpec(path, sidecar.Input, "input");
-        if (input.Shape.Count != 4 || input.Shape[1] != 3)
+            : ToSpec(path, new TensorEntry { Name = sidecar.Input.Name, Shape = sidecar.Input.Shape }, "input");
+        TensorLayout layout = sidecar.Input is null
+            ? catalogEntry?.Layout ?? TensorLayout.Nchw
+            : sidecar.Input.Layout switch
+            {
+                null or "nchw" => TensorLayout.Nchw,
+                "nhwc" => TensorLayout.Nhwc,
+                _ => throw new Onnx.ModelFileException(path, $"input.layout '{sidecar.Input.Layout}' is not one of nchw, nhwc"),
+            };
+        int channelAxis = layout == TensorLayout.Nhwc ? 3 : 1;
+        if (input.Shape.Count != 4 || input.Shape[channelAxis] != 3)
         {
-            throw new Onnx.ModelFileException(path, $"input shape {input.ShapeText} is not [N,3,H,W] (RGB NCHW)");
+            string expected = layout == TensorLayout.Nhwc ? "[N,H,W,3] (input.layout nhwc)" : "[N,3,H,W] (input.layout nchw)";
+            string hint = layout == TensorLayout.Nchw && input.Shape.Count == 4 && input.Shape[3] == 3 ? "; an [N,H,W,3] input needs \"layout\": \"nhwc\"" : string.Empty;
+            throw new Onnx.ModelFileException(path, $"input.shape {input.ShapeText} is not {expected}{hint}");
         }
+
+        InputPreprocessing inherited = catalogEntry?.Preprocessing ?? InputPreprocessing.Default;
+        var preprocessing = new InputPreprocessing(
+            sidecar.ChannelOrder switch
+            {
+                null => inherited.ChannelOrder,
+                "rgb" => Core.Models.ChannelOrder.Rgb,
+                "bgr" => Core.Models.ChannelOrder.Bgr,
+                _ => throw new Onnx.ModelFileException(path, $"channel_order '{sidecar.ChannelOrder}' is not one of rgb, bgr"),
+            },
+            sidecar.Resize switch
+            {
+                null => inherited.Resize,
+                "stretch" => ResizeMode.Stretch,
+                "letterbox" => ResizeMode.Letterbox,
+                _ => throw new Onnx.ModelFileException(path, $"resize '{sidecar.Resize}' is not one of stretch, letterbox"),
+            },
+            sidecar.PadValue switch
+            {
+                null => inherited.PadValue,
+                >= 0 and <= 255 => (byte)sidecar.PadValue.Value,
+                _ => throw new Onnx.ModelFileException(path, $"pad_value {sidecar.PadValue} is not a pixel value 0..255 (letterbox bands, before normalization; Ultralytics uses 114)"),
+            });
 
         Normalization normalization = sidecar.Normalization is null
             ? catalogEntry?.Normalization ?? throw new Onnx.ModelFileException(path, Missing("normalization"))
             : sidecar.Normalization.Mean.Length == 3 && sidecar.Normalization.Std.Length == 3 && sidecar.Normalization.Std.All(s => s > 0)
                 ? new Normalization(sidecar.Normalization.Mean, sidecar.Normalization.Std)
-                : throw new Onnx.ModelFileException(path, "normalization needs 3 mean values and 3 positive std values (RGB order)");
+                : throw new Onnx.ModelFileException(path, "normalization needs 3 mean values and 3 positive std values (in the input's channel order, see channel_order)");
         IReadOnlyList<TensorSpec> outputs = sidecar.Outputs is null
             ? catalogEntry?.Outputs ?? throw new Onnx.ModelFileException(path, Missing("outputs"))
             : sidecar.Outputs.Select((o, i) => ToSpec(path, o, $"outputs[{i}]")).ToArray();
 
         return new ModelDescriptor(id, family, input, normalization, outputs, postprocess,
-            sidecar.Description ?? catalogEntry?.Description ?? $"user model {id}");
+            sidecar.Description ?? catalogEntry?.Description ?? $"user model {id}", layout)
+        {
+            Preprocessing = preprocessing,
+        };
     }
 
     private static TensorSpec ToSpec(string path, TensorEntry entry, string field)

@@ -262,6 +262,20 @@ public sealed class ModelStore
             throw new ModelFileException(path, $"has outputs [{string.Join(", ", outputs)}], expected [{string.Join(", ", descriptor.Outputs.Select(o => o.Name))}]; {sidecarHint}");
         }
 
+        // A fixed dimension of the file's input that the descriptor contradicts (an NHWC model described as NCHW, or
+        // the reverse) would otherwise surface as an engine error in the middle of a run.
+        ValueInfoProto input = model.Graph.Input.First(i => i.Name == descriptor.Input.Name);
+        if (input.Type?.TensorType?.Shape is { } declared && declared.Dim.Count > 0)
+        {
+            bool contradicts = declared.Dim.Count != descriptor.Input.Shape.Count
+                || declared.Dim.Select((d, i) => d.DimValue > 0 && descriptor.Input.Shape[i] > 0 && d.DimValue != descriptor.Input.Shape[i]).Any(x => x);
+            if (contradicts)
+            {
+                string fileShape = "[" + string.Join(',', declared.Dim.Select(d => d.DimValue > 0 ? d.DimValue.ToString(CultureInfo.InvariantCulture) : "N")) + "]";
+                throw new ModelFileException(path, $"input '{descriptor.Input.Name}' is {fileShape} in the file, but the model's description says {descriptor.Input.ShapeText} ({descriptor.Layout.ToString().ToUpperInvariant()}); {sidecarHint}");
+            }
+        }
+
         return model;
     }
 

@@ -124,9 +124,51 @@ public sealed class TorchVisionPipelineTests(TorchSharpModelsFixture models, ITe
         }
     }
 
-    private (VisionPipeline Ort, TorchVisionPipeline Torch) Create(string id)
+    /// <summary>
+    /// A sidecar that asks a catalog model for BGR input letterboxed with pad 0: libtorch's flip, interpolate and
+    /// F.pad give the input EdgeBench's vectorized path gives, bands included.
+    /// </summary>
+    [Fact]
+    public void Bgr_letterbox_preprocess_agrees_with_the_onnx_runtime_pipeline()
     {
-        ResolvedModel model = models.Store.Resolve(id, Precision.Fp32);
+        if (!TorchSharpBackendTests.TorchSharpExpected())
+        {
+            return;
+        }
+
+        string folder = Directory.CreateTempSubdirectory("edgebench-torch-letterbox-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, ModelCatalog.MobileNetV2Id + ".json"), """{ "channel_order": "bgr", "resize": "letterbox", "pad_value": 0 }""");
+            (VisionPipeline ort, TorchVisionPipeline torch) = Create(ModelCatalog.MobileNetV2Id, new ModelStore(folder));
+            using (ort)
+            using (torch)
+            {
+                Assert.Equal(new InputPreprocessing(ChannelOrder.Bgr, ResizeMode.Letterbox, 0), ort.Model.Preprocessing);
+                FrameBuffer[] frames = Frames(Batch);
+                ort.ToTensor(frames);
+                ort.Preprocess();
+                torch.ToTensor(frames);
+                torch.Preprocess();
+                (double maxAbs, double range) = InputDifference(ort.Backend.Input.AsFloat(), torch.Backend.Input.AsFloat());
+                output.WriteLine($"bgr letterbox preprocess: max|diff| {maxAbs:G3} over a range of {range:G3}");
+                Assert.True(maxAbs <= 2e-3 * range, $"preprocess differs by {maxAbs:G3} (range {range:G3})");
+
+                // 640x480 into 224x224: 28 band rows above the content, each pixel 0 normalized (the channel's offset).
+                float padded = ort.Model.Normalization.Affine(0).Offset;
+                Assert.Equal(padded, ort.Backend.Input.AsFloat()[(28 * 224) - 1], 1e-6f);
+                Assert.NotEqual(padded, ort.Backend.Input.AsFloat()[28 * 224]);
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private (VisionPipeline Ort, TorchVisionPipeline Torch) Create(string id, ModelStore? store = null)
+    {
+        ResolvedModel model = (store ?? models.Store).Resolve(id, Precision.Fp32);
         var ort = new VisionPipeline(new OrtBackend(model, Batch, new OrtBackendOptions { IntraOpThreads = Threads }), 640, 480);
         try
         {

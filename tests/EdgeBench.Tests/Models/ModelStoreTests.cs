@@ -123,6 +123,13 @@ public sealed class ModelStoreTests : IDisposable
     [InlineData("""{ "family": "classifier", "postprocess": "classification" }""", "'input' is required")]
     [InlineData("""{ "unknown_field": 1 }""", "invalid model description")]
     [InlineData("""{ not json""", "invalid model description")]
+    [InlineData("""{ "family": "classifier", "postprocess": "classification", "input": { "name": "input", "shape": [1, 3, 8, 8], "layout": "chw" } }""", "input.layout 'chw' is not one of nchw, nhwc")]
+    [InlineData("""{ "family": "classifier", "postprocess": "classification", "input": { "name": "input", "shape": [1, 8, 8, 3] } }""", "input.shape [1,8,8,3] is not [N,3,H,W] (input.layout nchw); an [N,H,W,3] input needs \"layout\": \"nhwc\"")]
+    [InlineData("""{ "family": "classifier", "postprocess": "classification", "input": { "name": "input", "shape": [1, 3, 8, 8], "layout": "nhwc" } }""", "input.shape [1,3,8,8] is not [N,H,W,3] (input.layout nhwc)")]
+    [InlineData("""{ "family": "classifier", "postprocess": "classification", "input": { "name": "input", "shape": [1, 3, 8, 8] }, "channel_order": "grb" }""", "channel_order 'grb' is not one of rgb, bgr")]
+    [InlineData("""{ "family": "classifier", "postprocess": "classification", "input": { "name": "input", "shape": [1, 3, 8, 8] }, "resize": "crop" }""", "resize 'crop' is not one of stretch, letterbox")]
+    [InlineData("""{ "family": "classifier", "postprocess": "classification", "input": { "name": "input", "shape": [1, 3, 8, 8] }, "resize": "letterbox", "pad_value": 300 }""", "pad_value 300 is not a pixel value 0..255")]
+    [InlineData("""{ "family": "classifier", "outputs": [ { "name": "o", "shape": [1, 2], "layout": "nchw" } ] }""", "invalid model description")]
     public void Bad_sidecar_names_the_file_and_the_problem(string json, string expected)
     {
         File.Copy(_store.Resolve(ModelCatalog.MobileNetV2Id, Precision.Fp32).Path, UserFile("mine.onnx"));
@@ -132,6 +139,56 @@ public sealed class ModelStoreTests : IDisposable
 
         Assert.StartsWith(UserFile("mine.json") + ":", error.Message, StringComparison.Ordinal);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sidecar_describes_an_nhwc_bgr_letterbox_input()
+    {
+        File.WriteAllText(UserFile("nhwc.json"), """
+            {
+              "family": "feature-extractor",
+              "input": { "name": "images", "shape": [1, 240, 320, 3], "layout": "nhwc" },
+              "normalization": { "mean": [0, 0, 0], "std": [1, 1, 1] },
+              "outputs": [ { "name": "features", "shape": [1, 8] } ],
+              "channel_order": "bgr",
+              "resize": "letterbox",
+              "pad_value": 0
+            }
+            """);
+
+        ModelDescriptor descriptor = _store.Describe("nhwc");
+
+        Assert.Equal((TensorLayout.Nhwc, 320, 240, 3), (descriptor.Layout, descriptor.InputWidth, descriptor.InputHeight, descriptor.InputChannels));
+        Assert.Equal(new InputPreprocessing(ChannelOrder.Bgr, ResizeMode.Letterbox, 0), descriptor.Preprocessing);
+    }
+
+    [Fact]
+    public void Sidecar_defaults_are_nchw_rgb_stretch_and_pad_114()
+    {
+        File.WriteAllText(UserFile("plain.json"), """
+            { "family": "feature-extractor", "input": { "name": "x", "shape": [-1, 3, 64, 48] },
+              "normalization": { "mean": [0, 0, 0], "std": [1, 1, 1] }, "outputs": [ { "name": "y", "shape": [-1, 8] } ] }
+            """);
+
+        ModelDescriptor descriptor = _store.Describe("plain");
+
+        Assert.Equal((TensorLayout.Nchw, 48, 64), (descriptor.Layout, descriptor.InputWidth, descriptor.InputHeight));
+        Assert.Equal(new InputPreprocessing(ChannelOrder.Rgb, ResizeMode.Stretch, 114), descriptor.Preprocessing);
+    }
+
+    [Fact]
+    public void User_model_whose_input_contradicts_its_sidecar_layout_names_both_shapes()
+    {
+        // MobileNetV2's input is [N,3,224,224]; a sidecar calling it NHWC [1,224,224,3] is caught when the file is read.
+        File.Copy(_store.Resolve(ModelCatalog.MobileNetV2Id, Precision.Fp32).Path, UserFile("wrong.onnx"));
+        File.WriteAllText(UserFile("wrong.json"), """
+            { "family": "classifier", "postprocess": "classification", "input": { "name": "input", "shape": [1, 224, 224, 3], "layout": "nhwc" },
+              "normalization": { "mean": [0, 0, 0], "std": [1, 1, 1] }, "outputs": [ { "name": "logits", "shape": [1, 1000] } ] }
+            """);
+
+        ModelFileException error = Assert.Throws<ModelFileException>(() => _store.Resolve("wrong", Precision.Fp32));
+
+        Assert.Contains("input 'input' is [N,3,224,224] in the file, but the model's description says [1,224,224,3] (NHWC)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -37,6 +37,22 @@ public class PreprocessReferenceTests
     }
 
     [Fact]
+    public void Nhwc_bgr_letterbox_places_interleaved_pixels_and_pad_rows_by_hand()
+    {
+        // A 2x1 RGB frame letterboxed into 2x4: gain min(2/2, 4/1) = 1, content 2x1, slack 3 rows -> 1 above, 2 below.
+        var frame = FrameBuffer.Packed(2, 1, PixelFormat.Rgb24, new byte[] { 10, 20, 30, 40, 50, 60 });
+        var output = new float[2 * 4 * 3];
+        var preprocessing = new InputPreprocessing(ChannelOrder.Bgr, ResizeMode.Letterbox, PadValue: 7);
+        PreprocessReference.Run(frame, 2, 4, Normalization.ZeroToOne, output, 0, TensorLayout.Nhwc, preprocessing);
+
+        float[] pad = [7 / 255f, 7 / 255f, 7 / 255f, 7 / 255f, 7 / 255f, 7 / 255f];
+        Assert.Equal(pad, output[0..6], new FloatTolerance(1e-7f));
+        Assert.Equal(new[] { 30 / 255f, 20 / 255f, 10 / 255f, 60 / 255f, 50 / 255f, 40 / 255f }, output[6..12], new FloatTolerance(1e-7f));
+        Assert.Equal(pad, output[12..18], new FloatTolerance(1e-7f));
+        Assert.Equal(pad, output[18..24], new FloatTolerance(1e-7f));
+    }
+
+    [Fact]
     public void Two_by_one_to_one_by_one_gives_the_average()
     {
         // Centre of the single output pixel maps to source x = 0.5: halfway between the two pixels.
@@ -78,5 +94,12 @@ public class PreprocessReferenceTests
         var output = new float[9];
         PreprocessReference.Run(frame, 1, 1, Normalization.ZeroToOne, output, 2);
         Assert.Equal([0f, 0f, 0f, 0f, 0f, 0f, 1f, 1f, 1f], output);
+    }
+
+    private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(float obj) => 0;
     }
 }
