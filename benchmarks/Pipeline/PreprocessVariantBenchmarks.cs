@@ -29,8 +29,13 @@ public class PreprocessVariantBenchmarks
     private InputPreprocessing _preprocessing = InputPreprocessing.Default;
 
     /// <summary>Layout, channel order and resize mode, e.g. <c>nhwc-bgr-letterbox</c>.</summary>
-    [Params("nchw-rgb-stretch", "nhwc-rgb-stretch", "nchw-bgr-stretch", "nchw-rgb-letterbox", "nhwc-bgr-letterbox")]
+    [ParamsSource(nameof(VariantValues))]
     public string Variant { get; set; } = "nchw-rgb-stretch";
+
+    /// <summary>Every variant; none when --model picks models (this measures the kernels, not a model).</summary>
+    public static IEnumerable<string> VariantValues => Infrastructure.RunSettings.FromEnvironment().Models.Count == 0
+        ? ["nchw-rgb-stretch", "nhwc-rgb-stretch", "nchw-bgr-stretch", "nchw-rgb-letterbox", "nhwc-bgr-letterbox"]
+        : [];
 
     /// <summary>Element type of the output.</summary>
     [Params("fp32", "fp16")]
