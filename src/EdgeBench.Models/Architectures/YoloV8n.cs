@@ -28,10 +28,13 @@ internal static class YoloV8n
     private static readonly int[] s_strides = [8, 16, 32];
 
     /// <summary>
-    /// Builds the graph. <paramref name="classBias"/> is added to the bias of each level's final class convolution
-    /// (<c>model.22.cv3.i.2</c>), which sets how many boxes pass the score threshold (see <see cref="Zoo.ModelCatalog"/>).
+    /// Builds the graph. The final class convolution of each level (<c>model.22.cv3.i.2</c>) is initialized with gain
+    /// <paramref name="classGain"/> and <paramref name="classBias"/> added to its bias, which sets how many boxes pass
+    /// the score threshold; the final box convolution (<c>model.22.cv2.i.2</c>) with gain <paramref name="boxGain"/>,
+    /// which sets how far the DFL distributions move from uniform, i.e. how much box sizes vary (values and why:
+    /// <see cref="Zoo.ModelCatalog.YoloV8ClassBias"/>).
     /// </summary>
-    public static void Build(OnnxGraphBuilder g, string inputName, string outputName, float classBias)
+    public static void Build(OnnxGraphBuilder g, string inputName, string outputName, float classGain, float classBias, float boxGain)
     {
         string x = g.Input(inputName, -1, 3, InputSize, InputSize);
 
@@ -61,7 +64,7 @@ internal static class YoloV8n
         x = g.Concat("model.20", 1, x, p5);
         string large = C2f(g, "model.21", x, 384, 256, 1, shortcut: false);
 
-        string output = Detect(g, "model.22", [small, medium, large], [64, 128, 256], classBias);
+        string output = Detect(g, "model.22", [small, medium, large], [64, 128, 256], classGain, classBias, boxGain);
         g.Output(output, outputName, -1, 4 + Classes, Anchors);
     }
 
@@ -90,7 +93,7 @@ internal static class YoloV8n
 
     /// <summary>Ultralytics <c>Conv</c>, fused: convolution (padding k/2) with bias, then SiLU.</summary>
     private static string Conv(OnnxGraphBuilder g, string name, string x, int inC, int outC, int k, int stride = 1) =>
-        g.Silu(g.Conv(name + ".conv", x, inC, outC, k, WeightInit.Relu, stride));
+        g.Silu(g.Conv(name + ".conv", x, inC, outC, k, WeightInit.Silu, stride));
 
     /// <summary>
     /// <c>C2f</c>: cv1 (1x1 to 2c), split into two halves, n bottlenecks on the last half each appending its output,
@@ -131,7 +134,7 @@ internal static class YoloV8n
     /// into box (64) and class (80) channels, DFL on the box part, dist2bbox (xywh) times the stride, sigmoid on the
     /// class part, concat → [N,84,8400].
     /// </summary>
-    private static string Detect(OnnxGraphBuilder g, string name, string[] levels, int[] channels, float classBias)
+    private static string Detect(OnnxGraphBuilder g, string name, string[] levels, int[] channels, float classGain, float classBias, float boxGain)
     {
         int c2 = Math.Max(Math.Max(16, channels[0] / 4), RegMax * 4);   // 64
         int c3 = Math.Max(channels[0], Math.Min(Classes, 100));          // 80
@@ -141,10 +144,10 @@ internal static class YoloV8n
         {
             string box = Conv(g, $"{name}.cv2.{i}.0", levels[i], channels[i], c2, 3);
             box = Conv(g, $"{name}.cv2.{i}.1", box, c2, c2, 3);
-            box = g.Conv($"{name}.cv2.{i}.2", box, c2, 4 * RegMax, 1, WeightInit.Linear);
+            box = g.Conv($"{name}.cv2.{i}.2", box, c2, 4 * RegMax, 1, new WeightInit(boxGain));
             string cls = Conv(g, $"{name}.cv3.{i}.0", levels[i], channels[i], c3, 3);
             cls = Conv(g, $"{name}.cv3.{i}.1", cls, c3, c3, 3);
-            cls = g.Conv($"{name}.cv3.{i}.2", cls, c3, Classes, 1, WeightInit.Linear, adjustBias: bias =>
+            cls = g.Conv($"{name}.cv3.{i}.2", cls, c3, Classes, 1, new WeightInit(classGain), adjustBias: bias =>
             {
                 foreach (ref float b in bias)
                 {

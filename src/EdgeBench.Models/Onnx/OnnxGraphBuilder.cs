@@ -14,6 +14,12 @@ internal readonly record struct WeightInit(float Gain)
     /// <summary>For a layer followed by ReLU/ReLU6/LeakyReLU.</summary>
     public static WeightInit Relu => new(MathF.Sqrt(2f));
 
+    /// <summary>
+    /// For a layer followed by SiLU: 1/sqrt(E[silu(z)²]) for z ~ N(0, 1), 1.679 (numerical integral). He's sqrt(2)
+    /// keeps only 71% of the second moment per SiLU layer, which flattens a 60-layer YOLOv8 to constant outputs.
+    /// </summary>
+    public static WeightInit Silu => new(1.679f);
+
     /// <summary>For a layer with no activation after it.</summary>
     public static WeightInit Linear => new(1f);
 }
