@@ -168,20 +168,16 @@ internal sealed class UltralyticsDecoder
 
     private void ProcessImage(ReadOnlySpan<float> image, int batchIndex, List<Detection> output)
     {
+        // Both searches leave exactly the boxes whose score is strictly above the threshold (exact float compares).
         int found = Layout.ChannelMajor ? BestPerAnchorChannelMajor(image) : BestPerAnchorAnchorMajor(image);
-        float threshold = _options.UltralyticsScoreThreshold;
         bool agnostic = _options.UltralyticsClassAgnostic;
         _assembler.Reset();
         for (int k = 0; k < found; k++)
         {
             int anchor = _indices[k];
-            float score = _best[anchor];
 
-            // The vectorised pass compared the class (v8) or objectness (v5) bound; the product needs its own test.
-            if (score > threshold)
-            {
-                _assembler.Add(agnostic ? 0 : _labels[anchor], anchor, score);
-            }
+            // Class-agnostic: one NMS group; the box's own class comes back through the labels at Emit.
+            _assembler.Add(agnostic ? 0 : _labels[anchor], anchor, _best[anchor]);
         }
 
         LastCandidateCount += _assembler.Count;
