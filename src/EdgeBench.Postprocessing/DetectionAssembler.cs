@@ -121,13 +121,23 @@ internal sealed class DetectionAssembler
             i = end;
         }
 
+        // With the box index as tie-break the key no longer names the kept slot, so the slots are sorted alongside;
+        // the SSD and YOLOv3-tiny heads keep the cheaper keys-only sort.
         Span<long> finalKeys = _keptKeys.AsSpan(0, kept);
         Span<int> order = _keptOrder.AsSpan(0, kept);
-        finalKeys.Sort(order);
+        if (tieByBox)
+        {
+            finalKeys.Sort(order);
+        }
+        else
+        {
+            finalKeys.Sort();
+        }
+
         int emit = Math.Min(kept, maxDetections);
         for (int m = 0; m < emit; m++)
         {
-            int k = order[m];
+            int k = tieByBox ? order[m] : (int)(finalKeys[m] & uint.MaxValue);
             output.Add(new Detection(_keptBoxes[k], _keptClasses[k], _keptScores[k], batchIndex));
         }
     }
