@@ -44,6 +44,12 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
     /// <summary>YOLOv3-tiny candidates above the confidence threshold per frame in the postprocess cases.</summary>
     public const int YoloCandidatesPerFrame = 150;
 
+    /// <summary>
+    /// YOLOv8/YOLOv5 boxes above score 0.25 per frame in the postprocess cases (single-label: one candidate per box),
+    /// near what the calibrated yolov8n head gives end to end (<c>ModelCatalog.YoloV8ClassBias</c>).
+    /// </summary>
+    public const int UltralyticsCandidatesPerFrame = 150;
+
     /// <summary>Objects the recorded-style outputs cluster candidates around (NMS has real overlaps to suppress).</summary>
     public const int ObjectsPerFrame = 12;
 
@@ -64,6 +70,7 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
     private bool _scenarioMeasured;
     private SsdPostprocessorReference? _naiveSsd;
     private YoloV3TinyPostprocessorReference? _naiveYolo;
+    private UltralyticsPostprocessorReference? _naiveUltralytics;
 
     /// <summary>Model id: a catalog id or the user's own (models/&lt;id&gt;.onnx with its sidecar).</summary>
     [ParamsSource(nameof(SelectedModels))]
@@ -128,6 +135,7 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
         _scenarioMeasured = false;
         _naiveSsd = Pipeline.Model.Postprocess == PostprocessKind.Ssd ? new SsdPostprocessorReference() : null;
         _naiveYolo = Pipeline.Model.Postprocess == PostprocessKind.YoloV3Tiny ? new YoloV3TinyPostprocessorReference() : null;
+        _naiveUltralytics = NaiveUltralytics(Pipeline.Model);
     }
 
     private protected override void ReleaseResources()
@@ -231,6 +239,7 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
         {
             PostprocessKind.Ssd => _naiveSsd!.Process(AsFloat(_recordedOutputs[0]), AsFloat(_recordedOutputs[1]), Batch).Count,
             PostprocessKind.YoloV3Tiny => _naiveYolo!.Process(AsFloat(_recordedOutputs[0]), AsFloat(_recordedOutputs[1]), Batch).Count,
+            PostprocessKind.YoloV8 or PostprocessKind.YoloV5 => _naiveUltralytics!.Process(AsFloat(_recordedOutputs[0]), Batch).Count,
             PostprocessKind.Classification => ClassificationPostprocessorReference.Process(AsFloat(_recordedOutputs[0]), Batch, new DecodeOptions().ClassificationTopK).Count,
             _ => 0,
         };
@@ -298,6 +307,13 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
         return result.ProcessedFrames;
     }
 
+    private static UltralyticsPostprocessorReference? NaiveUltralytics(ModelDescriptor model) => model.Postprocess switch
+    {
+        PostprocessKind.YoloV8 => UltralyticsPostprocessorReference.YoloV8(model.Outputs[0].Shape, model.InputWidth, model.InputHeight, DecodeOptions.For(model)),
+        PostprocessKind.YoloV5 => UltralyticsPostprocessorReference.YoloV5(model.Outputs[0].Shape, model.InputWidth, model.InputHeight, DecodeOptions.For(model)),
+        _ => null,
+    };
+
     private static float[] AsFloat(HostTensor tensor) =>
         tensor.ElementType == Core.Precision.Fp32 ? tensor.AsFloat().ToArray() : Array.ConvertAll(tensor.AsHalf().ToArray(), h => (float)h);
 
@@ -316,6 +332,14 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
                 break;
             case PostprocessKind.Classification:
                 SyntheticDetectionOutputs.FillClassification(values[0], Batch, OutputSeed);
+                break;
+            case PostprocessKind.YoloV8:
+                SyntheticDetectionOutputs.FillYoloV8(values[0], outputs[0].Shape, backend.Model.InputWidth, backend.Model.InputHeight, Batch,
+                    UltralyticsCandidatesPerFrame, ObjectsPerFrame, OutputSeed, DecodeOptions.For(backend.Model).UltralyticsClassCount);
+                break;
+            case PostprocessKind.YoloV5:
+                SyntheticDetectionOutputs.FillYoloV5(values[0], outputs[0].Shape, backend.Model.InputWidth, backend.Model.InputHeight, Batch,
+                    UltralyticsCandidatesPerFrame, ObjectsPerFrame, OutputSeed, DecodeOptions.For(backend.Model).UltralyticsClassCount);
                 break;
         }
 
@@ -342,11 +366,11 @@ public class SsdBenchmarks : PipelineBenchmarks
     public override IEnumerable<string> ModelValues => [ModelCatalog.Ssd300];
 }
 
-/// <summary>YOLOv3-tiny: every stage and the end-to-end loop.</summary>
+/// <summary>YOLOv3-tiny and YOLOv8n (anchor-free head): every stage and the end-to-end loop.</summary>
 [BenchmarkCategory(Categories.Yolo)]
 public class YoloBenchmarks : PipelineBenchmarks
 {
-    public override IEnumerable<string> ModelValues => [ModelCatalog.TinyYoloV3];
+    public override IEnumerable<string> ModelValues => [ModelCatalog.TinyYoloV3, ModelCatalog.YoloV8nId];
 }
 
 /// <summary>MobileNetV2: every stage and the end-to-end loop.</summary>

@@ -21,6 +21,8 @@ public sealed class VisionPipeline : IVisionPipeline
     private readonly Preprocessor _preprocessor;
     private readonly SsdPostprocessor? _ssd;
     private readonly YoloV3TinyPostprocessor? _yolo;
+    private readonly YoloV8Postprocessor? _yoloV8;
+    private readonly YoloV5Postprocessor? _yoloV5;
     private readonly ClassificationPostprocessor? _classifier;
     private readonly ClassScore[] _classScores;
     private readonly List<Detection> _detections = new(capacity: 1024);
@@ -29,7 +31,7 @@ public sealed class VisionPipeline : IVisionPipeline
     /// <param name="backend">The inference engine; disposed with the pipeline when <paramref name="ownsBackend"/>.</param>
     /// <param name="frameWidth">Camera frame width (frames are resized to the model's input).</param>
     /// <param name="frameHeight">Camera frame height.</param>
-    /// <param name="options">Postprocessing constants; the reference defaults when null.</param>
+    /// <param name="options">Postprocessing constants; when null, the reference defaults with the model's own thresholds (<see cref="DecodeOptions.For"/>).</param>
     /// <param name="ownsBackend">Whether <see cref="Dispose"/> disposes <paramref name="backend"/>.</param>
     public VisionPipeline(IInferenceBackend backend, int frameWidth, int frameHeight, DecodeOptions? options = null, bool ownsBackend = true)
     {
@@ -40,6 +42,7 @@ public sealed class VisionPipeline : IVisionPipeline
         BatchSize = backend.BatchSize;
         Frames = new FrameTensor(frameWidth, frameHeight, BatchSize);
         _preprocessor = new Preprocessor(Model, frameWidth, frameHeight);
+        options ??= DecodeOptions.For(Model);
         switch (Model.Postprocess)
         {
             case PostprocessKind.Ssd:
@@ -50,6 +53,12 @@ public sealed class VisionPipeline : IVisionPipeline
                 break;
             case PostprocessKind.Classification:
                 _classifier = new ClassificationPostprocessor(options);
+                break;
+            case PostprocessKind.YoloV8:
+                _yoloV8 = new YoloV8Postprocessor(Model.Outputs[0].Shape, Model.InputWidth, Model.InputHeight, options);
+                break;
+            case PostprocessKind.YoloV5:
+                _yoloV5 = new YoloV5Postprocessor(Model.Outputs[0].Shape, Model.InputWidth, Model.InputHeight, options);
                 break;
         }
 
@@ -85,7 +94,7 @@ public sealed class VisionPipeline : IVisionPipeline
     public ReadOnlySpan<ClassScore> ClassScores => _classScores;
 
     /// <summary>Candidates above the score threshold before NMS in the last postprocess (detectors; 0 otherwise).</summary>
-    public int LastCandidateCount => _ssd?.LastCandidateCount ?? _yolo?.LastCandidateCount ?? 0;
+    public int LastCandidateCount => _ssd?.LastCandidateCount ?? _yolo?.LastCandidateCount ?? _yoloV8?.LastCandidateCount ?? _yoloV5?.LastCandidateCount ?? 0;
 
     /// <summary>Stage 1: copies <paramref name="frames"/> (exactly <see cref="BatchSize"/>) into <see cref="Frames"/>.</summary>
     public void ToTensor(ReadOnlySpan<FrameBuffer> frames)
@@ -147,6 +156,18 @@ public sealed class VisionPipeline : IVisionPipeline
                 return _detections.Count;
             case PostprocessKind.YoloV3Tiny:
                 _yolo!.Process(outputs[0].AsFloat(), outputs[1].AsFloat(), BatchSize, _detections);
+                return _detections.Count;
+            case PostprocessKind.YoloV8 when half:
+                _yoloV8!.Process(outputs[0].AsHalf(), BatchSize, _detections);
+                return _detections.Count;
+            case PostprocessKind.YoloV8:
+                _yoloV8!.Process(outputs[0].AsFloat(), BatchSize, _detections);
+                return _detections.Count;
+            case PostprocessKind.YoloV5 when half:
+                _yoloV5!.Process(outputs[0].AsHalf(), BatchSize, _detections);
+                return _detections.Count;
+            case PostprocessKind.YoloV5:
+                _yoloV5!.Process(outputs[0].AsFloat(), BatchSize, _detections);
                 return _detections.Count;
             case PostprocessKind.Classification when half:
                 return _classifier!.Process(outputs[0].AsHalf(), BatchSize, _classScores);

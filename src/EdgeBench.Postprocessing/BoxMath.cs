@@ -23,6 +23,14 @@ internal static class BoxMath
         return new BoundingBox(x - (0.5f * bw), y - (0.5f * bh), x + (0.5f * bw), y + (0.5f * bh));
     }
 
+    /// <summary>
+    /// A centre-size box in input pixels (Ultralytics' cx, cy, w, h) as relative ltrb: x1 = (cx − w/2)/width, as
+    /// <c>xywh2xyxy</c> then a division by the input size.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static BoundingBox DecodeCenterSize(float cx, float cy, float w, float h, float inputWidth, float inputHeight)
+        => new((cx - (0.5f * w)) / inputWidth, (cy - (0.5f * h)) / inputHeight, (cx + (0.5f * w)) / inputWidth, (cy + (0.5f * h)) / inputHeight);
+
     /// <summary>Logistic function, 1/(1+e^−x), as darknet's <c>logistic_activate</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));

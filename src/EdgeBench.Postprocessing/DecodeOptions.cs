@@ -1,3 +1,5 @@
+using EdgeBench.Core.Models;
+
 namespace EdgeBench.Postprocessing;
 
 /// <summary>How an overlap exactly equal to the NMS threshold is treated.</summary>
@@ -78,4 +80,72 @@ public sealed class DecodeOptions
 
     /// <summary>Classifiers: how many (class, probability) pairs per image. Default 5.</summary>
     public int ClassificationTopK { get; init; } = 5;
+
+    /// <summary>
+    /// YOLOv8/YOLOv5 heads: a box is a candidate when its score (v8: max class score; v5: objectness and
+    /// objectness·max class probability) is strictly above this. Default 0.25 (Ultralytics' <c>conf</c>).
+    /// </summary>
+    public float UltralyticsScoreThreshold { get; init; } = 0.25f;
+
+    /// <summary>
+    /// YOLOv8/YOLOv5 heads: NMS IoU threshold. Default 0.45 (YOLOv5's <c>detect.py</c> and the sidecar contract;
+    /// Ultralytics' v8 <c>predict</c> defaults to 0.7, a sidecar states it where that is wanted).
+    /// </summary>
+    public float UltralyticsIouThreshold { get; init; } = 0.45f;
+
+    /// <summary>YOLOv8/YOLOv5 heads: torchvision's <c>nms</c>, which Ultralytics calls, suppresses only when IoU &gt; threshold.</summary>
+    public NmsOverlapRule UltralyticsOverlapRule { get; init; } = NmsOverlapRule.SuppressAbove;
+
+    /// <summary>YOLOv8/YOLOv5 heads: at most this many detections per image. Default 300 (Ultralytics' <c>max_det</c>).</summary>
+    public int UltralyticsMaxDetections { get; init; } = 300;
+
+    /// <summary>YOLOv8/YOLOv5 heads: NMS across classes instead of within each class. Default false (Ultralytics' <c>agnostic</c>).</summary>
+    public bool UltralyticsClassAgnostic { get; init; }
+
+    /// <summary>
+    /// YOLOv8 head: the number of classes C when known (a sidecar's <c>class_names</c>), which decides which output
+    /// dimension is 4+C; null infers it from the shape (see <see cref="YoloV8Postprocessor"/>).
+    /// </summary>
+    public int? UltralyticsClassCount { get; init; }
+
+    /// <summary>
+    /// The reference defaults with the thresholds <paramref name="model"/>'s description states applied to the fields
+    /// of its head; a catalog model (no thresholds stated) gets exactly <see cref="Default"/>.
+    /// </summary>
+    public static DecodeOptions For(ModelDescriptor model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        DetectionThresholds t = model.Thresholds;
+        DecodeOptions d = Default;
+        int? classCount = model.ClassNames.Count > 0 ? model.ClassNames.Count : null;
+        if (t == DetectionThresholds.HeadDefaults && classCount is null)
+        {
+            return d;
+        }
+
+        return model.Postprocess switch
+        {
+            PostprocessKind.Ssd => new DecodeOptions
+            {
+                SsdScoreThreshold = t.ScoreThreshold ?? d.SsdScoreThreshold,
+                SsdIouThreshold = t.IouThreshold ?? d.SsdIouThreshold,
+                SsdMaxDetections = t.MaxDetections ?? d.SsdMaxDetections,
+            },
+            PostprocessKind.YoloV3Tiny => new DecodeOptions
+            {
+                YoloConfidenceThreshold = t.ScoreThreshold ?? d.YoloConfidenceThreshold,
+                YoloIouThreshold = t.IouThreshold ?? d.YoloIouThreshold,
+                YoloMaxDetections = t.MaxDetections ?? d.YoloMaxDetections,
+            },
+            PostprocessKind.YoloV8 or PostprocessKind.YoloV5 => new DecodeOptions
+            {
+                UltralyticsScoreThreshold = t.ScoreThreshold ?? d.UltralyticsScoreThreshold,
+                UltralyticsIouThreshold = t.IouThreshold ?? d.UltralyticsIouThreshold,
+                UltralyticsMaxDetections = t.MaxDetections ?? d.UltralyticsMaxDetections,
+                UltralyticsClassAgnostic = t.ClassAgnostic ?? d.UltralyticsClassAgnostic,
+                UltralyticsClassCount = classCount,
+            },
+            _ => d,
+        };
+    }
 }

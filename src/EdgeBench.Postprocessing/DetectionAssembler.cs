@@ -40,6 +40,7 @@ internal sealed class DetectionAssembler
     private int[] _keptClasses = new int[1024];
     private float[] _keptScores = new float[1024];
     private long[] _keptKeys = new long[1024];
+    private int[] _keptOrder = new int[1024];
 
     public int Count => _count;
 
@@ -57,7 +58,24 @@ internal sealed class DetectionAssembler
     }
 
     /// <summary>Runs per-class top-k + NMS + final ordering and appends the detections of one image to <paramref name="output"/>.</summary>
-    public void Emit<TSource>(ref TSource source, int perClassTopK, float iouThreshold, NmsOverlapRule rule, int maxDetections, int batchIndex, List<Detection> output)
+    /// <param name="source">Decodes a box index on demand.</param>
+    /// <param name="perClassTopK">Only this many best candidates of each group enter NMS.</param>
+    /// <param name="iouThreshold">NMS overlap threshold.</param>
+    /// <param name="rule">Whether IoU equal to the threshold suppresses.</param>
+    /// <param name="maxDetections">Cap on the image's detections.</param>
+    /// <param name="batchIndex">The image's index in the batch.</param>
+    /// <param name="output">Receives the detections.</param>
+    /// <param name="labels">
+    /// Empty: the group id given to <see cref="Add"/> is the class. Otherwise the class of box b is labels[b] and the
+    /// group id only decides which candidates NMS compares (one group for class-agnostic NMS).
+    /// </param>
+    /// <param name="tieByBox">
+    /// Final order of equal scores: false, lower group then NMS order; true, lower box index (for heads with at most one
+    /// candidate per box, where that is a total order whatever the grouping).
+    /// </param>
+    public void Emit<TSource>(
+        ref TSource source, int perClassTopK, float iouThreshold, NmsOverlapRule rule, int maxDetections, int batchIndex, List<Detection> output,
+        ReadOnlySpan<int> labels = default, bool tieByBox = false)
         where TSource : IBoxSource, allows ref struct
     {
         Span<long> keys = _keys.AsSpan(0, _count);
@@ -89,24 +107,37 @@ internal sealed class DetectionAssembler
             {
                 int local = _classKeep[m];
                 float score = ScoreOf(keys[i + local]);
+                int boxIndex = (int)(keys[i + local] & BoxMask);
                 _keptBoxes[kept] = _classBoxes[local];
-                _keptClasses[kept] = classId;
+                _keptClasses[kept] = labels.IsEmpty ? classId : labels[boxIndex];
                 _keptScores[kept] = score;
 
-                // Ties in the final order: lower class first, then NMS order (which is by box index).
-                _keptKeys[kept] = BoxMath.ScoreKey(score, kept);
+                // Ties in the final order: lower class first, then NMS order (which is by box index); or the box index.
+                _keptKeys[kept] = BoxMath.ScoreKey(score, tieByBox ? boxIndex : kept);
+                _keptOrder[kept] = kept;
                 kept++;
             }
 
             i = end;
         }
 
+        // With the box index as tie-break the key no longer names the kept slot, so the slots are sorted alongside;
+        // the SSD and YOLOv3-tiny heads keep the cheaper keys-only sort.
         Span<long> finalKeys = _keptKeys.AsSpan(0, kept);
-        finalKeys.Sort();
+        Span<int> order = _keptOrder.AsSpan(0, kept);
+        if (tieByBox)
+        {
+            finalKeys.Sort(order);
+        }
+        else
+        {
+            finalKeys.Sort();
+        }
+
         int emit = Math.Min(kept, maxDetections);
         for (int m = 0; m < emit; m++)
         {
-            int k = (int)(finalKeys[m] & uint.MaxValue);
+            int k = tieByBox ? order[m] : (int)(finalKeys[m] & uint.MaxValue);
             output.Add(new Detection(_keptBoxes[k], _keptClasses[k], _keptScores[k], batchIndex));
         }
     }
@@ -135,6 +166,7 @@ internal sealed class DetectionAssembler
             Array.Resize(ref _keptClasses, size);
             Array.Resize(ref _keptScores, size);
             Array.Resize(ref _keptKeys, size);
+            Array.Resize(ref _keptOrder, size);
         }
     }
 }

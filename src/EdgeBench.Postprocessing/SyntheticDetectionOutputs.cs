@@ -285,6 +285,104 @@ public static class SyntheticDetectionOutputs
         return count;
     }
 
+    /// <summary>
+    /// Fills a YOLOv8 output of <paramref name="outputShape"/> ([N,4+C,A] or [N,A,4+C], resolved as
+    /// <see cref="YoloV8Postprocessor"/> does) so that each image has exactly <paramref name="candidatesPerImage"/> boxes (at most all A)
+    /// above the default score threshold (0.25), clustered on <paramref name="objectCount"/> objects.
+    /// </summary>
+    /// <remarks>
+    /// Anchor-free boxes are explicit (cx, cy, w, h), so which anchor carries a candidate does not change the decode:
+    /// distinct anchors are drawn at random and assigned to the objects in turn. Background boxes get random geometry
+    /// and class scores U(0, 0.2); a candidate gets its object's box in input pixels with jitter (σ = 8% of the size on
+    /// the centre, 10% on the size), its object's class U(0.3, 0.95) and, with probability 0.15, a second class just
+    /// below it (single-label decoding keeps one candidate per box either way).
+    /// </remarks>
+    public static void FillYoloV8(Span<float> output, IReadOnlyList<long> outputShape, int inputWidth, int inputHeight, int batchSize, int candidatesPerImage, int objectCount, int seed, int? classCount = null)
+        => FillUltralytics(output, UltralyticsLayout.YoloV8(outputShape, inputWidth, inputHeight, classCount), batchSize, candidatesPerImage, objectCount, seed);
+
+    /// <summary>
+    /// Fills a YOLOv5 output [N,A,5+C] as <see cref="FillYoloV8"/>, with objectness: background U(0, 0.2), candidates
+    /// objectness U(0.75, 1) and class U(0.5, 0.95), so objectness · class ≥ 0.375 passes the default threshold.
+    /// </summary>
+    public static void FillYoloV5(Span<float> output, IReadOnlyList<long> outputShape, int inputWidth, int inputHeight, int batchSize, int candidatesPerImage, int objectCount, int seed, int? classCount = null)
+        => FillUltralytics(output, UltralyticsLayout.YoloV5(outputShape, inputWidth, inputHeight, classCount), batchSize, candidatesPerImage, objectCount, seed);
+
+    private static void FillUltralytics(Span<float> output, UltralyticsLayout layout, int batchSize, int candidatesPerImage, int objectCount, int seed)
+    {
+        if (output.Length != batchSize * layout.ImageLength)
+        {
+            throw new ArgumentException($"output must hold {batchSize} images of {layout.ImageLength} values.", nameof(output));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(objectCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(candidatesPerImage);
+
+        // A small user model may have fewer boxes than the target: then every box is a candidate.
+        candidatesPerImage = Math.Min(candidatesPerImage, layout.Anchors);
+        var random = new Random(seed);
+        int a = layout.Anchors;
+        int classes = layout.ClassCount;
+        for (int n = 0; n < batchSize; n++)
+        {
+            Span<float> image = output.Slice(n * layout.ImageLength, layout.ImageLength);
+            int channelStride = layout.ChannelMajor ? a : 1;
+            int anchorStride = layout.ChannelMajor ? 1 : layout.Channels;
+            int At(int anchor, int channel) => (anchor * anchorStride) + (channel * channelStride);
+
+            for (int anchor = 0; anchor < a; anchor++)
+            {
+                image[At(anchor, 0)] = Uniform(random, 0f, layout.InputWidth);
+                image[At(anchor, 1)] = Uniform(random, 0f, layout.InputHeight);
+                image[At(anchor, 2)] = Uniform(random, 4f, 0.5f * layout.InputWidth);
+                image[At(anchor, 3)] = Uniform(random, 4f, 0.5f * layout.InputHeight);
+                for (int channel = 4; channel < layout.Channels; channel++)
+                {
+                    image[At(anchor, channel)] = Uniform(random, 0f, 0.2f);
+                }
+            }
+
+            (BoundingBox Box, int Class)[] objects = MakeObjects(random, objectCount, 0, Math.Min(ClassPoolSize, classes));
+
+            // A partial Fisher-Yates shuffle picks the candidate anchors: distinct, seeded, spread over the levels.
+            int[] order = new int[a];
+            for (int i = 0; i < a; i++)
+            {
+                order[i] = i;
+            }
+
+            for (int k = 0; k < candidatesPerImage; k++)
+            {
+                int j = random.Next(k, a);
+                (order[k], order[j]) = (order[j], order[k]);
+                int anchor = order[k];
+                (BoundingBox box, int cls) = objects[k % objects.Length];
+                float w = (box.Right - box.Left) * layout.InputWidth;
+                float h = (box.Bottom - box.Top) * layout.InputHeight;
+                image[At(anchor, 0)] = (((box.Left + box.Right) * 0.5f) * layout.InputWidth) + (0.08f * w * Gaussian(random));
+                image[At(anchor, 1)] = (((box.Top + box.Bottom) * 0.5f) * layout.InputHeight) + (0.08f * h * Gaussian(random));
+                image[At(anchor, 2)] = w * MathF.Exp(0.1f * Gaussian(random));
+                image[At(anchor, 3)] = h * MathF.Exp(0.1f * Gaussian(random));
+                float score;
+                if (layout.HasObjectness)
+                {
+                    image[At(anchor, 4)] = Uniform(random, 0.75f, 1f);
+                    score = Uniform(random, 0.5f, 0.95f);
+                }
+                else
+                {
+                    score = Uniform(random, 0.3f, 0.95f);
+                }
+
+                image[At(anchor, layout.ClassOffset + cls)] = score;
+                if (classes > 1 && random.NextSingle() < ConfusionProbability)
+                {
+                    int other = (cls + random.Next(1, classes)) % classes;
+                    image[At(anchor, layout.ClassOffset + other)] = score * 0.9f;
+                }
+            }
+        }
+    }
+
     /// <summary>Fills N×K classifier logits: N(0, 1) noise with a few peaked classes per image, so top-5 is non-trivial.</summary>
     public static void FillClassification(Span<float> logits, int batchSize, int seed)
     {

@@ -36,4 +36,10 @@ public sealed record ModelDescriptor(
 
     /// <summary>Whether the model accepts any batch size.</summary>
     public bool HasDynamicBatch => Input.Shape[0] == TensorSpec.DynamicBatch;
+
+    /// <summary>Detector thresholds the model's description sets; members left null keep the head's defaults.</summary>
+    public DetectionThresholds Thresholds { get; init; } = DetectionThresholds.HeadDefaults;
+
+    /// <summary>Class names by class id where the description lists them (sidecar <c>class_names</c>); empty otherwise.</summary>
+    public IReadOnlyList<string> ClassNames { get; init; } = [];
 }

@@ -27,6 +27,18 @@ public enum PostprocessKind
 
     /// <summary>Softmax over class logits and top-5.</summary>
     Classification,
+
+    /// <summary>
+    /// Ultralytics YOLOv8/YOLO11 anchor-free head: [N, 4+C, A] (or transposed [N, A, 4+C]) of cx, cy, w, h in input
+    /// pixels and C sigmoided class scores, no objectness; score = max class score, class-aware NMS.
+    /// </summary>
+    YoloV8,
+
+    /// <summary>
+    /// Ultralytics YOLOv5 head: [N, A, 5+C] of cx, cy, w, h in input pixels, sigmoided objectness and C sigmoided class
+    /// probabilities; score = objectness · max class probability, class-aware NMS.
+    /// </summary>
+    YoloV5,
 }
 
 /// <summary>Memory layout of an image tensor.</summary>

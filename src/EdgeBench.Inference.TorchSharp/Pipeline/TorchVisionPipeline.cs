@@ -65,7 +65,7 @@ public sealed class TorchVisionPipeline : IVisionPipeline
     /// <param name="backend">The libtorch module runner; disposed with the pipeline when <paramref name="ownsBackend"/>.</param>
     /// <param name="frameWidth">Camera frame width.</param>
     /// <param name="frameHeight">Camera frame height.</param>
-    /// <param name="options">Postprocessing constants; the reference defaults when null.</param>
+    /// <param name="options">Postprocessing constants; when null, the reference defaults with the model's own thresholds, as <see cref="VisionPipeline"/>.</param>
     /// <param name="ownsBackend">Whether <see cref="Dispose"/> disposes <paramref name="backend"/>.</param>
     public TorchVisionPipeline(TorchSharpBackend backend, int frameWidth, int frameHeight, DecodeOptions? options = null, bool ownsBackend = true)
     {
@@ -74,7 +74,7 @@ public sealed class TorchVisionPipeline : IVisionPipeline
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameHeight);
         _backend = backend;
         _ownsBackend = ownsBackend;
-        _options = options ?? DecodeOptions.Default;
+        _options = options ?? DecodeOptions.For(backend.Model);
         Model = backend.Model;
         BatchSize = backend.BatchSize;
         FrameWidth = frameWidth;

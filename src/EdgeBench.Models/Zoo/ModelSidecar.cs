@@ -53,6 +53,16 @@ internal sealed class ModelSidecar
     /// <summary>Letterbox band value, 0..255 before normalization; 114 (Ultralytics) by default.</summary>
     public int? PadValue { get; set; }
 
+    public float? ScoreThreshold { get; set; }
+
+    public float? IouThreshold { get; set; }
+
+    public int? MaxDetections { get; set; }
+
+    public bool? ClassAgnostic { get; set; }
+
+    public List<string>? ClassNames { get; set; }
+
     internal sealed class TensorEntry
     {
         public string Name { get; set; } = string.Empty;
@@ -110,8 +120,10 @@ internal sealed class ModelSidecar
                 "ssd" => PostprocessKind.Ssd,
                 "yolov3-tiny" => PostprocessKind.YoloV3Tiny,
                 "classification" => PostprocessKind.Classification,
+                "yolov8" => PostprocessKind.YoloV8,
+                "yolov5" => PostprocessKind.YoloV5,
                 "none" => PostprocessKind.None,
-                _ => throw new Onnx.ModelFileException(path, $"postprocess '{sidecar.Postprocess}' is not one of ssd, yolov3-tiny, classification, none"),
+                _ => throw new Onnx.ModelFileException(path, $"postprocess '{sidecar.Postprocess}' is not one of ssd, yolov3-tiny, yolov8, yolov5, classification, none"),
             };
         TensorSpec input = sidecar.Input is null
             ? catalogEntry?.Input ?? throw new Onnx.ModelFileException(path, Missing("input"))
@@ -164,11 +176,94 @@ internal sealed class ModelSidecar
             ? catalogEntry?.Outputs ?? throw new Onnx.ModelFileException(path, Missing("outputs"))
             : sidecar.Outputs.Select((o, i) => ToSpec(path, o, $"outputs[{i}]")).ToArray();
 
+        DetectionThresholds thresholds = ReadThresholds(path, sidecar, postprocess, catalogEntry?.Thresholds ?? DetectionThresholds.HeadDefaults);
+        IReadOnlyList<string> classNames = sidecar.ClassNames is null ? catalogEntry?.ClassNames ?? [] : ReadClassNames(path, sidecar.ClassNames);
+        CheckUltralyticsOutputs(path, postprocess, outputs, classNames.Count);
+
         return new ModelDescriptor(id, family, input, normalization, outputs, postprocess,
             sidecar.Description ?? catalogEntry?.Description ?? $"user model {id}", layout)
         {
             Preprocessing = preprocessing,
+            Thresholds = thresholds,
+            ClassNames = classNames,
         };
+    }
+
+    private static DetectionThresholds ReadThresholds(string path, ModelSidecar sidecar, PostprocessKind postprocess, DetectionThresholds inherited)
+    {
+        bool any = sidecar.ScoreThreshold is not null || sidecar.IouThreshold is not null || sidecar.MaxDetections is not null || sidecar.ClassAgnostic is not null;
+        if (!any)
+        {
+            return inherited;
+        }
+
+        if (postprocess is not (PostprocessKind.Ssd or PostprocessKind.YoloV3Tiny or PostprocessKind.YoloV8 or PostprocessKind.YoloV5))
+        {
+            throw new Onnx.ModelFileException(path, "score_threshold, iou_threshold, max_detections and class_agnostic apply to detector heads only (postprocess ssd, yolov3-tiny, yolov8, yolov5)");
+        }
+
+        if (sidecar.ScoreThreshold is float score && !(score > 0f && score < 1f))
+        {
+            throw new Onnx.ModelFileException(path, $"score_threshold {score} is not in (0, 1): a candidate needs a score strictly above it");
+        }
+
+        if (sidecar.IouThreshold is float iou && !(iou > 0f && iou <= 1f))
+        {
+            throw new Onnx.ModelFileException(path, $"iou_threshold {iou} is not in (0, 1]");
+        }
+
+        if (sidecar.MaxDetections is int max && max < 1)
+        {
+            throw new Onnx.ModelFileException(path, $"max_detections {max} is not a positive number of detections per image");
+        }
+
+        if (sidecar.ClassAgnostic == true && postprocess is not (PostprocessKind.YoloV8 or PostprocessKind.YoloV5))
+        {
+            // SSD and YOLOv3-tiny decode as their references do: per-class NMS over multi-label candidates.
+            throw new Onnx.ModelFileException(path, "class_agnostic is supported by the yolov8 and yolov5 heads only");
+        }
+
+        return new DetectionThresholds(
+            sidecar.ScoreThreshold ?? inherited.ScoreThreshold,
+            sidecar.IouThreshold ?? inherited.IouThreshold,
+            sidecar.MaxDetections ?? inherited.MaxDetections,
+            sidecar.ClassAgnostic ?? inherited.ClassAgnostic);
+    }
+
+    private static string[] ReadClassNames(string path, List<string> names)
+    {
+        if (names.Count == 0 || names.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new Onnx.ModelFileException(path, "class_names must be a non-empty array of non-empty strings, one per class id");
+        }
+
+        return [.. names];
+    }
+
+    /// <summary>The Ultralytics heads read one [N, d1, d2] output; class_names, when given, fixes C.</summary>
+    private static void CheckUltralyticsOutputs(string path, PostprocessKind postprocess, IReadOnlyList<TensorSpec> outputs, int classCount)
+    {
+        if (postprocess is not (PostprocessKind.YoloV8 or PostprocessKind.YoloV5))
+        {
+            return;
+        }
+
+        string head = postprocess == PostprocessKind.YoloV8 ? "yolov8" : "yolov5";
+        string expected = postprocess == PostprocessKind.YoloV8 ? "[N,4+C,A] or [N,A,4+C]" : "[N,A,5+C]";
+        if (outputs.Count != 1 || outputs[0].Shape.Count != 3)
+        {
+            throw new Onnx.ModelFileException(path, $"postprocess '{head}' reads one output shaped {expected}; outputs are {string.Join(", ", outputs.Select(o => o.Name + o.ShapeText))}");
+        }
+
+        long d1 = outputs[0].Shape[1], d2 = outputs[0].Shape[2];
+        bool fits = postprocess == PostprocessKind.YoloV8
+            ? classCount == 0 ? Math.Min(d1, d2) >= 5 : d1 == 4 + classCount || d2 == 4 + classCount
+            : classCount == 0 ? d2 >= 6 : d2 == 5 + classCount;
+        if (!fits)
+        {
+            string classes = classCount == 0 ? "C >= 1" : $"C = {classCount} (class_names)";
+            throw new Onnx.ModelFileException(path, $"output {outputs[0].Name}{outputs[0].ShapeText} is not {expected} with {classes}");
+        }
     }
 
     private static TensorSpec ToSpec(string path, TensorEntry entry, string field)

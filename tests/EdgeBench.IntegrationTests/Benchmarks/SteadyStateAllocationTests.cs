@@ -15,12 +15,13 @@ public sealed class SteadyStateAllocationTests : IDisposable
 
     /// <summary>
     /// The end-to-end loop allocates no managed memory per frame once warm: frames in, detections out, with the real
-    /// SSD300 (calibrated heads, hundreds of candidates) on the ONNX Runtime CPU EP.
+    /// SSD300 (calibrated heads, hundreds of candidates) on the ONNX Runtime CPU EP, and the anchor-free YOLOv8n head.
     /// </summary>
     [Theory]
     [InlineData(ModelCatalog.Ssd300, Precision.Fp32)]
     [InlineData(ModelCatalog.TinyYoloV3, Precision.Fp16)]
     [InlineData(ModelCatalog.MobileNetV2Id, Precision.Fp32)]
+    [InlineData(ModelCatalog.YoloV8nId, Precision.Fp32)]
     public void End_to_end_loop_allocates_nothing_per_frame(string id, Precision precision)
     {
         var store = new ModelStore(_models);

@@ -22,7 +22,7 @@ public sealed class DetectorCalibrationTests : IDisposable
 
     /// <remarks>
     /// Bounds around the values ModelCatalog documents (SSD300 ~680 candidates and the 200-detection cap per frame;
-    /// YOLOv3-tiny ~140 candidates and ~50 detections), wide enough for fp16 and for ONNX Runtime's kernel choice,
+    /// YOLOv3-tiny ~140 candidates and ~50 detections; YOLOv8n ~150 candidates and ~22 detections), wide enough for fp16 and for ONNX Runtime's kernel choice,
     /// narrow enough that an uncalibrated head (0 or 140,000 candidates) fails.
     /// </remarks>
     [Theory]
@@ -30,6 +30,8 @@ public sealed class DetectorCalibrationTests : IDisposable
     [InlineData(ModelCatalog.Ssd300, Precision.Fp16, 300, 1500, 100, 200)]
     [InlineData(ModelCatalog.TinyYoloV3, Precision.Fp32, 60, 400, 15, 150)]
     [InlineData(ModelCatalog.TinyYoloV3, Precision.Fp16, 60, 400, 15, 150)]
+    [InlineData(ModelCatalog.YoloV8nId, Precision.Fp32, 60, 400, 8, 100)]
+    [InlineData(ModelCatalog.YoloV8nId, Precision.Fp16, 60, 400, 8, 100)]
     public void Detector_yields_hundreds_of_candidates_per_frame_on_the_benchmark_frames(
         string id, Precision precision, int minCandidates, int maxCandidates, int minDetections, int maxDetections)
     {

@@ -1,0 +1,129 @@
+using EdgeBench.Core.Models;
+using EdgeBench.Models.Onnx;
+using EdgeBench.Models.Zoo;
+using EdgeBench.Postprocessing;
+
+namespace EdgeBench.Tests.Models;
+
+/// <summary>Sidecar fields of the detector heads: postprocess yolov8/yolov5, thresholds, class names.</summary>
+public sealed class ModelSidecarHeadsTests : IDisposable
+{
+    private const string Yolov8Body = """
+        "family": "detector",
+        "input": { "name": "images", "shape": [1, 3, 640, 640] },
+        "normalization": { "mean": [0, 0, 0], "std": [1, 1, 1] },
+        "outputs": [ { "name": "output0", "shape": [1, 84, 8400] } ],
+        "postprocess": "yolov8"
+        """;
+
+    private readonly string _models = Directory.CreateTempSubdirectory("edgebench-sidecar-").FullName;
+
+    public void Dispose() => Directory.Delete(_models, recursive: true);
+
+    private string Sidecar(string id, string json)
+    {
+        string path = Path.Combine(_models, id + ".json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public void Yolov8_sidecar_of_the_issue_contract_carries_its_thresholds()
+    {
+        Sidecar("yolov8n-user", "{" + Yolov8Body + """, "score_threshold": 0.25, "iou_threshold": 0.45 }""");
+
+        ModelDescriptor descriptor = new ModelStore(_models).Describe("yolov8n-user");
+        DecodeOptions options = DecodeOptions.For(descriptor);
+
+        Assert.Equal(PostprocessKind.YoloV8, descriptor.Postprocess);
+        Assert.Equal(new DetectionThresholds(0.25f, 0.45f), descriptor.Thresholds);
+        Assert.Empty(descriptor.ClassNames);
+        Assert.Equal((0.25f, 0.45f, 300, false, (int?)null),
+            (options.UltralyticsScoreThreshold, options.UltralyticsIouThreshold, options.UltralyticsMaxDetections, options.UltralyticsClassAgnostic, options.UltralyticsClassCount));
+    }
+
+    [Fact]
+    public void Every_threshold_and_the_class_names_reach_the_decode_options()
+    {
+        Sidecar("mine", """
+            {
+              "family": "detector",
+              "input": { "name": "images", "shape": [-1, 3, 320, 320] },
+              "normalization": { "mean": [0, 0, 0], "std": [1, 1, 1] },
+              "outputs": [ { "name": "output0", "shape": [-1, 6300, 8] } ],
+              "postprocess": "yolov5",
+              "score_threshold": 0.4, "iou_threshold": 0.6, "max_detections": 50, "class_agnostic": true,
+              "class_names": ["person", "forklift", "pallet"]
+            }
+            """);
+
+        ModelDescriptor descriptor = new ModelStore(_models).Describe("mine");
+        DecodeOptions options = DecodeOptions.For(descriptor);
+
+        Assert.Equal(PostprocessKind.YoloV5, descriptor.Postprocess);
+        Assert.Equal(["person", "forklift", "pallet"], descriptor.ClassNames);
+        Assert.Equal((0.4f, 0.6f, 50, true, (int?)3),
+            (options.UltralyticsScoreThreshold, options.UltralyticsIouThreshold, options.UltralyticsMaxDetections, options.UltralyticsClassAgnostic, options.UltralyticsClassCount));
+        Assert.Equal(3, new YoloV5Postprocessor(descriptor.Outputs[0].Shape, 320, 320, options).ClassCount);
+    }
+
+    [Fact]
+    public void Catalog_models_keep_their_reference_thresholds_and_a_sidecar_may_override_them()
+    {
+        foreach (ModelDescriptor model in ModelCatalog.All)
+        {
+            Assert.Same(DecodeOptions.Default, DecodeOptions.For(model));
+        }
+
+        Sidecar(ModelCatalog.Ssd300, """{ "score_threshold": 0.3, "max_detections": 100 }""");
+        DecodeOptions ssd = DecodeOptions.For(new ModelStore(_models).Describe(ModelCatalog.Ssd300));
+        Assert.Equal((0.3f, 0.5f, 100), (ssd.SsdScoreThreshold, ssd.SsdIouThreshold, ssd.SsdMaxDetections));
+    }
+
+    [Theory]
+    [InlineData(""", "score_threshold": 0 """, "score_threshold 0 is not in (0, 1)")]
+    [InlineData(""", "score_threshold": 1.5 """, "score_threshold 1.5 is not in (0, 1)")]
+    [InlineData(""", "iou_threshold": -0.1 """, "iou_threshold -0.1 is not in (0, 1]")]
+    [InlineData(""", "max_detections": 0 """, "max_detections 0 is not a positive number")]
+    [InlineData(""", "class_agnostic": "yes" """, "invalid model description")]
+    [InlineData(""", "class_names": [] """, "class_names must be a non-empty array")]
+    [InlineData(""", "class_names": ["a", ""] """, "class_names must be a non-empty array")]
+    [InlineData(""", "class_names": ["a", "b"] """, "is not [N,4+C,A] or [N,A,4+C] with C = 2 (class_names)")]
+    public void Bad_head_fields_name_the_file_and_the_problem(string extra, string expected)
+    {
+        string path = Sidecar("mine", "{" + Yolov8Body + extra + "}");
+
+        ModelFileException error = Assert.Throws<ModelFileException>(() => new ModelStore(_models).Describe("mine"));
+
+        Assert.StartsWith(path + ":", error.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Heads_refuse_outputs_they_cannot_read_and_thresholds_where_there_is_no_detector()
+    {
+        string twoOutputs = Sidecar("two", "{" + Yolov8Body.Replace(
+            """[ { "name": "output0", "shape": [1, 84, 8400] } ]""",
+            """[ { "name": "a", "shape": [1, 84, 8400] }, { "name": "b", "shape": [1, 4] } ]""", StringComparison.Ordinal) + "}");
+        string agnosticSsd = Sidecar(ModelCatalog.Ssd300, """{ "class_agnostic": true }""");
+        string classifier = Sidecar(ModelCatalog.ResNet18, """{ "score_threshold": 0.5 }""");
+        var store = new ModelStore(_models);
+
+        Assert.Contains("postprocess 'yolov8' reads one output", Assert.Throws<ModelFileException>(() => store.Describe("two")).Message, StringComparison.Ordinal);
+        Assert.Contains("class_agnostic is supported by the yolov8 and yolov5 heads only", Assert.Throws<ModelFileException>(() => store.Describe(ModelCatalog.Ssd300)).Message, StringComparison.Ordinal);
+        Assert.Contains("apply to detector heads only", Assert.Throws<ModelFileException>(() => store.Describe(ModelCatalog.ResNet18)).Message, StringComparison.Ordinal);
+        Assert.Contains(twoOutputs, Assert.Throws<ModelFileException>(() => store.Describe("two")).Message, StringComparison.Ordinal);
+        Assert.Contains(agnosticSsd, Assert.Throws<ModelFileException>(() => store.Describe(ModelCatalog.Ssd300)).Message, StringComparison.Ordinal);
+        Assert.Contains(classifier, Assert.Throws<ModelFileException>(() => store.Describe(ModelCatalog.ResNet18)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_postprocess_lists_the_new_heads()
+    {
+        Sidecar("mine", "{" + Yolov8Body.Replace("\"yolov8\"", "\"yolov9\"", StringComparison.Ordinal) + "}");
+
+        ModelFileException error = Assert.Throws<ModelFileException>(() => new ModelStore(_models).Describe("mine"));
+
+        Assert.Contains("ssd, yolov3-tiny, yolov8, yolov5, classification, none", error.Message, StringComparison.Ordinal);
+    }
+}
