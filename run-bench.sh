@@ -13,11 +13,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 echo "Building EdgeBench (Release)..."
 dotnet build "$project" -c Release --nologo -v quiet -clp:ErrorsOnly
 
+# No --filter means every benchmark (the program adds --filter '*'): the default suite, or e.g. --model yolov8n alone.
 args=("$@")
-if [ ${#args[@]} -eq 0 ]; then
-  # The default suite: every family, every stage (BenchmarkDotNet runs nothing without a filter).
-  args=(--filter '*')
-fi
 
 # Run from the benchmarks folder, as `cd benchmarks && dotnet run -c Release -- ...` does.
 cd "$root/benchmarks"

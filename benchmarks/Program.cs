@@ -74,6 +74,13 @@ public static class Program
 
     private static int RunBenchmarks(string[] args, string[] benchmarkArgs, RunSettings settings, Func<IConfig, IConfig> adjustConfig)
     {
+        if (!benchmarkArgs.Any(a => a is "--filter" or "-f" || a.StartsWith("--filter=", StringComparison.Ordinal)))
+        {
+            // Without a filter BenchmarkDotNet asks on the console which benchmarks to run, which a script or CI log
+            // cannot answer: no filter means every benchmark the options select (e.g. `--model yolov8n` alone).
+            benchmarkArgs = [.. benchmarkArgs, "--filter", "*"];
+        }
+
         BenchmarkSwitcher switcher = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly);
         bool help = EdgeBenchCommandLine.AsksForHelp(benchmarkArgs);
         if (help || benchmarkArgs.Any(a => s_informationalArguments.Contains(a)))

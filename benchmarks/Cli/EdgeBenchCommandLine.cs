@@ -48,7 +48,7 @@ internal static class EdgeBenchCommandLine
             root.Add(option.CreateOption());
         }
 
-        foreach (Command verb in (Command[])[DiffVerb.Create(), ReportVerb.Create(), ModelsVerb.Create(), TelemetryVerb.Create(input)])
+        foreach (Command verb in (Command[])[DiffVerb.Create(), ReportVerb.Create(), ModelsVerb.Create(), TelemetryVerb.Create(input), DetectVerb.Create()])
         {
             AddHelp(verb);
             root.Add(verb);

@@ -1,0 +1,177 @@
+using System.Text.Json;
+using EdgeBench.Benchmarks;
+using EdgeBench.Core.Imaging;
+using EdgeBench.Footage;
+using EdgeBench.Models.Onnx;
+using EdgeBench.Models.Zoo;
+using EdgeBench.Preprocessing;
+using EdgeBench.Reporting.Results;
+
+namespace EdgeBench.IntegrationTests.Benchmarks;
+
+/// <summary>
+/// A user's own <c>yolov8n.onnx</c> (an Ultralytics-shaped export: input <c>images</c> [1,3,640,640], output
+/// <c>output0</c> [1,84,8400]) with the issue's contract sidecar, in a models folder that holds nothing else: the
+/// <c>detect</c> verb and a dry run of every stage take it. The model outputs one known box whatever the frame (a
+/// constant head behind a zero-weighted use of the input), so the box <c>detect</c> writes can be computed by hand
+/// through the head, the resize and the mapping back to frame pixels.
+/// </summary>
+[Collection(nameof(BenchmarkRuns))]
+public sealed class DetectVerbTests : IDisposable
+{
+    private const int Anchors = 8400;
+    private const int Classes = 80;
+
+    // The one box, in model-input pixels: centre (320, 320), 100 x 50, class 3 at 0.9; every other score 0.
+    private const float Cx = 320, Cy = 320, W = 100, H = 50, Score = 0.9f;
+    private const int ClassId = 3, Anchor = 1234;
+
+    private readonly EnvironmentScope _environment = new();
+    private readonly string _root = Directory.CreateTempSubdirectory("edgebench-detect-").FullName;
+
+    public DetectVerbTests()
+    {
+        _environment.Set(ModelStore.ModelsDirectoryVariable, Path.Combine(_root, "models"));
+        Directory.CreateDirectory(Path.Combine(_root, "models"));
+        Directory.CreateDirectory(Path.Combine(_root, "frames"));
+        WriteConstantYoloV8(Path.Combine(_root, "models", "yolov8n.onnx"));
+        // A 1280 x 720 frame: not the model's aspect ratio, so stretch and letterbox map differently.
+        var video = new SyntheticVideo(1280, 720, seed: 5);
+        byte[] rgb = new byte[video.FrameBytes];
+        video.Render(0, rgb);
+        AnnotatedImage.WritePng(Path.Combine(_root, "frames", "street.png"), rgb, 1280, 720, []);
+    }
+
+    public void Dispose()
+    {
+        _environment.Dispose();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public void Detect_with_the_contract_sidecar_writes_the_box_in_frame_pixels()
+    {
+        WriteSidecar("""
+            {"family":"detector","input":{"name":"images","shape":[1,3,640,640],"layout":"nchw"},"normalization":{"mean":[0,0,0],"std":[1,1,1]},"resize":"stretch","channel_order":"rgb","outputs":[{"name":"output0","shape":[1,84,8400]}],"postprocess":"yolov8","score_threshold":0.25,"iou_threshold":0.45}
+            """);
+
+        JsonElement detection = Assert.Single(Detect().GetProperty("detections").EnumerateArray());
+
+        // Stretch: x scales by 1280/640 = 2, y by 720/640 = 1.125. Box 270..370 x 295..345 in the input.
+        Assert.Equal(ClassId, detection.GetProperty("class_id").GetInt32());
+        Assert.False(detection.TryGetProperty("class_name", out _)); // the contract sidecar names no classes
+        Assert.Equal(Score, detection.GetProperty("score").GetSingle(), 4);
+        Assert.Equal([540, 331.88, 740, 388.13], Box(detection), new Tolerance(0.01));
+        Assert.True(File.Exists(Path.Combine(_root, "out", "street.png.annotated.png")));
+    }
+
+    [Fact]
+    public void Detect_maps_a_letterboxed_box_back_and_names_its_class()
+    {
+        string names = string.Join(",", Enumerable.Range(0, Classes).Select(i => $"\"class-{i}\""));
+        WriteSidecar($$"""
+            {"family":"detector","input":{"name":"images","shape":[1,3,640,640]},"normalization":{"mean":[0,0,0],"std":[1,1,1]},"resize":"letterbox","outputs":[{"name":"output0","shape":[1,84,8400]}],"postprocess":"yolov8","class_names":[{{names}}]}
+            """);
+
+        JsonElement detection = Assert.Single(Detect().GetProperty("detections").EnumerateArray());
+
+        // Letterbox: gain min(640/1280, 640/720) = 0.5, content 640 x 360 below a 140-row band. x: 270/0.5 = 540 ..
+        // 370/0.5 = 740; y: (295 - 140)/0.5 = 310 .. (345 - 140)/0.5 = 410.
+        Assert.Equal("class-3", detection.GetProperty("class_name").GetString());
+        Assert.Equal([540, 310, 740, 410], Box(detection), new Tolerance(0.01));
+    }
+
+    [Fact]
+    public void A_user_yolov8n_with_the_contract_sidecar_runs_every_stage_in_both_precisions()
+    {
+        WriteSidecar("""
+            {"family":"detector","input":{"name":"images","shape":[1,3,640,640],"layout":"nchw"},"normalization":{"mean":[0,0,0],"std":[1,1,1]},"resize":"stretch","channel_order":"rgb","outputs":[{"name":"output0","shape":[1,84,8400]}],"postprocess":"yolov8","score_threshold":0.25,"iou_threshold":0.45}
+            """);
+        string results = Path.Combine(_root, "results");
+
+        int exitCode = Program.Run(
+            ["--model", "yolov8n", "--backend", "ort-cpu", "--device-id", "test", "--results", results, "--job", "dry", "--inProcess", "--min-duration", "0s", "--camera-fps", "200"],
+            config => BenchmarkDotNet.Configs.ManualConfig.Create(config).WithOptions(BenchmarkDotNet.Configs.ConfigOptions.DisableOptimizationsValidator));
+
+        Assert.Equal(0, exitCode);
+        IReadOnlyList<ResultRow> rows = ResultsCsv.Read(Path.Combine(Assert.Single(Directory.GetDirectories(Path.Combine(results, "test"))), ResultsCsv.FileName));
+        Assert.All(rows, r => Assert.Equal("yolov8n", r.Model));
+        ResultRow[] ok = [.. rows.Where(r => r.Status == CaseStatus.Ok)];
+        foreach (string precision in (string[])["fp32", "fp16"])
+        {
+            string[] stages = [.. ok.Where(r => r.Precision == precision && r.Scenario.Length == 0).Select(r => r.Stage).Order()];
+            Assert.Equal(["end-to-end", "inference", "postprocess", "postprocess-naive", "preprocess", "preprocess-memcpy", "preprocess-scalar-reference", "to-tensor"], stages);
+        }
+
+        // The export fixes batch 1: the default batch 4 is skipped with that reason, not failed.
+        Assert.All(rows.Where(r => r.Batch == 4), r => Assert.Contains("fixes the batch at 1", r.Reason, StringComparison.Ordinal));
+        Assert.DoesNotContain(rows, r => r.Status == CaseStatus.Failed);
+    }
+
+    [Fact]
+    public void A_bad_input_or_model_is_one_line_naming_it()
+    {
+        WriteSidecar("""
+            {"family":"detector","input":{"name":"images","shape":[1,3,640,640]},"normalization":{"mean":[0,0,0],"std":[1,1,1]},"outputs":[{"name":"output0","shape":[1,84,8400]}],"postprocess":"yolov8"}
+            """);
+        File.WriteAllBytes(Path.Combine(_root, "frames", "broken.jpg"), [0xFF, 0xD8, 0xFF, 0x00]);
+
+        (int badImage, string imageError) = RunDetect("--model", "yolov8n", "--input", Path.Combine(_root, "frames", "broken.jpg"));
+        (int badModel, string modelError) = RunDetect("--model", "yolov9", "--input", Path.Combine(_root, "frames"));
+
+        Assert.Equal((1, 1), (badImage, badModel));
+        Assert.StartsWith($"error: {Path.Combine(_root, "frames", "broken.jpg")}: ", imageError, StringComparison.Ordinal);
+        Assert.Contains("'yolov9'", modelError, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_root, "out", "detections.json")));
+    }
+
+    private static double[] Box(JsonElement detection) => [.. detection.GetProperty("box").EnumerateArray().Select(v => v.GetDouble())];
+
+    private JsonElement Detect()
+    {
+        (int exitCode, string error) = RunDetect("--model", "yolov8n", "--input", Path.Combine(_root, "frames"));
+        Assert.True(exitCode == 0, error);
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_root, "out", "detections.json")));
+        JsonElement frame = Assert.Single(json.RootElement.GetProperty("frames").EnumerateArray());
+        Assert.Equal(("street.png", 1280, 720), (frame.GetProperty("frame").GetString(), frame.GetProperty("width").GetInt32(), frame.GetProperty("height").GetInt32()));
+        return frame.Clone();
+    }
+
+    private (int ExitCode, string Error) RunDetect(params string[] arguments)
+    {
+        var error = new StringWriter();
+        int exitCode = EdgeBench.Benchmarks.Verbs.VerbDispatcher.TryRun(["detect", .. arguments, "--out", Path.Combine(_root, "out")], TextWriter.Null, error, out int code) ? code : -1;
+        return (exitCode, error.ToString());
+    }
+
+    private void WriteSidecar(string json) => File.WriteAllText(Path.Combine(_root, "models", "yolov8n.json"), json);
+
+    /// <summary>
+    /// output0 = images[:, :1, :1, :1] x 0 + C: the input is used (ONNX Runtime keeps the graph) but cannot change the
+    /// output, which is the constant C holding one box at <see cref="Anchor"/>.
+    /// </summary>
+    private static void WriteConstantYoloV8(string path)
+    {
+        var g = new OnnxGraphBuilder("constant-yolov8", seed: 1);
+        string images = g.Input("images", 1, 3, 640, 640);
+        string pooled = g.Reshape("pooled", g.GlobalAveragePool("gap", images), 1, 3, 1);
+        string first = g.Split("channels", pooled, 1, 1, 2)[0];
+        string zero = g.Mul("zero", first, g.Constant("zero_scale", 0f));
+        float[] head = new float[(4 + Classes) * Anchors];
+        head[(0 * Anchors) + Anchor] = Cx;
+        head[(1 * Anchors) + Anchor] = Cy;
+        head[(2 * Anchors) + Anchor] = W;
+        head[(3 * Anchors) + Anchor] = H;
+        head[((4 + ClassId) * Anchors) + Anchor] = Score;
+        string output = g.Add("output0_sum", zero, g.Constant("head", [1, 4 + Classes, Anchors], head));
+        g.Output(output, "output0", 1, 4 + Classes, Anchors);
+        OnnxFiles.WriteAtomically(g.Build("test", "a constant YOLOv8-shaped head for the detect verb's tests"), path);
+    }
+
+    private sealed class Tolerance(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(double obj) => 0;
+    }
+}
