@@ -10,8 +10,29 @@ namespace EdgeBench.IntegrationTests.Benchmarks;
 /// edgebench.csv row looks up (<see cref="CaseIdentity.SetupKey"/>), for every case of every benchmark class; and each
 /// case has its own row identity. Nothing is run: the cases come from BenchmarkDotNet's own converter.
 /// </summary>
-public sealed class CaseKeyTests
+[Collection(nameof(BenchmarkRuns))] // sets the models folder, which the benchmark runs of that collection also read
+public sealed class CaseKeyTests : IDisposable
 {
+    private readonly EnvironmentScope _environment = new();
+    private readonly string _models = Directory.CreateTempSubdirectory("edgebench-case-keys-").FullName;
+
+    /// <summary>
+    /// A models folder with one user model, so the user-model class has cases too: listing them needs only the two
+    /// files to exist (nothing is loaded).
+    /// </summary>
+    public CaseKeyTests()
+    {
+        File.WriteAllText(Path.Combine(_models, "user-probe.onnx"), string.Empty);
+        File.WriteAllText(Path.Combine(_models, "user-probe.json"), "{}");
+        _environment.Set(EdgeBench.Models.Zoo.ModelStore.ModelsDirectoryVariable, _models);
+    }
+
+    public void Dispose()
+    {
+        _environment.Dispose();
+        Directory.Delete(_models, recursive: true);
+    }
+
     public static TheoryData<Type> BenchmarkClasses()
     {
         var data = new TheoryData<Type>();

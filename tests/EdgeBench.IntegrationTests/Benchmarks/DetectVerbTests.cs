@@ -31,6 +31,13 @@ public sealed class DetectVerbTests : IDisposable
 
     public DetectVerbTests()
     {
+        // Program.Run publishes every option for the cases (RunSettings.Export): the scope puts them all back, so no
+        // --model leaks into the next test's run.
+        foreach (string variable in EdgeBench.Benchmarks.Infrastructure.RunSettings.Options.Select(o => o.Variable).Append(EdgeBench.Benchmarks.Infrastructure.RunSettings.RunDirectoryVariable))
+        {
+            _environment.Set(variable, null);
+        }
+
         _environment.Set(ModelStore.ModelsDirectoryVariable, Path.Combine(_root, "models"));
         Directory.CreateDirectory(Path.Combine(_root, "models"));
         Directory.CreateDirectory(Path.Combine(_root, "frames"));
