@@ -86,7 +86,7 @@ internal static class ResultRows
         var diagnosis = new DiagnosisInput
         {
             StageShares = record.StageShares,
-            FrameTimeCovPercent = record.CovPercent,
+            FrameTimeCovPercent = record.ProcessingCovPercent ?? record.CovPercent,
             CameraDroppedPercent = record.CameraFps is null ? null : record.DroppedPercent,
             TransferMilliseconds = record.DeviceSplit?.TransferMilliseconds,
             DeviceComputeMilliseconds = record.DeviceSplit?.DeviceComputeMilliseconds,

@@ -47,6 +47,9 @@ internal sealed record ScenarioRecord
     /// <summary>Median share of the frame total per stage (wait, to-tensor, preprocess, inference, postprocess).</summary>
     public StageShares? StageShares { get; init; }
 
+    /// <summary>CoV (%) of the frames' processing time, waits left out: what the unstable rule reads.</summary>
+    public double? ProcessingCovPercent { get; init; }
+
     /// <summary>Device-staged paths (GPU, device-bound I/O): the inference stage's split; null elsewhere.</summary>
     public DeviceTimeSplit? DeviceSplit { get; init; }
 
@@ -126,6 +129,7 @@ internal static class ScenarioRecords
         {
             TraceOriginTicks = trace.OriginTicks,
             DeviceSplit = DeviceTimeSplit.FromTrace(trace),
+            ProcessingCovPercent = LatencyStatistics.ProcessingCoefficientOfVariationPercent(trace) is double cov && double.IsFinite(cov) ? cov : null,
         };
         s_records.Record(key, record);
         return record;

@@ -8,7 +8,11 @@ public sealed record DiagnosisInput
     /// <summary>Median share of the frame total per stage (from <see cref="LatencyStatistics.MedianStageShares"/>).</summary>
     public StageShares? StageShares { get; init; }
 
-    /// <summary>Coefficient of variation of the per-frame totals, in percent.</summary>
+    /// <summary>
+    /// Coefficient of variation of each frame's processing time (start of its batch to its results), in percent: the
+    /// pipeline's own stability. A camera frame's wait for the pipeline or for the rest of its batch varies by design
+    /// (at batch 8 the first frame waits seven camera periods, the last none) and is left out.
+    /// </summary>
     public double? FrameTimeCovPercent { get; init; }
 
     /// <summary>Per-frame host↔device copy time (H2D + D2H), milliseconds, where the path measures it.</summary>
@@ -161,7 +165,7 @@ public static class Diagnosis
     {
         if (input.FrameTimeCovPercent is { } cov && cov > UnstableCovPercent)
         {
-            findings.Add(new(DiagnosisRule.Unstable, Invariant($"unstable: frame-time CoV {cov:0}%")));
+            findings.Add(new(DiagnosisRule.Unstable, Invariant($"unstable: processing-time CoV {cov:0}%")));
         }
     }
 

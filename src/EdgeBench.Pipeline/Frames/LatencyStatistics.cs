@@ -82,6 +82,34 @@ public sealed record LatencyStatistics(
         return FromSorted(totals, new StageShares(wait, toTensor, preprocess, inference, postprocess));
     }
 
+    /// <summary>
+    /// Coefficient of variation (percent, sample standard deviation) of the processed frames' processing time: the start
+    /// of their batch to their results, waits left out (see <see cref="DiagnosisInput.FrameTimeCovPercent"/>). NaN for
+    /// fewer than two frames.
+    /// </summary>
+    public static double ProcessingCoefficientOfVariationPercent(FrameTrace trace)
+    {
+        ArgumentNullException.ThrowIfNull(trace);
+        var times = new List<double>(trace.ProcessedCount);
+        for (int row = 0; row < trace.Count; row++)
+        {
+            FrameRecord frame = trace[row];
+            if (!frame.Dropped)
+            {
+                times.Add(frame.DoneTicks - frame.StartTicks);
+            }
+        }
+
+        if (times.Count < 2)
+        {
+            return double.NaN;
+        }
+
+        double mean = times.Average();
+        double variance = times.Sum(t => (t - mean) * (t - mean)) / (times.Count - 1);
+        return mean > 0 ? 100 * Math.Sqrt(variance) / mean : double.NaN;
+    }
+
     private static double[] Sorted(ReadOnlySpan<double> values)
     {
         double[] sorted = values.ToArray();

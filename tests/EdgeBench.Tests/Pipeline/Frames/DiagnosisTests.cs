@@ -26,7 +26,7 @@ public class DiagnosisTests
         { "inference", DiagnosisRule.StageBound, "inference-bound: inference 85% of frame time" },
         { "transfer", DiagnosisRule.TransferBound, "transfer-bound: copies 2.5 ms >= device compute 2 ms" },
         { "launch", DiagnosisRule.LaunchBound, "launch-bound: host enqueue 92% of device time (>= 80%), try ort-cuda-graph" },
-        { "unstable", DiagnosisRule.Unstable, "unstable: frame-time CoV 14%" },
+        { "unstable", DiagnosisRule.Unstable, "unstable: processing-time CoV 14%" },
         { "throttled-clock", DiagnosisRule.Throttled, "throttled: SM clock 1980 -> 1410 MHz during the window" },
         { "throttled-flag", DiagnosisRule.Throttled, "throttled: under-voltage, ARM frequency capped" },
         { "telemetry", DiagnosisRule.TelemetryIncomplete, "telemetry incomplete: 1 sample in the window (need 3)" },
@@ -89,7 +89,7 @@ public class DiagnosisTests
     {
         DiagnosisInput input = Constructed("camera") with { FrameTimeCovPercent = 14 };
 
-        Assert.Equal("unstable: frame-time CoV 14%; camera: cannot keep up, 38% of frames dropped", Diagnosis.Summarize(input));
+        Assert.Equal("unstable: processing-time CoV 14%; camera: cannot keep up, 38% of frames dropped", Diagnosis.Summarize(input));
     }
 
     private static DiagnosisInput Constructed(string @case) => @case switch

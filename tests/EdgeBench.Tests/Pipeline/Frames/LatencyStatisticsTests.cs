@@ -49,6 +49,39 @@ public class LatencyStatisticsTests
     }
 
     [Fact]
+    public void Processing_time_cov_leaves_the_waits_out()
+    {
+        // A 1 kHz clock. Batch of 4 camera frames: captures 0, 10, 20, 30 ms, processing 30..40 ms for all of them.
+        // Latencies 40, 30, 20, 10 ms vary (CoV 51.6%), processing time 10 ms does not: CoV 0.
+        var batched = new FrameTrace(16, 1_000);
+        batched.BeginBatch([0, 1, 2, 3], [0, 10, 20, 30], 30);
+        foreach (FrameStage stage in Enum.GetValues<FrameStage>())
+        {
+            batched.MarkStage(stage, stage == FrameStage.Postprocess ? 40 : 30);
+        }
+
+        batched.EndBatch();
+        // Back to back, processing 10 ms and 20 ms: mean 15, sample sd 7.071, CoV 47.14%.
+        var varying = new FrameTrace(16, 1_000);
+        long t = 0;
+        foreach (long processing in (long[])[10, 20])
+        {
+            varying.BeginBatch([t], [t], t);
+            foreach (FrameStage stage in Enum.GetValues<FrameStage>())
+            {
+                varying.MarkStage(stage, t + processing);
+            }
+
+            varying.EndBatch();
+            t += processing;
+        }
+
+        Assert.Equal(51.64, LatencyStatistics.FromTrace(batched).CoefficientOfVariationPercent, 2);
+        Assert.Equal(0, LatencyStatistics.ProcessingCoefficientOfVariationPercent(batched), 9);
+        Assert.Equal(47.14, LatencyStatistics.ProcessingCoefficientOfVariationPercent(varying), 2);
+    }
+
+    [Fact]
     public void From_a_trace_uses_processed_frames_and_reports_median_stage_shares()
     {
         var trace = new FrameTrace(16, 1_000);
