@@ -173,7 +173,9 @@ public static class Program
         string csv = Path.Combine(runDirectory, ResultsCsv.FileName);
         if (summaries.Length == 0 || !File.Exists(csv))
         {
-            Console.WriteLine($"No benchmark ran (check --filter); nothing was written to {runDirectory}.");
+            Console.WriteLine(RunInterruption.Requested
+                ? $"Interrupted before any case finished; nothing was written to {runDirectory}."
+                : $"No benchmark ran (check --filter); nothing was written to {runDirectory}.");
             Directory.Delete(runDirectory, recursive: true);
             return VerbDispatcher.Ok;
         }

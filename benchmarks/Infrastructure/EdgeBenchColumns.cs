@@ -80,7 +80,8 @@ internal sealed class FrameColumn(FrameColumn.Kind kind) : IColumn
         CaseIdentity id = CaseIdentity.Of(benchmarkCase);
         if (id.Scenario is not null)
         {
-            return ScenarioRecords.For(id.MethodKey, runDirectory: null) is not { } record
+            // A scenario interrupted during its warm-up has a record but no frames: nothing to show.
+            return ScenarioRecords.For(id.MethodKey, runDirectory: null) is not { Frames: > 0 } record
                 ? "-"
                 : kind switch
                 {

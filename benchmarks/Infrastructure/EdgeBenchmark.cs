@@ -121,6 +121,18 @@ public abstract class EdgeBenchmark : IDisposable
         return new CaseContext(parsed, settings, new ModelStore(ModelStore.DefaultDirectory()));
     }
 
+    /// <summary>
+    /// Skips the case when <paramref name="model"/>'s file fixes another batch size. A user's export often fixes batch 1
+    /// (Ultralytics' default): the run's other batch sizes are not failures of that model, they do not exist for it.
+    /// </summary>
+    private protected static ResolvedModel RequireBatch(ResolvedModel model, int batch)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Descriptor.HasDynamicBatch || model.Descriptor.Input.Shape[0] == batch
+            ? model
+            : throw new CaseSkippedException($"{model.Path} fixes the batch at {model.Descriptor.Input.Shape[0]} (input {model.Descriptor.Input.ShapeText}); batch {batch} cannot run");
+    }
+
     /// <summary>What setup built, or a clear error when a benchmark method runs without it.</summary>
     private protected static T Ready<T>(T? value)
         where T : class => value ?? throw new InvalidOperationException("GlobalSetup did not run (or failed) for this case.");
@@ -128,13 +140,32 @@ public abstract class EdgeBenchmark : IDisposable
     /// <summary>Disposes what setup created and forgets it; safe to call more than once and after a partial setup.</summary>
     private protected abstract void ReleaseResources();
 
+    /// <summary>
+    /// For benchmark classes that are not <see cref="EdgeBenchmark"/>s (the micro-benchmarks of the harness and the
+    /// kernels): after an interrupt their setup records a skip under the case's key and stops, as
+    /// <see cref="Prepare"/> does for every pipeline case.
+    /// </summary>
+    internal static void SkipIfInterrupted(object benchmark)
+    {
+        ArgumentNullException.ThrowIfNull(benchmark);
+        if (RunInterruption.Requested)
+        {
+            Type declared = DeclaredType(benchmark.GetType());
+            var skip = new CaseSkippedException(RunInterruption.SkipReason);
+            CaseOutcomes.RecordFailure(CaseOutcomes.Key(declared.Name, ParameterValuesOf(benchmark, declared), null), skip);
+            throw skip;
+        }
+    }
+
     /// <summary>The instance's BenchmarkDotNet parameter values, as BenchmarkDotNet formats them in case names.</summary>
-    private IEnumerable<(string Name, string Value)> ParameterValues() =>
-        BenchmarkType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+    private IEnumerable<(string Name, string Value)> ParameterValues() => ParameterValuesOf(this, BenchmarkType);
+
+    private static IEnumerable<(string Name, string Value)> ParameterValuesOf(object instance, Type declared) =>
+        declared.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.IsDefined(typeof(ParamsAttribute), inherit: true)
                 || p.IsDefined(typeof(ParamsSourceAttribute), inherit: true)
                 || p.IsDefined(typeof(ParamsAllValuesAttribute), inherit: true))
-            .Select(p => (p.Name, Convert.ToString(p.GetValue(this), CultureInfo.InvariantCulture) ?? string.Empty));
+            .Select(p => (p.Name, Convert.ToString(p.GetValue(instance), CultureInfo.InvariantCulture) ?? string.Empty));
 }
 
 /// <summary>What <see cref="EdgeBenchmark.Prepare"/> hands a case's setup.</summary>

@@ -94,8 +94,8 @@ internal static class ResultRows
             DeviceMilliseconds = record.DeviceSplit?.DeviceComputeMilliseconds,
             Telemetry = telemetry is null
                 ? null
-                : new TelemetryObservation(telemetry.SampleCount, telemetry.Summary?.ClockName ?? string.Empty,
-                    telemetry.Summary?.ClockStartMhz, telemetry.Summary?.ClockEndMhz,
+                : new TelemetryObservation(telemetry.SampleCount, ClockOf(telemetry.Summary, id).Name,
+                    ClockOf(telemetry.Summary, id).Start, ClockOf(telemetry.Summary, id).End,
                     telemetry.Summary?.Throttled == true ? $"{telemetry.Source} reported throttling" : null),
         };
         string findings = Diagnosis.Summarize(diagnosis);
@@ -125,6 +125,21 @@ internal static class ResultRows
             AllocatedBytesPerOp = report.GcStats.GetBytesAllocatedPerOperation(benchmarkCase),
             FrameTrace = record.TraceFile,
         };
+    }
+
+    /// <summary>
+    /// The window's clock trend where it belongs to the device the case runs on: a GPU clock (nvidia-smi's SM,
+    /// tegrastats' GR3D) says nothing about a CPU case, whose GPU idles down after the GPU case before it; a CPU clock
+    /// says nothing about a GPU case.
+    /// </summary>
+    private static (string Name, double? Start, double? End) ClockOf(EdgeBench.Telemetry.TelemetryWindowSummary? summary, CaseIdentity id)
+    {
+        bool gpuClock = summary?.ClockName is "SM" or "GPU";
+        // Every backend value names its device last: ort-cpu, torchsharp-cpu; the rest run on the GPU.
+        bool gpuCase = id.Backend.Length > 0 && !id.Backend.EndsWith("-cpu", StringComparison.Ordinal);
+        return summary is null || summary.ClockName is null || gpuClock != gpuCase
+            ? (string.Empty, null, null)
+            : (summary.ClockName, summary.ClockStartMhz, summary.ClockEndMhz);
     }
 
     /// <summary>Bytes a preprocess case writes per call (the model input), for the MB/s column; null elsewhere.</summary>

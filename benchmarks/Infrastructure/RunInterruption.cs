@@ -46,7 +46,7 @@ internal static class RunInterruption
         return new Registrations(registrations);
     }
 
-    /// <summary>What the first signal does; also the entry point of tests, which cannot signal their own test host.</summary>
+    /// <summary>What the first signal does (the signal handlers call it).</summary>
     internal static void Request(TextWriter log)
     {
         if (s_source.IsCancellationRequested)

@@ -29,6 +29,7 @@ public class FrameTraceBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        EdgeBenchmark.SkipIfInterrupted(this);
         _trace = new FrameTrace(Capacity, Stopwatch.Frequency);
         _frameNumbers = new long[Batch];
         _captureTicks = new long[Batch];

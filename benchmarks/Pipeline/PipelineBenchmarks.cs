@@ -118,13 +118,7 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
             throw new CaseSkippedException(TorchSharpFp16SkipReason);
         }
 
-        ResolvedModel model = context.Store.Resolve(Model, context.Precision);
-        if (!model.Descriptor.HasDynamicBatch && model.Descriptor.Input.Shape[0] != Batch)
-        {
-            // A user's export often fixes batch 1 (Ultralytics' default): the other batch sizes of the run are not
-            // failures of this model, they do not exist for it.
-            throw new CaseSkippedException($"{model.Path} fixes the batch at {model.Descriptor.Input.Shape[0]} (input {model.Descriptor.Input.ShapeText}); batch {Batch} cannot run");
-        }
+        ResolvedModel model = RequireBatch(context.Store.Resolve(Model, context.Precision), Batch);
 
         _pipeline = BackendNames.CreatePipeline(Backend, model, Batch, context.Settings.EffectiveThreads, Ring.Frames[0].Width, Ring.Frames[0].Height);
         IInferenceBackend backend = Pipeline.Backend;

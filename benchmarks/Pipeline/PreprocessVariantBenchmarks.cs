@@ -44,6 +44,7 @@ public class PreprocessVariantBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        Infrastructure.EdgeBenchmark.SkipIfInterrupted(this);
         string[] parts = Variant.Split('-');
         _layout = parts[0] == "nhwc" ? TensorLayout.Nhwc : TensorLayout.Nchw;
         _preprocessing = new InputPreprocessing(

@@ -24,14 +24,18 @@ namespace EdgeBench.Benchmarks.Verbs;
 /// <remarks>
 /// Boxes are in the input's own pixels: every head returns boxes relative to the model input, and the model's
 /// <see cref="FrameMapping"/> (stretch or letterbox, the one the preprocess used) maps them back. A folder's images may
-/// differ in size; a pipeline is built per size.
+/// differ in size: the pipeline is rebuilt when the size changes and only one is alive at a time (each holds an ONNX
+/// Runtime session with its own threads, or a GPU session), so a folder of many sizes costs time, not memory.
 /// </remarks>
 internal static class DetectVerb
 {
     public const string ResultFile = "detections.json";
 
-    /// <summary>Frames processed when --max-frames is not given: ten seconds of 30 FPS video.</summary>
-    private const int DefaultMaxFrames = 300;
+    /// <summary>
+    /// Frames processed when --max-frames is not given. A video's or camera's frames are decoded before the first
+    /// detection (FootageReader), so the cap bounds memory too: 100 frames of 1080p RGB are 620 MB.
+    /// </summary>
+    private const int DefaultMaxFrames = 100;
 
     public static Command Create()
     {
@@ -40,7 +44,7 @@ internal static class DetectVerb
         var output = new Option<string?>("--out") { HelpName = "DIR", Description = "where detections.json and the annotated PNGs go [default: detect/<model>]" };
         var backend = new Option<string>("--backend") { HelpName = "B", Description = $"one of {string.Join(", ", BackendNames.All)}", DefaultValueFactory = _ => BackendNames.OrtCpu };
         var precision = new Option<string>("--precision") { HelpName = "P", Description = "fp32 or fp16", DefaultValueFactory = _ => "fp32" };
-        var maxFrames = new Option<int>("--max-frames") { HelpName = "N", Description = "frames to process at most (videos, cameras, large folders)", DefaultValueFactory = _ => DefaultMaxFrames };
+        var maxFrames = new Option<int>("--max-frames") { HelpName = "N", Description = "frames to process at most (a video's are decoded first: 100 frames of 1080p take 620 MB)", DefaultValueFactory = _ => DefaultMaxFrames };
         var command = new Command("detect", """
             Runs a model's whole pipeline on an image, a folder or a video and writes detections.json (per frame: class
             id, class name where the model's sidecar lists names, score, box x1,y1,x2,y2 in the input's own pixels; top-5
@@ -74,7 +78,8 @@ internal static class DetectVerb
             output.WriteLine($"wrote {Path.Combine(folder, ResultFile)} and the annotated frames in {folder}");
             return VerbDispatcher.Ok;
         }
-        catch (Exception e) when (e is ArgumentException or FootageException or ModelFileException or KeyNotFoundException or ProviderUnavailableException)
+        catch (Exception e) when (e is ArgumentException or FootageException or ModelFileException or KeyNotFoundException
+            or CaseSkippedException or OrtLibraryException or IOException or UnauthorizedAccessException)
         {
             // What a user can fix (a flag, a file, a model or its sidecar) is one line; anything else is a bug and
             // keeps its stack trace.
@@ -121,7 +126,8 @@ internal static class DetectVerb
         }
 
         Directory.CreateDirectory(folder);
-        var pipelines = new Dictionary<(int Width, int Height), IVisionPipeline>();
+        IVisionPipeline? pipeline = null;
+        (int Width, int Height) pipelineSize = (0, 0);
         string temporary = Path.Combine(folder, ResultFile + ".tmp");
         try
         {
@@ -139,10 +145,12 @@ internal static class DetectVerb
                 int frames = 0, results = 0;
                 foreach (SourceFrame frame in SourceFrames.Read(request.Input, request.MaxFrames))
                 {
-                    if (!pipelines.TryGetValue((frame.Width, frame.Height), out IVisionPipeline? pipeline))
+                    if (pipeline is null || pipelineSize != (frame.Width, frame.Height))
                     {
+                        pipeline?.Dispose();
+                        pipeline = null;
                         pipeline = BackendNames.CreatePipeline(request.Backend, model, 1, Environment.ProcessorCount, frame.Width, frame.Height);
-                        pipelines.Add((frame.Width, frame.Height), pipeline);
+                        pipelineSize = (frame.Width, frame.Height);
                     }
 
                     results += WriteFrame(json, folder, frame, pipeline, descriptor);
@@ -160,10 +168,7 @@ internal static class DetectVerb
         finally
         {
             File.Delete(temporary);
-            foreach (IVisionPipeline pipeline in pipelines.Values)
-            {
-                pipeline.Dispose();
-            }
+            pipeline?.Dispose();
         }
 
         return folder;

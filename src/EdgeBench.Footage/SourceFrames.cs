@@ -9,8 +9,9 @@ public sealed record SourceFrame(string Name, int Width, int Height, byte[] Rgb)
 
 /// <summary>
 /// The frames of an input one by one, for tools that look at each frame (the <c>detect</c> verb) rather than time a
-/// ring of them: a folder's images may differ in size here (each is decoded on its own and keeps its own name), which
-/// the benchmark's frame ring refuses.
+/// ring of them: a folder's images may differ in size here (each is decoded as it is reached and keeps its own name),
+/// which the benchmark's frame ring refuses. A video, .y4m or camera is decoded whole first (up to the cap), as the
+/// benchmarks decode it: the cap bounds the memory.
 /// </summary>
 public static class SourceFrames
 {

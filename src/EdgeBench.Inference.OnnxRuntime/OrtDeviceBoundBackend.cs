@@ -18,8 +18,9 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// <list type="number">
 /// <item><see cref="Upload"/>: <see cref="Input"/> -> device (one copy of the input bytes; complete on return from
 /// page-locked memory, else followed by <c>SynchronizeBoundInputs</c>).</item>
-/// <item><see cref="RunOnDevice"/>: the model on the device buffers, then <c>SynchronizeBoundOutputs</c>, so the
-/// call returns (and a timer stops) only when the device is done. Nothing crosses the bus.</item>
+/// <item><see cref="RunOnDevice"/>: the model on the device buffers (<see cref="Enqueue"/>), then
+/// <see cref="WaitForDevice"/>, so the call returns (and a timer stops) only when the device is done. Nothing crosses
+/// the bus.</item>
 /// <item><see cref="Download"/>: device -> <see cref="Outputs"/>, the model's outputs only (what the postprocess
 /// reads), never intermediate tensors.</item>
 /// </list>
@@ -48,9 +49,9 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend, IDeviceStagedInfe
     public OrtDeviceBoundBackend(ResolvedModel model, int batchSize, OrtBackendOptions options)
     {
         ModelTensors tensors;
-        // Runs return once the work is queued (Enqueue); WaitForDevice waits for it. Only this backend may do so:
-        // it always waits before reading or reusing a buffer, while other users of BoundSession (the fused and
-        // CUDA-kernel SSD pipelines) launch their own work after a run and rely on the run having finished.
+        // This backend sets the run option itself (through configureRun): its runs return once the work is queued
+        // (Enqueue) and WaitForDevice waits for it before any buffer is read or reused. OrtCudaSsdPipeline does the same
+        // on its own stream; the fused-graph runner keeps ONNX Runtime's waiting runs.
         (_session, tensors) = BoundSession.ForModel(model, batchSize, options, deviceBound: true,
             run => run.AddRunConfigEntry(DisableProviderSyncKey, "1"));
         Model = model.Descriptor;
@@ -86,6 +87,12 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend, IDeviceStagedInfe
     /// <summary>Bytes <see cref="Download"/> moves per call.</summary>
     public long DownloadBytes => _outputs.Sum(o => (long)o.ByteCount);
 
+    /// <summary>
+    /// True on the CUDA provider, whose runs (with the option above) only queue kernels; false on TensorRT, whose
+    /// engine execution may synchronize inside the run, which would make an enqueue mark a device mark.
+    /// </summary>
+    public bool EnqueueReturnsBeforeDevice => _session.Provider == OrtExecutionProvider.Cuda;
+
     /// <summary>Upload, device run, download: host input in, host outputs out (see the class remarks).</summary>
     public void Run()
     {
@@ -114,9 +121,10 @@ public sealed class OrtDeviceBoundBackend : IInferenceBackend, IDeviceStagedInfe
     }
 
     /// <summary>
-    /// Queues the model on the bound buffers. The session's runs do not synchronize the provider at their end
-    /// (<see cref="BoundSession"/> sets ONNX Runtime's <c>disable_synchronize_execution_providers</c> for device-bound
-    /// I/O), so this returns once the host has queued the kernels (or launched the CUDA graph).
+    /// Queues the model on the bound buffers. The session's runs do not synchronize the provider at their end (this
+    /// backend sets ONNX Runtime's <c>disable_synchronize_execution_providers</c>), so on the CUDA provider this returns
+    /// once the host has queued the kernels (or launched the CUDA graph). TensorRT's provider may wait inside its run;
+    /// <see cref="EnqueueReturnsBeforeDevice"/> says which.
     /// </summary>
     public void Enqueue() => _session.Run();
 

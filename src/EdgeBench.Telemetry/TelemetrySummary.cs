@@ -19,10 +19,12 @@ namespace EdgeBench.Telemetry;
 /// <param name="Reason">Why power or energy is null (or another caveat), for the diagnoser to print; null when all
 /// is well.</param>
 /// <param name="ClockName">Which clock the readings carried ("SM", "GPU", "CPU"); null when none did.</param>
-/// <param name="ClockStartMhz">Median clock of the window's first fifth of clock readings (at least one).</param>
-/// <param name="ClockEndMhz">Median clock of its last fifth. Medians of fifths rather than the first and last reading:
-/// one sample taken as the workload starts or ends (clocks ramping up, or dropping to idle) must not read as a
-/// throttle; a cap that holds for the last fifth of the window does.</param>
+/// <param name="ClockStartMhz">Median clock of the window's first fifth of clock readings (at least three; null with
+/// fewer than six readings of that clock).</param>
+/// <param name="ClockEndMhz">Median clock of its last fifth. Medians of at least three readings rather than the first
+/// and last reading: one sample taken as the workload starts or ends (clocks ramping up, or dropping to idle) must not
+/// read as a throttle; a cap that holds for the last fifth of the window does. Only readings of the first reading's
+/// clock count (tegrastats falls back to the CPU clock on a line without a GPU clock).</param>
 public sealed record TelemetryWindowSummary(
     int SampleCount,
     TimeSpan WindowTime,
@@ -124,15 +126,19 @@ public static class TelemetrySummary
 
     private static (double? Start, double? End) ClockTrend(TelemetryReading[] sorted)
     {
-        double[] clocks = [.. sorted.Where(r => r.ClockMhz is double c && double.IsFinite(c)).Select(r => r.ClockMhz!.Value)];
-        if (clocks.Length == 0)
+        string? name = sorted.FirstOrDefault(r => r.ClockMhz is not null)?.ClockName;
+        double[] clocks = [.. sorted.Where(r => r.ClockMhz is double c && double.IsFinite(c) && r.ClockName == name).Select(r => r.ClockMhz!.Value)];
+        if (clocks.Length < 2 * MinimumClockReadingsPerEnd)
         {
             return (null, null);
         }
 
-        int fifth = Math.Max(1, clocks.Length / 5);
+        int fifth = Math.Max(MinimumClockReadingsPerEnd, clocks.Length / 5);
         return (Median(clocks.AsSpan(0, fifth)), Median(clocks.AsSpan(clocks.Length - fifth)));
     }
+
+    /// <summary>Readings each end of the clock trend takes its median of: one odd sample at an end is outvoted.</summary>
+    private const int MinimumClockReadingsPerEnd = 3;
 
     private static double Median(ReadOnlySpan<double> values)
     {

@@ -8,6 +8,12 @@ namespace EdgeBench.Core.Inference;
 /// </summary>
 public interface IDeviceStagedInference
 {
+    /// <summary>
+    /// Whether <see cref="Enqueue"/> returns before the device is done (false where the engine may wait inside it):
+    /// only then does the time to it measure the host's queuing.
+    /// </summary>
+    bool EnqueueReturnsBeforeDevice { get; }
+
     /// <summary>Copies the host input to the device; returns when the copy is complete.</summary>
     void Upload();
 

@@ -54,7 +54,8 @@ public sealed class VisionPipelineProcessor : IFrameBatchProcessor
         _batchFrames = new FrameBuffer[pipeline.BatchSize];
         // Only EdgeBench's own pipeline: its Infer is the backend's Run and nothing else, so running the steps here
         // measures the same work (another pipeline may wrap the backend in more).
-        _staged = pipeline is VisionPipeline ? pipeline.Backend as IDeviceStagedInference : null;
+        // And only where the enqueue mark means queuing (the CUDA provider; TensorRT may wait inside its run).
+        _staged = pipeline is VisionPipeline && pipeline.Backend is IDeviceStagedInference { EnqueueReturnsBeforeDevice: true } staged ? staged : null;
     }
 
     /// <summary>The extra marks this processor records: <see cref="DeviceMarkNames"/> on a device-staged backend, else none.</summary>

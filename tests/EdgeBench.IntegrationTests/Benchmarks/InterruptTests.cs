@@ -59,7 +59,8 @@ public sealed class InterruptTests : IDisposable
         try
         {
             Assert.True(measuring.Wait(TimeSpan.FromMinutes(3)), "the first camera case did not start measuring within 3 minutes:\n" + Text(output));
-            // Some frames into the window, then Ctrl+C (SIGINT) to the process, as a terminal sends it.
+            // Some frames into the window, then SIGINT to the program (a terminal's Ctrl+C also reaches the telemetry
+            // tools of its process group; --telemetry linux starts none).
             Thread.Sleep(TimeSpan.FromSeconds(3));
             using (Process kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {

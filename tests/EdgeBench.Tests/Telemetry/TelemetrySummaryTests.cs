@@ -12,18 +12,20 @@ public sealed class TelemetrySummaryTests
     [Fact]
     public void ClockTrend_IsTheMedianOfTheFirstAndLastFifth_SoOneRampingSampleDoesNotCount()
     {
-        // 10 readings, fifths of 2. A throttle that holds: start = median(1980, 1980), end = median(1410, 1410).
+        // 10 readings, ends of 3. A throttle that holds: start = median(1980 x3), end = median(1410 x3).
         double[] sm = [1980, 1980, 1980, 1980, 1980, 1980, 1410, 1410, 1410, 1410];
         TelemetryReading[] throttled = [.. sm.Select((mhz, i) => At(i * 0.1) with { ClockMhz = mhz, ClockName = "SM" })];
-        // One idle sample at each end of a steady window (ramp-up, drop after the work): median(345, 1980) at both ends.
-        double[] steady = [345, 1980, 1980, 1980, 1980, 1980, 1980, 1980, 1980, 345];
+        // One idle sample at the end of a steady window (the GPU dropping to idle after the work): each end is the
+        // median of at least three readings, so it is outvoted (a two-reading end would average it to 1162.5).
+        double[] steady = [1980, 1980, 1980, 1980, 1980, 1980, 1980, 1980, 1980, 345];
         TelemetryReading[] ramps = [.. steady.Select((mhz, i) => At(i * 0.1) with { ClockMhz = mhz, ClockName = "SM" })];
 
         TelemetryWindowSummary s = TelemetrySummary.Summarize(throttled, TimeSpan.FromSeconds(1), 10);
         TelemetryWindowSummary r = TelemetrySummary.Summarize(ramps, TimeSpan.FromSeconds(1), 10);
 
         Assert.Equal(("SM", 1980.0, 1410.0), (s.ClockName, s.ClockStartMhz!.Value, s.ClockEndMhz!.Value));
-        Assert.Equal(r.ClockStartMhz, r.ClockEndMhz);
+        Assert.Equal((1980.0, 1980.0), (r.ClockStartMhz!.Value, r.ClockEndMhz!.Value));
+        Assert.Null(TelemetrySummary.Summarize(throttled[..5], TimeSpan.FromSeconds(1), 10).ClockStartMhz); // too few to judge
         Assert.Null(TelemetrySummary.Summarize([At(0, cpu: 5)], TimeSpan.FromSeconds(1), 1).ClockStartMhz);
     }
 
