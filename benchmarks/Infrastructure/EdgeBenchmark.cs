@@ -133,6 +133,18 @@ public abstract class EdgeBenchmark : IDisposable
             : throw new CaseSkippedException($"{model.Path} fixes the batch at {model.Descriptor.Input.Shape[0]} (input {model.Descriptor.Input.ShapeText}); batch {batch} cannot run");
     }
 
+    /// <summary>
+    /// Skips the case when <paramref name="model"/> describes other default boxes than SSD300's (sidecar
+    /// <c>ssd_anchors</c>): the fused graph, the CUDA kernels and the ladder are built for SSD300's 8732 boxes.
+    /// </summary>
+    private protected static ResolvedModel RequireSsd300Anchors(ResolvedModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Descriptor.SsdAnchors is null
+            ? model
+            : throw new CaseSkippedException($"{model.Path}: its sidecar describes its own SSD anchors (ssd_anchors); this path is built for SSD300's 8732 default boxes");
+    }
+
     /// <summary>What setup built, or a clear error when a benchmark method runs without it.</summary>
     private protected static T Ready<T>(T? value)
         where T : class => value ?? throw new InvalidOperationException("GlobalSetup did not run (or failed) for this case.");

@@ -134,7 +134,9 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
         _frameProcessor = new VisionPipelineProcessor(Pipeline, Ring.Frames);
         _extraCallFrameNumbers = new long[Batch];
         _scenarioMeasured = false;
-        _naiveSsd = Pipeline.Model.Postprocess == PostprocessKind.Ssd ? new SsdPostprocessorReference() : null;
+        _naiveSsd = Pipeline.Model.Postprocess == PostprocessKind.Ssd
+            ? new SsdPostprocessorReference(DecodeOptions.For(Pipeline.Model), SsdDefaultBoxes.For(Pipeline.Model.SsdAnchors))
+            : null;
         _naiveYolo = Pipeline.Model.Postprocess == PostprocessKind.YoloV3Tiny ? new YoloV3TinyPostprocessorReference() : null;
         _naiveUltralytics = NaiveUltralytics(Pipeline.Model);
     }
@@ -326,7 +328,10 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
         switch (backend.Model.Postprocess)
         {
             case PostprocessKind.Ssd:
-                SyntheticDetectionOutputs.FillSsd(values[0], values[1], Batch, SsdCandidatesPerFrame, ObjectsPerFrame, OutputSeed);
+                // A small SSD described by its own anchors may have fewer boxes than SSD300's 600 candidates.
+                SsdDefaultBoxes ssdBoxes = SsdDefaultBoxes.For(backend.Model.SsdAnchors);
+                SyntheticDetectionOutputs.FillSsd(values[0], values[1], Batch, Math.Min(SsdCandidatesPerFrame, ssdBoxes.Count), ObjectsPerFrame, OutputSeed,
+                    DecodeOptions.For(backend.Model), ssdBoxes);
                 break;
             case PostprocessKind.YoloV3Tiny:
                 SyntheticDetectionOutputs.FillYoloV3Tiny(values[0], values[1], Batch, YoloCandidatesPerFrame, ObjectsPerFrame, OutputSeed);

@@ -130,7 +130,7 @@ public class SsdLadderBenchmarks : EdgeBenchmark
         }
 
         ModelStore store = context.Store;
-        RequireBatch(store.Resolve(ModelCatalog.Ssd300, Level.ModelPrecision), Batch);
+        RequireSsd300Anchors(RequireBatch(store.Resolve(ModelCatalog.Ssd300, Level.ModelPrecision), Batch));
         int width = Ring.Frames[0].Width, height = Ring.Frames[0].Height;
         OrtBackendOptions options = BackendNames.Options(Backend, context.Settings.Threads);
         switch (Level.Number)

@@ -93,7 +93,7 @@ public class SsdOnDeviceBenchmarks : EdgeBenchmark
         {
             CaseContext context = PrepareOnDevice();
             FusedSsdSpec spec = FusedSsdReferenceSpec.For(ModelCatalog.Get(Model), Ring.Frames[0].Width, Ring.Frames[0].Height) with { NmsSteps = FusedSsdSpec.DefaultNmsSteps };
-            RequireBatch(context.Store.Resolve(Model, context.Precision), Batch);
+            RequireSsd300Anchors(RequireBatch(context.Store.Resolve(Model, context.Precision), Batch));
             FusedSsdModel fused = FusedSsdModels.Resolve(context.Store, Model, context.Precision, spec);
             _fused = new OrtFusedSsdRunner(fused, Batch, BackendNames.Options(Backend, context.Settings.Threads), deviceBound: true);
         },
@@ -168,7 +168,7 @@ public class SsdOnDeviceBenchmarks : EdgeBenchmark
     private void CreateKernels(bool pageLockFrames)
     {
         CaseContext context = PrepareOnDevice();
-        ResolvedModel model = RequireBatch(context.Store.Resolve(Model, context.Precision), Batch);
+        ResolvedModel model = RequireSsd300Anchors(RequireBatch(context.Store.Resolve(Model, context.Precision), Batch));
         _kernels = new OrtCudaSsdPipeline(model, Batch, Ring.Frames[0].Width, Ring.Frames[0].Height, BackendNames.Options(Backend, context.Settings.Threads));
         if (pageLockFrames)
         {

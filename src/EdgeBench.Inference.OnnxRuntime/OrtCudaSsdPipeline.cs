@@ -109,6 +109,11 @@ public sealed class OrtCudaSsdPipeline : IDisposable
 
         _decode = DecodeOptions.Default;
         SsdPostprocessor.Validate(_decode); // the C# stage's own checks: the kernels implement the same contract
+        if (model.Descriptor.SsdAnchors is not null)
+        {
+            throw new NotSupportedException($"Model '{model.Descriptor.Id}': the CUDA decode kernel uses SSD300's default boxes; its sidecar describes other anchors (ssd_anchors).");
+        }
+
         SsdDefaultBoxes priors = SsdDefaultBoxes.Coco300;
         _boxCount = priors.Count;
         _classCount = _decode.SsdClassCount;

@@ -46,7 +46,7 @@ public sealed class VisionPipeline : IVisionPipeline
         switch (Model.Postprocess)
         {
             case PostprocessKind.Ssd:
-                _ssd = new SsdPostprocessor(options);
+                _ssd = new SsdPostprocessor(options, SsdDefaultBoxes.For(Model.SsdAnchors));
                 break;
             case PostprocessKind.YoloV3Tiny:
                 _yolo = new YoloV3TinyPostprocessor(options);

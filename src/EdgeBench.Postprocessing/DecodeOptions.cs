@@ -118,7 +118,7 @@ public sealed class DecodeOptions
         DetectionThresholds t = model.Thresholds;
         DecodeOptions d = Default;
         int? classCount = model.ClassNames.Count > 0 ? model.ClassNames.Count : null;
-        if (t == DetectionThresholds.HeadDefaults && classCount is null)
+        if (t == DetectionThresholds.HeadDefaults && classCount is null && model.SsdAnchors is null)
         {
             return d;
         }
@@ -130,6 +130,11 @@ public sealed class DecodeOptions
                 SsdScoreThreshold = t.ScoreThreshold ?? d.SsdScoreThreshold,
                 SsdIouThreshold = t.IouThreshold ?? d.SsdIouThreshold,
                 SsdMaxDetections = t.MaxDetections ?? d.SsdMaxDetections,
+                // An SSD described by its anchors brings its own classes (the scores output [N, C, A], background
+                // included) and variances.
+                SsdClassCount = model.SsdAnchors is null ? d.SsdClassCount : checked((int)model.Outputs[1].Shape[1]),
+                SsdScaleXy = model.SsdAnchors?.VarianceXy ?? d.SsdScaleXy,
+                SsdScaleWh = model.SsdAnchors?.VarianceWh ?? d.SsdScaleWh,
             },
             PostprocessKind.YoloV3Tiny => new DecodeOptions
             {

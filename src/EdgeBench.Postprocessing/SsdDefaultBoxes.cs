@@ -122,6 +122,11 @@ public sealed class SsdDefaultBoxes
     /// <summary>The SSD300 COCO boxes (<c>dboxes300_coco()</c>), generated once and cached.</summary>
     public static SsdDefaultBoxes Coco300 => s_coco300.Value;
 
+    /// <summary>The default boxes <paramref name="anchors"/> describe; SSD300's when null.</summary>
+    public static SsdDefaultBoxes For(Core.Models.SsdAnchors? anchors) => anchors is null
+        ? Coco300
+        : new SsdDefaultBoxes(anchors.FigureSize, anchors.FeatureMaps, anchors.Steps, anchors.Scales, anchors.AspectRatios);
+
     /// <summary>Number of boxes (8732 for SSD300).</summary>
     public int Count => _cx.Length;
 

@@ -40,6 +40,9 @@ public sealed record ModelDescriptor(
     /// <summary>Detector thresholds the model's description sets; members left null keep the head's defaults.</summary>
     public DetectionThresholds Thresholds { get; init; } = DetectionThresholds.HeadDefaults;
 
+    /// <summary>An SSD head's default boxes where they are not SSD300's (sidecar <c>ssd_anchors</c>); null for SSD300's.</summary>
+    public SsdAnchors? SsdAnchors { get; init; }
+
     /// <summary>Class names by class id where the description lists them (sidecar <c>class_names</c>); empty otherwise.</summary>
     public IReadOnlyList<string> ClassNames { get; init; } = [];
 }

@@ -91,6 +91,11 @@ public sealed class TorchVisionPipeline : IVisionPipeline
         switch (Model.Postprocess)
         {
             case PostprocessKind.Ssd:
+                if (Model.SsdAnchors is not null)
+                {
+                    throw new NotSupportedException($"Model '{Model.Id}': the libtorch SSD decode uses SSD300's default boxes; its sidecar describes other anchors (ssd_anchors).");
+                }
+
                 SsdDefaultBoxes boxes = SsdDefaultBoxes.Coco300;
                 _boxCenter = tensor([.. boxes.CenterX, .. boxes.CenterY], [1, 2, boxes.Count], ScalarType.Float32);
                 _boxSize = tensor([.. boxes.Width, .. boxes.Height], [1, 2, boxes.Count], ScalarType.Float32);

@@ -63,6 +63,9 @@ internal sealed class ModelSidecar
 
     public List<string>? ClassNames { get; set; }
 
+    /// <summary>An SSD-style detector's default boxes, where they are not SSD300's (see <see cref="SsdAnchors"/>).</summary>
+    public SsdAnchorsEntry? SsdAnchors { get; set; }
+
     internal sealed class TensorEntry
     {
         public string Name { get; set; } = string.Empty;
@@ -78,6 +81,21 @@ internal sealed class ModelSidecar
 
         /// <summary><c>nchw</c> (default) or <c>nhwc</c>.</summary>
         public string? Layout { get; set; }
+    }
+
+    internal sealed class SsdAnchorsEntry
+    {
+        public int FigureSize { get; set; }
+
+        public List<int> FeatureMaps { get; set; } = [];
+
+        public List<int> Steps { get; set; } = [];
+
+        public List<int> Scales { get; set; } = [];
+
+        public List<List<int>> AspectRatios { get; set; } = [];
+
+        public List<float>? Variances { get; set; }
     }
 
     internal sealed class NormalizationEntry
@@ -179,6 +197,7 @@ internal sealed class ModelSidecar
         DetectionThresholds thresholds = ReadThresholds(path, sidecar, postprocess, catalogEntry?.Thresholds ?? DetectionThresholds.HeadDefaults);
         IReadOnlyList<string> classNames = sidecar.ClassNames is null ? catalogEntry?.ClassNames ?? [] : ReadClassNames(path, sidecar.ClassNames);
         CheckUltralyticsOutputs(path, postprocess, outputs, classNames.Count);
+        SsdAnchors? anchors = sidecar.SsdAnchors is null ? catalogEntry?.SsdAnchors : ReadSsdAnchors(path, sidecar.SsdAnchors, postprocess, outputs);
 
         return new ModelDescriptor(id, family, input, normalization, outputs, postprocess,
             sidecar.Description ?? catalogEntry?.Description ?? $"user model {id}", layout)
@@ -186,6 +205,7 @@ internal sealed class ModelSidecar
             Preprocessing = preprocessing,
             Thresholds = thresholds,
             ClassNames = classNames,
+            SsdAnchors = anchors,
         };
     }
 
@@ -238,6 +258,45 @@ internal sealed class ModelSidecar
         }
 
         return [.. names];
+    }
+
+    /// <summary>
+    /// <c>ssd_anchors</c>: NVIDIA's / torchvision's DefaultBoxes parameters, checked against the head's two outputs
+    /// (locs [N,4,A], scores [N,C,A] with background class 0 and softmax scores, as SSD300's).
+    /// </summary>
+    private static SsdAnchors ReadSsdAnchors(string path, SsdAnchorsEntry entry, PostprocessKind postprocess, IReadOnlyList<TensorSpec> outputs)
+    {
+        if (postprocess != PostprocessKind.Ssd)
+        {
+            throw new Onnx.ModelFileException(path, "ssd_anchors applies to postprocess 'ssd' only");
+        }
+
+        int maps = entry.FeatureMaps.Count;
+        if (entry.FigureSize <= 0 || maps == 0 || entry.FeatureMaps.Any(f => f <= 0) || entry.Steps.Count != maps || entry.Steps.Any(s => s <= 0)
+            || entry.Scales.Count != maps + 1 || entry.Scales.Any(s => s <= 0) || entry.AspectRatios.Count != maps || entry.AspectRatios.Any(r => r.Any(a => a <= 0)))
+        {
+            throw new Onnx.ModelFileException(path,
+                $"ssd_anchors needs figure_size > 0 and, for each of the {maps} feature_maps (sides > 0), a step > 0 and a list of aspect_ratios (> 0), "
+                + $"and feature_maps + 1 scales > 0; got {entry.Steps.Count} steps, {entry.Scales.Count} scales, {entry.AspectRatios.Count} aspect_ratios lists");
+        }
+
+        if (entry.Variances is { } v && (v.Count != 2 || v.Any(x => !(x > 0))))
+        {
+            throw new Onnx.ModelFileException(path, "ssd_anchors.variances needs two positive values: centre, then size (SSD300: [0.1, 0.2])");
+        }
+
+        var anchors = new SsdAnchors(entry.FigureSize, [.. entry.FeatureMaps], [.. entry.Steps], [.. entry.Scales],
+            [.. entry.AspectRatios.Select(r => (IReadOnlyList<int>)[.. r])], entry.Variances?[0] ?? 0.1f, entry.Variances?[1] ?? 0.2f);
+        int boxes = anchors.BoxCount;
+        if (outputs.Count != 2 || outputs[0].Shape.Count != 3 || outputs[0].Shape[1] != 4 || outputs[0].Shape[2] != boxes
+            || outputs[1].Shape.Count != 3 || outputs[1].Shape[1] < 2 || outputs[1].Shape[2] != boxes)
+        {
+            throw new Onnx.ModelFileException(path,
+                $"ssd_anchors make {boxes} boxes, so the outputs must be locs [N,4,{boxes}] and scores [N,C,{boxes}] (C classes, background first); "
+                + $"outputs are {string.Join(", ", outputs.Select(o => o.Name + o.ShapeText))}");
+        }
+
+        return anchors;
     }
 
     /// <summary>The Ultralytics heads read one [N, d1, d2] output; class_names, when given, fixes C.</summary>

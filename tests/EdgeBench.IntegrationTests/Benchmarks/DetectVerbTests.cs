@@ -118,6 +118,48 @@ public sealed class DetectVerbTests : IDisposable
     }
 
     [Fact]
+    public void An_ssd_with_its_own_anchors_decodes_against_them()
+    {
+        // 128x128 input, maps 8x8 (stride 16) and 4x4 (stride 32), scales 20, 50, 90 px, aspect ratio 2 on both:
+        // 8²·4 + 4²·4 = 320 boxes, 21 classes (background first). One box scores: box 100, class 5, logit 10.
+        WriteConstantSsd(Path.Combine(_root, "models", "mini-ssd.onnx"), boxes: 320, classes: 21, box: 100, classId: 5);
+        File.WriteAllText(Path.Combine(_root, "models", "mini-ssd.json"), """
+            {"family":"detector","input":{"name":"images","shape":[1,3,128,128]},"normalization":{"mean":[0.5,0.5,0.5],"std":[0.5,0.5,0.5]},
+             "outputs":[{"name":"locs","shape":[1,4,320]},{"name":"scores","shape":[1,21,320]}],"postprocess":"ssd",
+             "ssd_anchors":{"figure_size":128,"feature_maps":[8,4],"steps":[16,32],"scales":[20,50,90],"aspect_ratios":[[2],[2]],"variances":[0.1,0.2]}}
+            """);
+
+        (int exitCode, string error) = RunDetect("--model", "mini-ssd", "--input", Path.Combine(_root, "frames"));
+
+        Assert.True(exitCode == 0, error);
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_root, "out", "detections.json")));
+        JsonElement detection = Assert.Single(Assert.Single(json.RootElement.GetProperty("frames").EnumerateArray()).GetProperty("detections").EnumerateArray());
+        // Box 100 = the map's second size (100 / 64 = 1: sqrt(20·50)/128 = 0.247053) at cell 36 (row 4, column 4):
+        // centre (4.5 / 8) = 0.5625, so l = t = 0.438974, r = b = 0.686026 of the frame; zero offsets decode to the
+        // default box itself. x by 1280, y by 720. Softmax of logit 10 against 20 zeros: 0.999093.
+        Assert.Equal(5, detection.GetProperty("class_id").GetInt32());
+        Assert.Equal(0.999093, detection.GetProperty("score").GetDouble(), 5);
+        Assert.Equal([561.89, 316.06, 878.11, 493.94], Box(detection), new Tolerance(0.02));
+
+        // Every stage runs on those anchors: the naive twin, the recorded-style outputs and the scenarios too.
+        string results = Path.Combine(_root, "results");
+        int runExit = Program.Run(
+            ["--model", "mini-ssd", "--batch", "1", "--precision", "fp32", "--backend", "ort-cpu", "--device-id", "test", "--results", results, "--job", "dry", "--inProcess", "--min-duration", "0s", "--camera-fps", "200"],
+            config => BenchmarkDotNet.Configs.ManualConfig.Create(config).WithOptions(BenchmarkDotNet.Configs.ConfigOptions.DisableOptimizationsValidator));
+        IReadOnlyList<ResultRow> rows = ResultsCsv.Read(Path.Combine(Assert.Single(Directory.GetDirectories(Path.Combine(results, "test"))), ResultsCsv.FileName));
+        Assert.All(rows, r => Assert.True(r.Status == CaseStatus.Ok, $"{r.Benchmark}: {r.Status} {r.Reason}"));
+        Assert.Contains(rows, r => r.Stage == "postprocess-naive" && r.Status == CaseStatus.Ok);
+        Assert.Equal(0, runExit);
+
+        // The anchors must make the boxes the outputs hold.
+        File.WriteAllText(Path.Combine(_root, "models", "mini-ssd.json"), File.ReadAllText(Path.Combine(_root, "models", "mini-ssd.json")).Replace("[8,4]", "[8,2]", StringComparison.Ordinal));
+        (int badCode, string badError) = RunDetect("--model", "mini-ssd", "--input", Path.Combine(_root, "frames"));
+        Assert.Equal(1, badCode);
+        Assert.Contains("mini-ssd.json", badError, StringComparison.Ordinal);
+        Assert.Contains("ssd_anchors make 272 boxes", badError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_bad_input_or_model_is_one_line_naming_it()
     {
         WriteSidecar("""
@@ -175,6 +217,20 @@ public sealed class DetectVerbTests : IDisposable
         string output = g.Add("output0_sum", zero, g.Constant("head", [1, 4 + Classes, Anchors], head));
         g.Output(output, "output0", 1, 4 + Classes, Anchors);
         OnnxFiles.WriteAtomically(g.Build("test", "a constant YOLOv8-shaped head for the detect verb's tests"), path);
+    }
+
+    /// <summary>locs = 0 and scores = one logit of 10, both behind a zero-weighted use of the input (see above).</summary>
+    private static void WriteConstantSsd(string path, int boxes, int classes, int box, int classId)
+    {
+        var g = new OnnxGraphBuilder("constant-ssd", seed: 1);
+        string images = g.Input("images", 1, 3, 128, 128);
+        string pooled = g.Reshape("pooled", g.GlobalAveragePool("gap", images), 1, 3, 1);
+        string zero = g.Mul("zero", g.Split("channels", pooled, 1, 1, 2)[0], g.Constant("zero_scale", 0f));
+        float[] scores = new float[classes * boxes];
+        scores[(classId * boxes) + box] = 10f;
+        g.Output(g.Add("locs_sum", zero, g.Constant("locs_const", [1, 4, boxes], new float[4 * boxes])), "locs", 1, 4, boxes);
+        g.Output(g.Add("scores_sum", zero, g.Constant("scores_const", [1, classes, boxes], scores)), "scores", 1, classes, boxes);
+        OnnxFiles.WriteAtomically(g.Build("test", "a constant SSD-shaped head with its own anchors"), path);
     }
 
     private sealed class Tolerance(double tolerance) : IEqualityComparer<double>

@@ -1,0 +1,39 @@
+namespace EdgeBench.Core.Models;
+
+/// <summary>
+/// The default boxes of an SSD-style detector that is not SSD300, as NVIDIA's and torchvision's <c>DefaultBoxes</c>
+/// describe them (sidecar <c>ssd_anchors</c>): per square feature map its stride and extra aspect ratios, and box
+/// scales in pixels (one more than feature maps); plus the box-regression variances. Null on a descriptor means
+/// SSD300's own (8732 boxes, variances 0.1 / 0.2).
+/// </summary>
+/// <param name="FigureSize">Input size in pixels the steps and scales refer to.</param>
+/// <param name="FeatureMaps">Side of each square feature map, largest first (the order of the model's boxes).</param>
+/// <param name="Steps">Stride in pixels of each feature map.</param>
+/// <param name="Scales">Box scales in pixels: map k's boxes span scales[k] and sqrt(scales[k] * scales[k + 1]).</param>
+/// <param name="AspectRatios">Extra aspect ratios per map; each adds two boxes per cell (r and 1/r).</param>
+/// <param name="VarianceXy">Variance of the centre offsets (0.1 in SSD300).</param>
+/// <param name="VarianceWh">Variance of the log sizes (0.2 in SSD300).</param>
+public sealed record SsdAnchors(
+    int FigureSize,
+    IReadOnlyList<int> FeatureMaps,
+    IReadOnlyList<int> Steps,
+    IReadOnlyList<int> Scales,
+    IReadOnlyList<IReadOnlyList<int>> AspectRatios,
+    float VarianceXy = 0.1f,
+    float VarianceWh = 0.2f)
+{
+    /// <summary>Boxes per image: for each map, side² cells of 2 + 2 x (its aspect ratios) boxes.</summary>
+    public int BoxCount
+    {
+        get
+        {
+            int count = 0;
+            for (int k = 0; k < FeatureMaps.Count; k++)
+            {
+                count += FeatureMaps[k] * FeatureMaps[k] * (2 + (2 * AspectRatios[k].Count));
+            }
+
+            return count;
+        }
+    }
+}
