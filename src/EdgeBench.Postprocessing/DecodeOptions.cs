@@ -45,6 +45,12 @@ public sealed class DecodeOptions
     /// <summary>SSD: size variance (<c>scale_wh</c>). Default 0.2.</summary>
     public float SsdScaleWh { get; init; } = 0.2f;
 
+    /// <summary>SSD scores are per-class sigmoids (each class on its own) instead of SSD300's softmax over classes.</summary>
+    public bool SsdSigmoidScores { get; init; }
+
+    /// <summary>SSD class 0 is background and never reported (SSD300); false when every class is a real one.</summary>
+    public bool SsdBackgroundClass { get; init; } = true;
+
     /// <summary>SSD: the reference keeps only IoU &lt; criteria, so equality suppresses.</summary>
     public NmsOverlapRule SsdOverlapRule { get; init; } = NmsOverlapRule.SuppressAtOrAbove;
 
@@ -135,6 +141,8 @@ public sealed class DecodeOptions
                 SsdClassCount = model.SsdAnchors is null ? d.SsdClassCount : checked((int)model.Outputs[1].Shape[1]),
                 SsdScaleXy = model.SsdAnchors?.VarianceXy ?? d.SsdScaleXy,
                 SsdScaleWh = model.SsdAnchors?.VarianceWh ?? d.SsdScaleWh,
+                SsdSigmoidScores = model.SsdAnchors?.SigmoidScores ?? d.SsdSigmoidScores,
+                SsdBackgroundClass = model.SsdAnchors?.BackgroundClass ?? d.SsdBackgroundClass,
             },
             PostprocessKind.YoloV3Tiny => new DecodeOptions
             {

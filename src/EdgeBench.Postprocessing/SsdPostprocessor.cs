@@ -138,6 +138,12 @@ public sealed class SsdPostprocessor
         Span<float> threshold = _threshold;
         float scoreThreshold = _options.SsdScoreThreshold;
 
+        if (_options.SsdSigmoidScores)
+        {
+            ProcessSigmoid(locs, scores, batchIndex, output);
+            return;
+        }
+
         // Softmax over the class axis. Scores are class-major (81 rows of 8732), so every step is a contiguous,
         // vectorised row operation: running max over rows, then sum of exp(row − max) over rows.
         scores[..b].CopyTo(max);
@@ -161,7 +167,7 @@ public sealed class SsdPostprocessor
         TensorPrimitives.Subtract(threshold, LogDomainMargin, threshold);
 
         _assembler.Reset();
-        for (int c = 1; c < _classCount; c++)
+        for (int c = FirstClass; c < _classCount; c++)
         {
             ReadOnlySpan<float> row = scores.Slice(c * b, b);
             int found = CandidateScan.GreaterThan(row, threshold, _indices);
@@ -176,6 +182,43 @@ public sealed class SsdPostprocessor
             }
         }
 
+        Emit(locs, batchIndex, output);
+    }
+
+    /// <summary>Class 1 when class 0 is background (SSD300), else 0.</summary>
+    private int FirstClass => _options.SsdBackgroundClass ? 1 : 0;
+
+    /// <summary>
+    /// Per-class sigmoid scores: p = σ(x) > t ⇔ x > ln(t / (1 - t)), one constant for every row, so each class row is
+    /// one vectorised compare and only the candidates pay an exponential.
+    /// </summary>
+    private void ProcessSigmoid(ReadOnlySpan<float> locs, ReadOnlySpan<float> scores, int batchIndex, List<Detection> output)
+    {
+        int b = _boxCount;
+        float scoreThreshold = _options.SsdScoreThreshold;
+        Span<float> threshold = _threshold;
+        threshold.Fill(MathF.Log(scoreThreshold / (1f - scoreThreshold)) - LogDomainMargin);
+        _assembler.Reset();
+        for (int c = FirstClass; c < _classCount; c++)
+        {
+            ReadOnlySpan<float> row = scores.Slice(c * b, b);
+            int found = CandidateScan.GreaterThan(row, threshold, _indices);
+            for (int k = 0; k < found; k++)
+            {
+                int box = _indices[k];
+                float p = 1f / (1f + MathF.Exp(-row[box]));
+                if (p > scoreThreshold)
+                {
+                    _assembler.Add(c, box, p);
+                }
+            }
+        }
+
+        Emit(locs, batchIndex, output);
+    }
+
+    private void Emit(ReadOnlySpan<float> locs, int batchIndex, List<Detection> output)
+    {
         LastCandidateCount += _assembler.Count;
         var source = new SsdBoxSource(locs, _boxes, _options.SsdScaleXy, _options.SsdScaleWh);
         _assembler.Emit(ref source, _options.SsdPerClassTopK, _options.SsdIouThreshold, _options.SsdOverlapRule, _options.SsdMaxDetections, batchIndex, output);

@@ -50,11 +50,22 @@ internal sealed class SsdPostprocessorReference(DecodeOptions? options = null, S
                     _options.SsdScaleXy, _options.SsdScaleWh);
             }
 
-            // F.softmax(scores, dim=-1), one box at a time.
+            // F.softmax(scores, dim=-1), one box at a time (or torch.sigmoid per score for a sigmoid head).
             var probs = new float[b][];
             for (int i = 0; i < b; i++)
             {
                 var p = new float[classes];
+                if (_options.SsdSigmoidScores)
+                {
+                    for (int c = 0; c < classes; c++)
+                    {
+                        p[c] = 1f / (1f + MathF.Exp(-score[(c * b) + i]));
+                    }
+
+                    probs[i] = p;
+                    continue;
+                }
+
                 float max = float.NegativeInfinity;
                 for (int c = 0; c < classes; c++)
                 {
@@ -78,7 +89,7 @@ internal sealed class SsdPostprocessorReference(DecodeOptions? options = null, S
 
             // decode_single.
             var kept = new List<Detection>();
-            for (int c = 1; c < classes; c++)
+            for (int c = _options.SsdBackgroundClass ? 1 : 0; c < classes; c++)
             {
                 var candidates = new List<(int Box, float Score)>();
                 for (int i = 0; i < b; i++)

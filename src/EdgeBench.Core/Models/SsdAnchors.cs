@@ -13,6 +13,8 @@ namespace EdgeBench.Core.Models;
 /// <param name="AspectRatios">Extra aspect ratios per map; each adds two boxes per cell (r and 1/r).</param>
 /// <param name="VarianceXy">Variance of the centre offsets (0.1 in SSD300).</param>
 /// <param name="VarianceWh">Variance of the log sizes (0.2 in SSD300).</param>
+/// <param name="SigmoidScores">Scores are independent per class (sigmoid) rather than a softmax over the classes.</param>
+/// <param name="BackgroundClass">Class 0 is background and never reported (SSD300); false: every class is real.</param>
 public sealed record SsdAnchors(
     int FigureSize,
     IReadOnlyList<int> FeatureMaps,
@@ -20,7 +22,9 @@ public sealed record SsdAnchors(
     IReadOnlyList<int> Scales,
     IReadOnlyList<IReadOnlyList<int>> AspectRatios,
     float VarianceXy = 0.1f,
-    float VarianceWh = 0.2f)
+    float VarianceWh = 0.2f,
+    bool SigmoidScores = false,
+    bool BackgroundClass = true)
 {
     /// <summary>Boxes per image: for each map, side² cells of 2 + 2 x (its aspect ratios) boxes.</summary>
     public int BoxCount

@@ -96,6 +96,12 @@ internal sealed class ModelSidecar
         public List<List<int>> AspectRatios { get; set; } = [];
 
         public List<float>? Variances { get; set; }
+
+        /// <summary><c>softmax</c> (default, SSD300) or <c>sigmoid</c>.</summary>
+        public string? Scores { get; set; }
+
+        /// <summary>Whether class 0 is background (default true, SSD300).</summary>
+        public bool? Background { get; set; }
     }
 
     internal sealed class NormalizationEntry
@@ -285,14 +291,21 @@ internal sealed class ModelSidecar
             throw new Onnx.ModelFileException(path, "ssd_anchors.variances needs two positive values: centre, then size (SSD300: [0.1, 0.2])");
         }
 
+        bool sigmoid = entry.Scores switch
+        {
+            null or "softmax" => false,
+            "sigmoid" => true,
+            _ => throw new Onnx.ModelFileException(path, $"ssd_anchors.scores '{entry.Scores}' is not one of softmax, sigmoid"),
+        };
         var anchors = new SsdAnchors(entry.FigureSize, [.. entry.FeatureMaps], [.. entry.Steps], [.. entry.Scales],
-            [.. entry.AspectRatios.Select(r => (IReadOnlyList<int>)[.. r])], entry.Variances?[0] ?? 0.1f, entry.Variances?[1] ?? 0.2f);
+            [.. entry.AspectRatios.Select(r => (IReadOnlyList<int>)[.. r])], entry.Variances?[0] ?? 0.1f, entry.Variances?[1] ?? 0.2f,
+            sigmoid, entry.Background ?? true);
         int boxes = anchors.BoxCount;
         if (outputs.Count != 2 || outputs[0].Shape.Count != 3 || outputs[0].Shape[1] != 4 || outputs[0].Shape[2] != boxes
-            || outputs[1].Shape.Count != 3 || outputs[1].Shape[1] < 2 || outputs[1].Shape[2] != boxes)
+            || outputs[1].Shape.Count != 3 || outputs[1].Shape[1] < (anchors.BackgroundClass ? 2 : 1) || outputs[1].Shape[2] != boxes)
         {
             throw new Onnx.ModelFileException(path,
-                $"ssd_anchors make {boxes} boxes, so the outputs must be locs [N,4,{boxes}] and scores [N,C,{boxes}] (C classes, background first); "
+                $"ssd_anchors make {boxes} boxes, so the outputs must be locs [N,4,{boxes}] and scores [N,C,{boxes}] (C classes); "
                 + $"outputs are {string.Join(", ", outputs.Select(o => o.Name + o.ShapeText))}");
         }
 

@@ -42,6 +42,46 @@ public sealed class ModelSidecarHeadsTests : IDisposable
             (options.UltralyticsScoreThreshold, options.UltralyticsIouThreshold, options.UltralyticsMaxDetections, options.UltralyticsClassAgnostic, options.UltralyticsClassCount));
     }
 
+    [Theory]
+    [InlineData("", false, true)]
+    [InlineData(""", "scores": "sigmoid", "background": false""", true, false)]
+    public void Ssd_anchors_bring_their_boxes_classes_variances_and_score_form(string extra, bool sigmoid, bool background)
+    {
+        Sidecar("mini-ssd", """
+            {"family":"detector","input":{"name":"images","shape":[1,3,128,128]},"normalization":{"mean":[0,0,0],"std":[1,1,1]},
+             "outputs":[{"name":"locs","shape":[1,4,320]},{"name":"scores","shape":[1,21,320]}],"postprocess":"ssd",
+             "ssd_anchors":{"figure_size":128,"feature_maps":[8,4],"steps":[16,32],"scales":[20,50,90],"aspect_ratios":[[2],[2]],"variances":[0.1,0.25]
+            """ + extra + "}}");
+
+        ModelDescriptor descriptor = new ModelStore(_models).Describe("mini-ssd");
+        DecodeOptions options = DecodeOptions.For(descriptor);
+
+        Assert.Equal(320, descriptor.SsdAnchors!.BoxCount);
+        Assert.Equal(320, SsdDefaultBoxes.For(descriptor.SsdAnchors).Count);
+        Assert.Equal((21, 0.1f, 0.25f, sigmoid, background),
+            (options.SsdClassCount, options.SsdScaleXy, options.SsdScaleWh, options.SsdSigmoidScores, options.SsdBackgroundClass));
+        Assert.Same(SsdDefaultBoxes.Coco300, SsdDefaultBoxes.For(null));
+    }
+
+    [Theory]
+    [InlineData("\"feature_maps\":[8,4]", "\"feature_maps\":[8,4,2]", "for each of the 3 feature_maps")]
+    [InlineData("\"variances\":[0.1,0.25]", "\"variances\":[0.1]", "two positive values")]
+    [InlineData("\"variances\":[0.1,0.25]", "\"variances\":[0.1,0.25],\"scores\":\"tanh\"", "'tanh' is not one of softmax, sigmoid")]
+    [InlineData("\"postprocess\":\"ssd\"", "\"postprocess\":\"classification\"", "ssd_anchors applies to postprocess 'ssd' only")]
+    public void Bad_ssd_anchors_name_the_file_and_the_field(string from, string to, string message)
+    {
+        string path = Sidecar("bad-ssd", """
+            {"family":"detector","input":{"name":"images","shape":[1,3,128,128]},"normalization":{"mean":[0,0,0],"std":[1,1,1]},
+             "outputs":[{"name":"locs","shape":[1,4,320]},{"name":"scores","shape":[1,21,320]}],"postprocess":"ssd",
+             "ssd_anchors":{"figure_size":128,"feature_maps":[8,4],"steps":[16,32],"scales":[20,50,90],"aspect_ratios":[[2],[2]],"variances":[0.1,0.25]}}
+            """.Replace(from, to, StringComparison.Ordinal));
+
+        ModelFileException e = Assert.Throws<ModelFileException>(() => new ModelStore(_models).Describe("bad-ssd"));
+
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Every_threshold_and_the_class_names_reach_the_decode_options()
     {

@@ -77,6 +77,44 @@ public class SsdPostprocessorTests
         }
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    public void Fast_equals_naive_for_sigmoid_scores_and_without_a_background_class(bool sigmoid, bool background)
+    {
+        // A small SSD of its own (320 boxes, 21 classes) with random logits around the threshold's logit.
+        var boxes = new SsdDefaultBoxes(128, [8, 4], [16, 32], [20, 50, 90], [[2], [2]]);
+        var options = new DecodeOptions { SsdClassCount = 21, SsdSigmoidScores = sigmoid, SsdBackgroundClass = background, SsdScoreThreshold = 0.3f };
+        var random = new Random(5);
+        var locs = new float[2 * 4 * boxes.Count];
+        var scores = new float[2 * 21 * boxes.Count];
+        for (int i = 0; i < locs.Length; i++)
+        {
+            locs[i] = (float)((random.NextDouble() * 2) - 1);
+        }
+
+        for (int i = 0; i < scores.Length; i++)
+        {
+            scores[i] = (float)((random.NextDouble() * 6) - 3);
+        }
+
+        var output = new List<Detection>();
+        new SsdPostprocessor(options, boxes).Process(locs, scores, 2, output);
+        List<Detection> expected = new SsdPostprocessorReference(options, boxes).Process(locs, scores, 2);
+
+        PostprocessingAssert.SameDetections(expected, output);
+        Assert.NotEmpty(output);
+        Assert.Equal(!background, output.Any(d => d.ClassId == 0));
+        if (sigmoid)
+        {
+            // Each reported score is its own logit's sigmoid, whatever the other classes hold.
+            Detection first = output[0];
+            float[] row = scores.AsSpan((first.BatchIndex * 21 * boxes.Count) + (first.ClassId * boxes.Count), boxes.Count).ToArray();
+            Assert.Contains(row, x => MathF.Abs((1f / (1f + MathF.Exp(-x))) - first.Score) < 1e-6f);
+        }
+    }
+
     [Fact]
     public void Caps_and_per_class_topk_match_naive_under_tight_options()
     {
