@@ -317,6 +317,24 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
         _ => null,
     };
 
+    /// <summary>Each image's [rows, anchors] block of <paramref name="values"/> becomes [anchors, rows], in place.</summary>
+    private static void AnchorsLast(float[] values, int batch, int rows, int anchors)
+    {
+        float[] image = new float[rows * anchors];
+        for (int n = 0; n < batch; n++)
+        {
+            Span<float> block = values.AsSpan(n * rows * anchors, rows * anchors);
+            block.CopyTo(image);
+            for (int r = 0; r < rows; r++)
+            {
+                for (int a = 0; a < anchors; a++)
+                {
+                    block[(a * rows) + r] = image[(r * anchors) + a];
+                }
+            }
+        }
+    }
+
     private static float[] AsFloat(HostTensor tensor) =>
         tensor.ElementType == Core.Precision.Fp32 ? tensor.AsFloat().ToArray() : Array.ConvertAll(tensor.AsHalf().ToArray(), h => (float)h);
 
@@ -330,8 +348,15 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
             case PostprocessKind.Ssd:
                 // A small SSD described by its own anchors may have fewer boxes than SSD300's 600 candidates.
                 SsdDefaultBoxes ssdBoxes = SsdDefaultBoxes.For(backend.Model.SsdAnchors);
+                DecodeOptions ssdOptions = DecodeOptions.For(backend.Model);
                 SyntheticDetectionOutputs.FillSsd(values[0], values[1], Batch, Math.Min(SsdCandidatesPerFrame, ssdBoxes.Count), ObjectsPerFrame, OutputSeed,
-                    DecodeOptions.For(backend.Model), ssdBoxes);
+                    ssdOptions, ssdBoxes);
+                if (ssdOptions.SsdAnchorsLast)
+                {
+                    // The synthetic outputs are written class-major ([4, A], [C, A]); an anchors-last head reads [A, 4], [A, C].
+                    AnchorsLast(values[0], Batch, 4, ssdBoxes.Count);
+                    AnchorsLast(values[1], Batch, ssdOptions.SsdClassCount, ssdBoxes.Count);
+                }
                 break;
             case PostprocessKind.YoloV3Tiny:
                 SyntheticDetectionOutputs.FillYoloV3Tiny(values[0], values[1], Batch, YoloCandidatesPerFrame, ObjectsPerFrame, OutputSeed);

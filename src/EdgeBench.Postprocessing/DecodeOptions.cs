@@ -51,6 +51,9 @@ public sealed class DecodeOptions
     /// <summary>SSD class 0 is background and never reported (SSD300); false when every class is a real one.</summary>
     public bool SsdBackgroundClass { get; init; } = true;
 
+    /// <summary>SSD outputs are [N, A, 4] and [N, A, C] (torchvision's head) instead of SSD300's [N, 4, A] and [N, C, A].</summary>
+    public bool SsdAnchorsLast { get; init; }
+
     /// <summary>SSD: the reference keeps only IoU &lt; criteria, so equality suppresses.</summary>
     public NmsOverlapRule SsdOverlapRule { get; init; } = NmsOverlapRule.SuppressAtOrAbove;
 
@@ -138,11 +141,12 @@ public sealed class DecodeOptions
                 SsdMaxDetections = t.MaxDetections ?? d.SsdMaxDetections,
                 // An SSD described by its anchors brings its own classes (the scores output [N, C, A], background
                 // included) and variances.
-                SsdClassCount = model.SsdAnchors is null ? d.SsdClassCount : checked((int)model.Outputs[1].Shape[1]),
+                SsdClassCount = model.SsdAnchors is null ? d.SsdClassCount : checked((int)model.Outputs[1].Shape[model.SsdAnchors.AnchorsLast ? 2 : 1]),
                 SsdScaleXy = model.SsdAnchors?.VarianceXy ?? d.SsdScaleXy,
                 SsdScaleWh = model.SsdAnchors?.VarianceWh ?? d.SsdScaleWh,
                 SsdSigmoidScores = model.SsdAnchors?.SigmoidScores ?? d.SsdSigmoidScores,
                 SsdBackgroundClass = model.SsdAnchors?.BackgroundClass ?? d.SsdBackgroundClass,
+                SsdAnchorsLast = model.SsdAnchors?.AnchorsLast ?? d.SsdAnchorsLast,
             },
             PostprocessKind.YoloV3Tiny => new DecodeOptions
             {

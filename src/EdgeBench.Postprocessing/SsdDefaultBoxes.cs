@@ -41,19 +41,23 @@ public sealed class SsdDefaultBoxes
     /// <summary>Creates default boxes for an arbitrary SSD configuration (same meaning as NVIDIA's <c>DefaultBoxes</c> arguments).</summary>
     /// <param name="figureSize">Input size in pixels.</param>
     /// <param name="featureMapSizes">Side of each square feature map.</param>
-    /// <param name="steps">Stride in pixels of each feature map.</param>
+    /// <param name="steps">Stride in pixels of each feature map; empty: the map's own side is its grid (torchvision's
+    /// DefaultBoxGenerator without steps).</param>
     /// <param name="scales">Box scales in pixels; one more entry than feature maps.</param>
     /// <param name="aspectRatios">Extra aspect ratios per feature map (each adds two boxes per cell).</param>
-    public SsdDefaultBoxes(int figureSize, IReadOnlyList<int> featureMapSizes, IReadOnlyList<int> steps, IReadOnlyList<int> scales, IReadOnlyList<IReadOnlyList<int>> aspectRatios)
+    /// <param name="cellMajor">Boxes ordered cell by cell, every size of a cell together (torchvision's
+    /// DefaultBoxGenerator); false: size by size, every cell of a size together (NVIDIA's DefaultBoxes, SSD300).</param>
+    public SsdDefaultBoxes(int figureSize, IReadOnlyList<int> featureMapSizes, IReadOnlyList<int> steps, IReadOnlyList<int> scales, IReadOnlyList<IReadOnlyList<int>> aspectRatios,
+        bool cellMajor = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(figureSize);
         ArgumentNullException.ThrowIfNull(featureMapSizes);
         ArgumentNullException.ThrowIfNull(steps);
         ArgumentNullException.ThrowIfNull(scales);
         ArgumentNullException.ThrowIfNull(aspectRatios);
-        if (steps.Count != featureMapSizes.Count || aspectRatios.Count != featureMapSizes.Count || scales.Count != featureMapSizes.Count + 1)
+        if ((steps.Count != featureMapSizes.Count && steps.Count != 0) || aspectRatios.Count != featureMapSizes.Count || scales.Count != featureMapSizes.Count + 1)
         {
-            throw new ArgumentException("steps and aspectRatios need one entry per feature map, scales one more.", nameof(scales));
+            throw new ArgumentException("steps (when given) and aspectRatios need one entry per feature map, scales one more.", nameof(scales));
         }
 
         int count = 0;
@@ -78,7 +82,7 @@ public sealed class SsdDefaultBoxes
         for (int k = 0; k < featureMapSizes.Count; k++)
         {
             int feature = featureMapSizes[k];
-            double fk = figureSize / (double)steps[k];
+            double fk = steps.Count == 0 ? feature : figureSize / (double)steps[k];
             double sk1 = scales[k] / (double)figureSize;
             double sk2 = scales[k + 1] / (double)figureSize;
             double sk3 = Math.Sqrt(sk1 * sk2);
@@ -93,29 +97,35 @@ public sealed class SsdDefaultBoxes
                 sizes.Add((h, w));
             }
 
-            // Size loop outside the cell loop: this is the reference's order, and the model's 8732 outputs follow it.
-            foreach ((double w, double h) in sizes)
+            // NVIDIA's order (SSD300's 8732 outputs follow it): size loop outside the cell loop. torchvision's: every size
+            // of a cell together. Each box lands at its index in the chosen order; the values are the same.
+            int cells = feature * feature;
+            for (int s = 0; s < sizes.Count; s++)
             {
+                (double w, double h) = sizes[s];
                 for (int i = 0; i < feature; i++)
                 {
                     for (int j = 0; j < feature; j++)
                     {
+                        int cell = (i * feature) + j;
+                        int box = n + (cellMajor ? (cell * sizes.Count) + s : (s * cells) + cell);
                         float cx = Math.Clamp((float)((j + 0.5) / fk), 0f, 1f);
                         float cy = Math.Clamp((float)((i + 0.5) / fk), 0f, 1f);
                         float bw = Math.Clamp((float)w, 0f, 1f);
                         float bh = Math.Clamp((float)h, 0f, 1f);
-                        _cx[n] = cx;
-                        _cy[n] = cy;
-                        _w[n] = bw;
-                        _h[n] = bh;
-                        _left[n] = cx - (0.5f * bw);
-                        _top[n] = cy - (0.5f * bh);
-                        _right[n] = cx + (0.5f * bw);
-                        _bottom[n] = cy + (0.5f * bh);
-                        n++;
+                        _cx[box] = cx;
+                        _cy[box] = cy;
+                        _w[box] = bw;
+                        _h[box] = bh;
+                        _left[box] = cx - (0.5f * bw);
+                        _top[box] = cy - (0.5f * bh);
+                        _right[box] = cx + (0.5f * bw);
+                        _bottom[box] = cy + (0.5f * bh);
                     }
                 }
             }
+
+            n += sizes.Count * cells;
         }
     }
 
@@ -125,7 +135,7 @@ public sealed class SsdDefaultBoxes
     /// <summary>The default boxes <paramref name="anchors"/> describe; SSD300's when null.</summary>
     public static SsdDefaultBoxes For(Core.Models.SsdAnchors? anchors) => anchors is null
         ? Coco300
-        : new SsdDefaultBoxes(anchors.FigureSize, anchors.FeatureMaps, anchors.Steps, anchors.Scales, anchors.AspectRatios);
+        : new SsdDefaultBoxes(anchors.FigureSize, anchors.FeatureMaps, anchors.Steps, anchors.Scales, anchors.AspectRatios, anchors.CellMajor);
 
     /// <summary>Number of boxes (8732 for SSD300).</summary>
     public int Count => _cx.Length;

@@ -28,6 +28,7 @@ public sealed class SsdPostprocessor
     private readonly DetectionAssembler _assembler = new();
     private float[] _locScratch = [];
     private float[] _scoreScratch = [];
+    private float[] _transposeScratch = [];
 
     /// <summary>Creates a postprocessor; both arguments default to the SSD300 COCO reference.</summary>
     public SsdPostprocessor(DecodeOptions? options = null, SsdDefaultBoxes? defaultBoxes = null)
@@ -86,7 +87,42 @@ public sealed class SsdPostprocessor
         LastCandidateCount = 0;
         for (int n = 0; n < batchSize; n++)
         {
-            ProcessImage(locs.Slice(n * locStride, locStride), scores.Slice(n * scoreStride, scoreStride), n, output);
+            ReadOnlySpan<float> imageLocs = locs.Slice(n * locStride, locStride), imageScores = scores.Slice(n * scoreStride, scoreStride);
+            if (_options.SsdAnchorsLast)
+            {
+                // The decode works on class-major rows (one vectorised compare per class): an anchors-last head's
+                // [A, 4] and [A, C] are transposed into the scratch rows first, one pass each.
+                EnsureScratch(locStride, scoreStride);
+                Transpose(imageLocs, _boxCount, 4, _locScratch);
+                Transpose(imageScores, _boxCount, _classCount, _scoreScratch);
+                imageLocs = _locScratch;
+                imageScores = _scoreScratch;
+            }
+
+            ProcessImage(imageLocs, imageScores, n, output);
+        }
+    }
+
+    /// <summary>[rows, columns] row-major into [columns, rows].</summary>
+    private static void Transpose(ReadOnlySpan<float> source, int rows, int columns, Span<float> destination)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> row = source.Slice(r * columns, columns);
+            for (int c = 0; c < columns; c++)
+            {
+                destination[(c * rows) + r] = row[c];
+            }
+        }
+    }
+
+    private void EnsureScratch(int locStride, int scoreStride)
+    {
+        if (_locScratch.Length != locStride)
+        {
+            _locScratch = new float[locStride];
+            _scoreScratch = new float[scoreStride];
+            _transposeScratch = new float[Math.Max(locStride, scoreStride)];
         }
     }
 
@@ -100,17 +136,25 @@ public sealed class SsdPostprocessor
         ArgumentNullException.ThrowIfNull(output);
         int locStride = 4 * _boxCount;
         int scoreStride = _classCount * _boxCount;
-        if (_locScratch.Length != locStride)
-        {
-            _locScratch = new float[locStride];
-            _scoreScratch = new float[scoreStride];
-        }
-
+        EnsureScratch(locStride, scoreStride);
         LastCandidateCount = 0;
         for (int n = 0; n < batchSize; n++)
         {
-            TensorPrimitives.ConvertToSingle(locs.Slice(n * locStride, locStride), _locScratch);
-            TensorPrimitives.ConvertToSingle(scores.Slice(n * scoreStride, scoreStride), _scoreScratch);
+            if (_options.SsdAnchorsLast)
+            {
+                // Widen, then transpose into the class-major rows (see the fp32 overload).
+                Span<float> widened = _transposeScratch;
+                TensorPrimitives.ConvertToSingle(locs.Slice(n * locStride, locStride), widened[..locStride]);
+                Transpose(widened[..locStride], _boxCount, 4, _locScratch);
+                TensorPrimitives.ConvertToSingle(scores.Slice(n * scoreStride, scoreStride), widened[..scoreStride]);
+                Transpose(widened[..scoreStride], _boxCount, _classCount, _scoreScratch);
+            }
+            else
+            {
+                TensorPrimitives.ConvertToSingle(locs.Slice(n * locStride, locStride), _locScratch);
+                TensorPrimitives.ConvertToSingle(scores.Slice(n * scoreStride, scoreStride), _scoreScratch);
+            }
+
             ProcessImage(_locScratch, _scoreScratch, n, output);
         }
     }

@@ -39,6 +39,12 @@ internal sealed class SsdPostprocessorReference(DecodeOptions? options = null, S
         {
             ReadOnlySpan<float> loc = locs.Slice(n * 4 * b, 4 * b);
             ReadOnlySpan<float> score = scores.Slice(n * classes * b, classes * b);
+            if (_options.SsdAnchorsLast)
+            {
+                // torchvision's head: [A, 4] and [A, C]; indexed below as SSD300's [4, A] and [C, A].
+                loc = AnchorsFirst(loc, b, 4);
+                score = AnchorsFirst(score, b, classes);
+            }
 
             // scale_back_batch: decode every default box.
             var boxes = new BoundingBox[b];
@@ -118,6 +124,20 @@ internal sealed class SsdPostprocessorReference(DecodeOptions? options = null, S
             }
 
             result.AddRange(NmsReference.OrderAndCap(kept, _options.SsdMaxDetections));
+        }
+
+        return result;
+    }
+
+    private static float[] AnchorsFirst(ReadOnlySpan<float> anchorsLast, int anchors, int columns)
+    {
+        var result = new float[anchorsLast.Length];
+        for (int a = 0; a < anchors; a++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                result[(c * anchors) + a] = anchorsLast[(a * columns) + c];
+            }
         }
 
         return result;

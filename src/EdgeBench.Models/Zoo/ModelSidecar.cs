@@ -102,6 +102,12 @@ internal sealed class ModelSidecar
 
         /// <summary>Whether class 0 is background (default true, SSD300).</summary>
         public bool? Background { get; set; }
+
+        /// <summary><c>size_major</c> (default, NVIDIA's DefaultBoxes) or <c>cell_major</c> (torchvision's DefaultBoxGenerator).</summary>
+        public string? Order { get; set; }
+
+        /// <summary><c>anchors_first</c> (default: [N,4,A], [N,C,A]) or <c>anchors_last</c> ([N,A,4], [N,A,C], torchvision's head).</summary>
+        public string? Layout { get; set; }
     }
 
     internal sealed class NormalizationEntry
@@ -278,11 +284,11 @@ internal sealed class ModelSidecar
         }
 
         int maps = entry.FeatureMaps.Count;
-        if (entry.FigureSize <= 0 || maps == 0 || entry.FeatureMaps.Any(f => f <= 0) || entry.Steps.Count != maps || entry.Steps.Any(s => s <= 0)
+        if (entry.FigureSize <= 0 || maps == 0 || entry.FeatureMaps.Any(f => f <= 0) || (entry.Steps.Count != maps && entry.Steps.Count != 0) || entry.Steps.Any(s => s <= 0)
             || entry.Scales.Count != maps + 1 || entry.Scales.Any(s => s <= 0) || entry.AspectRatios.Count != maps || entry.AspectRatios.Any(r => r.Any(a => a <= 0)))
         {
             throw new Onnx.ModelFileException(path,
-                $"ssd_anchors needs figure_size > 0 and, for each of the {maps} feature_maps (sides > 0), a step > 0 and a list of aspect_ratios (> 0), "
+                $"ssd_anchors needs figure_size > 0 and, for each of the {maps} feature_maps (sides > 0), a step > 0 (or no steps at all) and a list of aspect_ratios (> 0), "
                 + $"and feature_maps + 1 scales > 0; got {entry.Steps.Count} steps, {entry.Scales.Count} scales, {entry.AspectRatios.Count} aspect_ratios lists");
         }
 
@@ -297,15 +303,29 @@ internal sealed class ModelSidecar
             "sigmoid" => true,
             _ => throw new Onnx.ModelFileException(path, $"ssd_anchors.scores '{entry.Scores}' is not one of softmax, sigmoid"),
         };
+        bool cellMajor = entry.Order switch
+        {
+            null or "size_major" => false,
+            "cell_major" => true,
+            _ => throw new Onnx.ModelFileException(path, $"ssd_anchors.order '{entry.Order}' is not one of size_major, cell_major"),
+        };
+        bool anchorsLast = entry.Layout switch
+        {
+            null or "anchors_first" => false,
+            "anchors_last" => true,
+            _ => throw new Onnx.ModelFileException(path, $"ssd_anchors.layout '{entry.Layout}' is not one of anchors_first, anchors_last"),
+        };
         var anchors = new SsdAnchors(entry.FigureSize, [.. entry.FeatureMaps], [.. entry.Steps], [.. entry.Scales],
             [.. entry.AspectRatios.Select(r => (IReadOnlyList<int>)[.. r])], entry.Variances?[0] ?? 0.1f, entry.Variances?[1] ?? 0.2f,
-            sigmoid, entry.Background ?? true);
+            sigmoid, entry.Background ?? true, cellMajor, anchorsLast);
         int boxes = anchors.BoxCount;
-        if (outputs.Count != 2 || outputs[0].Shape.Count != 3 || outputs[0].Shape[1] != 4 || outputs[0].Shape[2] != boxes
-            || outputs[1].Shape.Count != 3 || outputs[1].Shape[1] < (anchors.BackgroundClass ? 2 : 1) || outputs[1].Shape[2] != boxes)
+        (int boxAxis, int valueAxis) = anchorsLast ? (1, 2) : (2, 1);
+        if (outputs.Count != 2 || outputs[0].Shape.Count != 3 || outputs[0].Shape[valueAxis] != 4 || outputs[0].Shape[boxAxis] != boxes
+            || outputs[1].Shape.Count != 3 || outputs[1].Shape[valueAxis] < (anchors.BackgroundClass ? 2 : 1) || outputs[1].Shape[boxAxis] != boxes)
         {
+            string expected = anchorsLast ? $"locs [N,{boxes},4] and scores [N,{boxes},C]" : $"locs [N,4,{boxes}] and scores [N,C,{boxes}]";
             throw new Onnx.ModelFileException(path,
-                $"ssd_anchors make {boxes} boxes, so the outputs must be locs [N,4,{boxes}] and scores [N,C,{boxes}] (C classes); "
+                $"ssd_anchors make {boxes} boxes, so the outputs must be {expected} (C classes; layout {(anchorsLast ? "anchors_last" : "anchors_first")}); "
                 + $"outputs are {string.Join(", ", outputs.Select(o => o.Name + o.ShapeText))}");
         }
 

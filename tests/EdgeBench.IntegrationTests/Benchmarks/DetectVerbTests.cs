@@ -117,16 +117,23 @@ public sealed class DetectVerbTests : IDisposable
         Assert.DoesNotContain(rows, r => r.Status == CaseStatus.Failed);
     }
 
-    [Fact]
-    public void An_ssd_with_its_own_anchors_decodes_against_them()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_ssd_with_its_own_anchors_decodes_against_them(bool anchorsLast)
     {
         // 128x128 input, maps 8x8 (stride 16) and 4x4 (stride 32), scales 20, 50, 90 px, aspect ratio 2 on both:
-        // 8²·4 + 4²·4 = 320 boxes, 21 classes (background first). One box scores: box 100, class 5, logit 10.
-        WriteConstantSsd(Path.Combine(_root, "models", "mini-ssd.onnx"), boxes: 320, classes: 21, box: 100, classId: 5);
-        File.WriteAllText(Path.Combine(_root, "models", "mini-ssd.json"), """
+        // 8²·4 + 4²·4 = 320 boxes, 21 classes (background first). One box scores: box 100, class 5, logit 10. Laid out
+        // as SSD300 ([N,4,A], [N,C,A]) or as torchvision's head ([N,A,4], [N,A,C]).
+        WriteConstantSsd(Path.Combine(_root, "models", "mini-ssd.onnx"), boxes: 320, classes: 21, box: 100, classId: 5, anchorsLast);
+        string outputs = anchorsLast
+            ? """[{"name":"locs","shape":[1,320,4]},{"name":"scores","shape":[1,320,21]}]"""
+            : """[{"name":"locs","shape":[1,4,320]},{"name":"scores","shape":[1,21,320]}]""";
+        File.WriteAllText(Path.Combine(_root, "models", "mini-ssd.json"), $$$"""
             {"family":"detector","input":{"name":"images","shape":[1,3,128,128]},"normalization":{"mean":[0.5,0.5,0.5],"std":[0.5,0.5,0.5]},
-             "outputs":[{"name":"locs","shape":[1,4,320]},{"name":"scores","shape":[1,21,320]}],"postprocess":"ssd",
-             "ssd_anchors":{"figure_size":128,"feature_maps":[8,4],"steps":[16,32],"scales":[20,50,90],"aspect_ratios":[[2],[2]],"variances":[0.1,0.2]}}
+             "outputs":{{{outputs}}},"postprocess":"ssd",
+             "ssd_anchors":{"figure_size":128,"feature_maps":[8,4],"steps":[16,32],"scales":[20,50,90],"aspect_ratios":[[2],[2]],"variances":[0.1,0.2],
+               "layout":"{{{(anchorsLast ? "anchors_last" : "anchors_first")}}}"}}
             """);
 
         (int exitCode, string error) = RunDetect("--model", "mini-ssd", "--input", Path.Combine(_root, "frames"));
@@ -220,16 +227,17 @@ public sealed class DetectVerbTests : IDisposable
     }
 
     /// <summary>locs = 0 and scores = one logit of 10, both behind a zero-weighted use of the input (see above).</summary>
-    private static void WriteConstantSsd(string path, int boxes, int classes, int box, int classId)
+    private static void WriteConstantSsd(string path, int boxes, int classes, int box, int classId, bool anchorsLast)
     {
         var g = new OnnxGraphBuilder("constant-ssd", seed: 1);
         string images = g.Input("images", 1, 3, 128, 128);
         string pooled = g.Reshape("pooled", g.GlobalAveragePool("gap", images), 1, 3, 1);
         string zero = g.Mul("zero", g.Split("channels", pooled, 1, 1, 2)[0], g.Constant("zero_scale", 0f));
         float[] scores = new float[classes * boxes];
-        scores[(classId * boxes) + box] = 10f;
-        g.Output(g.Add("locs_sum", zero, g.Constant("locs_const", [1, 4, boxes], new float[4 * boxes])), "locs", 1, 4, boxes);
-        g.Output(g.Add("scores_sum", zero, g.Constant("scores_const", [1, classes, boxes], scores)), "scores", 1, classes, boxes);
+        scores[anchorsLast ? (box * classes) + classId : (classId * boxes) + box] = 10f;
+        long[] locShape = anchorsLast ? [1, boxes, 4] : [1, 4, boxes], scoreShape = anchorsLast ? [1, boxes, classes] : [1, classes, boxes];
+        g.Output(g.Add("locs_sum", zero, g.Constant("locs_const", locShape, new float[4 * boxes])), "locs", locShape);
+        g.Output(g.Add("scores_sum", zero, g.Constant("scores_const", scoreShape, scores)), "scores", scoreShape);
         OnnxFiles.WriteAtomically(g.Build("test", "a constant SSD-shaped head with its own anchors"), path);
     }
 

@@ -63,6 +63,25 @@ public sealed class ModelSidecarHeadsTests : IDisposable
         Assert.Same(SsdDefaultBoxes.Coco300, SsdDefaultBoxes.For(null));
     }
 
+    [Fact]
+    public void A_torchvision_ssd_head_is_anchors_last_and_cell_major()
+    {
+        // ssdlite320's generator (no steps) and head ([N, A, 4], [N, A, 91]).
+        Sidecar("ssdlite", """
+            {"family":"detector","input":{"name":"images","shape":[1,3,320,320]},"normalization":{"mean":[0.5,0.5,0.5],"std":[0.5,0.5,0.5]},
+             "outputs":[{"name":"bbox_regression","shape":[1,3234,4]},{"name":"cls_logits","shape":[1,3234,91]}],"postprocess":"ssd",
+             "ssd_anchors":{"figure_size":320,"feature_maps":[20,10,5,3,2,1],"scales":[64,112,160,208,256,304,320],
+               "aspect_ratios":[[2,3],[2,3],[2,3],[2,3],[2,3],[2,3]],"order":"cell_major","layout":"anchors_last"}}
+            """);
+
+        ModelDescriptor descriptor = new ModelStore(_models).Describe("ssdlite");
+        DecodeOptions options = DecodeOptions.For(descriptor);
+
+        Assert.Equal((3234, true, true), (descriptor.SsdAnchors!.BoxCount, descriptor.SsdAnchors.CellMajor, descriptor.SsdAnchors.AnchorsLast));
+        Assert.Equal((91, true), (options.SsdClassCount, options.SsdAnchorsLast));
+        Assert.Equal(3234, SsdDefaultBoxes.For(descriptor.SsdAnchors).Count);
+    }
+
     [Theory]
     [InlineData("\"feature_maps\":[8,4]", "\"feature_maps\":[8,4,2]", "for each of the 3 feature_maps")]
     [InlineData("\"variances\":[0.1,0.25]", "\"variances\":[0.1]", "two positive values")]

@@ -88,4 +88,26 @@ public class SsdDefaultBoxesTests
         Assert.Equal(w, s_boxes.Width[index], Tolerance);
         Assert.Equal(h, s_boxes.Height[index], Tolerance);
     }
+
+    [Fact]
+    public void Cell_major_order_puts_every_size_of_a_cell_together_and_no_steps_means_the_maps_own_grid()
+    {
+        // torchvision's ssdlite320: six maps, two aspect ratios each (6 boxes a cell), scales 0.2..0.95 and 1.0 of 320
+        // px, no steps: 6 x (20² + 10² + 5² + 3² + 2² + 1²) = 3,234 boxes.
+        int[][] ratios = [[2, 3], [2, 3], [2, 3], [2, 3], [2, 3], [2, 3]];
+        var lite = new SsdDefaultBoxes(320, [20, 10, 5, 3, 2, 1], [], [64, 112, 160, 208, 256, 304, 320], ratios, cellMajor: true);
+        var sizeMajor = new SsdDefaultBoxes(320, [20, 10, 5, 3, 2, 1], [], [64, 112, 160, 208, 256, 304, 320], ratios);
+        Assert.Equal(3234, lite.Count);
+
+        // Cell (row 1, column 2) of the first map: centre ((2 + 0.5) / 20, (1 + 0.5) / 20); its six sizes sit at
+        // 6·22 .. 6·22 + 5 cell-major and at s·400 + 22 size-major. Size 1 is sqrt(0.2·0.35) = 0.264575.
+        for (int size = 0; size < 6; size++)
+        {
+            int cellMajorIndex = (6 * 22) + size, sizeMajorIndex = (size * 400) + 22;
+            Assert.Equal((0.125f, 0.075f), (lite.CenterX[cellMajorIndex], lite.CenterY[cellMajorIndex]));
+            Assert.Equal((sizeMajor.Width[sizeMajorIndex], sizeMajor.Height[sizeMajorIndex]), (lite.Width[cellMajorIndex], lite.Height[cellMajorIndex]));
+        }
+
+        Assert.Equal(0.264575, lite.Width[(6 * 22) + 1], 5);
+    }
 }

@@ -116,6 +116,46 @@ public class SsdPostprocessorTests
     }
 
     [Fact]
+    public void An_anchors_last_head_decodes_as_its_anchors_first_transpose()
+    {
+        // The same logits laid out [A, 4] / [A, C] (torchvision's head) and [4, A] / [C, A] (SSD300's) must decode to
+        // the same detections, in the fast path and in the naive twin.
+        var boxes = new SsdDefaultBoxes(128, [8, 4], [], [20, 50, 90], [[2], [2]], cellMajor: true);
+        const int classes = 21;
+        var first = new DecodeOptions { SsdClassCount = classes, SsdScoreThreshold = 0.2f };
+        var last = new DecodeOptions { SsdClassCount = classes, SsdScoreThreshold = 0.2f, SsdAnchorsLast = true };
+        var random = new Random(11);
+        int a = boxes.Count;
+        float[] locsFirst = [.. Enumerable.Range(0, 4 * a).Select(_ => (float)((random.NextDouble() * 2) - 1))];
+        float[] scoresFirst = [.. Enumerable.Range(0, classes * a).Select(_ => (float)((random.NextDouble() * 8) - 4))];
+        float[] locsLast = new float[locsFirst.Length], scoresLast = new float[scoresFirst.Length];
+        for (int box = 0; box < a; box++)
+        {
+            for (int v = 0; v < 4; v++)
+            {
+                locsLast[(box * 4) + v] = locsFirst[(v * a) + box];
+            }
+
+            for (int c = 0; c < classes; c++)
+            {
+                scoresLast[(box * classes) + c] = scoresFirst[(c * a) + box];
+            }
+        }
+
+        var expected = new List<Detection>();
+        new SsdPostprocessor(first, boxes).Process(locsFirst, scoresFirst, 1, expected);
+        var fast = new List<Detection>();
+        new SsdPostprocessor(last, boxes).Process(locsLast, scoresLast, 1, fast);
+        var half = new List<Detection>();
+        new SsdPostprocessor(last, boxes).Process(Array.ConvertAll(locsLast, x => (Half)x), Array.ConvertAll(scoresLast, x => (Half)x), 1, half);
+
+        Assert.NotEmpty(expected);
+        PostprocessingAssert.SameDetections(expected, fast);
+        PostprocessingAssert.SameDetections(new SsdPostprocessorReference(last, boxes).Process(locsLast, scoresLast, 1), fast);
+        Assert.Equal(new SsdPostprocessorReference(last, boxes).Process(Array.ConvertAll(locsLast, x => (Half)x), Array.ConvertAll(scoresLast, x => (Half)x), 1).Count, half.Count);
+    }
+
+    [Fact]
     public void Caps_and_per_class_topk_match_naive_under_tight_options()
     {
         var options = new DecodeOptions { SsdPerClassTopK = 5, SsdMaxDetections = 7, SsdIouThreshold = 0.3f };
