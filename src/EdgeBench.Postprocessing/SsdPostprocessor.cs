@@ -122,7 +122,8 @@ public sealed class SsdPostprocessor
         {
             _locScratch = new float[locStride];
             _scoreScratch = new float[scoreStride];
-            _transposeScratch = new float[Math.Max(locStride, scoreStride)];
+            // Only an fp16 anchors-last head needs a widened copy before its transpose (SSD300's would carry 2.8 MB for nothing).
+            _transposeScratch = _options.SsdAnchorsLast ? new float[Math.Max(locStride, scoreStride)] : [];
         }
     }
 
