@@ -83,6 +83,7 @@ internal static class ResultRows
 
         row = Telemetry.TelemetryRowValues.Apply(row, benchmarkCase, report);
         Telemetry.TelemetryCaseResult? telemetry = Telemetry.TelemetryCaseResults.For(benchmarkCase);
+        (string Name, double? Start, double? End) clock = ClockOf(telemetry?.Summary, id);
         var diagnosis = new DiagnosisInput
         {
             StageShares = record.StageShares,
@@ -94,8 +95,7 @@ internal static class ResultRows
             DeviceMilliseconds = record.DeviceSplit?.DeviceComputeMilliseconds,
             Telemetry = telemetry is null
                 ? null
-                : new TelemetryObservation(telemetry.SampleCount, ClockOf(telemetry.Summary, id).Name,
-                    ClockOf(telemetry.Summary, id).Start, ClockOf(telemetry.Summary, id).End,
+                : new TelemetryObservation(telemetry.SampleCount, clock.Name, clock.Start, clock.End,
                     telemetry.Summary?.Throttled == true ? $"{telemetry.Source} reported throttling" : null),
         };
         string findings = Diagnosis.Summarize(diagnosis);

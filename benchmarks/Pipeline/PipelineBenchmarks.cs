@@ -325,13 +325,7 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
         {
             Span<float> block = values.AsSpan(n * rows * anchors, rows * anchors);
             block.CopyTo(image);
-            for (int r = 0; r < rows; r++)
-            {
-                for (int a = 0; a < anchors; a++)
-                {
-                    block[(a * rows) + r] = image[(r * anchors) + a];
-                }
-            }
+            SsdPostprocessor.Transpose(image, rows, anchors, block);
         }
     }
 

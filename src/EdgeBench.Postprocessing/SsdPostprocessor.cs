@@ -103,8 +103,11 @@ public sealed class SsdPostprocessor
         }
     }
 
-    /// <summary>[rows, columns] row-major into [columns, rows].</summary>
-    private static void Transpose(ReadOnlySpan<float> source, int rows, int columns, Span<float> destination)
+    /// <summary>
+    /// [rows, columns] row-major into [columns, rows]: an anchors-last head's [A, 4] / [A, C] into the class-major rows
+    /// this decode scans (and back, for the benchmark's recorded-style outputs of such a head).
+    /// </summary>
+    public static void Transpose(ReadOnlySpan<float> source, int rows, int columns, Span<float> destination)
     {
         for (int r = 0; r < rows; r++)
         {

@@ -211,10 +211,7 @@ public sealed class DetectVerbTests : IDisposable
     private static void WriteConstantYoloV8(string path)
     {
         var g = new OnnxGraphBuilder("constant-yolov8", seed: 1);
-        string images = g.Input("images", 1, 3, 640, 640);
-        string pooled = g.Reshape("pooled", g.GlobalAveragePool("gap", images), 1, 3, 1);
-        string first = g.Split("channels", pooled, 1, 1, 2)[0];
-        string zero = g.Mul("zero", first, g.Constant("zero_scale", 0f));
+        string zero = ZeroFromInput(g, 640);
         float[] head = new float[(4 + Classes) * Anchors];
         head[(0 * Anchors) + Anchor] = Cx;
         head[(1 * Anchors) + Anchor] = Cy;
@@ -226,13 +223,21 @@ public sealed class DetectVerbTests : IDisposable
         OnnxFiles.WriteAtomically(g.Build("test", "a constant YOLOv8-shaped head for the detect verb's tests"), path);
     }
 
+    /// <summary>
+    /// A [1,1,1] zero computed from the input <c>images</c> [1,3,size,size] (its first channel's mean times 0): the input
+    /// is used, so ONNX Runtime keeps it, yet it cannot change what is added to the zero.
+    /// </summary>
+    private static string ZeroFromInput(OnnxGraphBuilder g, int size)
+    {
+        string pooled = g.Reshape("pooled", g.GlobalAveragePool("gap", g.Input("images", 1, 3, size, size)), 1, 3, 1);
+        return g.Mul("zero", g.Split("channels", pooled, 1, 1, 2)[0], g.Constant("zero_scale", 0f));
+    }
+
     /// <summary>locs = 0 and scores = one logit of 10, both behind a zero-weighted use of the input (see above).</summary>
     private static void WriteConstantSsd(string path, int boxes, int classes, int box, int classId, bool anchorsLast)
     {
         var g = new OnnxGraphBuilder("constant-ssd", seed: 1);
-        string images = g.Input("images", 1, 3, 128, 128);
-        string pooled = g.Reshape("pooled", g.GlobalAveragePool("gap", images), 1, 3, 1);
-        string zero = g.Mul("zero", g.Split("channels", pooled, 1, 1, 2)[0], g.Constant("zero_scale", 0f));
+        string zero = ZeroFromInput(g, 128);
         float[] scores = new float[classes * boxes];
         scores[anchorsLast ? (box * classes) + classId : (classId * boxes) + box] = 10f;
         long[] locShape = anchorsLast ? [1, boxes, 4] : [1, 4, boxes], scoreShape = anchorsLast ? [1, boxes, classes] : [1, classes, boxes];
