@@ -53,10 +53,14 @@ public abstract class EdgeBenchmark : IDisposable
     /// <summary>A file name for one method's case, e.g. for its frame trace.</summary>
     internal string CaseFileName(string method) => ScenarioRecords.CaseFileName(BenchmarkType.Name, method, ParameterValues());
 
-    /// <summary>The class as declared, for a type BenchmarkDotNet may have emitted from it.</summary>
+    /// <summary>
+    /// The class as declared, for a type BenchmarkDotNet derived from it: the in-process toolchain emits one into a
+    /// dynamic assembly, the out-of-process one (e.g. under <c>--job dry</c>) compiles <c>Runnable_N</c> into a generated
+    /// project's assembly. Either way the declared class is the first base type in this assembly.
+    /// </summary>
     internal static Type DeclaredType(Type type)
     {
-        while (type.Assembly.IsDynamic && type.BaseType is not null)
+        while (type.Assembly != typeof(EdgeBenchmark).Assembly && type.BaseType is not null)
         {
             type = type.BaseType;
         }

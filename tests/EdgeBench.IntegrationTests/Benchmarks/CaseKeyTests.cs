@@ -2,6 +2,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using EdgeBench.Benchmarks;
 using EdgeBench.Benchmarks.Infrastructure;
+using EdgeBench.Benchmarks.Pipeline;
 
 namespace EdgeBench.IntegrationTests.Benchmarks;
 
@@ -88,4 +89,19 @@ public sealed class CaseKeyTests : IDisposable
         Assert.NotEqual(key, CaseOutcomes.Key("T", [("Model", "m"), ("Batch", "1")], "Method"));
         Assert.NotEqual(key, CaseOutcomes.Key("U", [("Model", "m"), ("Batch", "1")]));
     }
+
+    [Fact]
+    public void A_class_the_out_of_process_toolchain_derives_records_under_the_declared_class()
+    {
+        // BenchmarkDotNet's default toolchain (e.g. under --job dry) compiles a Runnable_N deriving from the benchmark
+        // class into a generated assembly; keys made under that name would never meet the row's, and every skipped case
+        // would read "failed".
+        Assert.Equal(typeof(MobileNetBenchmarks), EdgeBenchmark.DeclaredType(typeof(GeneratedRunnable)));
+        using var runnable = new GeneratedRunnable { Model = "mobilenetv2", Precision = "fp32", Batch = 1, Backend = "ort-cpu" };
+        using var declared = new MobileNetBenchmarks { Model = "mobilenetv2", Precision = "fp32", Batch = 1, Backend = "ort-cpu" };
+        Assert.Equal(declared.SetupKey(), runnable.SetupKey());
+    }
+
+    /// <summary>Stands for the Runnable_N class BenchmarkDotNet generates outside this assembly.</summary>
+    private sealed class GeneratedRunnable : MobileNetBenchmarks;
 }
