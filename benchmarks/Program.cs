@@ -12,6 +12,7 @@ using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Models.Zoo;
 using EdgeBench.Reporting.Environment;
 using EdgeBench.Reporting.Results;
+using EdgeBench.Reporting.Summaries;
 
 namespace EdgeBench.Benchmarks;
 
@@ -30,6 +31,9 @@ public static class Program
     /// help, <see cref="EdgeBenchCommandLine.AsksForHelp"/>).
     /// </summary>
     private static readonly string[] s_informationalArguments = ["--list", "--version", "--info"];
+
+    /// <summary>Shows BenchmarkDotNet's full log on the console as well as in the run folder.</summary>
+    internal const string VerboseFlag = "--verbose";
 
     public static int Main(string[] args) => Run(args);
 
@@ -74,6 +78,10 @@ public static class Program
 
     private static int RunBenchmarks(string[] args, string[] benchmarkArgs, RunSettings settings, Func<IConfig, IConfig> adjustConfig)
     {
+        // --verbose: BenchmarkDotNet's full log on the console too (it always goes to the run folder). A plain flag, so
+        // it is taken out here rather than declared as a valued RunSettings option.
+        bool verbose = benchmarkArgs.Contains(VerboseFlag);
+        benchmarkArgs = benchmarkArgs.Where(a => a != VerboseFlag).ToArray();
         if (!benchmarkArgs.Any(a => a is "--filter" or "-f" || a.StartsWith("--filter=", StringComparison.Ordinal)))
         {
             // Without a filter BenchmarkDotNet asks on the console which benchmarks to run, which a script or CI log
@@ -120,13 +128,16 @@ public static class Program
         Environment.SetEnvironmentVariable(RunSettings.RunDirectoryVariable, runDirectory);
         // A --job on the command line replaces the edge job instead of running beside it.
         bool commandLineJob = benchmarkArgs.Any(a => a is "--job" or "-j");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using RunConsole console = RunConsole.Start(runDirectory, verbose);
         Summary[] summaries;
-        using (RunInterruption.Install(Console.Out))
+        using (RunInterruption.Install(console.Messages))
         {
-            summaries = switcher.Run(benchmarkArgs, adjustConfig(EdgeBenchConfig.Create(runDirectory, includeJob: !commandLineJob))).ToArray();
+            IConfig config = adjustConfig(EdgeBenchConfig.Create(runDirectory, includeJob: !commandLineJob, console: console));
+            summaries = switcher.Run(benchmarkArgs, config).ToArray();
         }
 
-        int exitCode = Report(runDirectory, summaries);
+        int exitCode = Report(runDirectory, summaries, console, clock.Elapsed);
         return RunInterruption.Requested ? RunInterruption.ExitCode : exitCode;
     }
 
@@ -168,39 +179,63 @@ public static class Program
         return runDirectory;
     }
 
-    private static int Report(string runDirectory, Summary[] summaries)
+    /// <summary>
+    /// After the cases: the fp16-vs-fp32 accuracy pass, the backends table where both engines ran, then the end
+    /// screen (<see cref="RunSummary"/>) on the console and as summary.md in the run folder.
+    /// </summary>
+    private static int Report(string runDirectory, Summary[] summaries, RunConsole console, TimeSpan elapsed)
     {
         string csv = Path.Combine(runDirectory, ResultsCsv.FileName);
         if (summaries.Length == 0 || !File.Exists(csv))
         {
-            Console.WriteLine(RunInterruption.Requested
+            console.WriteLine(RunInterruption.Requested
                 ? $"Interrupted before any case finished; nothing was written to {runDirectory}."
                 : $"No benchmark ran (check --filter); nothing was written to {runDirectory}.");
+            console.Dispose(); // closes the log file before its folder goes
             Directory.Delete(runDirectory, recursive: true);
             return VerbDispatcher.Ok;
         }
 
         IReadOnlyList<ResultRow> rows = ResultsCsv.Read(csv);
-        Console.WriteLine("Comparing fp16 with fp32 outputs on the same frames (accuracy.csv)...");
-        Accuracy.PrecisionComparison.WriteForRun(runDirectory, rows, Console.Out);
+        console.WriteLine($"Comparing fp16 with fp32 outputs on the same frames ({EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName})...");
+        Accuracy.PrecisionComparison.WriteForRun(runDirectory, rows, console.Log);
+        var files = new List<(string Name, string Holds)>
+        {
+            (ResultsCsv.FileName, "every case: iteration statistics, per-frame columns, telemetry, reasons"),
+            (RunSummary.FileName, "this screen, for a pull request"),
+            (RunConsole.LogFileName, "BenchmarkDotNet's full log (--verbose shows it live)"),
+        };
+        if (File.Exists(Path.Combine(runDirectory, EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName)))
+        {
+            files.Add((EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName, "fp16 against fp32 on the same frames"));
+        }
+
+        if (rows.Any(r => r.FrameTrace.Length > 0))
+        {
+            files.Add(("frames/", "per-frame traces of the scenario cases"));
+        }
+
         if (EdgeBench.Reporting.Tables.BackendsTable.HasBothEngines(rows))
         {
             // Both engines ran: the stage-by-stage ORT vs TorchSharp table goes into the run folder by itself.
-            (IReadOnlyList<string> files, _) = EdgeBench.Reporting.Reports.ReportWriter.WriteBackends(runDirectory);
-            Console.WriteLine($"ONNX Runtime vs TorchSharp per stage: {files[0]}");
+            (IReadOnlyList<string> backendFiles, _) = EdgeBench.Reporting.Reports.ReportWriter.WriteBackends(runDirectory);
+            files.Add((Path.GetRelativePath(runDirectory, backendFiles[0]), "ONNX Runtime vs TorchSharp per stage"));
         }
 
-        int ok = rows.Count(r => r.Status == CaseStatus.Ok);
-        int skipped = rows.Count(r => r.Status == CaseStatus.Skipped);
-        int failed = rows.Count(r => r.Status == CaseStatus.Failed);
-        Console.WriteLine();
-        Console.WriteLine($"EdgeBench results: {runDirectory}");
-        Console.WriteLine($"  {ok} ok, {skipped} skipped, {failed} failed ({ResultsCsv.FileName}, {EnvironmentInfo.FileName}, {EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName}, results/ with BenchmarkDotNet's reports)");
-        foreach (ResultRow row in rows.Where(r => r.Status == CaseStatus.Failed).Take(10))
+        files.Add(("reports", $"dotnet run -c Release -- report precision|backends {runDirectory}"));
+        RunSummary summary = RunSummary.Build(new RunSummaryInput
         {
-            Console.WriteLine($"  failed: {row.Benchmark}: {row.Reason}");
-        }
-
-        return failed == 0 ? VerbDispatcher.Ok : VerbDispatcher.Error;
+            Rows = rows,
+            RunDirectory = runDirectory,
+            Environment = EnvironmentInfo.Read(Path.Combine(runDirectory, EnvironmentInfo.FileName)),
+            Elapsed = elapsed,
+            Interrupted = RunInterruption.Requested,
+            BackendName = BackendNames.Join,
+            Files = files,
+        });
+        File.WriteAllText(Path.Combine(runDirectory, RunSummary.FileName), summary.ToMarkdown());
+        console.WriteLine(string.Empty);
+        console.WriteLine(summary.ToText(console.Width).TrimEnd());
+        return rows.Any(r => r.Status == CaseStatus.Failed) ? VerbDispatcher.Error : VerbDispatcher.Ok;
     }
 }

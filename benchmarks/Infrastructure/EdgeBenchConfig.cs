@@ -74,9 +74,10 @@ internal static class EdgeBenchConfig
     /// <summary>
     /// The configuration of a run writing into <paramref name="runDirectory"/>. <paramref name="job"/> replaces the
     /// edge job; with <paramref name="includeJob"/> false the config has no job, so BenchmarkDotNet's own (or the
-    /// one given with --job on the command line) is used.
+    /// one given with --job on the command line) is used. With a <paramref name="console"/> BenchmarkDotNet logs into
+    /// the run folder and the console shows progress; without one (tests) it logs to the console as usual.
     /// </summary>
-    public static IConfig Create(string runDirectory, Job? job = null, bool includeJob = true)
+    public static IConfig Create(string runDirectory, Job? job = null, bool includeJob = true, RunConsole? console = null)
     {
         CaseOutcomes.Clear();
         ScenarioRecords.Clear();
@@ -99,11 +100,12 @@ internal static class EdgeBenchConfig
             .AddColumn(StatisticColumn.Median, StatisticColumn.P90, CategoriesColumn.Default)
             .AddColumn(FrameColumn.FrameTime, FrameColumn.Fps, FrameColumn.Throughput, FrameColumn.FrameP99, FrameColumn.Verdict)
             .AddDiagnoser(MemoryDiagnoser.Default)
-            .AddLogger(ConsoleLogger.Default)
+            .AddLogger(console is null ? ConsoleLogger.Default : console.Logger)
             // Raw per-iteration samples (diffs compare samples, not means), a Markdown table for pull requests,
             // and EdgeBench's contract file.
-            .AddExporter(JsonExporter.Full, MarkdownExporter.GitHub, new EdgeBenchExporter(runDirectory))
+            .AddExporter(JsonExporter.Full, CompactMarkdownExporter.Instance, new EdgeBenchExporter(runDirectory))
             .AddEventProcessor(new IncrementalResults(runDirectory))
+            .AddEventProcessor(console is null ? [] : [console.Progress])
             .AddFilter(new CaseFilter())
             .AddValidator(DefaultConfig.Instance.GetValidators().ToArray())
             .AddValidator(new CategoryValidator())

@@ -35,7 +35,9 @@ internal static class ResultRows
         if (report is null || !report.Success || stats is null)
         {
             CaseOutcomes.Outcome outcome = CaseOutcomes.For(id.SetupKey, runDirectory)
-                ?? new CaseOutcomes.Outcome(CaseStatus.Failed, "the case produced no measurements (BenchmarkDotNet printed why on the console)");
+                ?? new CaseOutcomes.Outcome(CaseStatus.Failed, RunLogger.FirstErrorOf(benchmarkCase) is { } error
+                    ? $"{error} (the case produced no measurements; {RunConsole.LogFileName} has the whole error)"
+                    : $"the case produced no measurements (BenchmarkDotNet's log, {RunConsole.LogFileName} or the console, says why)");
             return row with { Status = outcome.Status, Reason = outcome.Reason };
         }
 

@@ -5,7 +5,8 @@ namespace EdgeBench.Reporting.Results;
 
 /// <summary>
 /// Reads and writes <c>edgebench.csv</c>: RFC 4180, comma separated, LF line endings, a header row, snake_case
-/// column names in a fixed order, numbers in the invariant culture with round-trip precision, empty = not measured.
+/// column names in a fixed order, numbers in the invariant culture rounded to what a reader can use (at most 6
+/// significant digits: <see cref="Significant"/>), empty = not measured.
 /// </summary>
 /// <remarks>
 /// The columns are listed once, in <see cref="s_columns"/>: name, how a row's value is written, and how it is read
@@ -44,12 +45,12 @@ public static class ResultsCsv
         Number("p90_ms", r => r.P90Ms, (r, v) => r with { P90Ms = v }),
         Number("p99_ms", r => r.P99Ms, (r, v) => r with { P99Ms = v }),
         Number("fps", r => r.Fps, (r, v) => r with { Fps = v }),
-        Number("power_w", r => r.PowerW, (r, v) => r with { PowerW = v }),
+        Tenths("power_w", r => r.PowerW, (r, v) => r with { PowerW = v }),
         Number("energy_mj", r => r.EnergyMj, (r, v) => r with { EnergyMj = v }),
-        Number("gpu_util_pct", r => r.GpuUtilPct, (r, v) => r with { GpuUtilPct = v }),
-        Number("cpu_util_pct", r => r.CpuUtilPct, (r, v) => r with { CpuUtilPct = v }),
-        Number("ram_mb", r => r.RamMb, (r, v) => r with { RamMb = v }),
-        Number("max_temp_c", r => r.MaxTempC, (r, v) => r with { MaxTempC = v }),
+        Tenths("gpu_util_pct", r => r.GpuUtilPct, (r, v) => r with { GpuUtilPct = v }),
+        Tenths("cpu_util_pct", r => r.CpuUtilPct, (r, v) => r with { CpuUtilPct = v }),
+        Tenths("ram_mb", r => r.RamMb, (r, v) => r with { RamMb = v }),
+        Tenths("max_temp_c", r => r.MaxTempC, (r, v) => r with { MaxTempC = v }),
         new("throttled", r => r.Throttled switch { true => "true", false => "false", null => string.Empty },
             (r, v) => r with { Throttled = v.Length == 0 ? null : bool.Parse(v) }),
         Number("frame_ms", r => r.FrameMs, (r, v) => r with { FrameMs = v }),
@@ -72,9 +73,9 @@ public static class ResultsCsv
         Number("frame_p999_ms", r => r.FrameP999Ms, (r, v) => r with { FrameP999Ms = v }),
         Number("early_stop_p90_ms", r => r.EarlyStopP90Ms, (r, v) => r with { EarlyStopP90Ms = v }),
         Number("early_stop_p99_ms", r => r.EarlyStopP99Ms, (r, v) => r with { EarlyStopP99Ms = v }),
-        Number("dropped_pct", r => r.DroppedPct, (r, v) => r with { DroppedPct = v }),
-        Number("deadline_miss_pct", r => r.DeadlineMissPct, (r, v) => r with { DeadlineMissPct = v }),
-        Number("cov_pct", r => r.CovPct, (r, v) => r with { CovPct = v }),
+        Tenths("dropped_pct", r => r.DroppedPct, (r, v) => r with { DroppedPct = v }),
+        Tenths("deadline_miss_pct", r => r.DeadlineMissPct, (r, v) => r with { DeadlineMissPct = v }),
+        Tenths("cov_pct", r => r.CovPct, (r, v) => r with { CovPct = v }),
         Text("verdict", r => r.Verdict, (r, v) => r with { Verdict = v }),
         Text("diagnosis", r => r.Diagnosis, (r, v) => r with { Diagnosis = v }),
         Text("frame_trace", r => r.FrameTrace, (r, v) => r with { FrameTrace = v }),
@@ -185,8 +186,51 @@ public static class ResultsCsv
 
     private static Column Text(string name, Func<ResultRow, string> get, Func<ResultRow, string, ResultRow> set) => new(name, get, set);
 
+    /// <summary>
+    /// Significant digits of a measured number (times, FPS, MB/s, energy, ratios): 0.1% resolution at worst, finer
+    /// than the run-to-run spread of any of them (a percent or more on a quiet machine). The raw samples stay in
+    /// BenchmarkDotNet's full JSON and the frame traces, which is what diff reads.
+    /// </summary>
+    public const int SignificantDigits = 4;
+
+    /// <summary>Percentages, watts, degrees and megabytes keep one decimal (and never more than 6 significant digits).</summary>
+    public const int TenthsMaxSignificantDigits = 6;
+
     private static Column Number(string name, Func<ResultRow, double?> get, Func<ResultRow, double?, ResultRow> set) =>
         new(name,
-            r => get(r) is double d ? d.ToString("R", CultureInfo.InvariantCulture) : string.Empty,
-            (r, v) => set(r, v.Length == 0 ? null : double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)));
+            r => get(r) is double d ? Significant(d, SignificantDigits).ToString("R", CultureInfo.InvariantCulture) : string.Empty,
+            (r, v) => set(r, ParseNumber(v)));
+
+    private static Column Tenths(string name, Func<ResultRow, double?> get, Func<ResultRow, double?, ResultRow> set) =>
+        new(name,
+            r => get(r) is double d
+                ? Significant(Math.Round(d, 1, MidpointRounding.AwayFromZero), TenthsMaxSignificantDigits).ToString("R", CultureInfo.InvariantCulture)
+                : string.Empty,
+            (r, v) => set(r, ParseNumber(v)));
+
+    private static double? ParseNumber(string text) =>
+        text.Length == 0 ? null : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// <paramref name="value"/> rounded to <paramref name="digits"/> significant digits (half away from zero). The
+    /// result is the double nearest that decimal, so its shortest round-trip text has at most that many digits.
+    /// </summary>
+    public static double Significant(double value, int digits)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(digits, 1);
+        if (value == 0 || double.IsNaN(value) || double.IsInfinity(value))
+        {
+            return value;
+        }
+
+        int decimals = digits - 1 - (int)Math.Floor(Math.Log10(Math.Abs(value)));
+        if (decimals is >= 0 and <= 15)
+        {
+            return Math.Round(value, decimals, MidpointRounding.AwayFromZero);
+        }
+
+        // Beyond Math.Round's 0..15 decimals: go through the decimal text, which rounds the same way.
+        return double.Parse(value.ToString("E" + (digits - 1).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
+            NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
 }

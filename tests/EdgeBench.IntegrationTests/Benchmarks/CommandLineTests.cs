@@ -269,23 +269,5 @@ public sealed class CommandLineTests : IDisposable
         return (exitCode, output.ToString(), error.ToString());
     }
 
-    /// <summary>The program as a user runs it, its console captured (the collection runs alone, so nothing else writes there).</summary>
-    private static (int ExitCode, string Output, string Error) RunProgram(params string[] args)
-    {
-        TextWriter savedOut = Console.Out;
-        TextWriter savedError = Console.Error;
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            return (Program.Run(args), output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(savedOut);
-            Console.SetError(savedError);
-        }
-    }
+    private static (int ExitCode, string Output, string Error) RunProgram(params string[] args) => ProgramConsole.Run(args);
 }

@@ -25,7 +25,9 @@ public sealed class InterruptTests : IDisposable
         };
         foreach (string argument in (string[])["exec", Path.Combine(AppContext.BaseDirectory, "EdgeBench.Benchmarks.dll"),
             "--filter", "*MobileNetBenchmarks.Camera*", "--backend", "ort-cpu", "--batch", "1", "--precision", "fp32,fp16",
-            "--sustained", "10m", "--telemetry", "linux", "--device-id", "interrupt-test", "--results", results])
+            "--sustained", "10m", "--telemetry", "linux", "--device-id", "interrupt-test", "--results", results,
+            // BenchmarkDotNet's log on the console too: the test waits for the scenario's start line in it.
+            "--verbose"])
         {
             start.ArgumentList.Add(argument);
         }

@@ -33,17 +33,54 @@ public sealed class ProgramTests : IDisposable
     private static IConfig AllowDebugBuild(IConfig config) =>
         ManualConfig.Create(config).WithOptions(ConfigOptions.DisableOptimizationsValidator);
 
+    /// <summary>
+    /// What a person sees of that run (stdout is not a terminal here, as in a CI log): one progress line per case, then
+    /// the end screen, also in summary.md; BenchmarkDotNet's per-iteration log went to the run folder.
+    /// </summary>
+    private static void AssertEndScreen(string run, string output)
+    {
+        string[] lines = output.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+        IReadOnlyList<ResultRow> rows = ResultsCsv.Read(Path.Combine(run, ResultsCsv.FileName));
+        string[] progress = lines.Where(l => l.StartsWith('[')).ToArray();
+        Assert.Equal(rows.Count, progress.Length);
+        Assert.StartsWith($"[ 1/{rows.Count}] ", progress[0], StringComparison.Ordinal);
+        Assert.Contains(progress, l => l.Contains(" ok      MobileNetBenchmarks.SingleStream(mobilenetv2, fp32, 1, ort-cpu)  ", StringComparison.Ordinal));
+        Assert.Contains(progress, l => l.Contains(" skipped MobileNetBenchmarks.", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("// Benchmark:", StringComparison.Ordinal) || l.StartsWith("WorkloadActual", StringComparison.Ordinal));
+        Assert.Contains("// Benchmark:", File.ReadAllText(Path.Combine(run, "benchmarkdotnet.log")), StringComparison.Ordinal);
+
+        // The end screen: the model's best end-to-end row, the scenario rows, the skip reasons grouped, the files.
+        string screen = string.Join('\n', lines.SkipWhile(l => !l.StartsWith("EdgeBench on test-device", StringComparison.Ordinal)));
+        Assert.Matches(@"EdgeBench on test-device \(.*\): \d+ ok, \d+ skipped, 0 failed in \d+m\d\ds", screen);
+        Assert.Matches(@"\n  mobilenetv2 +fp(32|16) b1 ort-cpu", screen);
+        Assert.Contains("  mobilenetv2  single-stream", screen, StringComparison.Ordinal);
+        foreach (IGrouping<string, ResultRow> reason in rows.Where(r => r.Status == CaseStatus.Skipped).GroupBy(r => r.Reason))
+        {
+            // e.g. "   5 x not in the default run: libtorch's CPU fp16 kernels ...": one line per reason, with its count
+            Assert.Contains($"{reason.Count(),4} x {reason.Key[..40]}", screen, StringComparison.Ordinal);
+        }
+
+        Assert.Contains($"Files in {run}", screen, StringComparison.Ordinal);
+        Assert.InRange(screen.Split('\n').Length, 10, 40);
+        Assert.True(lines.Length <= 80, $"{lines.Length} lines printed; at most 80 expected for one model at batch 1");
+
+        string summary = File.ReadAllText(Path.Combine(run, "summary.md"));
+        Assert.StartsWith("# EdgeBench on test-device", summary, StringComparison.Ordinal);
+        Assert.Contains("| mobilenetv2 | single-stream |", summary, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_filtered_run_writes_one_run_folder_with_environment_results_and_accuracy()
     {
         string results = Path.Combine(_root, "results");
 
-        int exitCode = Program.Run(
+        (int exitCode, string output, _) = ProgramConsole.Run(
             ["--filter", "*MobileNet*", "--batch", "1", "--device-id", "test-device", "--results", results, "--job", "dry", "--inProcess", "--min-duration", "0s", "--camera-fps", "200"],
             AllowDebugBuild);
 
         Assert.Equal(0, exitCode);
         string run = Assert.Single(Directory.GetDirectories(Path.Combine(results, "test-device")));
+        AssertEndScreen(run, output);
         Assert.Matches(@"^\d{8}-\d{6}-([0-9a-f]{7}|nogit)$", Path.GetFileName(run));
 
         EnvironmentInfo environment = EnvironmentInfo.Read(Path.Combine(run, EnvironmentInfo.FileName));

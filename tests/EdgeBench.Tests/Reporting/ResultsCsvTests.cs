@@ -18,10 +18,10 @@ public sealed class ResultsCsvTests : IDisposable
         Batch = 4,
         Backend = "onnxruntime",
         Ep = "cpu",
-        MeanMs = 1234.5678901234,
-        MedianMs = 1200.25,
-        P90Ms = 1300.5,
-        P99Ms = 1310.75,
+        MeanMs = 1235,
+        MedianMs = 1200,
+        P90Ms = 1301,
+        P99Ms = 0.0001311,
         Fps = 3.24,
         PowerW = 5.5,
         Throttled = false,
@@ -58,12 +58,53 @@ public sealed class ResultsCsvTests : IDisposable
             ResultsCsv.Write(path, [s_measured, s_skipped]);
 
             Assert.Equal([s_measured, s_skipped], ResultsCsv.Read(path));
-            Assert.Contains("1234.5678901234", File.ReadAllText(path), StringComparison.Ordinal);
+            Assert.Contains("1235,1200,1301,0.0001311,3.24,5.5,", File.ReadAllText(path), StringComparison.Ordinal);
         }
         finally
         {
             CultureInfo.CurrentCulture = saved;
         }
+    }
+
+    [Fact]
+    public void Numbers_are_written_as_people_read_them()
+    {
+        // Measured values keep 4 significant digits; percentages, watts, degrees and megabytes one decimal.
+        ResultRow row = s_measured with
+        {
+            MeanMs = 1234.5678901234, MedianMs = 0.000123456789, P90Ms = 123456789.0, P99Ms = -2.71828, Fps = 99.99999,
+            CpuUtilPct = 99.44622507161962, PowerW = 149.25, MaxTempC = 45, RamMb = 123456.789, CovPct = 0.04, // 6 digits at most
+        };
+        string path = Path.Combine(_directory, "edgebench.csv");
+
+        ResultsCsv.Write(path, [row]);
+
+        ResultRow read = Assert.Single(ResultsCsv.Read(path));
+        Assert.Equal([1235, 0.0001235, 123500000, -2.718, 100], [read.MeanMs!.Value, read.MedianMs!.Value, read.P90Ms!.Value, read.P99Ms!.Value, read.Fps!.Value]);
+        Assert.Equal([99.4, 149.3, 45, 123457, 0], [read.CpuUtilPct!.Value, read.PowerW!.Value, read.MaxTempC!.Value, read.RamMb!.Value, read.CovPct!.Value]);
+        // No cell of the file has more than 6 significant digits, whatever the value.
+        string[] cells = File.ReadAllLines(path)[1].Split(',');
+        Assert.All(cells.Where(c => double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out _)),
+            cell => Assert.True(SignificantDigits(cell) <= 6, $"{cell} has more than 6 significant digits"));
+    }
+
+    [Theory]
+    [InlineData(0.0, 4, 0.0)]
+    [InlineData(1.23449, 4, 1.234)]
+    [InlineData(1.2345, 4, 1.235)] // half away from zero
+    [InlineData(-1.2345, 4, -1.235)]
+    [InlineData(9.99996, 4, 10.0)]
+    [InlineData(1.23456789e-20, 3, 1.23e-20)]
+    [InlineData(9.87654321e20, 2, 9.9e20)]
+    public void Significant_rounds_to_the_given_digits(double value, int digits, double expected) =>
+        Assert.Equal(expected, ResultsCsv.Significant(value, digits));
+
+    private static int SignificantDigits(string cell)
+    {
+        string mantissa = cell.Split('E', 'e')[0].TrimStart('-').Replace(".", string.Empty, StringComparison.Ordinal).TrimStart('0');
+        return cell.Contains('.', StringComparison.Ordinal) || cell.Contains('E', StringComparison.OrdinalIgnoreCase)
+            ? mantissa.Length
+            : mantissa.TrimEnd('0').Length;
     }
 
     [Fact]
@@ -109,7 +150,7 @@ public sealed class ResultsCsvTests : IDisposable
     {
         string path = Path.Combine(_directory, "bad.csv");
         ResultsCsv.Write(path, [s_measured]);
-        File.WriteAllText(path, File.ReadAllText(path).Replace("1200.25", "12x00", StringComparison.Ordinal));
+        File.WriteAllText(path, File.ReadAllText(path).Replace(",1200,", ",12x00,", StringComparison.Ordinal));
 
         InvalidDataException error = Assert.Throws<InvalidDataException>(() => ResultsCsv.Read(path));
 
