@@ -23,7 +23,7 @@ public sealed record GroupedBars(string Title, string ValueLabel, IReadOnlyList<
     /// <summary>The text on each bar; <see cref="Cells.Number"/> unless set.</summary>
     public Func<double, string>? BarLabel { get; init; }
 
-    /// <summary>A dashed line across the chart at this value (e.g. 1.0 on a ratio chart), or none.</summary>
+    /// <summary>A grey line across the chart at this value (e.g. 1.0 on a ratio chart), or none.</summary>
     public double? ReferenceLine { get; init; }
 
     /// <summary>The largest bar over the smallest (positive) one; null with fewer than one positive bar.</summary>
@@ -125,11 +125,12 @@ public static class ChartRenderer
         bool log = chart.Scale == AxisScale.Log10;
         double[] present = chart.Values.SelectMany(v => v).Where(v => v is > 0 || (!log && v is not null)).Select(v => v!.Value).ToArray();
         double max = present.DefaultIfEmpty(1).Max();
-        // On a log axis bars grow from the decade below the smallest value, not from zero (log 0 does not exist).
+        // On a log axis bars grow from the decade below the smallest value, not from zero (log 0 does not exist); heights
+        // are decades above that floor, so every bar is positive and ScottPlot puts its label on top.
         double floorDecade = log ? Math.Floor(Math.Log10(present.DefaultIfEmpty(1).Min())) : 0;
         double topDecade = log ? Math.Max(floorDecade + 1, Math.Ceiling(Math.Log10(max))) : 0;
-        double Height(double value) => log ? Math.Log10(value) : value;
-        double absentY = log ? floorDecade + (topDecade - floorDecade) * 0.02 : max * 0.02;
+        double Height(double value) => log ? Math.Log10(value) - floorDecade : value;
+        double absentY = log ? (topDecade - floorDecade) * 0.02 : max * 0.02;
         for (int s = 0; s < chart.Series.Count; s++)
         {
             for (int g = 0; g < chart.Groups.Count; g++)
@@ -141,7 +142,6 @@ public static class ChartRenderer
                     {
                         Position = position,
                         Value = Height(value),
-                        ValueBase = floorDecade,
                         Size = barWidth * 0.95,
                         FillColor = palette.GetColor(s),
                         Label = label(value),
@@ -161,8 +161,9 @@ public static class ChartRenderer
         // The reference line first, so the bars and their labels are drawn over it.
         if (chart.ReferenceLine is double reference && (!log || reference > 0))
         {
+            // Solid: the SVG canvas cannot draw dashes.
             var line = plot.Add.HorizontalLine(Height(reference));
-            line.LinePattern = LinePattern.Dashed;
+            line.LineWidth = 1.5f;
             line.LineColor = Colors.Gray;
         }
 
@@ -185,10 +186,10 @@ public static class ChartRenderer
             var ticks = new ScottPlot.TickGenerators.NumericManual();
             for (int decade = (int)floorDecade; decade <= (int)topDecade; decade++)
             {
-                ticks.AddMajor(decade, Math.Pow(10, decade).ToString("G", CultureInfo.InvariantCulture));
+                ticks.AddMajor(decade - floorDecade, Math.Pow(10, decade).ToString("G", CultureInfo.InvariantCulture));
                 for (int step = 2; step <= 9 && decade < topDecade; step++)
                 {
-                    ticks.AddMinor(decade + Math.Log10(step));
+                    ticks.AddMinor(decade - floorDecade + Math.Log10(step));
                 }
             }
 
@@ -196,7 +197,7 @@ public static class ChartRenderer
             plot.Axes.Margins(bottom: 0, top: 0.15);
             plot.Axes.AutoScale();
             // The decade grid from the floor to one decade above the top bar, with room for the labels.
-            plot.Axes.SetLimitsY(floorDecade, topDecade + (topDecade - floorDecade) * 0.1);
+            plot.Axes.SetLimitsY(0, (topDecade - floorDecade) * 1.1);
         }
         else
         {
@@ -315,17 +316,18 @@ public static class ReportCharts
 
     /// <summary>FPS per watt per model and device, or null when no row has a power measurement.</summary>
     public static GroupedBars? DevicesFpsPerWatt(IReadOnlyList<DeviceRow> rows) => rows.Any(r => r.FpsPerWatt is not null)
-        ? ByDevice(rows, "Frames per second per watt (higher is better)", "FPS / W", r => r.FpsPerWatt) with { BarLabel = v => Cells.Number(v) }
+        ? ByDevice(rows, "Frames per second per watt (higher is better)", "FPS / W", r => r.FpsPerWatt)
         : null;
 
     /// <summary>FPS per dollar of list price per model and device, or null when no device has a catalog price.</summary>
     public static GroupedBars? DevicesFpsPerDollar(IReadOnlyList<DeviceRow> rows) => rows.Any(r => r.FpsPerDollar is not null)
         ? ByDevice(rows, "Frames per second per dollar of list price (higher is better)", "FPS / USD", r => r.FpsPerDollar)
+            with { BarLabel = v => v.ToString("G3", CultureInfo.InvariantCulture) } // a Pi's 0.00257 is not 0.003
         : null;
 
     /// <summary>
     /// The precision view as a chart: per model, each device's best FPS in fp16 (int8, ...) over its best FPS in fp32,
-    /// one bar per device and precision; the dashed line at 1 divides "helps" (above) from "hurts" (below).
+    /// one bar per device and precision; the grey line at 1 divides "helps" (above) from "hurts" (below).
     /// </summary>
     public static GroupedBars DevicePrecision(IReadOnlyList<DevicePrecisionRow> rows, IReadOnlyList<string> precisions)
     {
