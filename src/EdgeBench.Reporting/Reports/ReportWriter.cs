@@ -158,7 +158,7 @@ public static class ReportWriter
             .Append("`diff` refuses to compare across), else the differences, in bold. `absent`: the device has no such measurement (never ")
             .Append("zero); `not measured`: the run had no power sampler. Energy per frame is the sampler's energy per call over its frames ")
             .Append("(scenario rows: per delivered frame), else average power x mean time per frame. Price and peak GFLOPS: ")
-            .Append(File.Exists(catalogPath) ? $"`{Path.GetFileName(catalogPath)}` (the committed device catalog; sources below)" : "no device catalog found")
+            .Append(File.Exists(catalogPath) ? $"`{Path.GetFileName(catalogPath)}` (the committed device catalog; the entries used and their sources are listed at the end)" : "no device catalog found")
             .Append(".\n");
         int marked = rows.Count(r => r.EnvironmentChanges.Count > 0);
         if (marked > 0)
@@ -220,6 +220,10 @@ public static class ReportWriter
                 md.Append(CultureInfo.InvariantCulture, $"- `{entry.DeviceId}` ({entry.Name}): {entry.Source}")
                     .Append(entry.SourceUrl.Length > 0 ? $" <{entry.SourceUrl}>" : string.Empty).Append('\n');
             }
+        }
+        else
+        {
+            md.Append("\nNo measured device is in the catalog, so no price, FPS per dollar or peak GFLOPS; docs/devices.md says how to add a board.\n");
         }
 
         string mdPath = Path.Combine(directory, "devices.md"), csvPath = Path.Combine(directory, "devices.csv"),

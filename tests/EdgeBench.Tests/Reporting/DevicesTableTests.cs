@@ -100,6 +100,21 @@ public sealed class DevicesTableTests : IDisposable
     }
 
     [Fact]
+    public void The_committed_results_show_every_h200_model_and_ssd300_on_a_gpu_pipeline()
+    {
+        // The repository's own results/ (read in place, nothing written): its newest H200 runs are partial.
+        IReadOnlyList<DeviceRow> rows = Build(Path.GetDirectoryName(RunFixtures.Catalog)!);
+
+        DeviceRow[] h200 = rows.Where(r => r.DeviceId == "gpu-NVIDIA-H200").ToArray();
+        Assert.All(h200, r => Assert.NotNull(r.Case));
+        Assert.Superset(new HashSet<string> { "mobilenetv2", "resnet18", "resnet50", "ssd300", "tiny-yolov3", "yolov8n" }, h200.Select(r => r.Model).ToHashSet());
+        DeviceRow ssd = h200.Single(r => r.Model == "ssd300");
+        Assert.StartsWith("end-to-end-cuda-kernels", ssd.Pipeline, StringComparison.Ordinal);
+        Assert.True(ssd.Fps > 2000, $"{ssd.Fps}");
+        Assert.Contains(rows, r => r.DeviceId == "amd-epyc" && r.Model == "mobilenetv2" && r.Case is not null);
+    }
+
+    [Fact]
     public void The_newest_ok_measurement_of_a_case_counts_even_when_an_older_one_was_faster_and_a_newer_one_failed()
     {
         WriteRun(Gpu, "20261101-100000-aaaa111", [Case("ssd300", "end-to-end", 500)]);
