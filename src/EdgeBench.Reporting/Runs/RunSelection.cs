@@ -29,12 +29,19 @@ public sealed partial record RunSelection
     /// <summary>Only runs started at or after this instant (UTC); null: any time.</summary>
     public DateTimeOffset? Since { get; init; }
 
+    /// <summary>The values as typed, for messages; the parsed ones otherwise.</summary>
+    public string? CommitText { get; init; }
+
+    public string? SinceText { get; init; }
+
     /// <summary>Validates <c>--commit</c> and <c>--since</c> as typed on the command line.</summary>
     public static RunSelection Parse(IReadOnlyList<string>? named, string? commit, string? since) => new()
     {
         Named = named ?? [],
         Commit = commit is null ? null : ParseCommit(commit),
+        CommitText = commit,
         Since = since is null ? null : ParseSince(since),
+        SinceText = since,
     };
 
     /// <summary>4 to 40 hex digits (any case), or <c>nogit</c>.</summary>
@@ -123,11 +130,11 @@ public sealed partial record RunSelection
         {
             string commits = string.Join(", ", ids.Select(CommitOf).Where(c => c is not null).Distinct().Order(StringComparer.Ordinal));
             throw new InvalidDataException(
-                $"--commit '{Commit}': no {where} was made at that commit (run ids end with -<commit> or -{NoGit}; commits found: {(commits.Length == 0 ? "none" : commits)}).");
+                $"--commit '{CommitText ?? Commit}': no {where} was made at that commit (run ids end with -<commit> or -{NoGit}; commits found: {(commits.Length == 0 ? "none" : commits)}).");
         }
 
         throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-            $"--since '{Since:yyyy-MM-ddTHH:mm:ss}Z': no {where}{(Commit is null ? string.Empty : $" of commit {Commit}")} started at or after it (run ids begin with the UTC start, yyyyMMdd-HHmmss; the newest is {ids.LastOrDefault() ?? "none"})."));
+            $"--since '{SinceText ?? Since?.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture)}': no {where}{(Commit is null ? string.Empty : $" of commit {Commit}")} started at or after {Since:yyyy-MM-ddTHH:mm:ss}Z (run ids begin with the UTC start, yyyyMMdd-HHmmss; the newest is {ids.LastOrDefault() ?? "none"})."));
     }
 
     private static string RunIdOf(string directory) => Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));

@@ -262,7 +262,7 @@ public sealed class DevicesTableTests : IDisposable
         var commit = Assert.Throws<InvalidDataException>(() => RunSelection.Parse(null, "dddd444", null).Select(Root));
         Assert.Equal($"--commit 'dddd444': no run folder under {Root} was made at that commit (run ids end with -<commit> or -nogit; commits found: aaaa111).", commit.Message);
         var since = Assert.Throws<InvalidDataException>(() => RunSelection.Parse(null, null, "2027-01-01").Select(Root));
-        Assert.StartsWith($"--since '2027-01-01T00:00:00Z': no run folder under {Root} started at or after it", since.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"--since '2027-01-01': no run folder under {Root} started at or after 2027-01-01T00:00:00Z", since.Message, StringComparison.Ordinal);
         Assert.EndsWith("the newest is 20261101-100000-aaaa111).", since.Message, StringComparison.Ordinal);
         var named = Assert.Throws<InvalidDataException>(() => RunSelection.Parse(["nope"], null, null).Select(Root));
         Assert.StartsWith($"run folder 'nope': not found (also tried {Path.Combine(Root, "nope")})", named.Message, StringComparison.Ordinal);
