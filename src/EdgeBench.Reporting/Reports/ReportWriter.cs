@@ -206,12 +206,13 @@ public static class ReportWriter
             files.AddRange(ChartRenderer.Save(ChartRenderer.Bars(perDollar), Path.Combine(directory, "devices-fps-per-dollar")));
             md.Append("\n![FPS per dollar](devices-fps-per-dollar.png)\n\n").Append(ChartScale.Caption(perDollar)).Append('\n');
         }
-        else
+
+        CatalogDevice[] priced = devices.Select(d => catalog.Find(d.DeviceId)).OfType<CatalogDevice>().Distinct().ToArray();
+        if (priced.Length > 0 && !rows.Any(r => r.FpsPerDollar is not null))
         {
             md.Append("\nNo FPS-per-dollar chart: no measured device has a price in the catalog.\n");
         }
 
-        CatalogDevice[] priced = devices.Select(d => catalog.Find(d.DeviceId)).OfType<CatalogDevice>().Distinct().ToArray();
         if (priced.Length > 0)
         {
             md.Append("\nCatalog entries used:\n\n");
