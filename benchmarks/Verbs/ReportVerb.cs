@@ -2,11 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using EdgeBench.Benchmarks.Cli;
 using EdgeBench.Reporting.Reports;
+using EdgeBench.Reporting.Runs;
 
 namespace EdgeBench.Benchmarks.Verbs;
 
 /// <summary>
-/// <c>report precision|backends &lt;run&gt;</c> and <c>report devices &lt;results-root&gt; [run ...]</c>: tables
+/// <c>report precision|backends &lt;run&gt;</c> and <c>report devices &lt;results-root&gt; [run ...] [--commit SHA] [--since DATE]</c>: tables
 /// (Markdown + CSV) and charts (PNG + SVG) under a <c>reports/</c> folder; the Markdown also goes to stdout.
 /// </summary>
 internal static class ReportVerb
@@ -64,9 +65,15 @@ internal static class ReportVerb
     private static Command Devices()
     {
         var resultsRoot = new Argument<string>("results-root") { Description = "the results root: one folder per device id" };
-        var runs = new Argument<string[]>("run") { Description = "a run folder that replaces its device's latest", Arity = ArgumentArity.ZeroOrMore };
-        var catalog = new Option<string?>("--catalog") { HelpName = "FILE", Description = "device prices and power modes [default: <results-root>/devices.csv]" };
-        var stage = new Option<string?>("--stage") { HelpName = "STAGE", Description = "the stage to compare [default: end-to-end]" };
+        var runs = new Argument<string[]>("run")
+        {
+            Description = "read only these run folders (absolute, or relative to the working folder or the results root)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var commit = new Option<string?>("--commit") { HelpName = "SHA", Description = "only runs of this commit (run ids end with -<commit>; nogit: runs made without git)" };
+        var since = new Option<string?>("--since") { HelpName = "DATE", Description = "only runs started at or after this UTC date or time (2026-12-02, 2026-12-02T10:30)" };
+        var catalog = new Option<string?>("--catalog") { HelpName = "FILE", Description = "device prices and peak GFLOPS [default: <results-root>/devices.csv]" };
+        var stage = new Option<string?>("--stage") { HelpName = "STAGE", Description = "compare this stage row only [default: every end-to-end pipeline]" };
         var precision = new Option<string?>("--precision") { HelpName = "fp32|fp16", Description = "only this precision" };
         var batch = new Option<int?>("--batch")
         {
@@ -75,18 +82,19 @@ internal static class ReportVerb
             CustomParser = OptionValues.Checked<int>(TryParsePositive, "is not a positive whole number."),
         };
         var command = new Command("devices", """
-            One row per device x model from the latest run of each <results-root>/<device-id>/: FPS, latency, power, FPS/W,
-            energy/frame, FPS per dollar. Writes <results-root>/reports/devices.{md,csv}, devices-fps.{png,svg},
-            devices-fps-vs-power.{png,svg}.
+            One row per device x model from every run of each <results-root>/<device-id>/ (each case's newest ok
+            measurement): the model's best end-to-end pipeline (host, GPU variants, ladder, scenarios), FPS, latency,
+            power, FPS/W, energy/frame, FPS per dollar, and a precision view. Writes <results-root>/reports/devices.md,
+            devices.csv, devices-precision.csv and the charts devices-*.{png,svg}.
             """)
         {
-            resultsRoot, runs, catalog, stage, precision, batch,
+            resultsRoot, runs, commit, since, catalog, stage, precision, batch,
         };
         command.SetAction(result => Write(result, () => ReportWriter.WriteDevices(
             result.GetRequiredValue(resultsRoot),
-            result.GetValue(runs) ?? [],
+            RunSelection.Parse(result.GetValue(runs), result.GetValue(commit), result.GetValue(since)),
             result.GetValue(catalog),
-            result.GetValue(stage) ?? "end-to-end",
+            result.GetValue(stage),
             result.GetValue(precision),
             result.GetValue(batch))));
         return command;

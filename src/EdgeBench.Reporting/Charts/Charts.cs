@@ -5,9 +5,60 @@ using ScottPlot;
 
 namespace EdgeBench.Reporting.Charts;
 
+/// <summary>How a chart's value axis maps numbers to height.</summary>
+public enum AxisScale
+{
+    Linear,
+
+    /// <summary>Decades of equal height: bars 100x apart both stay readable; the labels keep the real values.</summary>
+    Log10,
+}
+
 /// <summary>Data of a grouped bar chart: one group per label, one bar per series; null = absent (no bar, a note).</summary>
 public sealed record GroupedBars(string Title, string ValueLabel, IReadOnlyList<string> Groups, IReadOnlyList<string> Series,
-    IReadOnlyList<IReadOnlyList<double?>> Values);
+    IReadOnlyList<IReadOnlyList<double?>> Values)
+{
+    public AxisScale Scale { get; init; } = AxisScale.Linear;
+
+    /// <summary>The text on each bar; <see cref="Cells.Number"/> unless set.</summary>
+    public Func<double, string>? BarLabel { get; init; }
+
+    /// <summary>A grey line across the chart at this value (e.g. 1.0 on a ratio chart), or none.</summary>
+    public double? ReferenceLine { get; init; }
+
+    /// <summary>The largest bar over the smallest (positive) one; null with fewer than one positive bar.</summary>
+    public double? Spread => ChartScale.Spread(Values.SelectMany(v => v));
+}
+
+/// <summary>Chooses a bar chart's axis from its data and says which in the caption.</summary>
+public static class ChartScale
+{
+    /// <summary>
+    /// From this spread of the largest over the smallest bar, the axis is logarithmic: on a linear axis the smallest
+    /// bar would be under 5% of the chart's height, too short to read or compare.
+    /// </summary>
+    public const double LogFromSpread = 20;
+
+    public static double? Spread(IEnumerable<double?> values)
+    {
+        double[] positive = values.Where(v => v is > 0 && double.IsFinite(v.Value)).Select(v => v!.Value).ToArray();
+        return positive.Length == 0 ? null : positive.Max() / positive.Min();
+    }
+
+    public static AxisScale Choose(IEnumerable<double?> values) => Spread(values) is >= LogFromSpread ? AxisScale.Log10 : AxisScale.Linear;
+
+    /// <summary>The chart with the axis its data needs.</summary>
+    public static GroupedBars Scaled(GroupedBars chart) => chart with { Scale = Choose(chart.Values.SelectMany(v => v)) };
+
+    /// <summary>One sentence for the report under the chart: which axis, and why.</summary>
+    public static string Caption(GroupedBars chart)
+    {
+        string spread = chart.Spread is double s ? Cells.Number(s) + "x" : "n/a";
+        return chart.Scale == AxisScale.Log10
+            ? $"Logarithmic value axis (each gridline 10x the one below), chosen because the largest bar is {spread} the smallest; the labels on the bars are the real values."
+            : $"Linear value axis from zero (the largest bar is {spread} the smallest; a log axis is chosen from {Cells.Number(LogFromSpread)}x).";
+    }
+}
 
 /// <summary>A point of a scatter chart.</summary>
 public sealed record LabelledPoint(string Series, string Label, double X, double Y);
@@ -70,27 +121,36 @@ public static class ChartRenderer
         int seriesCount = Math.Max(1, chart.Series.Count);
         double barWidth = 0.8 / seriesCount;
         var bars = new List<Bar>();
-        double max = chart.Values.SelectMany(v => v).Where(v => v is not null).Select(v => v!.Value).DefaultIfEmpty(1).Max();
+        Func<double, string> label = chart.BarLabel ?? (v => Cells.Number(v));
+        bool log = chart.Scale == AxisScale.Log10;
+        double[] present = chart.Values.SelectMany(v => v).Where(v => v is > 0 || (!log && v is not null)).Select(v => v!.Value).ToArray();
+        double max = present.DefaultIfEmpty(1).Max();
+        // On a log axis bars grow from the decade below the smallest value, not from zero (log 0 does not exist); heights
+        // are decades above that floor, so every bar is positive and ScottPlot puts its label on top.
+        double floorDecade = log ? Math.Floor(Math.Log10(present.DefaultIfEmpty(1).Min())) : 0;
+        double topDecade = log ? Math.Max(floorDecade + 1, Math.Ceiling(Math.Log10(max))) : 0;
+        double Height(double value) => log ? Math.Log10(value) - floorDecade : value;
+        double absentY = log ? (topDecade - floorDecade) * 0.02 : max * 0.02;
         for (int s = 0; s < chart.Series.Count; s++)
         {
             for (int g = 0; g < chart.Groups.Count; g++)
             {
                 double position = g + (s - (seriesCount - 1) / 2.0) * barWidth;
-                if (chart.Values[s][g] is double value)
+                if (chart.Values[s][g] is double value && (!log || value > 0))
                 {
                     bars.Add(new Bar
                     {
                         Position = position,
-                        Value = value,
+                        Value = Height(value),
                         Size = barWidth * 0.95,
                         FillColor = palette.GetColor(s),
-                        Label = Cells.Number(value),
+                        Label = label(value),
                     });
                 }
                 else
                 {
                     // Absent is not zero: no bar, and say so where the bar would be.
-                    var text = plot.Add.Text(DevicesTable.AbsentText, position, max * 0.02);
+                    var text = plot.Add.Text(DevicesTable.AbsentText, position, absentY);
                     text.LabelFontSize = 10;
                     text.LabelRotation = -90;
                     text.LabelFontColor = Colors.Gray;
@@ -98,8 +158,18 @@ public static class ChartRenderer
             }
         }
 
+        // The reference line first, so the bars and their labels are drawn over it.
+        if (chart.ReferenceLine is double reference && (!log || reference > 0))
+        {
+            // Solid: the SVG canvas cannot draw dashes.
+            var line = plot.Add.HorizontalLine(Height(reference));
+            line.LineWidth = 1.5f;
+            line.LineColor = Colors.Gray;
+        }
+
         var barPlot = plot.Add.Bars(bars);
         barPlot.ValueLabelStyle.FontSize = 10;
+
         for (int s = 0; s < chart.Series.Count; s++)
         {
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = chart.Series[s], FillColor = palette.GetColor(s) });
@@ -107,11 +177,33 @@ public static class ChartRenderer
 
         plot.ShowLegend(Alignment.UpperRight);
         plot.Title(chart.Title);
-        plot.YLabel(chart.ValueLabel);
+        plot.YLabel(log ? chart.ValueLabel + " (log scale)" : chart.ValueLabel);
         double[] positions = Enumerable.Range(0, chart.Groups.Count).Select(i => (double)i).ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, [.. chart.Groups]);
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
-        plot.Axes.Margins(bottom: 0, top: 0.15);
+        if (log)
+        {
+            var ticks = new ScottPlot.TickGenerators.NumericManual();
+            for (int decade = (int)floorDecade; decade <= (int)topDecade; decade++)
+            {
+                ticks.AddMajor(decade - floorDecade, Math.Pow(10, decade).ToString("G", CultureInfo.InvariantCulture));
+                for (int step = 2; step <= 9 && decade < topDecade; step++)
+                {
+                    ticks.AddMinor(decade - floorDecade + Math.Log10(step));
+                }
+            }
+
+            plot.Axes.Left.TickGenerator = ticks;
+            plot.Axes.Margins(bottom: 0, top: 0.15);
+            plot.Axes.AutoScale();
+            // The decade grid from the floor to one decade above the top bar, with room for the labels.
+            plot.Axes.SetLimitsY(0, (topDecade - floorDecade) * 1.1);
+        }
+        else
+        {
+            plot.Axes.Margins(bottom: 0, top: 0.15);
+        }
+
         return plot;
     }
 
@@ -218,13 +310,55 @@ public static class ReportCharts
             rows.Select(r => PrecisionRow.FramesPerSecond(r.Fp16)).ToArray(),
         ]);
 
-    /// <summary>FPS per model, one bar per device.</summary>
-    public static GroupedBars DevicesFps(IReadOnlyList<DeviceRow> rows)
+    /// <summary>FPS per model, one bar per device; the axis chosen from the spread (<see cref="ChartScale"/>).</summary>
+    public static GroupedBars DevicesFps(IReadOnlyList<DeviceRow> rows) =>
+        ByDevice(rows, "Frames per second by device: each model's best end-to-end pipeline (higher is better)", "FPS", r => r.Fps);
+
+    /// <summary>FPS per watt per model and device, or null when no row has a power measurement.</summary>
+    public static GroupedBars? DevicesFpsPerWatt(IReadOnlyList<DeviceRow> rows) => rows.Any(r => r.FpsPerWatt is not null)
+        ? ByDevice(rows, "Frames per second per watt (higher is better)", "FPS / W", r => r.FpsPerWatt)
+        : null;
+
+    /// <summary>FPS per dollar of list price per model and device, or null when no device has a catalog price.</summary>
+    public static GroupedBars? DevicesFpsPerDollar(IReadOnlyList<DeviceRow> rows) => rows.Any(r => r.FpsPerDollar is not null)
+        ? ByDevice(rows, "Frames per second per dollar of list price (higher is better)", "FPS / USD", r => r.FpsPerDollar)
+            with { BarLabel = v => v.ToString("G3", CultureInfo.InvariantCulture) } // a Pi's 0.00257 is not 0.003
+        : null;
+
+    /// <summary>
+    /// The precision view as a chart: per model, each device's best FPS in fp16 (int8, ...) over its best FPS in fp32,
+    /// one bar per device and precision; the grey line at 1 divides "helps" (above) from "hurts" (below).
+    /// </summary>
+    public static GroupedBars DevicePrecision(IReadOnlyList<DevicePrecisionRow> rows, IReadOnlyList<string> precisions)
+    {
+        string[] models = rows.Select(r => r.Model).Distinct().Order(StringComparer.Ordinal).ToArray();
+        string[] devices = rows.Select(r => r.DeviceId).Distinct().ToArray();
+        string[] others = precisions.Where(p => p != DevicePrecisionTable.Reference).ToArray();
+        var series = new List<string>();
+        var values = new List<IReadOnlyList<double?>>();
+        foreach (string device in devices)
+        {
+            foreach (string precision in others)
+            {
+                series.Add(others.Length == 1 ? device : $"{device} {precision}");
+                values.Add(models.Select(m => rows.FirstOrDefault(r => r.DeviceId == device && r.Model == m)?.SpeedOverFp32(precision)).ToArray());
+            }
+        }
+
+        string title = $"{string.Join(", ", others)} over {DevicePrecisionTable.Reference}: best FPS ratio per device (above 1: faster than fp32)";
+        return ChartScale.Scaled(new GroupedBars(title, "speed ratio", models, series, values)
+        {
+            BarLabel = v => Cells.Fixed(v, 2) + "x",
+            ReferenceLine = 1,
+        });
+    }
+
+    private static GroupedBars ByDevice(IReadOnlyList<DeviceRow> rows, string title, string valueLabel, Func<DeviceRow, double?> value)
     {
         string[] models = rows.Select(r => r.Model).Distinct().ToArray();
         string[] devices = rows.Select(r => r.DeviceId).Distinct().ToArray();
-        return new GroupedBars("Frames per second by device (higher is better)", "FPS", models, devices,
-            devices.Select(d => (IReadOnlyList<double?>)models.Select(m => rows.First(r => r.DeviceId == d && r.Model == m).Fps).ToArray()).ToArray());
+        return ChartScale.Scaled(new GroupedBars(title, valueLabel, models, devices,
+            devices.Select(d => (IReadOnlyList<double?>)models.Select(m => rows.FirstOrDefault(r => r.DeviceId == d && r.Model == m) is { } row ? value(row) : null).ToArray()).ToArray()));
     }
 
     /// <summary>Speed against average power, for the device x model rows with a power measurement.</summary>

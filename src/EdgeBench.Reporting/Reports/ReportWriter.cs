@@ -106,51 +106,149 @@ public static class ReportWriter
         return ([mdPath, csvPath], md.ToString());
     }
 
-    /// <summary><c>report devices</c>: the latest run of each device (or the named ones), one row per device x model.</summary>
-    public static (IReadOnlyList<string> Files, string Markdown) WriteDevices(string resultsRoot, IReadOnlyList<string> namedRuns,
-        string? catalogPath, string stage = "end-to-end", string? precision = null, int? batch = null)
+    /// <summary>
+    /// <c>report devices</c>: every selected run of each device (all of them, or those of <paramref name="selection"/>),
+    /// one row per device x model with the model's best end-to-end pipeline, the precision view, and the charts.
+    /// </summary>
+    public static (IReadOnlyList<string> Files, string Markdown) WriteDevices(string resultsRoot, RunSelection selection,
+        string? catalogPath, string? stage = null, string? precision = null, int? batch = null)
     {
-        IReadOnlyList<string> runDirectories = DevicesTable.SelectRuns(resultsRoot, namedRuns);
+        ArgumentNullException.ThrowIfNull(selection);
+        IReadOnlyList<string> runDirectories = selection.Select(resultsRoot);
         RunFolder[] runs = runDirectories.Select(RunFolder.Open).ToArray();
         catalogPath ??= Path.Combine(resultsRoot, DeviceCatalog.FileName);
         DeviceCatalog catalog = File.Exists(catalogPath) ? DeviceCatalog.Read(catalogPath) : DeviceCatalog.Empty;
-        IReadOnlyList<DeviceRow> rows = DevicesTable.Build(runs, catalog, stage, precision, batch);
+        IReadOnlyList<DeviceMeasurements> devices = DevicesTable.Measure(runs, stage, precision, batch);
+        IReadOnlyList<DeviceRow> rows = DevicesTable.Build(devices, catalog);
+        string what = stage is null ? "end-to-end" : $"`{stage}`";
         if (rows.Count == 0)
         {
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{resultsRoot}: none of the runs has a {stage} case{(precision is null ? string.Empty : " in " + precision)}{(batch is null ? string.Empty : $" at batch {batch}")}."));
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"{resultsRoot}: none of the {runs.Length} selected run(s) has an {what} case{(precision is null ? string.Empty : " in " + precision)}{(batch is null ? string.Empty : $" at batch {batch}")}."));
         }
 
-        ReportTable table = DevicesTable.ToTable(rows);
         string directory = Directory.CreateDirectory(Path.Combine(resultsRoot, FolderName)).FullName;
+        var files = new List<string>();
         var md = new StringBuilder();
         md.Append("# Devices compared\n\n");
-        foreach (RunFolder run in runs.OrderBy(r => r.DeviceId, StringComparer.Ordinal))
+        md.Append(CultureInfo.InvariantCulture, $"{runs.Length} run folder(s) of {devices.Count} device(s): {Describe(selection)}. Each device's newest run:\n\n");
+        foreach (DeviceMeasurements device in devices)
         {
-            md.Append("- ").Append(RunContext.Describe(run)).Append('\n');
+            md.Append(CultureInfo.InvariantCulture, $"- {device.Runs.Count} run(s); newest: ").Append(RunContext.Describe(device.Newest)).Append('\n');
         }
 
-        md.Append('\n').Append(table.ToMarkdown()).Append('\n');
-        md.Append(CultureInfo.InvariantCulture, $"Each row is the fastest `{stage}` case of the model on that device")
-            .Append(precision is null ? string.Empty : $" in {precision}").Append(batch is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" at batch {batch}"))
-            .Append(" (its configuration: precision, batch, backend/EP). `absent`: the device has no such measurement (never zero); ")
-            .Append("`not measured`: the run had no power sampler. Energy per frame is the sampler's energy per batch over its frames, ")
-            .Append("else average power x mean time per frame. Price and peak GFLOPS: ")
-            .Append(File.Exists(catalogPath) ? $"`{Path.GetFileName(catalogPath)}` (the committed device catalog)" : "no device catalog found")
-            .Append(".\n\n![FPS by device](devices-fps.png)\n\n![FPS against power](devices-fps-vs-power.png)\n");
+        md.Append("\n## Best ").Append(what).Append(" pipeline per model\n\n");
+        md.Append(DevicesTable.ToTable(rows).ToMarkdown()).Append('\n');
+        md.Append(stage is null
+                ? "Each row is the model's fastest end-to-end case on the device across all its selected runs: for every case (model, stage row, "
+                    + "precision, batch, backend/EP) the newest run in which it ran ok, so a newer run that lacks a case, or in which it failed, "
+                    + "does not hide an older measurement; then the fastest of those. End to end is any row that takes camera frames to detections "
+                    + "or classes: `end-to-end` (the host pipeline), the GPU pipeline variants (`end-to-end-cuda-kernels*`, `end-to-end-fused-graph`), "
+                    + "the SSD ladder's levels (`ladder-*`) and the scenarios (`end-to-end-single-stream`, `-camera`, `-offline`); not "
+                    + "`end-to-end-detector-only` (the model alone, no frames) nor the frame-trace costs. "
+                : $"Each row is the model's fastest `{stage}` case on the device across all its selected runs (every case's newest ok measurement). ")
+            .Append(precision is null ? string.Empty : $"Only {precision} cases. ")
+            .Append(batch is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"Only batch {batch}. "))
+            .Append("**FPS measure**: `batch / mean call` for stage rows (frames per call of the benchmark method over its mean time, over ")
+            .Append("BenchmarkDotNet's iterations: a closed loop, each call waiting for the last); `delivered` for scenario rows (frames ")
+            .Append("delivered per second of the measured window; a camera scenario cannot exceed its camera's rate). Both count frames ")
+            .Append("taken to results per second, so the rows compete on the same number. `median ms/frame`: the call's median over its ")
+            .Append("batch; for a scenario row its p50 frame latency (capture to result). `environment`: `same` when the row's run ")
+            .Append("matches the device's newest run in .NET and ONNX Runtime versions, providers, power mode, clocks and L4T (the fields ")
+            .Append("`diff` refuses to compare across), else the differences, in bold. `absent`: the device has no such measurement (never ")
+            .Append("zero); `not measured`: the run had no power sampler. Energy per frame is the sampler's energy per call over its frames ")
+            .Append("(scenario rows: per delivered frame), else average power x mean time per frame. Price and peak GFLOPS: ")
+            .Append(File.Exists(catalogPath) ? $"`{Path.GetFileName(catalogPath)}` (the committed device catalog; the entries used and their sources are listed at the end)" : "no device catalog found")
+            .Append(".\n");
+        int marked = rows.Count(r => r.EnvironmentChanges.Count > 0);
+        if (marked > 0)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"\n**{marked} row(s) come from a run whose environment differs from the device's newest run** (see the `environment` column).\n");
+        }
+
+        GroupedBars fps = ReportCharts.DevicesFps(rows);
+        files.AddRange(ChartRenderer.Save(ChartRenderer.Bars(fps), Path.Combine(directory, "devices-fps")));
+        md.Append("\n![FPS by device](devices-fps.png)\n\n").Append(ChartScale.Caption(fps)).Append('\n');
+
+        IReadOnlyList<string> precisions = DevicePrecisionTable.Precisions(devices);
+        IReadOnlyList<DevicePrecisionRow> precisionRows = DevicePrecisionTable.Build(devices);
+        md.Append("\n## Precision per device\n\n");
+        md.Append(DevicePrecisionTable.ToTable(precisionRows, precisions).ToMarkdown()).Append('\n');
+        md.Append("Per device and model, the fastest case of each precision (any pipeline, batch and backend, named beside it), and its ")
+            .Append("FPS over the fastest fp32 case: above 1 the lower precision helps on this device, below 1 it hurts. ")
+            .Append("`absent`: no such case measured.\n");
+        if (precisions.Any(p => p != DevicePrecisionTable.Reference) && precisions.Contains(DevicePrecisionTable.Reference))
+        {
+            GroupedBars ratio = ReportCharts.DevicePrecision(precisionRows, precisions);
+            files.AddRange(ChartRenderer.Save(ChartRenderer.Bars(ratio), Path.Combine(directory, "devices-precision")));
+            md.Append("\n![precision per device](devices-precision.png)\n\n").Append(ChartScale.Caption(ratio)).Append('\n');
+        }
+
+        md.Append("\n## Efficiency\n\n![FPS against power](devices-fps-vs-power.png)\n");
         string[] unpowered = rows.Where(r => r.Fps is not null && r.PowerW is null).Select(r => r.DeviceId).Distinct().ToArray();
         if (unpowered.Length > 0)
         {
-            md.Append("\nNot in the power chart (no power measured): ").AppendJoin(", ", unpowered.Select(d => $"`{d}`")).Append(".\n");
+            md.Append("\nNot in the power charts (no power measured): ").AppendJoin(", ", unpowered.Select(d => $"`{d}`")).Append(".\n");
         }
 
-        string mdPath = Path.Combine(directory, "devices.md"), csvPath = Path.Combine(directory, "devices.csv");
-        File.WriteAllText(mdPath, md.ToString());
-        table.WriteCsv(csvPath);
-        IReadOnlyList<string> bars = ChartRenderer.Save(ChartRenderer.Bars(ReportCharts.DevicesFps(rows)), Path.Combine(directory, "devices-fps"));
-        IReadOnlyList<string> scatter = ChartRenderer.Save(
+        files.AddRange(ChartRenderer.Save(
             ChartRenderer.Scatter("Speed against power (up and to the left is better)", "average power (W)", "FPS",
                 ReportCharts.SpeedVsPower(rows), "no run measured power"),
-            Path.Combine(directory, "devices-fps-vs-power"));
-        return ([mdPath, csvPath, .. bars, .. scatter], md.ToString());
+            Path.Combine(directory, "devices-fps-vs-power")));
+        if (ReportCharts.DevicesFpsPerWatt(rows) is { } perWatt)
+        {
+            files.AddRange(ChartRenderer.Save(ChartRenderer.Bars(perWatt), Path.Combine(directory, "devices-fps-per-watt")));
+            md.Append("\n![FPS per watt](devices-fps-per-watt.png)\n\n").Append(ChartScale.Caption(perWatt)).Append('\n');
+        }
+
+        if (ReportCharts.DevicesFpsPerDollar(rows) is { } perDollar)
+        {
+            files.AddRange(ChartRenderer.Save(ChartRenderer.Bars(perDollar), Path.Combine(directory, "devices-fps-per-dollar")));
+            md.Append("\n![FPS per dollar](devices-fps-per-dollar.png)\n\n").Append(ChartScale.Caption(perDollar)).Append('\n');
+        }
+
+        CatalogDevice[] priced = devices.Select(d => catalog.Find(d.DeviceId)).OfType<CatalogDevice>().Distinct().ToArray();
+        if (priced.Length > 0 && !rows.Any(r => r.FpsPerDollar is not null))
+        {
+            md.Append("\nNo FPS-per-dollar chart: no measured device has a price in the catalog.\n");
+        }
+
+        if (priced.Length > 0)
+        {
+            md.Append("\nCatalog entries used:\n\n");
+            foreach (CatalogDevice entry in priced)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"- `{entry.DeviceId}` ({entry.Name}): {entry.Source}")
+                    .Append(entry.SourceUrl.Length > 0 ? $" <{entry.SourceUrl}>" : string.Empty).Append('\n');
+            }
+        }
+        else
+        {
+            md.Append("\nNo measured device is in the catalog, so no price, FPS per dollar or peak GFLOPS; docs/devices.md says how to add a board.\n");
+        }
+
+        string mdPath = Path.Combine(directory, "devices.md"), csvPath = Path.Combine(directory, "devices.csv"),
+            precisionCsvPath = Path.Combine(directory, "devices-precision.csv");
+        File.WriteAllText(mdPath, md.ToString());
+        DevicesTable.ToTable(rows).WriteCsv(csvPath);
+        DevicePrecisionTable.ToTable(precisionRows, precisions).WriteCsv(precisionCsvPath);
+        return ([mdPath, csvPath, precisionCsvPath, .. files], md.ToString());
+    }
+
+    private static string Describe(RunSelection selection)
+    {
+        var parts = new List<string>();
+        parts.Add(selection.Named.Count > 0 ? "the run folders named" : "every run");
+        if (selection.Commit is not null)
+        {
+            parts.Add($"of commit {selection.Commit}");
+        }
+
+        if (selection.Since is DateTimeOffset since)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"started at or after {since:yyyy-MM-ddTHH:mm:ss}Z"));
+        }
+
+        return string.Join(" ", parts);
     }
 }

@@ -141,10 +141,43 @@ public sealed class ReportVerbsTests : IDisposable
         (int exitCode, string output, _) = Run("report", "devices", root, "--catalog", Path.Combine(RepositoryRoot, "results", "devices.csv"));
 
         Assert.Equal(0, exitCode);
-        Assert.Contains("| raspberry-pi-3-model-b-rev-1-2 | ssd300 | fp32 b1 onnxruntime/cpu | 0.090 |", output, StringComparison.Ordinal);
+        Assert.Contains("| raspberry-pi-3-model-b-rev-1-2 | ssd300 | end-to-end | fp32 b1 onnxruntime/cpu | 0.090 |", output, StringComparison.Ordinal);
+        // Every amd-epyc run counts: MobileNetV2 is only in an older one.
+        Assert.Contains("| amd-epyc | mobilenetv2 | end-to-end |", output, StringComparison.Ordinal);
         Assert.Equal(
-            ["devices-fps-vs-power.png", "devices-fps-vs-power.svg", "devices-fps.png", "devices-fps.svg", "devices.csv", "devices.md"],
+        [
+            "devices-fps-per-dollar.png", "devices-fps-per-dollar.svg", "devices-fps-per-watt.png", "devices-fps-per-watt.svg",
+            "devices-fps-vs-power.png", "devices-fps-vs-power.svg", "devices-fps.png", "devices-fps.svg",
+            "devices-precision.csv", "devices-precision.png", "devices-precision.svg", "devices.csv", "devices.md",
+        ],
             Directory.GetFiles(Path.Combine(root, "reports")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Report_devices_commit_and_since_select_runs()
+    {
+        string root = Copy(Path.Combine(Runs, "root"));
+
+        (int commitExit, string commitOutput, _) = Run("report", "devices", root, "--commit", "7c03740");
+        (int sinceExit, string sinceOutput, _) = Run("report", "devices", root, "--since", "2026-11-26T07:00:00");
+
+        Assert.Equal(0, commitExit);
+        Assert.Contains("3 run folder(s) of 3 device(s): every run of commit 7c03740.", commitOutput, StringComparison.Ordinal);
+        Assert.Equal(0, sinceExit);
+        Assert.Contains("1 run folder(s) of 1 device(s): every run started at or after 2026-11-26T07:00:00Z.", sinceOutput, StringComparison.Ordinal);
+        Assert.Contains("| amd-epyc | ssd300 | end-to-end |", sinceOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("| amd-epyc | mobilenetv2 |", sinceOutput, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--commit", "not-a-sha", "report devices: --commit 'not-a-sha': expected a git commit")]
+    [InlineData("--since", "last week", "report devices: --since 'last week': expected a UTC date or time")]
+    public void Report_devices_rejects_bad_selections_naming_the_flag_and_value(string flag, string value, string expected)
+    {
+        (int exitCode, _, string error) = Run("report", "devices", Path.Combine(Runs, "root"), flag, value);
+
+        Assert.Equal(VerbDispatcher.Error, exitCode);
+        Assert.StartsWith(expected, error, StringComparison.Ordinal);
     }
 
     [Fact]
