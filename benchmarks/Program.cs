@@ -123,7 +123,6 @@ public static class Program
             return VerbDispatcher.Error;
         }
 
-        Console.WriteLine($"Footage: {footage}");
         string runDirectory = CreateRunDirectory(settings, args, footage);
         Environment.SetEnvironmentVariable(RunSettings.RunDirectoryVariable, runDirectory);
         // A --job on the command line replaces the edge job instead of running beside it.

@@ -104,17 +104,23 @@ internal static class EdgeBenchConfig
             // Raw per-iteration samples (diffs compare samples, not means), a Markdown table for pull requests,
             // and EdgeBench's contract file.
             .AddExporter(JsonExporter.Full, CompactMarkdownExporter.Instance, new EdgeBenchExporter(runDirectory))
-            .AddEventProcessor(new IncrementalResults(runDirectory))
+            .AddEventProcessor(new IncrementalResults(runDirectory), new KeptPipelineRelease())
             .AddEventProcessor(console is null ? [] : [console.Progress])
             .AddFilter(new CaseFilter())
             .AddValidator(DefaultConfig.Instance.GetValidators().ToArray())
             .AddValidator(new CategoryValidator())
             // Ratios are computed within a stage category: a stage's baseline sits beside it.
             .AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams)
-            .WithOrderer(new DefaultOrderer(SummaryOrderPolicy.Declared, MethodOrderPolicy.Declared))
+            .WithOrderer(new CaseExecutionOrderer())
             .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(24))
             .WithArtifactsPath(runDirectory)
             // One summary for the whole run, so edgebench.csv and the reports cover every class.
             .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile);
     }
+}
+
+/// <summary>Disposes the pipeline the last configuration kept (<see cref="Pipeline.KeptPipeline"/>) when the run's cases end.</summary>
+internal sealed class KeptPipelineRelease : BenchmarkDotNet.EventProcessors.EventProcessor
+{
+    public override void OnEndRunStage() => Pipeline.KeptPipeline.Release();
 }

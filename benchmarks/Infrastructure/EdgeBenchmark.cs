@@ -35,12 +35,26 @@ public abstract class EdgeBenchmark : IDisposable
 
     /// <summary>Releases everything setup created; called on a failed setup, by <c>[GlobalCleanup]</c> and by Dispose.</summary>
     [GlobalCleanup]
-    public void Cleanup() => ReleaseResources();
+    public void Cleanup()
+    {
+        EndedNormally = !_setupFailed;
+        ReleaseResources();
+    }
+
+    /// <summary>
+    /// Whether resources are being released after a case that set up and ran (BenchmarkDotNet's cleanup), rather than
+    /// after a failed setup: only then may they be handed on to the next case.
+    /// </summary>
+    private protected bool EndedNormally { get; private set; }
+
+    private bool _setupFailed;
 
     /// <summary>Disposes the native objects if a run did not call <see cref="Cleanup"/>.</summary>
     public void Dispose()
     {
-        Cleanup();
+        // Not BenchmarkDotNet's cleanup: what is still held is disposed, never handed on.
+        EndedNormally = false;
+        ReleaseResources();
         GC.SuppressFinalize(this);
     }
 
@@ -91,6 +105,8 @@ public abstract class EdgeBenchmark : IDisposable
         catch (Exception e)
         {
             CaseOutcomes.RecordFailure(SetupKey(setupTarget), e);
+            _setupFailed = true;
+            EndedNormally = false;
             ReleaseResources();
             throw;
         }

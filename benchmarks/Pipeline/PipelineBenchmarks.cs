@@ -1,3 +1,4 @@
+using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using EdgeBench.Benchmarks.Infrastructure;
 using EdgeBench.Core;
@@ -62,6 +63,7 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
     private const int OutputSeed = 7;
 
     private IVisionPipeline? _pipeline;
+    private string? _pipelineKey;
     private OrtDeviceBoundBackend? _deviceBound;
     private HostTensor[] _recordedOutputs = [];
     private byte[] _copySource = [];
@@ -120,7 +122,9 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
 
         ResolvedModel model = RequireBatch(context.Store.Resolve(Model, context.Precision), Batch);
 
-        _pipeline = BackendNames.CreatePipeline(Backend, model, Batch, context.Settings.EffectiveThreads, Ring.Frames[0].Width, Ring.Frames[0].Height);
+        (int width, int height, int threads) = (Ring.Frames[0].Width, Ring.Frames[0].Height, context.Settings.EffectiveThreads);
+        _pipelineKey = string.Create(CultureInfo.InvariantCulture, $"{model.Path}|{Backend}|{Batch}|{threads}|{width}x{height}");
+        _pipeline = KeptPipeline.Take(_pipelineKey, () => BackendNames.CreatePipeline(Backend, model, Batch, threads, width, height));
         IInferenceBackend backend = Pipeline.Backend;
         _deviceBound = backend as OrtDeviceBoundBackend; // resolved once, not inside the timed InferenceOnDevice
 
@@ -143,7 +147,15 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
 
     private protected override void ReleaseResources()
     {
-        _pipeline?.Dispose();
+        if (_pipeline is not null && EndedNormally && _pipelineKey is not null)
+        {
+            KeptPipeline.Keep(_pipelineKey, _pipeline); // the next case of this configuration takes it
+        }
+        else
+        {
+            _pipeline?.Dispose();
+        }
+
         _pipeline = null;
         _deviceBound = null;
         _frameProcessor = null;

@@ -45,7 +45,7 @@ public static class ResultsCsv
         Number("p90_ms", r => r.P90Ms, (r, v) => r with { P90Ms = v }),
         Number("p99_ms", r => r.P99Ms, (r, v) => r with { P99Ms = v }),
         Number("fps", r => r.Fps, (r, v) => r with { Fps = v }),
-        Tenths("power_w", r => r.PowerW, (r, v) => r with { PowerW = v }),
+        Number("power_w", r => r.PowerW, (r, v) => r with { PowerW = v }),
         Number("energy_mj", r => r.EnergyMj, (r, v) => r with { EnergyMj = v }),
         Tenths("gpu_util_pct", r => r.GpuUtilPct, (r, v) => r with { GpuUtilPct = v }),
         Tenths("cpu_util_pct", r => r.CpuUtilPct, (r, v) => r with { CpuUtilPct = v }),
@@ -193,7 +193,10 @@ public static class ResultsCsv
     /// </summary>
     public const int SignificantDigits = 4;
 
-    /// <summary>Percentages, watts, degrees and megabytes keep one decimal (and never more than 6 significant digits).</summary>
+    /// <summary>
+    /// Percentages, degrees and megabytes keep one decimal (and never more than 6 significant digits). Watts are a
+    /// measured number: a Raspberry Pi draws about 3 W, where one decimal would be a 3% step.
+    /// </summary>
     public const int TenthsMaxSignificantDigits = 6;
 
     private static Column Number(string name, Func<ResultRow, double?> get, Func<ResultRow, double?, ResultRow> set) =>

@@ -91,8 +91,9 @@ public sealed class RunSummary
             sections.Add(failed);
         }
 
+        IEnumerable<string> footage = input.Environment is { Footage.Length: > 0 } environment ? [$"frames from: {environment.Footage}"] : [];
         sections.Add(new SummarySection($"Files in {input.RunDirectory}", null,
-            input.Files.Select(f => $"{f.Name}: {f.Holds}").ToArray()));
+            footage.Concat(input.Files.Select(f => $"{f.Name}: {f.Holds}")).ToArray()));
         return new RunSummary(HeadlineOf(input), sections);
     }
 

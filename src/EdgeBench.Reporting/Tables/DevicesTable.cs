@@ -79,25 +79,11 @@ public static class DevicesTable
 {
     public const string AbsentText = "absent";
 
-    /// <summary>The stage row of the host pipeline's end-to-end case; every row taking frames to detections or classes competes with it.</summary>
-    public const string EndToEnd = "end-to-end";
+    /// <summary>The stage row of the host pipeline's end-to-end case (<see cref="EndToEndRows.EndToEnd"/>).</summary>
+    public const string EndToEnd = EndToEndRows.EndToEnd;
 
-    /// <summary>
-    /// end-to-end rows that do not take camera frames to results, so never compete as a pipeline: the detector alone on
-    /// device buffers (the GPU variants' baseline) and the cost of recording a frame trace.
-    /// </summary>
-    public static readonly IReadOnlyList<string> ComparisonRowPrefixes = ["end-to-end-detector-only", "end-to-end-trace-"];
-
-    /// <summary>
-    /// Whether a stage row is a whole pipeline from camera frames to detections or classes: <c>end-to-end</c>, its
-    /// variants (GPU pre/post, fused graph, the scenarios <c>end-to-end-single-stream</c>, <c>-camera</c>,
-    /// <c>-offline</c>) and the SSD ladder's levels, but not the comparison rows.
-    /// </summary>
-    public static bool IsEndToEnd(string stage) =>
-        stage == EndToEnd
-        || stage.StartsWith("ladder-", StringComparison.Ordinal)
-        || (stage.StartsWith(EndToEnd + "-", StringComparison.Ordinal)
-            && !ComparisonRowPrefixes.Any(p => stage.StartsWith(p, StringComparison.Ordinal)));
+    /// <summary>Whether a stage row is a whole pipeline (<see cref="EndToEndRows.IsEndToEndStage"/>).</summary>
+    public static bool IsEndToEnd(string stage) => EndToEndRows.IsEndToEndStage(stage);
 
     /// <summary>
     /// Per device (grouped by device id, newest run first), the newest ok measurement of every selected case. Selected:

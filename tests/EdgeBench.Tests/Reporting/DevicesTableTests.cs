@@ -134,7 +134,7 @@ public sealed class DevicesTableTests : IDisposable
         WriteRun(Gpu, "20261101-100000-aaaa111",
         [
             Case("ssd300", "end-to-end", 428, batch: 8, ep: "cuda-graph"),
-            Case("ssd300", "end-to-end-cuda-kernels-pipelined", 2104.52, precision: "fp16", batch: 8, ep: "cuda-graph"),
+            Case("ssd300", "end-to-end-cuda-kernels-pipelined", 2105, precision: "fp16", batch: 8, ep: "cuda-graph"),
             Case("ssd300", "end-to-end-fused-graph", 1290, precision: "fp16", batch: 8, ep: "cuda-graph"),
             Case("ssd300", "ladder-4-fp16", 1316, precision: "fp16", batch: 8, ep: "cuda-graph"),
             Case("ssd300", "end-to-end-detector-only", 2168, precision: "fp16", batch: 8, ep: "cuda-graph"), // no frames: not a pipeline
@@ -147,7 +147,7 @@ public sealed class DevicesTableTests : IDisposable
         ReportTable table = DevicesTable.ToTable(rows);
 
         DeviceRow ssd = Row(rows, Gpu, "ssd300");
-        Assert.Equal(2104.52, ssd.Fps);
+        Assert.Equal(2105, ssd.Fps);
         Assert.Equal("end-to-end-cuda-kernels-pipelined", ssd.Pipeline);
         Assert.Equal("fp16 b8 onnxruntime/cuda-graph", ssd.Configuration);
         Assert.Equal("batch / mean call", ssd.FpsMeasure);
@@ -186,9 +186,9 @@ public sealed class DevicesTableTests : IDisposable
         DeviceRow yolo = Row(rows, Gpu, "yolov8n");
         Assert.Equal(547, yolo.Fps);
         Assert.Equal("delivered (offline)", yolo.FpsMeasure);
-        Assert.Equal(1000.0 / 547, yolo.FrameMedianMs!.Value, 9);
+        Assert.Equal(1000.0 / 547, yolo.FrameMedianMs!.Value, 0.001); // edgebench.csv keeps 4 significant digits
         // A scenario's energy_mj is already per delivered frame: not divided by the batch again.
-        Assert.Equal(150 * 1000.0 / 547, yolo.EnergyPerFrameMj!.Value, 9);
+        Assert.Equal(150 * 1000.0 / 547, yolo.EnergyPerFrameMj!.Value, 0.1);
         DeviceRow resnet = Row(rows, Gpu, "resnet18");
         Assert.Null(resnet.Case);
         Assert.StartsWith("only invalid scenario rows (end-to-end-camera", resnet.AbsentReason, StringComparison.Ordinal);

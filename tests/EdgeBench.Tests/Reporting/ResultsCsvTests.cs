@@ -69,11 +69,11 @@ public sealed class ResultsCsvTests : IDisposable
     [Fact]
     public void Numbers_are_written_as_people_read_them()
     {
-        // Measured values keep 4 significant digits; percentages, watts, degrees and megabytes one decimal.
+        // Measured values (watts too) keep 4 significant digits; percentages, degrees and megabytes one decimal.
         ResultRow row = s_measured with
         {
             MeanMs = 1234.5678901234, MedianMs = 0.000123456789, P90Ms = 123456789.0, P99Ms = -2.71828, Fps = 99.99999,
-            CpuUtilPct = 99.44622507161962, PowerW = 149.25, MaxTempC = 45, RamMb = 123456.789, CovPct = 0.04, // 6 digits at most
+            CpuUtilPct = 99.44622507161962, PowerW = 149.25, MaxTempC = 45, RamMb = 123456.789, CovPct = 0.04, // RAM: 6 digits at most
         };
         string path = Path.Combine(_directory, "edgebench.csv");
 

@@ -39,6 +39,8 @@ public sealed class RunSummaryTests
             Row("ssd300", "end-to-end-cuda-kernels-pipelined", fps: 2093, precision: "fp16", batch: 8, ep: "cuda"),
             Row("ssd300", "end-to-end-camera", fps: 3000, scenario: "camera"), // capped by the camera: not a pipeline's rate
             Row("ssd300", "inference", fps: 5000, precision: "fp16", batch: 8),  // a stage, not the pipeline
+            Row("ssd300", "end-to-end-detector-only", fps: 6000, precision: "fp16", batch: 8, ep: "cuda"), // the model alone
+            Row("ssd300", "end-to-end-single-stream", fps: 7000, scenario: "single-stream") with { Verdict = "invalid" },
             Row("mobilenetv2", "end-to-end", fps: 100),
             Row("mobilenetv2", "end-to-end-single-stream", fps: 120, scenario: "single-stream") with { FrameP50Ms = 8.1 },
             Row("mobilenetv2", "end-to-end", fps: 90, precision: "fp16"));
