@@ -11,7 +11,7 @@ project="$root/benchmarks/EdgeBench.Benchmarks.csproj"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 echo "Building EdgeBench (Release)..."
-dotnet build "$project" -c Release --nologo -v quiet -clp:ErrorsOnly
+dotnet build "$project" -c Release --nologo -v quiet "-clp:ErrorsOnly;NoSummary"
 
 # No --filter means every benchmark (the program adds --filter '*'): the default suite, or e.g. --model yolov8n alone.
 args=("$@")

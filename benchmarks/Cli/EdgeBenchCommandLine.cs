@@ -27,6 +27,8 @@ internal static class EdgeBenchCommandLine
 
         Every other argument goes to BenchmarkDotNet unchanged, in any position among EdgeBench's options:
         --filter, --list, --job, --inProcess, --exporters, --memory ... (BenchmarkDotNet's options follow this help).
+        --verbose prints BenchmarkDotNet's full log on the console too (it always goes to the run folder's
+        benchmarkdotnet.log; the console shows progress and, at the end, one screen of answers, also in summary.md).
         Exit codes: 0 ok (skipped cases included), 1 an error or a failed case, 2 a regression (diff).
         """;
 
