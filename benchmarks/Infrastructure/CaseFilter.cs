@@ -57,6 +57,16 @@ internal sealed class CaseFilter : IFilter
             return false;
         }
 
+        // The backend-independent C# baselines (scalar preprocess, memcpy, naive postprocess) measure EdgeBench's own
+        // reference code, whose ratio to the vectorized stage hardly depends on the batch: the default batch list runs
+        // them at batch 1 only (45 cases and about a minute of the default suite on 2 cores); a named list runs them at
+        // every batch.
+        if (id.Batch > 1 && !_settings.BatchesExplicit && Pipeline.PipelineBenchmarks.IsReferenceBaseline(benchmarkCase.Descriptor.WorkloadMethod.Name)
+            && benchmarkCase.Descriptor.Type.IsSubclassOf(typeof(Pipeline.PipelineBenchmarks)))
+        {
+            return false;
+        }
+
         // --sustained: the camera scenario of the selected cases, nothing else.
         if (_settings.Sustained is not null && id.Scenario?.Scenario != EdgeBench.Pipeline.Frames.Scenario.Camera)
         {

@@ -104,6 +104,10 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
 
     private IVisionPipeline Pipeline => Ready(_pipeline);
 
+    /// <summary>The backend-independent reference methods: EdgeBench's own C# baselines of the stages (see CaseFilter).</summary>
+    internal static bool IsReferenceBaseline(string method) =>
+        method is nameof(PreprocessScalarReference) or nameof(PreprocessMemoryCopy) or nameof(PostprocessNaive);
+
     /// <summary>EdgeBench's own pipeline: the backend-independent baselines read its RGB frame tensor (see CaseFilter).</summary>
     private VisionPipeline CSharpPipeline => Pipeline as VisionPipeline
         ?? throw new InvalidOperationException($"{Backend}: the backend-independent baselines run with ONNX Runtime backends only (CaseFilter drops them here).");
