@@ -51,6 +51,7 @@ public static class TorchSharpAvailability
 
         try
         {
+            LibTorchLogLevel.ErrorsUnlessSet(); // before the first torch call loads libtorch
             using torch.Tensor probe = torch.ones(2, 3);
             using torch.Tensor sum = probe.sum();
             float value = sum.item<float>();
