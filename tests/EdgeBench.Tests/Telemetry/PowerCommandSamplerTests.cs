@@ -91,6 +91,33 @@ public sealed class PowerCommandSamplerTests : IDisposable
     }
 
     [Fact]
+    public void A_command_that_fails_now_and_then_keeps_the_good_runs_and_counts_the_others()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // Every other run fails, as a meter on a flaky serial link does.
+        string meter = _fakes.WriteScript("meter", $$"""
+            n=$(cat '{{_fakes.Dir}}/runs' 2>/dev/null || echo 0); echo $((n + 1)) > '{{_fakes.Dir}}/runs'
+            if [ $((n % 2)) -eq 1 ]; then echo 'checksum error' >&2; exit 4; fi
+            echo 7.5
+            """);
+        using var sampler = new PowerCommandSampler(Options(meter));
+        Assert.True(sampler.Start(), sampler.StatusMessage);
+        Assert.True(sampler.WaitForSamples(3, FakeTools.Patience));
+        TelemetryStopResult result = sampler.Stop();
+
+        Assert.Equal(TelemetryOutcome.Completed, result.Outcome);
+        Assert.All(sampler.Readings, r => Assert.Equal(7500, r.PowerMw!.Value, 9));
+        Assert.InRange(sampler.FailedRuns, sampler.Readings.Count - 1, sampler.Readings.Count);
+        Assert.Equal(
+            $"power: the power command's watts ('{meter}'), {sampler.FailedRuns} of {sampler.FailedRuns + sampler.Readings.Count} runs failed (last: it exited with code 4: checksum error)",
+            sampler.PowerCoverage);
+    }
+
+    [Fact]
     public void Beside_a_source_the_commands_watts_replace_its_power_which_stays_as_a_channel()
     {
         if (OperatingSystem.IsWindows())
