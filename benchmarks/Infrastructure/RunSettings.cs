@@ -29,6 +29,7 @@ internal sealed record RunSettings
     public const string MinDurationVariable = "EDGEBENCH_MIN_DURATION";
     public const string SustainedVariable = "EDGEBENCH_SUSTAINED";
     public const string ModelIdsVariable = "EDGEBENCH_MODEL_IDS";
+    public const string PowerCommandVariable = "EDGEBENCH_POWER_COMMAND";
 
     /// <summary>The run folder the host made; set by the program, not an option.</summary>
     public const string RunDirectoryVariable = "EDGEBENCH_RUN_DIR";
@@ -156,6 +157,16 @@ internal sealed record RunSettings
             Parse = TelemetrySources.ParseInterval,
             Get = s => s.TelemetryIntervalMs, Set = (s, v) => s with { TelemetryIntervalMs = v }, Format = OptionValues.Invariant,
         },
+        new SettingOption<string?>
+        {
+            Name = "--power-command", Variable = PowerCommandVariable, ValueName = "CMD",
+            Help = "a shell command run at the sampling interval that prints the board's watts on its first line (a USB "
+                + "meter's or smart plug's reader); its watts replace the telemetry source's power, or are the only source "
+                + "when there is none",
+            DefaultText = "none",
+            Parse = OptionValues.Text,
+            Get = s => s.PowerCommand, Set = (s, v) => s with { PowerCommand = v }, Format = v => v,
+        },
     ];
 
     /// <summary>The models --model named; empty: every model of every family class.</summary>
@@ -222,6 +233,9 @@ internal sealed record RunSettings
 
     /// <summary>Telemetry sampling interval in milliseconds.</summary>
     public int TelemetryIntervalMs { get; init; } = TelemetrySources.DefaultIntervalMs;
+
+    /// <summary>The board's power from a command of the user's (see <see cref="EdgeBench.Telemetry.PowerCommand.PowerCommandSampler"/>).</summary>
+    public string? PowerCommand { get; init; }
 
     /// <summary>
     /// Takes EdgeBench's options out of <paramref name="args"/> (over the environment's values); the rest is returned

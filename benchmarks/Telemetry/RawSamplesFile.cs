@@ -9,7 +9,8 @@ namespace EdgeBench.Benchmarks.Telemetry;
 /// <summary>
 /// One small CSV per case under <c>telemetry/</c> of the run folder: <c>#</c> header lines saying what the window
 /// was and how the tool ended, then one row per reading in the common shape (time since the sampler started, power
-/// mW, GPU %, CPU %, RAM MB, max °C, throttled). Results are committed to git, so rows are capped
+/// mW, GPU %, CPU %, RAM MB, max °C, throttled), then one column per channel a source reads beyond those (the Pi 5
+/// PMIC's rails, named as the tool prints them), in the order they first appear. Results are committed to git, so rows are capped
 /// (<see cref="TelemetryDiagnoserConfig.MaxRawReadings"/>) and numbers are short.
 /// </summary>
 internal static class RawSamplesFile
@@ -73,11 +74,30 @@ internal static class RawSamplesFile
             text.Append("# reason: ").Append(reason.ReplaceLineEndings(" ")).Append('\n');
         }
 
-        text.Append(Header).Append('\n');
-        foreach (TelemetryReading r in readings.Take(maxReadings))
+        TelemetryReading[] kept = [.. readings.Take(maxReadings)];
+        string[] channels = [.. kept.SelectMany(r => r.Channels ?? []).Select(c => c.Name).Distinct(StringComparer.Ordinal)];
+        text.Append(Header);
+        foreach (string channel in channels)
+        {
+            text.Append(',').Append(channel);
+        }
+
+        text.Append('\n');
+        foreach (TelemetryReading r in kept)
         {
             text.Append(inv, $"{r.Elapsed.TotalSeconds:0.000},{r.PowerMw:0.#},{r.GpuUtilPct:0.#},{r.CpuUtilPct:0.#},{r.RamUsedMb:0.#},{r.MaxTemperatureC:0.###},");
-            text.Append(r.Throttled switch { true => "1", false => "0", null => "" }).Append('\n');
+            text.Append(r.Throttled switch { true => "1", false => "0", null => "" });
+            foreach (string channel in channels)
+            {
+                // The value as the source read it (round-trip), not rounded: a rail's few mA are what the sum is made of.
+                text.Append(',');
+                if (r.Channels?.FirstOrDefault(c => c.Name == channel) is { Name: not null } found)
+                {
+                    text.Append(found.Value.ToString("R", inv));
+                }
+            }
+
+            text.Append('\n');
         }
 
         if (readings.Count > maxReadings)

@@ -9,6 +9,7 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Validators;
 using EdgeBench.Benchmarks.Infrastructure;
 using EdgeBench.Telemetry;
+using EdgeBench.Telemetry.PowerCommand;
 
 namespace EdgeBench.Benchmarks.Telemetry;
 
@@ -131,6 +132,29 @@ internal abstract class SamplerDiagnoser : IDiagnoser
     /// <summary>A new, unstarted sampler for one window.</summary>
     protected abstract ITelemetrySampler CreateSampler();
 
+    /// <summary>A new, unstarted sampler of <see cref="TelemetryDiagnoserConfig.PowerCommand"/>, or null without one.</summary>
+    protected PowerCommandSampler? CreatePowerCommandSampler() => Config.PowerCommand is { } command
+        ? new PowerCommandSampler(new PowerCommandSamplerOptions { Command = command, Interval = Config.Interval })
+        : null;
+
+    // The source's sampler, with a power command's watts in place of its power when one is configured.
+    protected virtual ITelemetrySampler CreateWindowSampler()
+    {
+        ITelemetrySampler source = CreateSampler();
+        PowerCommandSampler? power;
+        try
+        {
+            power = CreatePowerCommandSampler();
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+
+        return power is null ? source : new WithPowerCommandSampler(source, power);
+    }
+
     /// <summary>Why the source cannot work here (with a fix hint), or null when it looks usable.</summary>
     protected abstract string? MissingToolMessage();
 
@@ -229,6 +253,7 @@ internal abstract class SamplerDiagnoser : IDiagnoser
             summary.EnergyPerOperationMj / framesPerOperation)
         {
             Outcome = window.Stop?.Outcome,
+            PowerCoverage = window.PowerCoverage,
         };
     }
 
@@ -239,7 +264,7 @@ internal abstract class SamplerDiagnoser : IDiagnoser
         string? reason = null;
         try
         {
-            sampler = CreateSampler();
+            sampler = CreateWindowSampler();
             if (!sampler.Start())
             {
                 reason = sampler.StatusMessage ?? $"{Source} could not start";
@@ -280,6 +305,7 @@ internal abstract class SamplerDiagnoser : IDiagnoser
                 window.Stop = sampler.Stop();
                 window.Readings = sampler.Readings;
                 window.StartTimestamp = sampler.StartTimestamp;
+                window.PowerCoverage = sampler.PowerCoverage;
             }
         }
 #pragma warning disable CA1031 // Same as above: telemetry never fails a case.
@@ -317,5 +343,7 @@ internal abstract class SamplerDiagnoser : IDiagnoser
         public IReadOnlyList<TelemetryReading> Readings { get; set; } = [];
 
         public long StartTimestamp { get; set; }
+
+        public string? PowerCoverage { get; set; }
     }
 }

@@ -28,10 +28,14 @@ internal sealed record TelemetryCaseResult(string Source, int SampleCount, strin
     /// <summary>The raw samples file, relative to the run folder (<c>telemetry/….csv</c>); null when none was written.</summary>
     public string? RawFile { get; init; }
 
-    /// <summary>The <c>notes</c> text of edgebench.csv: <c>telemetry: SOURCE, N samples</c>, then the reason if any
-    /// (on one line: a tool's stderr tail can span several).</summary>
+    /// <summary>What the power covers when the source's name does not say it (<see cref="ITelemetrySampler.PowerCoverage"/>).</summary>
+    public string? PowerCoverage { get; init; }
+
+    /// <summary>The <c>notes</c> text of edgebench.csv: <c>telemetry: SOURCE, N samples</c>, the power's coverage in
+    /// brackets where the source states one, then the reason if any (on one line: a tool's stderr tail can span
+    /// several).</summary>
     public string Note => string.Create(CultureInfo.InvariantCulture,
-        $"telemetry: {Source}, {SampleCount} sample{(SampleCount == 1 ? "" : "s")}{(Reason is null ? "" : ": " + Reason.ReplaceLineEndings(" "))}");
+        $"telemetry: {Source}, {SampleCount} sample{(SampleCount == 1 ? "" : "s")}{(PowerCoverage is null ? "" : " (" + PowerCoverage + ")")}{(Reason is null ? "" : ": " + Reason.ReplaceLineEndings(" "))}");
 }
 
 /// <summary>

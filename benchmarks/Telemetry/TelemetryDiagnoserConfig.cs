@@ -33,6 +33,10 @@ internal sealed record TelemetryDiagnoserConfig
     /// <summary>nvidia-smi only: the GPU to keep (nvidia-smi index); null keeps all.</summary>
     public int? GpuIndex { get; init; }
 
+    /// <summary>The <c>--power-command</c> line: run at <see cref="Interval"/>, its watts replace the source's power;
+    /// null runs none.</summary>
+    public string? PowerCommand { get; init; }
+
     /// <summary>Linux only: root of /proc and /sys (tests use a fake tree).</summary>
     public string LinuxRootDirectory { get; init; } = "/";
 

@@ -131,4 +131,9 @@ public interface ITelemetrySampler : IDisposable
     /// <summary>The <see cref="System.Diagnostics.Stopwatch"/> timestamp the readings' times count from (0 before
     /// <see cref="Start"/>): places them on another Stopwatch-based time axis, e.g. a frame trace's.</summary>
     long StartTimestamp { get; }
+
+    /// <summary>What the power readings cover when the source's name does not say it (a PMIC that misses some
+    /// branches, an external meter), for the row's notes; null when there is nothing to add. Read after
+    /// <see cref="Stop"/>.</summary>
+    string? PowerCoverage => null;
 }

@@ -20,6 +20,8 @@ namespace EdgeBench.Telemetry;
 /// <param name="ClockMhz">The clock that shows throttling, in MHz: the GPU's (nvidia-smi SM clock, tegrastats GR3D)
 /// where the source has one, else the CPU's (mean of the cores' cpufreq); null when not read.</param>
 /// <param name="ClockName">Which clock <paramref name="ClockMhz"/> is: "SM", "GPU" or "CPU".</param>
+/// <param name="Channels">What the source read beyond the common fields and the raw samples keep as columns of their
+/// own (the Pi 5 PMIC's rails); null when none.</param>
 public sealed record TelemetryReading(
     TimeSpan Elapsed,
     double? PowerMw = null,
@@ -29,7 +31,14 @@ public sealed record TelemetryReading(
     double? MaxTemperatureC = null,
     bool? Throttled = null,
     double? ClockMhz = null,
-    string? ClockName = null);
+    string? ClockName = null,
+    IReadOnlyList<TelemetryChannel>? Channels = null);
+
+/// <summary>One named value of a <see cref="TelemetryReading"/> outside the common fields.</summary>
+/// <param name="Name">Its column name in the raw samples, with the unit in it or implied by the source's own naming
+/// (<c>VDD_CORE_A</c> is amperes, <c>VDD_CORE_V</c> volts).</param>
+/// <param name="Value">The value.</param>
+public readonly record struct TelemetryChannel(string Name, double Value);
 
 /// <summary>Maps each sampler's own samples to <see cref="TelemetryReading"/>. Pure.</summary>
 public static class TelemetryReadings
@@ -132,7 +141,8 @@ public static class TelemetryReadings
     /// <summary>Linux poll → reading: CPU = utilisation since the previous poll, RAM = MemTotal - MemAvailable,
     /// temperature = max over thermal zones and <c>vcgencmd measure_temp</c>, throttled = any "now" bit of
     /// <c>vcgencmd get_throttled</c> (bits 0-3; the "has occurred since boot" bits 16-19 do not count; null without
-    /// vcgencmd). No power and no GPU figures.</summary>
+    /// vcgencmd), power = the Pi 5 PMIC's sum of V x I (<see cref="PmicReading.BoardPowerW"/>) with every PMIC channel
+    /// in <see cref="TelemetryReading.Channels"/>; null without a PMIC. No GPU figures.</summary>
     public static TelemetryReading FromLinux(TimedLinuxSample sample)
     {
         LinuxSample s = sample.Sample;
@@ -145,8 +155,8 @@ public static class TelemetryReadings
 
         bool? throttled = s.PiThrottled is { } f ? LinuxParsers.CurrentThrottling(f) != PiThrottleConditions.None : null;
         (double? clock, string? clockName) = MeanClock(s.CpuFrequencies.Select(f => f.FreqMhz));
-        return new TelemetryReading(sample.Elapsed, PowerMw: null, GpuUtilPct: null, s.CpuUtilPct, s.RamUsedMb, maxTemp,
-            throttled, clock, clockName);
+        return new TelemetryReading(sample.Elapsed, s.PiPmic?.BoardPowerW * 1000, GpuUtilPct: null, s.CpuUtilPct, s.RamUsedMb, maxTemp,
+            throttled, clock, clockName, s.PiPmic?.Channels);
     }
 
     // The cores' mean clock: a thermal or power cap lowers every core of a cluster, so the mean shows it and a single

@@ -24,6 +24,10 @@ public sealed record LinuxSamplerOptions
     /// carry the last values.</summary>
     public TimeSpan VcgencmdMinInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Run <c>vcgencmd pmic_read_adc</c> (Raspberry Pi 5) on every poll for board power. A window stops asking
+    /// after the first answer that is not a PMIC dump (a Pi 4 has no PMIC ADC).</summary>
+    public bool ReadPmic { get; init; } = true;
+
     /// <summary>How long one vcgencmd call may take before it is killed and its value left null.</summary>
     public TimeSpan VcgencmdTimeout { get; init; } = TimeSpan.FromSeconds(2);
 }
@@ -63,9 +67,13 @@ public sealed record LinuxSample
     /// <summary><c>vcgencmd measure_temp</c> in °C; null without vcgencmd.</summary>
     public double? PiTemperatureC { get; init; }
 
+    /// <summary><c>vcgencmd pmic_read_adc</c> of this poll (Raspberry Pi 5): every channel and the board power; null
+    /// without a PMIC. Read on every poll, not carried over: a power sample is a reading, not the last one again.</summary>
+    public PmicReading? PiPmic { get; init; }
+
     /// <summary>True when no field at all could be read.</summary>
     public bool IsEmpty => CpuUtilPct is null && RamUsedMb is null && ThermalZones.Count == 0 && CpuFrequencies.Count == 0
-        && PiThrottled is null && PiTemperatureC is null;
+        && PiThrottled is null && PiTemperatureC is null && PiPmic is null;
 }
 
 /// <summary>A poll with the time it was taken.</summary>
@@ -78,7 +86,8 @@ public readonly record struct TimedLinuxSample(TimeSpan Elapsed, long StopwatchT
 /// Polls /proc/stat, /proc/meminfo, thermal zones and cpufreq on a background thread at
 /// <see cref="LinuxSamplerOptions.Interval"/>, plus <c>vcgencmd get_throttled</c> and <c>measure_temp</c> where
 /// vcgencmd exists (at most once per <see cref="LinuxSamplerOptions.VcgencmdMinInterval"/>). Absent files leave
-/// fields null; nothing here is fatal. Works on any Linux (Pi, Jetson, x86) and complements the GPU samplers. The
+/// fields null; nothing here is fatal. On a Raspberry Pi 5, <c>vcgencmd pmic_read_adc</c> on every poll gives board
+/// power (see <see cref="PowerCoverage"/> for what it leaves out). Works on any Linux (Pi, Jetson, x86) and complements the GPU samplers. The
 /// lifecycle (start once, stop, status, samples kept) is <see cref="PollingSampler{TSample}"/>'s.
 /// </summary>
 public sealed class LinuxSampler : ITelemetrySampler
@@ -97,6 +106,10 @@ public sealed class LinuxSampler : ITelemetrySampler
     private long _lastVcgencmdTimestamp;
     private PiThrottleConditions? _piThrottled;
     private double? _piTemperatureC;
+    private bool _pmicAbsent;
+
+    // Written by the polling thread, read after Stop.
+    private volatile PmicReading? _lastPmic;
 
     /// <summary>Creates a sampler; nothing is read until <see cref="Start"/>.</summary>
     public LinuxSampler(LinuxSamplerOptions options)
@@ -114,8 +127,8 @@ public sealed class LinuxSampler : ITelemetrySampler
             new PollingOptions(
                 Source: "linux",
                 options.Interval,
-                // One poll runs vcgencmd at most twice.
-                LongestPoll: options.VcgencmdTimeout + options.VcgencmdTimeout,
+                // One poll runs vcgencmd at most three times.
+                LongestPoll: 3 * options.VcgencmdTimeout,
                 Prepare,
                 emptyPolls => string.Create(CultureInfo.InvariantCulture,
                     $"{emptyPolls} poll(s) under '{options.RootDirectory}' read nothing (no proc/stat, proc/meminfo, thermal zones, cpufreq or vcgencmd)")),
@@ -141,6 +154,13 @@ public sealed class LinuxSampler : ITelemetrySampler
     public IReadOnlyList<TelemetryReading> Readings => [.. Samples.Select(TelemetryReadings.FromLinux)];
 
     public long StartTimestamp => _polling.StartTimestamp;
+
+    /// <summary>The Pi 5 PMIC's coverage once it gave power: the rails it sums and the 5 V branches it cannot see
+    /// (the USB ports, HATs and the fan are fed from the 5 V input ahead of the PMIC's regulators).</summary>
+    public string? PowerCoverage => _lastPmic is { } pmic
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"power: Pi 5 PMIC, V x I summed over {pmic.PoweredRails.Count} rails (every channel in the raw samples); it does not see the 5 V branches: USB ports, HATs, fan")
+        : null;
 
     /// <summary>Starts polling. False (StartFailed) only when <see cref="LinuxSamplerOptions.RootDirectory"/> does not
     /// exist; missing files inside it are fine.</summary>
@@ -175,6 +195,7 @@ public sealed class LinuxSampler : ITelemetrySampler
         }
 
         RefreshVcgencmd(timestamp);
+        PmicReading? pmic = PollPmic();
         return new LinuxSample
         {
             CpuUtilPct = cpu,
@@ -184,6 +205,7 @@ public sealed class LinuxSampler : ITelemetrySampler
             CpuFrequencies = ReadCpuFrequencies(),
             PiThrottled = _piThrottled,
             PiTemperatureC = _piTemperatureC,
+            PiPmic = pmic,
         };
     }
 
@@ -302,6 +324,25 @@ public sealed class LinuxSampler : ITelemetrySampler
         _lastVcgencmdTimestamp = timestamp;
         _piThrottled = LinuxParsers.TryParseGetThrottled(RunVcgencmd(exe, "get_throttled"), out PiThrottleConditions f) ? f : null;
         _piTemperatureC = LinuxParsers.TryParseMeasureTemp(RunVcgencmd(exe, "measure_temp"), out double c) ? c : null;
+    }
+
+    private PmicReading? PollPmic()
+    {
+        if (Vcgencmd is not { } exe || !_options.ReadPmic || _pmicAbsent)
+        {
+            return null;
+        }
+
+        if (!PmicParser.TryParse(RunVcgencmd(exe, "pmic_read_adc"), out PmicReading pmic))
+        {
+            // Never answered with a dump: not a Pi 5 (or firmware without the command), so one process start per
+            // window rather than one per poll. After a good read, a failed one (a timeout) only leaves this poll out.
+            _pmicAbsent = _lastPmic is null;
+            return null;
+        }
+
+        _lastPmic = pmic;
+        return pmic;
     }
 
     private string? RunVcgencmd(string exe, string command)

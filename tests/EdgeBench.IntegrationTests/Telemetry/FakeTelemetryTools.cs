@@ -33,7 +33,10 @@ internal sealed class FakeTelemetryTools : IDisposable
     public static string CapturedTegrastatsLine(string fixture) => CapturedLine("tegrastats", fixture);
 
     /// <summary>The first non-empty line of <c>tests/EdgeBench.Tests/TestData/&lt;folder&gt;/&lt;fixture&gt;</c>.</summary>
-    public static string CapturedLine(string folder, string fixture)
+    public static string CapturedLine(string folder, string fixture) => File.ReadLines(CapturedFile(folder, fixture)).First(l => l.Length > 0);
+
+    /// <summary>The path of <c>tests/EdgeBench.Tests/TestData/&lt;folder&gt;/&lt;fixture&gt;</c> in the source tree.</summary>
+    public static string CapturedFile(string folder, string fixture)
     {
         string? dir = AppContext.BaseDirectory;
         while (dir is not null && !File.Exists(Path.Combine(dir, "EdgeBench.sln")))
@@ -42,9 +45,20 @@ internal sealed class FakeTelemetryTools : IDisposable
         }
 
         Assert.NotNull(dir);
-        string path = Path.Combine(dir, "tests", "EdgeBench.Tests", "TestData", folder, fixture);
-        return File.ReadLines(path).First(l => l.Length > 0);
+        return Path.Combine(dir, "tests", "EdgeBench.Tests", "TestData", folder, fixture);
     }
+
+    /// <summary>A vcgencmd that replays <paramref name="pmicDump"/> (a file) for <c>pmic_read_adc</c> and answers every
+    /// other command as a firmware without it does.</summary>
+    public string Vcgencmd(string pmicDump) => Write("vcgencmd", $$"""
+        case "$1" in
+          pmic_read_adc) exec cat '{{pmicDump}}' ;;
+          *) echo 'error=1 error_msg="Command not registered"'; exit 1 ;;
+        esac
+        """);
+
+    /// <summary>A power command (any script) with <paramref name="body"/>.</summary>
+    public string Script(string name, string body) => Write(name, body);
 
     /// <summary>Repeats <paramref name="line"/> every interval until interrupted (first line at once).</summary>
     public string Repeating(string name, string line) => Write(name, $$"""

@@ -44,6 +44,8 @@ internal sealed class TelemetryRun : IDisposable
         Set(RunSettings.TelemetryIntervalVariable, intervalMs.ToString(CultureInfo.InvariantCulture));
         Set(EdgeBench.Telemetry.Tegrastats.TegrastatsSampler.ExecutableEnvironmentVariable, null);
         Set(EdgeBench.Telemetry.NvidiaSmi.NvidiaSmiSampler.ExecutableEnvironmentVariable, null);
+        Set(EdgeBench.Telemetry.Linux.LinuxSampler.VcgencmdEnvironmentVariable, null);
+        Set(RunSettings.PowerCommandVariable, null);
         Directory.CreateDirectory(RunDirectory);
     }
 

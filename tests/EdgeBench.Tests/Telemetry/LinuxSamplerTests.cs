@@ -117,11 +117,16 @@ public sealed class LinuxSamplerTests : IDisposable
         // Start took snapshot A; whichever poll first saw B reports the A→B utilisation, later ones 0 % or null.
         Assert.Contains(samples, s => s.Sample.CpuUtilPct is { } u && Math.Abs(u - (100.0 * 720 / 1020)) < 1e-9);
 
-        // At most one vcgencmd round per second: two calls (get_throttled, measure_temp) per round.
+        // At most one vcgencmd round per second: two calls (get_throttled, measure_temp) per round. This vcgencmd
+        // has no PMIC (a Pi 4's answer): asked once, then not again for the window.
         string[] calls = File.ReadAllLines(Path.Combine(_fakes.Dir, "vcgencmd.calls"));
         int maxRounds = (int)Math.Floor(clock.Elapsed.TotalSeconds) + 1;
-        Assert.InRange(calls.Length, 2, 2 * maxRounds);
-        Assert.Equal(["get_throttled", "measure_temp"], calls.Take(2));
+        string[] rounds = [.. calls.Where(c => c != "pmic_read_adc")];
+        Assert.InRange(rounds.Length, 2, 2 * maxRounds);
+        Assert.Equal(["get_throttled", "measure_temp"], rounds.Take(2));
+        Assert.Single(calls, "pmic_read_adc");
+        Assert.All(samples, s => Assert.Null(s.Sample.PiPmic));
+        Assert.Null(sampler.PowerCoverage);
 
         IReadOnlyList<TelemetryReading> readings = sampler.Readings;
         Assert.All(readings, r => Assert.True(r.Throttled)); // 0x5 "now" bits: under-voltage and throttled
@@ -178,6 +183,37 @@ public sealed class LinuxSamplerTests : IDisposable
         Assert.Empty(s.ThermalZones);
         Assert.Empty(s.CpuFrequencies);
         Assert.False(s.IsEmpty);
+    }
+
+    [Fact]
+    public void A_Pi_5_vcgencmd_gives_the_PMIC_rails_and_their_power_on_every_poll()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        WriteTree();
+        string dump = Path.Combine(AppContext.BaseDirectory, "TestData", "vcgencmd", "pi5-pmic_read_adc-load.txt");
+        string vcgencmd = WriteVcgencmd($"[ \"$1\" = pmic_read_adc ] && exec cat '{dump}'");
+        using var sampler = new LinuxSampler(Options(vcgencmd));
+        Assert.True(sampler.Start(), sampler.StatusMessage);
+        Assert.True(sampler.WaitForSamples(3, FakeTools.Patience));
+        Assert.Equal(TelemetryOutcome.Completed, sampler.Stop().Outcome);
+
+        // Unlike get_throttled and measure_temp (once a second), the PMIC is read on every poll.
+        string[] calls = File.ReadAllLines(Path.Combine(_fakes.Dir, "vcgencmd.calls"));
+        Assert.Equal(sampler.Samples.Count, calls.Count(c => c == "pmic_read_adc"));
+        Assert.All(sampler.Samples, s => Assert.Equal(PmicParserTests.DumpBoardPowerW, s.Sample.PiPmic!.BoardPowerW, 1e-12));
+        Assert.All(sampler.Readings, r =>
+        {
+            Assert.Equal(PmicParserTests.DumpBoardPowerW * 1000, r.PowerMw!.Value, 1e-9);
+            Assert.Equal(26, r.Channels!.Count);
+            Assert.Contains(new TelemetryChannel("EXT5V_V", 5.06788), r.Channels);
+        });
+        Assert.StartsWith("power: Pi 5 PMIC, V x I summed over 12 rails", sampler.PowerCoverage, StringComparison.Ordinal);
+        Assert.Contains("5 V branches", sampler.PowerCoverage, StringComparison.Ordinal);
+        _fakes.AssertGone();
     }
 
     [Fact]
