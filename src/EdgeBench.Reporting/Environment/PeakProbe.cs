@@ -193,7 +193,11 @@ public static class PeakProbe
     /// <paramref name="iterations"/> rounds of <see cref="Accumulators"/> independent FMA chains of the widest vector
     /// type, starting each chain at its index; returns the sum of every lane of every chain.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    /// <remarks>
+    /// Compiled fully optimized at once (no tier 0): the first repeat must time the same register-only FMA loop as the
+    /// last, not a tier-0 one that reloads every operand from the stack.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     internal static float FmaLoop(long iterations, float a, float b)
     {
         if (Avx512F.IsSupported)
@@ -214,6 +218,7 @@ public static class PeakProbe
         return FmaLoopScalar(iterations, a, b);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float FmaLoop512(long iterations, Vector512<float> a, Vector512<float> b)
     {
         Vector512<float> x0 = Vector512.Create(0f), x1 = Vector512.Create(1f), x2 = Vector512.Create(2f), x3 = Vector512.Create(3f);
@@ -238,6 +243,7 @@ public static class PeakProbe
         return Vector512.Sum(x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9 + x10 + x11);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float FmaLoop256(long iterations, Vector256<float> a, Vector256<float> b)
     {
         Vector256<float> x0 = Vector256.Create(0f), x1 = Vector256.Create(1f), x2 = Vector256.Create(2f), x3 = Vector256.Create(3f);
@@ -262,6 +268,7 @@ public static class PeakProbe
         return Vector256.Sum(x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9 + x10 + x11);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float FmaLoop128(long iterations, Vector128<float> a, Vector128<float> b)
     {
         Vector128<float> x0 = Vector128.Create(0f), x1 = Vector128.Create(1f), x2 = Vector128.Create(2f), x3 = Vector128.Create(3f);
@@ -287,6 +294,7 @@ public static class PeakProbe
         return Vector128.Sum(x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9 + x10 + x11);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float FmaLoopScalar(long iterations, float a, float b)
     {
         Span<float> x = stackalloc float[Accumulators];
