@@ -15,7 +15,7 @@ internal static class ModelsVerb
     public static Command Create()
     {
         var listModels = ModelsDirectoryOption();
-        var list = new Command("list", "Every model and precision: id, file, size, source (generated, pretrained, user).") { listModels };
+        var list = new Command("list", "Every model and precision: id, file, size, source (generated, pretrained, user), GFLOPs per frame.") { listModels };
         list.SetAction(result => List(OpenStore(result.GetValue(listModels)), result.InvocationConfiguration.Output));
 
         var exportModels = ModelsDirectoryOption();
