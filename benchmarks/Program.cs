@@ -164,12 +164,7 @@ public static class Program
     {
         string repositoryRoot = RepositoryRoot.Find() ?? Directory.GetCurrentDirectory();
         string resultsRoot = settings.ResultsRoot ?? Path.Combine(repositoryRoot, "results");
-        EnvironmentInfo environment = EnvironmentProbe.Collect(
-            repositoryRoot,
-            settings.DeviceId,
-            OrtBackend.RuntimeVersion,
-            OrtBackend.AvailableProviders,
-            string.Join(' ', args)) with { Footage = footage };
+        EnvironmentInfo environment = CollectEnvironment(settings, repositoryRoot, string.Join(' ', args), footage);
         string commit = environment.GitCommit == EnvironmentInfo.Absent ? "nogit" : environment.GitCommit;
         string runId = string.Create(CultureInfo.InvariantCulture, $"{environment.StartedUtc:yyyyMMdd-HHmmss}-{commit}");
         string runDirectory = Path.Combine(resultsRoot, environment.DeviceId, runId);
@@ -177,6 +172,18 @@ public static class Program
         environment.Write(Path.Combine(runDirectory, EnvironmentInfo.FileName));
         return runDirectory;
     }
+
+    /// <summary>
+    /// environment.json's contents: the device, and the CPU's FMA peak and copy bandwidth measured at the run's thread
+    /// count (<see cref="PeakProbe"/>, about 1.5 s; tests shorten it with <paramref name="probeRepeatTime"/>).
+    /// </summary>
+    internal static EnvironmentInfo CollectEnvironment(
+        RunSettings settings, string repositoryRoot, string commandLine, string footage, TimeSpan? probeRepeatTime = null) =>
+        EnvironmentProbe.Collect(repositoryRoot, settings.DeviceId, OrtBackend.RuntimeVersion, OrtBackend.AvailableProviders, commandLine) with
+        {
+            Footage = footage,
+            ComputePeak = PeakProbe.Measure(settings.EffectiveThreads, repeatTime: probeRepeatTime),
+        };
 
     /// <summary>
     /// After the cases: the fp16-vs-fp32 accuracy pass, the backends table where both engines ran, then the end

@@ -51,7 +51,7 @@ internal static class ResultRows
         double? bytesPerSecond = MovedBytes(benchmarkCase) is long bytes ? bytes / (stats.Mean / 1e9) : null;
         // Telemetry: power_w … throttled from the diagnoser's metrics; source, samples and why in notes.
         row = Telemetry.TelemetryRowValues.Apply(row, benchmarkCase, report);
-        return row with
+        row = row with
         {
             MeanMs = mean,
             MedianMs = stats.Median / NanosecondsPerMillisecond,
@@ -67,6 +67,8 @@ internal static class ResultRows
             MegabytesPerSecond = bytesPerSecond / 1e6,
             RatioToBaseline = baseline?.ResultStatistics is { Mean: > 0 } b && baseline != report ? stats.Mean / b.Mean : null,
         };
+        // achieved_gflops, peak_pct: inference rows only, from the model's graph and the run's environment.json.
+        return RooflineValues.Apply(row, id, runDirectory);
     }
 
     /// <summary>

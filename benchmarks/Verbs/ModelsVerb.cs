@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using EdgeBench.Core;
+using EdgeBench.Models.Graph;
+using EdgeBench.Models.Onnx;
 using EdgeBench.Models.Zoo;
 
 namespace EdgeBench.Benchmarks.Verbs;
@@ -13,7 +15,7 @@ internal static class ModelsVerb
     public static Command Create()
     {
         var listModels = ModelsDirectoryOption();
-        var list = new Command("list", "Every model and precision: id, file, size, source (generated, pretrained, user).") { listModels };
+        var list = new Command("list", "Every model and precision: id, file, size, source (generated, pretrained, user), GFLOPs per frame.") { listModels };
         list.SetAction(result => List(OpenStore(result.GetValue(listModels)), result.InvocationConfiguration.Output));
 
         var exportModels = ModelsDirectoryOption();
@@ -39,14 +41,16 @@ internal static class ModelsVerb
     private static int List(ModelStore store, TextWriter output)
     {
         output.WriteLine($"models folder: {store.Directory}");
-        output.WriteLine($"{"id",-20} {"precision",-9} {"source",-10} {"size",12}  file");
+        output.WriteLine($"{"id",-20} {"precision",-9} {"source",-10} {"size",12} {"GFLOPs",8}  file");
         int errors = 0;
+        var builtCounts = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (ModelListing row in store.List())
         {
             string size = row.Error is not null ? "error"
                 : row.SizeBytes is long bytes ? FormatSize(bytes)
                 : "not built";
-            output.WriteLine($"{row.Id,-20} {row.Precision.ToName(),-9} {row.Source.ToString().ToLowerInvariant(),-10} {size,12}  {Relative(store, row.Path)}");
+            string gflops = row.Error is not null ? "-" : Gigaflops(row, builtCounts);
+            output.WriteLine($"{row.Id,-20} {row.Precision.ToName(),-9} {row.Source.ToString().ToLowerInvariant(),-10} {size,12} {gflops,8}  {Relative(store, row.Path)}");
             if (row.Error is not null)
             {
                 errors++;
@@ -55,6 +59,8 @@ internal static class ModelsVerb
         }
 
         output.WriteLine("'not built' files are generated (or converted) on first use, or by 'models export'.");
+        output.WriteLine("GFLOPs: per frame, 2 x the multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul counted from the graph " +
+            "(elementwise ops, pooling, softmax and NMS not counted; docs/roofline.md).");
         return errors == 0 ? VerbDispatcher.Ok : VerbDispatcher.Error;
     }
 
@@ -80,6 +86,41 @@ internal static class ModelsVerb
         }
 
         return failures == 0 ? VerbDispatcher.Ok : VerbDispatcher.Error;
+    }
+
+    /// <summary>
+    /// FLOPs per frame of a listed file, counted from the file when it exists, else from the catalog's builder (an fp16
+    /// file does the same arithmetic as its fp32 source); "?" when the graph cannot be counted (an op whose shapes the
+    /// counter cannot infer).
+    /// </summary>
+    private static string Gigaflops(ModelListing row, Dictionary<string, string> builtCounts)
+    {
+        try
+        {
+            if (row.SizeBytes is not null)
+            {
+                return Format(FlopCounter.CountFile(row.Path));
+            }
+
+            if (!ModelCatalog.TryGet(row.Id, out _))
+            {
+                return "?";
+            }
+
+            if (!builtCounts.TryGetValue(row.Id, out string? counted))
+            {
+                counted = Format(FlopCounter.CountCatalogModel(row.Id));
+                builtCounts[row.Id] = counted;
+            }
+
+            return counted;
+        }
+        catch (Exception e) when (e is ModelFileException or NotSupportedException)
+        {
+            return "?";
+        }
+
+        static string Format(FlopCount count) => count.GigaflopsPerFrame.ToString("F2", CultureInfo.InvariantCulture);
     }
 
     private static string Relative(ModelStore store, string path)

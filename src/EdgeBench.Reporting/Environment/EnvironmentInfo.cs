@@ -78,6 +78,12 @@ public sealed record EnvironmentInfo
 
     public DateTimeOffset StartedUtc { get; init; }
 
+    /// <summary>
+    /// The CPU's measured FMA peak and copy bandwidth (<see cref="PeakProbe"/>), what % of peak in edgebench.csv is
+    /// relative to; null in files written before the probe existed.
+    /// </summary>
+    public ComputePeak? ComputePeak { get; init; }
+
     public void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, s_json) + "\n");
 
     /// <summary>Reads environment.json; a malformed file raises <see cref="InvalidDataException"/> naming it.</summary>

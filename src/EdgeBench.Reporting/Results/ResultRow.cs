@@ -125,4 +125,13 @@ public sealed record ResultRow
 
     /// <summary>The case's per-frame trace, relative to the run folder (<c>frames/….csv</c>); empty for stage cases.</summary>
     public string FrameTrace { get; init; } = string.Empty;
+
+    /// <summary>
+    /// Inference rows: the model's FLOPs per frame (2 x multiply-accumulates of its Conv/Gemm/MatMul) times
+    /// <see cref="Fps"/>, GFLOP/s.
+    /// </summary>
+    public double? AchievedGflops { get; init; }
+
+    /// <summary>Inference rows on the CPU: <see cref="AchievedGflops"/> as % of the run's measured FMA peak (environment.json).</summary>
+    public double? PeakPct { get; init; }
 }

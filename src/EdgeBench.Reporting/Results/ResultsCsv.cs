@@ -79,6 +79,8 @@ public static class ResultsCsv
         Text("verdict", r => r.Verdict, (r, v) => r with { Verdict = v }),
         Text("diagnosis", r => r.Diagnosis, (r, v) => r with { Diagnosis = v }),
         Text("frame_trace", r => r.FrameTrace, (r, v) => r with { FrameTrace = v }),
+        Number("achieved_gflops", r => r.AchievedGflops, (r, v) => r with { AchievedGflops = v }),
+        Number("peak_pct", r => r.PeakPct, (r, v) => r with { PeakPct = v }),
     ];
 
     /// <summary>The column names in file order; the first 21 are the design's contract.</summary>

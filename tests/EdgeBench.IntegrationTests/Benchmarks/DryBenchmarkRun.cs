@@ -1,9 +1,12 @@
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Filters;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using EdgeBench.Benchmarks;
 using EdgeBench.Benchmarks.Infrastructure;
 using EdgeBench.Models.Zoo;
+using EdgeBench.Reporting.Environment;
 using EdgeBench.Reporting.Results;
 
 namespace EdgeBench.IntegrationTests.Benchmarks;
@@ -37,14 +40,33 @@ internal sealed class DryBenchmarkRun : IDisposable
 
     public void Set(string name, string? value) => _environment.Set(name, value);
 
-    /// <summary>Runs benchmark class <typeparamref name="T"/> and returns the edgebench.csv it wrote.</summary>
-    public IReadOnlyList<ResultRow> Run<T>()
+    /// <summary>
+    /// Runs benchmark class <typeparamref name="T"/> (only the methods of <paramref name="categories"/> when any are
+    /// named) and returns the edgebench.csv it wrote.
+    /// </summary>
+    public IReadOnlyList<ResultRow> Run<T>(params string[] categories)
     {
         // Tests build Debug: these dry runs check behaviour and files, not speed, so the optimization check is off.
-        IConfig config = ManualConfig.Create(EdgeBenchConfig.Create(RunDirectory, s_dry))
+        ManualConfig config = ManualConfig.Create(EdgeBenchConfig.Create(RunDirectory, s_dry))
             .WithOptions(ConfigOptions.DisableOptimizationsValidator);
+        if (categories.Length > 0)
+        {
+            config.AddFilter(new AnyCategoriesFilter(categories));
+        }
+
         BenchmarkRunner.Run<T>(config);
         return ResultsCsv.Read(Path.Combine(RunDirectory, ResultsCsv.FileName));
+    }
+
+    /// <summary>
+    /// Writes the run folder's environment.json as the program does before the cases (device, peak probe), with the
+    /// probe's repeats shortened to <paramref name="probeRepeatTime"/>.
+    /// </summary>
+    public EnvironmentInfo WriteEnvironment(TimeSpan probeRepeatTime)
+    {
+        EnvironmentInfo environment = Program.CollectEnvironment(RunSettings.FromEnvironment(), Root, "dry run", "synthetic", probeRepeatTime);
+        environment.Write(Path.Combine(RunDirectory, EnvironmentInfo.FileName));
+        return environment;
     }
 
     public void Dispose()

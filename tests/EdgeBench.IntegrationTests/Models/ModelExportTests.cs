@@ -1,5 +1,6 @@
 using EdgeBench.Benchmarks.Verbs;
 using EdgeBench.Core.Models;
+using EdgeBench.Models.Graph;
 using EdgeBench.Models.Zoo;
 using EdgeBench.Tests.Models;
 
@@ -82,6 +83,34 @@ public sealed class ModelExportTests(ExportedModels exported) : IClassFixture<Ex
             float[] second = outputs[i].Values[per..];
             double difference = first.Zip(second, (a, b) => Math.Abs(a - b)).Max();
             Assert.True(difference > 1e-3, $"{outputs[i].Name}: outputs of two different images differ by only {difference}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Exported_files_count_the_flops_of_their_builder(string id, string precision)
+    {
+        FlopCount fromFile = FlopCounter.CountFile(Path.Combine(exported.OutDirectory, $"{id}-{precision}.onnx"));
+
+        Assert.Equal(FlopCounter.CountCatalogModel(id).FlopsPerFrame, fromFile.FlopsPerFrame);
+    }
+
+    [Fact]
+    public void Models_list_prints_gflops_per_frame_of_every_file()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        Assert.True(VerbDispatcher.TryRun(["models", "list", "--models", exported.ModelsDirectory], output, error, out int exitCode));
+
+        Assert.True(exitCode == 0, error.ToString());
+        string[] lines = output.ToString().Split('\n');
+        Assert.Contains("GFLOPs", lines[1], StringComparison.Ordinal);
+        (string Id, string Gflops)[] published = [("ssd300", "40.30"), ("resnet50", "8.18"), ("tiny-yolov3", "5.56"), ("resnet18", "3.63"), ("mobilenetv2", "0.60")];
+        foreach ((string id, string gflops) in published)
+        {
+            string[] rows = lines.Where(l => l.StartsWith(id + " ", StringComparison.Ordinal)).ToArray();
+            Assert.Equal(2, rows.Length);
+            Assert.All(rows, row => Assert.Equal(gflops, row.Split(' ', StringSplitOptions.RemoveEmptyEntries)[5]));
         }
     }
 }

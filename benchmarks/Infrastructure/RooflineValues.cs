@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using EdgeBench.Core;
+using EdgeBench.Models.Graph;
+using EdgeBench.Models.Onnx;
+using EdgeBench.Models.Zoo;
+using EdgeBench.Reporting.Environment;
+using EdgeBench.Reporting.Results;
+
+namespace EdgeBench.Benchmarks.Infrastructure;
+
+/// <summary>
+/// The roofline columns of an inference row: achieved GFLOP/s (the model's FLOPs per frame x frames per second) and
+/// that as % of the CPU FMA peak the run measured (environment.json's compute_peak).
+/// </summary>
+internal static class RooflineValues
+{
+    /// <summary>
+    /// FLOPs per frame by model file (path and write time): a row is built more than once per case (progress line,
+    /// then the exporter) and parsing a large model takes a noticeable fraction of a second.
+    /// </summary>
+    private static readonly ConcurrentDictionary<(string Path, DateTime Written), long?> s_flopsByFile = new();
+
+    /// <summary>
+    /// Fills <see cref="ResultRow.AchievedGflops"/> on an inference row with a frame rate, and
+    /// <see cref="ResultRow.PeakPct"/> where the case ran on the CPU and the run recorded a peak. A GPU case gets no
+    /// percentage: the peak is the CPU's (no GPU GEMM probe yet). A model whose FLOPs cannot be counted leaves both empty.
+    /// </summary>
+    public static ResultRow Apply(ResultRow row, CaseIdentity id, string? runDirectory)
+    {
+        if (id.Stage != Categories.Inference || row.Fps is not double fps || fps <= 0)
+        {
+            return row;
+        }
+
+        if (FlopsPerFrame(id.Model, id.Precision) is not long flops)
+        {
+            return row;
+        }
+
+        double achieved = flops * fps / 1e9;
+        bool cpuCase = id.Backend.EndsWith("-cpu", StringComparison.Ordinal);
+        double? peak = cpuCase ? PeakGflops(runDirectory) : null;
+        return row with
+        {
+            AchievedGflops = achieved,
+            PeakPct = peak is > 0 ? achieved / peak * 100 : null,
+        };
+    }
+
+    /// <summary>The model file's FLOPs per frame, or null when it cannot be resolved or counted.</summary>
+    internal static long? FlopsPerFrame(string model, string precisionName)
+    {
+        if (model.Length == 0 || !PrecisionNames.TryParse(precisionName, out Precision precision))
+        {
+            return null;
+        }
+
+        string path;
+        try
+        {
+            path = new ModelStore(ModelStore.DefaultDirectory()).Resolve(model, precision).Path;
+        }
+        catch (Exception e) when (e is ModelFileException or KeyNotFoundException or IOException or InvalidOperationException)
+        {
+            return null; // the case itself failed on the same model and says why in its own row
+        }
+
+        return s_flopsByFile.GetOrAdd((path, File.GetLastWriteTimeUtc(path)), key =>
+        {
+            try
+            {
+                return FlopCounter.CountFile(key.Path).FlopsPerFrame;
+            }
+            catch (ModelFileException)
+            {
+                return null; // an op the shape inference does not know: no roofline for this model, rather than a guess
+            }
+        });
+    }
+
+    /// <summary>The run's CPU FMA peak at its thread count, GFLOP/s, from environment.json; null when absent.</summary>
+    internal static double? PeakGflops(string? runDirectory)
+    {
+        string? path = runDirectory is null ? null : Path.Combine(runDirectory, EnvironmentInfo.FileName);
+        if (path is null || !File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return EnvironmentInfo.Read(path).ComputePeak?.CpuFmaGflops;
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+}
