@@ -81,6 +81,8 @@ internal static class EdgeBenchConfig
     {
         CaseOutcomes.Clear();
         ScenarioRecords.Clear();
+        ColdStartRecords.Clear();
+        CaseMemory.Clear();
         ManualConfig config = ManualConfig.CreateEmpty();
         if (includeJob)
         {
@@ -104,7 +106,8 @@ internal static class EdgeBenchConfig
             // Raw per-iteration samples (diffs compare samples, not means), a Markdown table for pull requests,
             // and EdgeBench's contract file.
             .AddExporter(JsonExporter.Full, CompactMarkdownExporter.Instance, new EdgeBenchExporter(runDirectory))
-            .AddEventProcessor(new IncrementalResults(runDirectory), new KeptPipelineRelease())
+            // The memory recorder first: the processors after it write the case's row, which reads its record.
+            .AddEventProcessor(new CaseMemory.Recorder(), new IncrementalResults(runDirectory), new KeptPipelineRelease())
             .AddEventProcessor(console is null ? [] : [console.Progress])
             .AddFilter(new CaseFilter())
             .AddValidator(DefaultConfig.Instance.GetValidators().ToArray())

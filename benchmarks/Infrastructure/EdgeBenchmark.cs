@@ -101,6 +101,7 @@ public abstract class EdgeBenchmark : IDisposable
         try
         {
             setup();
+            CaseMemory.SetupDone();
         }
         catch (Exception e)
         {

@@ -29,6 +29,7 @@ internal sealed record RunSettings
     public const string MinDurationVariable = "EDGEBENCH_MIN_DURATION";
     public const string SustainedVariable = "EDGEBENCH_SUSTAINED";
     public const string ModelIdsVariable = "EDGEBENCH_MODEL_IDS";
+    public const string ColdStartsVariable = "EDGEBENCH_COLD_STARTS";
 
     /// <summary>The run folder the host made; set by the program, not an option.</summary>
     public const string RunDirectoryVariable = "EDGEBENCH_RUN_DIR";
@@ -156,6 +157,13 @@ internal sealed record RunSettings
             Parse = TelemetrySources.ParseInterval,
             Get = s => s.TelemetryIntervalMs, Set = (s, v) => s with { TelemetryIntervalMs = v }, Format = OptionValues.Invariant,
         },
+        new SettingOption<int>
+        {
+            Name = "--cold-starts", Variable = ColdStartsVariable, ValueName = "N",
+            Help = "fresh processes each cold-start case launches (rows cold-start-*: median and max over them)",
+            Parse = OptionValues.WholeNumber(1, 100, "a launch count"),
+            Get = s => s.ColdStarts, Set = (s, v) => s with { ColdStarts = v }, Format = OptionValues.Invariant,
+        },
     ];
 
     /// <summary>The models --model named; empty: every model of every family class.</summary>
@@ -222,6 +230,9 @@ internal sealed record RunSettings
 
     /// <summary>Telemetry sampling interval in milliseconds.</summary>
     public int TelemetryIntervalMs { get; init; } = TelemetrySources.DefaultIntervalMs;
+
+    /// <summary>Fresh processes per cold-start case (<see cref="ColdStart"/>).</summary>
+    public int ColdStarts { get; init; } = 3;
 
     /// <summary>
     /// Takes EdgeBench's options out of <paramref name="args"/> (over the environment's values); the rest is returned

@@ -79,6 +79,11 @@ public static class ResultsCsv
         Text("verdict", r => r.Verdict, (r, v) => r with { Verdict = v }),
         Text("diagnosis", r => r.Diagnosis, (r, v) => r with { Diagnosis = v }),
         Text("frame_trace", r => r.FrameTrace, (r, v) => r with { FrameTrace = v }),
+        Tenths("peak_rss_mb", r => r.PeakRssMb, (r, v) => r with { PeakRssMb = v }),
+        Tenths("model_rss_mb", r => r.ModelRssMb, (r, v) => r with { ModelRssMb = v }),
+        Tenths("model_file_mb", r => r.ModelFileMb, (r, v) => r with { ModelFileMb = v }),
+        Tenths("gpu_mem_mb", r => r.GpuMemMb, (r, v) => r with { GpuMemMb = v }),
+        Number("max_ms", r => r.MaxMs, (r, v) => r with { MaxMs = v }),
     ];
 
     /// <summary>The column names in file order; the first 21 are the design's contract.</summary>

@@ -37,11 +37,18 @@ internal sealed class DryBenchmarkRun : IDisposable
 
     public void Set(string name, string? value) => _environment.Set(name, value);
 
+    /// <summary>
+    /// Whether the family classes' cold-start cases run: each launches fresh processes (seconds each), so only the
+    /// tests about them ask for it.
+    /// </summary>
+    public bool IncludeColdStart { get; set; }
+
     /// <summary>Runs benchmark class <typeparamref name="T"/> and returns the edgebench.csv it wrote.</summary>
     public IReadOnlyList<ResultRow> Run<T>()
     {
         // Tests build Debug: these dry runs check behaviour and files, not speed, so the optimization check is off.
         IConfig config = ManualConfig.Create(EdgeBenchConfig.Create(RunDirectory, s_dry))
+            .AddFilter(new BenchmarkDotNet.Filters.SimpleFilter(c => IncludeColdStart || !c.Descriptor.Categories.Contains(EdgeBench.Benchmarks.Categories.ColdStart)))
             .WithOptions(ConfigOptions.DisableOptimizationsValidator);
         BenchmarkRunner.Run<T>(config);
         return ResultsCsv.Read(Path.Combine(RunDirectory, ResultsCsv.FileName));
