@@ -20,6 +20,8 @@ namespace EdgeBench.Telemetry;
 /// <param name="ClockMhz">The clock that shows throttling, in MHz: the GPU's (nvidia-smi SM clock, tegrastats GR3D)
 /// where the source has one, else the CPU's (mean of the cores' cpufreq); null when not read.</param>
 /// <param name="ClockName">Which clock <paramref name="ClockMhz"/> is: "SM", "GPU" or "CPU".</param>
+/// <param name="GpuMemoryUsedMb">Device memory in use, MiB, summed over the GPUs (nvidia-smi memory.used); null elsewhere
+/// (a Jetson's GPU shares host RAM, which <paramref name="RamUsedMb"/> already holds).</param>
 public sealed record TelemetryReading(
     TimeSpan Elapsed,
     double? PowerMw = null,
@@ -29,7 +31,8 @@ public sealed record TelemetryReading(
     double? MaxTemperatureC = null,
     bool? Throttled = null,
     double? ClockMhz = null,
-    string? ClockName = null);
+    string? ClockName = null,
+    double? GpuMemoryUsedMb = null);
 
 /// <summary>Maps each sampler's own samples to <see cref="TelemetryReading"/>. Pure.</summary>
 public static class TelemetryReadings
@@ -96,8 +99,14 @@ public static class TelemetryReadings
         double? maxTemp = null;
         bool? throttled = null;
         int? slowestSmMhz = null;
+        double? memoryUsed = null;
         foreach (NvidiaSmiSample g in gpus)
         {
+            if (g.MemoryUsedMib is { } mib)
+            {
+                memoryUsed = (memoryUsed ?? 0) + mib;
+            }
+
             if (g.SmClockMhz is { } sm)
             {
                 slowestSmMhz = slowestSmMhz is { } s ? Math.Min(s, sm) : sm;
@@ -126,7 +135,7 @@ public static class TelemetryReadings
         }
 
         return new TelemetryReading(elapsed, power, utilCount > 0 ? utilSum / utilCount : null, CpuUtilPct: null,
-            RamUsedMb: null, maxTemp, throttled, slowestSmMhz, slowestSmMhz is null ? null : "SM");
+            RamUsedMb: null, maxTemp, throttled, slowestSmMhz, slowestSmMhz is null ? null : "SM", memoryUsed);
     }
 
     /// <summary>Linux poll → reading: CPU = utilisation since the previous poll, RAM = MemTotal - MemAvailable,
