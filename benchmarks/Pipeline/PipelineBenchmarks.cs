@@ -62,6 +62,9 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
 
     private const int OutputSeed = 7;
 
+    /// <summary>Why a configuration's cold-start launches failed, by setup key (see <see cref="RunColdStart"/>).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_coldStartFailures = new(StringComparer.Ordinal);
+
     private IVisionPipeline? _pipeline;
     private string? _pipelineKey;
     private double? _addedRssMib;
@@ -341,9 +344,27 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
         _coldStart ??= ColdStartRecords.For(key, runDirectory);
         if (_coldStart is null)
         {
+            // A configuration whose launches failed fails each of its cold-start cases with that reason, once.
+            if (s_coldStartFailures.TryGetValue(key, out string? failure))
+            {
+                throw new InvalidOperationException(failure);
+            }
+
             RunSettings settings = RunSettings.FromEnvironment();
             Console.WriteLine($"// cold start: {settings.ColdStarts} fresh processes for {Model} {Precision} {Backend} batch {Batch}");
-            _coldStart = ColdStart.Run(Model, Precision, Backend, Batch, settings.EffectiveThreads, settings.ColdStarts);
+            try
+            {
+                _coldStart = ColdStart.Run(Model, Precision, Backend, Batch, settings.EffectiveThreads, settings.ColdStarts);
+            }
+            catch (Exception e) when (e is InvalidOperationException or CaseSkippedException)
+            {
+                // A Ctrl+C reaches the children too: the launches stopped because the run did, not because they failed.
+                Exception outcome = RunInterruption.Requested ? new CaseSkippedException(RunInterruption.SkipReason) : e;
+                s_coldStartFailures[key] = outcome.Message;
+                CaseOutcomes.RecordFailure(key, outcome);
+                throw;
+            }
+
             ColdStartRecords.Record(key, _coldStart);
         }
 
