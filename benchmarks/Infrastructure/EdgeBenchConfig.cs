@@ -48,8 +48,9 @@ internal static class EdgeBenchConfig
         .WithId(EdgeJobId);
 
     /// <summary>
-    /// The job of scenario cases (<see cref="ScenarioAttribute"/>): one invocation, which runs the scenario's whole
-    /// measured window with its own warm-up and run rules and records every frame. Monitoring, so BenchmarkDotNet
+    /// The job of scenario cases (<see cref="ScenarioAttribute"/>) and cold-start cases (<see cref="ColdStart"/>): one
+    /// invocation, which runs the scenario's whole measured window with its own warm-up and run rules and records every
+    /// frame, or launches the cold-start processes. Monitoring, so BenchmarkDotNet
     /// neither jits nor pilots it (each of those would run the window again); one iteration, no warm-up iterations.
     /// </summary>
     public static Job ScenarioJob { get; } = Job.Default
