@@ -69,7 +69,8 @@ internal sealed class CaseFilter : IFilter
         // The default backend list runs scenarios on ONNX Runtime only: TorchSharp's stage rows already compare the
         // engines (reports/backends.md), and its scenarios would cost the default suite another minute on 2 cores.
         // Naming the backend (--backend torchsharp-cpu) runs them, as it runs TorchSharp fp16.
-        // Cold start too: a TorchSharp launch takes 3-13 s on 2 cores (libtorch's load, its first forward pass).
+        // Cold start too: a TorchSharp launch takes 1.4-2.9 s on a quiet 2-core VM (libtorch's load, its first forward
+        // pass), three per family would add another 25-40 s to the default suite.
         if (id.IsOneShot && !_settings.BackendsExplicit && !BackendNames.IsOnnxRuntime(id.Backend))
         {
             return false;
