@@ -43,8 +43,8 @@ internal sealed record ColdStartLaunch
     public string? EvictionNote { get; init; }
 }
 
-/// <summary>Median, max, mean and standard deviation of one cold-start stage over the launches, ms.</summary>
-internal sealed record ColdStartStatistic(double MedianMs, double MaxMs, double MeanMs, double StdDevMs, int Launches)
+/// <summary>Median, max, mean and standard deviation of one cold-start stage over the launches, and each launch's value, ms.</summary>
+internal sealed record ColdStartStatistic(double MedianMs, double MaxMs, double MeanMs, double StdDevMs, int Launches, double[] Samples)
 {
     public static ColdStartStatistic Of(IReadOnlyList<double> values)
     {
@@ -53,7 +53,7 @@ internal sealed record ColdStartStatistic(double MedianMs, double MaxMs, double 
         double median = n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
         double mean = sorted.Average();
         double variance = n > 1 ? sorted.Sum(v => (v - mean) * (v - mean)) / (n - 1) : 0;
-        return new ColdStartStatistic(median, sorted[^1], mean, Math.Sqrt(variance), n);
+        return new ColdStartStatistic(median, sorted[^1], mean, Math.Sqrt(variance), n, [.. values]);
     }
 }
 
