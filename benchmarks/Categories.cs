@@ -13,6 +13,9 @@ public static class Categories
     public const string Postprocess = "postprocess";
     public const string EndToEnd = "end-to-end";
 
+    /// <summary>Cold start, each measured in fresh processes: not a frame stage (no frame_ms or fps).</summary>
+    public const string ColdStart = "cold-start";
+
     // Model families.
     public const string Ssd = "ssd";
     public const string Yolo = "yolo";
@@ -25,6 +28,6 @@ public static class Categories
     /// <summary>Every stage category; each benchmark method carries exactly one.</summary>
     public static readonly IReadOnlySet<string> Stages = new HashSet<string>(StringComparer.Ordinal)
     {
-        ToTensor, Preprocess, Inference, Postprocess, EndToEnd,
+        ToTensor, Preprocess, Inference, Postprocess, EndToEnd, ColdStart,
     };
 }

@@ -18,6 +18,23 @@ internal sealed class CaseFilter : IFilter
 {
     private readonly RunSettings _settings = RunSettings.FromEnvironment();
 
+    private readonly Dictionary<Type, string?> _representatives = [];
+
+    /// <summary>The first model a family class runs (its <see cref="Pipeline.PipelineBenchmarks.ModelValues"/>); null for other classes.</summary>
+    private string? FamilyRepresentative(Type type)
+    {
+        Type declared = EdgeBenchmark.DeclaredType(type);
+        if (!_representatives.TryGetValue(declared, out string? model))
+        {
+            model = declared.IsSubclassOf(typeof(Pipeline.PipelineBenchmarks)) && !declared.IsAbstract
+                ? ((Pipeline.PipelineBenchmarks)Activator.CreateInstance(declared)!).ModelValues.FirstOrDefault()
+                : null;
+            _representatives[declared] = model;
+        }
+
+        return model;
+    }
+
     public bool Predicate(BenchmarkCase benchmarkCase)
     {
         ArgumentNullException.ThrowIfNull(benchmarkCase);
@@ -32,7 +49,14 @@ internal sealed class CaseFilter : IFilter
         // Scenario cases run under the scenario job and stage cases under the edge job; any other job (--job, a
         // test's dry job) runs both kinds.
         string job = benchmarkCase.Job.Id;
-        if ((job == EdgeBenchConfig.ScenarioJobId && id.Scenario is null) || (job == EdgeBenchConfig.EdgeJobId && id.Scenario is not null))
+        if ((job == EdgeBenchConfig.ScenarioJobId && !id.IsOneShot) || (job == EdgeBenchConfig.EdgeJobId && id.IsOneShot))
+        {
+            return false;
+        }
+
+        // Cold start, like the scenarios, runs at batch 1 in fp32 unless --batch or --precision names the values:
+        // each case launches --cold-starts processes, seconds each on a 2-core board.
+        if (id.IsColdStart && ((id.Batch > 1 && !_settings.BatchesExplicit) || (id.Precision != "fp32" && !_settings.PrecisionsExplicit)))
         {
             return false;
         }
@@ -45,7 +69,16 @@ internal sealed class CaseFilter : IFilter
         // The default backend list runs scenarios on ONNX Runtime only: TorchSharp's stage rows already compare the
         // engines (reports/backends.md), and its scenarios would cost the default suite another minute on 2 cores.
         // Naming the backend (--backend torchsharp-cpu) runs them, as it runs TorchSharp fp16.
-        if (id.Scenario is not null && !_settings.BackendsExplicit && !BackendNames.IsOnnxRuntime(id.Backend))
+        // Cold start too: a TorchSharp launch takes 1.4-2.9 s on a quiet 2-core VM (libtorch's load, its first forward
+        // pass), three per family would add another 25-40 s to the default suite.
+        if (id.IsOneShot && !_settings.BackendsExplicit && !BackendNames.IsOnnxRuntime(id.Backend))
+        {
+            return false;
+        }
+
+        // Without --model, cold start runs for each family's first model only: three launches of every model would
+        // cost the default suite minutes on 2 cores; one per family keeps it near half a minute.
+        if (id.IsColdStart && _settings.Models.Count == 0 && id.Model != FamilyRepresentative(benchmarkCase.Descriptor.Type))
         {
             return false;
         }

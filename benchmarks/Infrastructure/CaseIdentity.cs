@@ -69,5 +69,11 @@ internal sealed record CaseIdentity(
     public ScenarioAttribute? Scenario { get; init; }
 
     /// <summary>Whether a call processes frames (time per frame and FPS apply).</summary>
-    public bool IsFrameStage => Categories.Stages.Contains(Stage);
+    public bool IsFrameStage => Categories.Stages.Contains(Stage) && !IsColdStart;
+
+    /// <summary>Whether this is a cold-start case (fresh child processes, <see cref="ColdStart"/>).</summary>
+    public bool IsColdStart => Stage == Categories.ColdStart;
+
+    /// <summary>Whether one invocation does the case's whole measurement (a scenario, a cold start): the scenario job's cases.</summary>
+    public bool IsOneShot => Scenario is not null || IsColdStart;
 }

@@ -50,8 +50,9 @@ internal static class EdgeBenchConfig
         .WithId(EdgeJobId);
 
     /// <summary>
-    /// The job of scenario cases (<see cref="ScenarioAttribute"/>): one invocation, which runs the scenario's whole
-    /// measured window with its own warm-up and run rules and records every frame. Monitoring, so BenchmarkDotNet
+    /// The job of scenario cases (<see cref="ScenarioAttribute"/>) and cold-start cases (<see cref="ColdStart"/>): one
+    /// invocation, which runs the scenario's whole measured window with its own warm-up and run rules and records every
+    /// frame, or launches the cold-start processes. Monitoring, so BenchmarkDotNet
     /// neither jits nor pilots it (each of those would run the window again); one iteration, no warm-up iterations.
     /// </summary>
     public static Job ScenarioJob { get; } = Job.Default
@@ -83,6 +84,8 @@ internal static class EdgeBenchConfig
     {
         CaseOutcomes.Clear();
         ScenarioRecords.Clear();
+        ColdStartRecords.Clear();
+        CaseMemory.Clear();
         ManualConfig config = ManualConfig.CreateEmpty();
         if (includeJob)
         {
@@ -106,7 +109,8 @@ internal static class EdgeBenchConfig
             // Raw per-iteration samples (diffs compare samples, not means), a Markdown table for pull requests,
             // and EdgeBench's contract file.
             .AddExporter(JsonExporter.Full, CompactMarkdownExporter.Instance, new EdgeBenchExporter(runDirectory))
-            .AddEventProcessor(new IncrementalResults(runDirectory), new KeptPipelineRelease())
+            // The memory recorder first: the processors after it write the case's row, which reads its record.
+            .AddEventProcessor(new CaseMemory.Recorder(), new IncrementalResults(runDirectory), new KeptPipelineRelease())
             .AddEventProcessor(console is null ? [] : [console.Progress])
             .AddFilter(new CaseFilter())
             .AddValidator(DefaultConfig.Instance.GetValidators().ToArray())

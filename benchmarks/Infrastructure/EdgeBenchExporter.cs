@@ -25,7 +25,27 @@ internal sealed class EdgeBenchExporter(string runDirectory) : IExporter
         string path = Path.Combine(runDirectory, ResultsCsv.FileName);
         ResultsCsv.Write(path, rows);
         File.Delete(Path.Combine(runDirectory, IncrementalResults.FileName));
+        if (ColdStartSamples(summary, runDirectory).ToArray() is { Length: > 0 } launches)
+        {
+            ColdStartLaunches.Write(runDirectory, launches);
+            return [path, Path.Combine(runDirectory, ColdStartLaunches.FileName)];
+        }
+
         return [path];
+    }
+
+    /// <summary>Each measured cold-start case's launches (ms), by the benchmark name of its row.</summary>
+    private static IEnumerable<(string Benchmark, IReadOnlyList<double> Milliseconds)> ColdStartSamples(Summary summary, string runDirectory)
+    {
+        foreach (BenchmarkCase benchmarkCase in summary.BenchmarksCases)
+        {
+            CaseIdentity id = CaseIdentity.Of(benchmarkCase);
+            if (id.IsColdStart && summary[benchmarkCase]?.Success == true
+                && ColdStartRecords.For(id.SetupKey, runDirectory)?.Stages.GetValueOrDefault(id.StageRow[(Categories.ColdStart.Length + 1)..]) is { } statistic)
+            {
+                yield return (id.FullName, statistic.Samples);
+            }
+        }
     }
 
     /// <summary>Rows of every case of the summary, in the summary's order.</summary>

@@ -104,6 +104,7 @@ public abstract class EdgeBenchmark : IDisposable
             setup();
             // Into the run's log (Console.Out is redirected there): where a run's time outside the iterations goes.
             Console.WriteLine($"// EdgeBench setup: {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms");
+            CaseMemory.SetupDone();
         }
         catch (Exception e)
         {

@@ -41,6 +41,12 @@ internal static class ResultRows
             return row with { Status = outcome.Status, Reason = outcome.Reason };
         }
 
+        if (id.IsColdStart)
+        {
+            return ColdStartRow(row, id, runDirectory);
+        }
+
+        row = WithMemory(row, id, runDirectory);
         if (id.Scenario is not null)
         {
             return ScenarioRow(row, id, benchmarkCase, report, runDirectory);
@@ -128,6 +134,48 @@ internal static class ResultRows
             Diagnosis = diagnosisText,
             AllocatedBytesPerOp = report.GcStats.GetBytesAllocatedPerOperation(benchmarkCase),
             FrameTrace = record.TraceFile,
+        };
+    }
+
+    /// <summary>The case's memory columns (<see cref="CaseMemory"/>); why the peak is missing, in notes.</summary>
+    private static ResultRow WithMemory(ResultRow row, CaseIdentity id, string? runDirectory)
+    {
+        if (CaseMemory.For(id.MethodKey, runDirectory) is not { } memory)
+        {
+            return row;
+        }
+
+        string notes = memory.Note is null ? row.Notes
+            : row.Notes.Length == 0 ? "no peak_rss_mb: " + memory.Note
+            : row.Notes + "; no peak_rss_mb: " + memory.Note;
+        return row with { PeakRssMb = memory.PeakRssMib, ModelRssMb = memory.ModelRssMib, ModelFileMb = memory.ModelFileMib, Notes = notes };
+    }
+
+    /// <summary>
+    /// The row of a cold-start case, from the launches of its configuration (<see cref="ColdStartRecords"/>): median_ms
+    /// the median over launches, max_ms the slowest, mean_ms, stddev_ms, iterations the launches; the memory columns
+    /// are the child processes' (the largest VmHWM, the median model RSS). BenchmarkDotNet's own statistics of the
+    /// invocation that launched them say nothing of a cold start and are left out.
+    /// </summary>
+    private static ResultRow ColdStartRow(ResultRow row, CaseIdentity id, string? runDirectory)
+    {
+        string stage = id.StageRow[(Categories.ColdStart.Length + 1)..];
+        if (ColdStartRecords.For(id.SetupKey, runDirectory) is not { } record || !record.Stages.TryGetValue(stage, out ColdStartStatistic? statistic))
+        {
+            return row with { Status = CaseStatus.Failed, Reason = "the cold-start case ran but recorded no launches (see the console log)" };
+        }
+
+        return row with
+        {
+            MeanMs = statistic.MeanMs,
+            MedianMs = statistic.MedianMs,
+            MaxMs = statistic.MaxMs,
+            StdDevMs = statistic.StdDevMs,
+            Iterations = statistic.Launches,
+            PeakRssMb = record.PeakRssMib,
+            ModelRssMb = record.ModelRssMib,
+            ModelFileMb = record.ModelFileMib,
+            Notes = record.Notes,
         };
     }
 

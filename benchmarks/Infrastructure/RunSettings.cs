@@ -30,6 +30,7 @@ internal sealed record RunSettings
     public const string SustainedVariable = "EDGEBENCH_SUSTAINED";
     public const string ModelIdsVariable = "EDGEBENCH_MODEL_IDS";
     public const string PowerCommandVariable = "EDGEBENCH_POWER_COMMAND";
+    public const string ColdStartsVariable = "EDGEBENCH_COLD_STARTS";
 
     /// <summary>The run folder the host made; set by the program, not an option.</summary>
     public const string RunDirectoryVariable = "EDGEBENCH_RUN_DIR";
@@ -167,6 +168,13 @@ internal sealed record RunSettings
             Parse = OptionValues.Text,
             Get = s => s.PowerCommand, Set = (s, v) => s with { PowerCommand = v }, Format = v => v,
         },
+        new SettingOption<int>
+        {
+            Name = "--cold-starts", Variable = ColdStartsVariable, ValueName = "N",
+            Help = "fresh processes each cold-start case launches (rows cold-start-*: median and max over them)",
+            Parse = OptionValues.WholeNumber(1, 100, "a launch count"),
+            Get = s => s.ColdStarts, Set = (s, v) => s with { ColdStarts = v }, Format = OptionValues.Invariant,
+        },
     ];
 
     /// <summary>The models --model named; empty: every model of every family class.</summary>
@@ -236,6 +244,8 @@ internal sealed record RunSettings
 
     /// <summary>The board's power from a command of the user's (see <see cref="EdgeBench.Telemetry.PowerCommand.PowerCommandSampler"/>).</summary>
     public string? PowerCommand { get; init; }
+    /// <summary>Fresh processes per cold-start case (<see cref="ColdStart"/>).</summary>
+    public int ColdStarts { get; init; } = 3;
 
     /// <summary>
     /// Takes EdgeBench's options out of <paramref name="args"/> (over the environment's values); the rest is returned

@@ -62,8 +62,13 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
 
     private const int OutputSeed = 7;
 
+    /// <summary>Why a configuration's cold-start launches failed, by setup key (see <see cref="RunColdStart"/>).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_coldStartFailures = new(StringComparer.Ordinal);
+
     private IVisionPipeline? _pipeline;
     private string? _pipelineKey;
+    private double? _addedRssMib;
+    private ColdStartRecord? _coldStart;
     private OrtDeviceBoundBackend? _deviceBound;
     private HostTensor[] _recordedOutputs = [];
     private byte[] _copySource = [];
@@ -128,7 +133,8 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
 
         (int width, int height, int threads) = (Ring.Frames[0].Width, Ring.Frames[0].Height, context.Settings.EffectiveThreads);
         _pipelineKey = string.Create(CultureInfo.InvariantCulture, $"{model.Path}|{Backend}|{Batch}|{threads}|{width}x{height}");
-        _pipeline = KeptPipeline.Take(_pipelineKey, () => BackendNames.CreatePipeline(Backend, model, Batch, threads, width, height));
+        _pipeline = KeptPipeline.Take(_pipelineKey, () => BackendNames.CreatePipeline(Backend, model, Batch, threads, width, height), out _addedRssMib);
+        CaseMemory.SetModel(_addedRssMib, model.SizeBytes);
         IInferenceBackend backend = Pipeline.Backend;
         _deviceBound = backend as OrtDeviceBoundBackend; // resolved once, not inside the timed InferenceOnDevice
 
@@ -153,7 +159,7 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
     {
         if (_pipeline is not null && EndedNormally && _pipelineKey is not null)
         {
-            KeptPipeline.Keep(_pipelineKey, _pipeline); // the next case of this configuration takes it
+            KeptPipeline.Keep(_pipelineKey, _pipeline, _addedRssMib); // the next case of this configuration takes it
         }
         else
         {
@@ -299,7 +305,75 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
     [Scenario(Scenario.Offline)]
     public int Offline() => RunScenario(Scenario.Offline, nameof(Offline));
 
+    /// <summary>
+    /// Cold start: reading the model file (dropped from the page cache first) in a fresh process, median and max over
+    /// --cold-starts launches. The five cold-start methods share one set of launches per configuration
+    /// (<see cref="RunColdStart"/>); each is its own row, so --filter, the end screen and diff treat them as any case.
+    /// </summary>
+    [Benchmark]
+    [Stage(Categories.ColdStart, ColdStart.ModelLoad)]
+    public double ColdStartModelLoad() => RunColdStart(ColdStart.ModelLoad);
+
+    /// <summary>Cold start: creating the pipeline (engine session: provider start, graph optimisation, weights; its tensors).</summary>
+    [Benchmark]
+    [Stage(Categories.ColdStart, ColdStart.Session)]
+    public double ColdStartSession() => RunColdStart(ColdStart.Session);
+
+    /// <summary>Cold start: the first inference of the fresh session, on frame 1.</summary>
+    [Benchmark]
+    [Stage(Categories.ColdStart, ColdStart.FirstInference)]
+    public double ColdStartFirstInference() => RunColdStart(ColdStart.FirstInference);
+
+    /// <summary>Cold start: frame 1's to-tensor + preprocess + first inference + postprocess, up to its detections.</summary>
+    [Benchmark]
+    [Stage(Categories.ColdStart, ColdStart.FirstFrame)]
+    public double ColdStartFirstFrame() => RunColdStart(ColdStart.FirstFrame);
+
+    /// <summary>Cold start end to end: from starting the process (runtime, JIT, libraries) to frame 1's detections.</summary>
+    [Benchmark]
+    [Stage(Categories.ColdStart, ColdStart.Launch)]
+    public double ColdStartLaunch() => RunColdStart(ColdStart.Launch);
+
     private ReadOnlySpan<FrameBuffer> NextFrames() => Ring.Next(Batch);
+
+    /// <summary>
+    /// The configuration's cold-start launches, run by the first of its cold-start cases and recorded under the setup
+    /// key they all share (<see cref="ColdStartRecords"/>); a later case, or BenchmarkDotNet's extra call of the same
+    /// case, reads the record. Returns the row's median so the method has a result.
+    /// </summary>
+    private double RunColdStart(string stage)
+    {
+        string key = SetupKey();
+        string? runDirectory = Environment.GetEnvironmentVariable(RunSettings.RunDirectoryVariable);
+        _coldStart ??= ColdStartRecords.For(key, runDirectory);
+        if (_coldStart is null)
+        {
+            // A configuration whose launches failed fails each of its cold-start cases with that reason, once.
+            if (s_coldStartFailures.TryGetValue(key, out string? failure))
+            {
+                throw new InvalidOperationException(failure);
+            }
+
+            RunSettings settings = RunSettings.FromEnvironment();
+            Console.WriteLine($"// cold start: {settings.ColdStarts} fresh processes for {Model} {Precision} {Backend} batch {Batch}");
+            try
+            {
+                _coldStart = ColdStart.Run(Model, Precision, Backend, Batch, settings.EffectiveThreads, settings.ColdStarts);
+            }
+            catch (Exception e) when (e is InvalidOperationException or CaseSkippedException)
+            {
+                // A Ctrl+C reaches the children too: the launches stopped because the run did, not because they failed.
+                Exception outcome = RunInterruption.Requested ? new CaseSkippedException(RunInterruption.SkipReason) : e;
+                s_coldStartFailures[key] = outcome.Message;
+                CaseOutcomes.RecordFailure(key, outcome);
+                throw;
+            }
+
+            ColdStartRecords.Record(key, _coldStart);
+        }
+
+        return _coldStart.Stages[stage].MedianMs;
+    }
 
     /// <summary>
     /// Runs the scenario once per setup and records it (<see cref="ScenarioRecords"/>: the row's per-frame columns and

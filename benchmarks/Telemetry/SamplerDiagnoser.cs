@@ -217,6 +217,11 @@ internal abstract class SamplerDiagnoser : IDiagnoser
             {
                 yield return new Metric(TelemetryMetrics.Throttled, throttled ? 1 : 0);
             }
+
+            if (s.PeakGpuMemoryUsedMb is { } gpuMemory)
+            {
+                yield return new Metric(TelemetryMetrics.GpuMemoryUsed, gpuMemory);
+            }
         }
 
         yield return new Metric(TelemetryMetrics.Samples, r.SampleCount);

@@ -34,7 +34,10 @@ internal static class TelemetryMetrics
     public static readonly IMetricDescriptor Samples = new Descriptor("Telemetry.Samples", "Samples",
         "Telemetry samples taken during the measured iterations: too few (power needs 2) means the window was too short", "0", lowerIsBetter: false, 107);
 
-    public static IReadOnlyList<IMetricDescriptor> All { get; } = [Power, EnergyPerFrame, GpuUtil, CpuUtil, RamUsed, MaxTemperature, Throttled, Samples];
+    public static readonly IMetricDescriptor GpuMemoryUsed = new Descriptor("Telemetry.GpuMemUsedMb", "GPU mem [MB]",
+        "Peak device memory in use (nvidia-smi memory.used, every GPU) during the measured iterations", "0", lowerIsBetter: true, 108);
+
+    public static IReadOnlyList<IMetricDescriptor> All { get; } = [Power, EnergyPerFrame, GpuUtil, CpuUtil, RamUsed, MaxTemperature, Throttled, Samples, GpuMemoryUsed];
 
     // Priorities from 100: after BenchmarkDotNet's own metric columns (Allocated), in the order above.
     // Dimensionless with the unit in the display name: BenchmarkDotNet only scales and suffixes Time and Size units.

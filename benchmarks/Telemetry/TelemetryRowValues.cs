@@ -32,6 +32,7 @@ internal static class TelemetryRowValues
             RamMb = Value(TelemetryMetrics.RamUsed),
             MaxTempC = Value(TelemetryMetrics.MaxTemperature),
             Throttled = Value(TelemetryMetrics.Throttled) is { } throttled ? throttled != 0 : null,
+            GpuMemMb = Value(TelemetryMetrics.GpuMemoryUsed),
             Notes = notes,
         };
     }

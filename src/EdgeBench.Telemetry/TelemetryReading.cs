@@ -22,6 +22,8 @@ namespace EdgeBench.Telemetry;
 /// <param name="ClockName">Which clock <paramref name="ClockMhz"/> is: "SM", "GPU" or "CPU".</param>
 /// <param name="Channels">What the source read beyond the common fields and the raw samples keep as columns of their
 /// own (the Pi 5 PMIC's rails); null when none.</param>
+/// <param name="GpuMemoryUsedMb">Device memory in use, MiB, summed over the GPUs (nvidia-smi memory.used); null elsewhere
+/// (a Jetson's GPU shares host RAM, which <paramref name="RamUsedMb"/> already holds).</param>
 public sealed record TelemetryReading(
     TimeSpan Elapsed,
     double? PowerMw = null,
@@ -32,7 +34,8 @@ public sealed record TelemetryReading(
     bool? Throttled = null,
     double? ClockMhz = null,
     string? ClockName = null,
-    IReadOnlyList<TelemetryChannel>? Channels = null);
+    IReadOnlyList<TelemetryChannel>? Channels = null,
+    double? GpuMemoryUsedMb = null);
 
 /// <summary>One named value of a <see cref="TelemetryReading"/> outside the common fields.</summary>
 /// <param name="Name">Its column name in the raw samples, with the unit in it or implied by the source's own naming
@@ -105,8 +108,14 @@ public static class TelemetryReadings
         double? maxTemp = null;
         bool? throttled = null;
         int? slowestSmMhz = null;
+        double? memoryUsed = null;
         foreach (NvidiaSmiSample g in gpus)
         {
+            if (g.MemoryUsedMib is { } mib)
+            {
+                memoryUsed = (memoryUsed ?? 0) + mib;
+            }
+
             if (g.SmClockMhz is { } sm)
             {
                 slowestSmMhz = slowestSmMhz is { } s ? Math.Min(s, sm) : sm;
@@ -135,7 +144,7 @@ public static class TelemetryReadings
         }
 
         return new TelemetryReading(elapsed, power, utilCount > 0 ? utilSum / utilCount : null, CpuUtilPct: null,
-            RamUsedMb: null, maxTemp, throttled, slowestSmMhz, slowestSmMhz is null ? null : "SM");
+            RamUsedMb: null, maxTemp, throttled, slowestSmMhz, slowestSmMhz is null ? null : "SM", GpuMemoryUsedMb: memoryUsed);
     }
 
     /// <summary>Linux poll → reading: CPU = utilisation since the previous poll, RAM = MemTotal - MemAvailable,

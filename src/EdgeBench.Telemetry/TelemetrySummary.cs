@@ -25,6 +25,7 @@ namespace EdgeBench.Telemetry;
 /// and last reading: one sample taken as the workload starts or ends (clocks ramping up, or dropping to idle) must not
 /// read as a throttle; a cap that holds for the last fifth of the window does. Only readings of the first reading's
 /// clock count (tegrastats falls back to the CPU clock on a line without a GPU clock).</param>
+/// <param name="PeakGpuMemoryUsedMb">Maximum device memory in use in MiB (nvidia-smi); null without a discrete GPU.</param>
 public sealed record TelemetryWindowSummary(
     int SampleCount,
     TimeSpan WindowTime,
@@ -39,7 +40,8 @@ public sealed record TelemetryWindowSummary(
     string? Reason,
     string? ClockName = null,
     double? ClockStartMhz = null,
-    double? ClockEndMhz = null);
+    double? ClockEndMhz = null,
+    double? PeakGpuMemoryUsedMb = null);
 
 /// <summary>
 /// Pure reduction of one measured window's readings to the figures a diagnoser reports.
@@ -121,6 +123,7 @@ public static class TelemetrySummary
             ClockName = sorted.FirstOrDefault(r => r.ClockMhz is not null)?.ClockName,
             ClockStartMhz = ClockTrend(sorted).Start,
             ClockEndMhz = ClockTrend(sorted).End,
+            PeakGpuMemoryUsedMb = Max(sorted, r => r.GpuMemoryUsedMb),
         };
     }
 

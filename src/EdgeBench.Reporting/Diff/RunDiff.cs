@@ -71,7 +71,12 @@ public sealed record DiffInput(string Label, EnvironmentInfo Environment, IReadO
         string csvPath = Path.Combine(runDirectory, ResultsCsv.FileName);
         IReadOnlyList<ResultRow> rows = File.Exists(csvPath) ? ResultsCsv.Read(csvPath) : [];
         string label = Path.GetFileName(Path.TrimEndingDirectorySeparator(runDirectory));
-        return new DiffInput(label, environment, samples, rows) { FrameSamples = ReadFrameTraces(runDirectory, rows) };
+        return new DiffInput(label, environment, samples, rows)
+        {
+            FrameSamples = ReadFrameTraces(runDirectory, rows),
+            LaunchSamples = ColdStartLaunches.Read(runDirectory).ToDictionary(
+                p => RawSamples.NormalizeName(p.Key), p => Array.ConvertAll(p.Value, ms => ms * 1e6), StringComparer.Ordinal),
+        };
     }
 
     /// <summary>
@@ -80,6 +85,9 @@ public sealed record DiffInput(string Label, EnvironmentInfo Environment, IReadO
     /// latency).
     /// </summary>
     public IReadOnlyDictionary<string, double[]> FrameSamples { get; init; } = new Dictionary<string, double[]>(StringComparer.Ordinal);
+
+    /// <summary>Each cold-start case's launches (ns), by benchmark name (<see cref="ColdStartLaunches"/>).</summary>
+    public IReadOnlyDictionary<string, double[]> LaunchSamples { get; init; } = new Dictionary<string, double[]>(StringComparer.Ordinal);
 
     private static Dictionary<string, double[]> ReadFrameTraces(string runDirectory, IReadOnlyList<ResultRow> rows)
     {
@@ -163,7 +171,11 @@ public static class RunDiff
         {
             // Where both runs traced the case's frames, their per-frame distributions are compared.
             bool perFrame = baseRun.FrameSamples.TryGetValue(name, out double[]? baseFrames) & newRun.FrameSamples.TryGetValue(name, out double[]? newFrames);
-            double[] x = perFrame ? baseFrames! : SamplesOf(baseRun, name), y = perFrame ? newFrames! : SamplesOf(newRun, name);
+            // Where both ran a case's cold starts, their launches are compared.
+            bool perLaunch = !perFrame
+                & baseRun.LaunchSamples.TryGetValue(name, out double[]? baseLaunches) & newRun.LaunchSamples.TryGetValue(name, out double[]? newLaunches);
+            double[] x = perFrame ? baseFrames! : perLaunch ? baseLaunches! : SamplesOf(baseRun, name);
+            double[] y = perFrame ? newFrames! : perLaunch ? newLaunches! : SamplesOf(newRun, name);
             double? baseMedian = Median(x), newMedian = Median(y);
             bool inBase = baseStatus.TryGetValue(name, out var b), inNew = newStatus.TryGetValue(name, out var n);
             bool baseOk = inBase && b.Status == CaseStatus.Ok, newOk = inNew && n.Status == CaseStatus.Ok;
@@ -174,7 +186,7 @@ public static class RunDiff
                 _ when baseOk && !newOk => (DiffVerdict.NowFailing, $"{n.Status}: {n.Reason}"),
                 _ when !baseOk && newOk => (DiffVerdict.NowRunning, $"was {b.Status}: {b.Reason}"),
                 _ when !baseOk => (DiffVerdict.NotRun, $"{n.Status}: {n.Reason}"),
-                _ => (Test(x, y, options), x.Length < 2 || y.Length < 2 ? "fewer than 2 raw samples" : perFrame ? "per frame" : string.Empty),
+                _ => (Test(x, y, options), x.Length < 2 || y.Length < 2 ? "fewer than 2 raw samples" : perFrame ? "per frame" : perLaunch ? "per launch" : string.Empty),
             };
             cases.Add(new CaseDiff(name, verdict, baseMedian, newMedian, x.Length, y.Length, note));
         }

@@ -134,4 +134,20 @@ public sealed record ResultRow
 
     /// <summary>Inference rows on the CPU: <see cref="AchievedGflops"/> as % of the run's measured FMA peak (environment.json).</summary>
     public double? PeakPct { get; init; }
+    // Memory (every case that ran in this process; cold-start rows: the fresh child processes').
+
+    /// <summary>Peak resident memory of the process while the case ran (VmHWM reset at the case's start), MiB.</summary>
+    public double? PeakRssMb { get; init; }
+
+    /// <summary>Resident memory the pipeline added when it was created (RSS after minus before), MiB.</summary>
+    public double? ModelRssMb { get; init; }
+
+    /// <summary>Size of the model file the case ran, MiB.</summary>
+    public double? ModelFileMb { get; init; }
+
+    /// <summary>Device memory in use (nvidia-smi memory.used, every GPU), peak over the case, MiB.</summary>
+    public double? GpuMemMb { get; init; }
+
+    /// <summary>Cold-start rows: the slowest of the launches, ms (<see cref="MedianMs"/> holds their median).</summary>
+    public double? MaxMs { get; init; }
 }

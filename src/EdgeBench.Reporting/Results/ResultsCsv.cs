@@ -81,6 +81,11 @@ public static class ResultsCsv
         Text("frame_trace", r => r.FrameTrace, (r, v) => r with { FrameTrace = v }),
         Number("achieved_gflops", r => r.AchievedGflops, (r, v) => r with { AchievedGflops = v }),
         Number("peak_pct", r => r.PeakPct, (r, v) => r with { PeakPct = v }),
+        Tenths("peak_rss_mb", r => r.PeakRssMb, (r, v) => r with { PeakRssMb = v }),
+        Tenths("model_rss_mb", r => r.ModelRssMb, (r, v) => r with { ModelRssMb = v }),
+        Tenths("model_file_mb", r => r.ModelFileMb, (r, v) => r with { ModelFileMb = v }),
+        Tenths("gpu_mem_mb", r => r.GpuMemMb, (r, v) => r with { GpuMemMb = v }),
+        Number("max_ms", r => r.MaxMs, (r, v) => r with { MaxMs = v }),
     ];
 
     /// <summary>The column names in file order; the first 21 are the design's contract.</summary>

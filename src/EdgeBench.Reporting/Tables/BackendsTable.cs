@@ -20,9 +20,13 @@ public static class BackendsTable
     /// <summary>The pipeline stages in pipeline order (baselines and comparison rows are not backend comparisons).</summary>
     public static readonly IReadOnlyList<string> Stages = ["to-tensor", "preprocess", "inference", "postprocess", "end-to-end"];
 
-    /// <summary>Whether the run measured both engines on the same execution provider (what makes the report meaningful).</summary>
+    /// <summary>
+    /// Whether the run measured both engines on the same execution provider in a stage of <see cref="Stages"/> (what
+    /// makes the report meaningful); rows of other stages on both (cold start, scenarios) make no table.
+    /// </summary>
     public static bool HasBothEngines(IReadOnlyList<ResultRow> rows) =>
-        rows.Any(r => r.Backend == OrtEngine && r.Status == CaseStatus.Ok && rows.Any(t => t.Backend == TorchEngine && t.Ep == r.Ep && t.Status == CaseStatus.Ok));
+        rows.Any(r => r.Backend == OrtEngine && r.Status == CaseStatus.Ok && Stages.Contains(r.Stage)
+            && rows.Any(t => t.Backend == TorchEngine && t.Ep == r.Ep && t.Status == CaseStatus.Ok && t.Stage == r.Stage));
 
     public static IReadOnlyList<BackendsRow> Build(IReadOnlyList<ResultRow> rows)
     {

@@ -49,6 +49,7 @@ public sealed class CommandLineTests : IDisposable
         { "--sustained", null, "10m", "600s", "-1m", "'-1m' is not a duration; expected a number with ms, s, m or h" },
         { "--telemetry-interval", "100", "250", "250", "5", "'5' is not a sampling interval; expected milliseconds, 10..60000" },
         { "--power-command", null, "curl -s http://plug/status | jq .power", "curl -s http://plug/status | jq .power", null, null },
+        { "--cold-starts", "3", "5", "5", "0", "'0' is not a launch count; expected a whole number 1..100" },
     };
 
     private static SettingOption Option(string flag) => RunSettings.Options.Single(o => o.Name == flag);

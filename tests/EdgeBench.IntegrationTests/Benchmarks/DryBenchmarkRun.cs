@@ -41,6 +41,12 @@ internal sealed class DryBenchmarkRun : IDisposable
     public void Set(string name, string? value) => _environment.Set(name, value);
 
     /// <summary>
+    /// Whether the family classes' cold-start cases run: each launches fresh processes (seconds each), so only the
+    /// tests about them ask for it.
+    /// </summary>
+    public bool IncludeColdStart { get; set; }
+
+    /// <summary>
     /// Runs benchmark class <typeparamref name="T"/> (only the methods of <paramref name="categories"/> when any are
     /// named) and returns the edgebench.csv it wrote.
     /// </summary>
@@ -48,6 +54,7 @@ internal sealed class DryBenchmarkRun : IDisposable
     {
         // Tests build Debug: these dry runs check behaviour and files, not speed, so the optimization check is off.
         ManualConfig config = ManualConfig.Create(EdgeBenchConfig.Create(RunDirectory, s_dry))
+            .AddFilter(new BenchmarkDotNet.Filters.SimpleFilter(c => IncludeColdStart || !c.Descriptor.Categories.Contains(EdgeBench.Benchmarks.Categories.ColdStart)))
             .WithOptions(ConfigOptions.DisableOptimizationsValidator);
         if (categories.Length > 0)
         {

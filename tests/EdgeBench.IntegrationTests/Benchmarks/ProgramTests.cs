@@ -91,8 +91,11 @@ public sealed class ProgramTests : IDisposable
 
         IReadOnlyList<ResultRow> rows = ResultsCsv.Read(Path.Combine(run, ResultsCsv.FileName));
         ResultRow[] ort = rows.Where(r => r.Backend == "onnxruntime").ToArray();
-        Assert.Equal(18, ort.Length); // 8 stages in fp32 and fp16, 2 scenarios (single-stream, camera) in fp32: the precision list is the default
+        // 8 stages in fp32 and fp16, 2 scenarios (single-stream, camera) and 5 cold-start rows in fp32: the precision
+        // list is the default.
+        Assert.Equal(23, ort.Length);
         Assert.All(ort, r => Assert.Equal(CaseStatus.Ok, r.Status));
+        Assert.Equal(5, ort.Count(r => r.Stage.StartsWith("cold-start-", StringComparison.Ordinal) && r.Precision == "fp32" && r.MaxMs >= r.MedianMs));
 
         // The default backend list also runs torchsharp-cpu: its 5 stages in fp32, its fp16 skipped (see RunSettings);
         // scenarios run on ONNX Runtime only unless the backend is named (CaseFilter).

@@ -43,5 +43,7 @@ public sealed class BackendsTableTests
         Assert.Equal("1.20x", report.Rows[2][^1]);
         Assert.True(BackendsTable.HasBothEngines(rows));
         Assert.False(BackendsTable.HasBothEngines([.. rows.Where(r => r.Backend == "onnxruntime")]));
+        // Both engines' cold-start rows alone are no stage comparison (the report would have no row).
+        Assert.False(BackendsTable.HasBothEngines([Row("onnxruntime", "cold-start-session", 1, 700), Row("torchsharp", "cold-start-session", 1, 2700)]));
     }
 }

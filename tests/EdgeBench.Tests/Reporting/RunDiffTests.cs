@@ -212,6 +212,29 @@ public sealed class RunDiffTests : IDisposable
     }
 
     [Fact]
+    public void Cold_start_cases_are_compared_launch_by_launch()
+    {
+        // Launches written and read back through cold-start-launches.csv, as the benchmark program and diff do.
+        string inference = RunFixtures.SsdPrefix + "Inference" + RunFixtures.SsdParameters;
+        string baseDirectory = Directory.CreateDirectory(Path.Combine(_directory, "base")).FullName;
+        string newDirectory = Directory.CreateDirectory(Path.Combine(_directory, "new")).FullName;
+        EdgeBench.Reporting.Results.ColdStartLaunches.Write(baseDirectory, [(inference, [1500.0, 1520, 1490, 1510, 1505, 1495])]);
+        EdgeBench.Reporting.Results.ColdStartLaunches.Write(newDirectory, [(inference, [1800.0, 1820, 1790, 1810, 1805, 1795])]);
+        IReadOnlyDictionary<string, double[]> read = EdgeBench.Reporting.Results.ColdStartLaunches.Read(newDirectory);
+        Assert.Equal([1800.0, 1820, 1790, 1810, 1805, 1795], read[inference]);
+        Assert.Empty(EdgeBench.Reporting.Results.ColdStartLaunches.Read(_directory));
+
+        DiffInput baseRun = DiffInput.Read(RunFixtures.SsdA);
+        baseRun = baseRun with { LaunchSamples = EdgeBench.Reporting.Results.ColdStartLaunches.Read(baseDirectory).ToDictionary(p => p.Key, p => Array.ConvertAll(p.Value, ms => ms * 1e6)) };
+        DiffInput newRun = DiffInput.Read(RunFixtures.SsdA) with { LaunchSamples = read.ToDictionary(p => p.Key, p => Array.ConvertAll(p.Value, ms => ms * 1e6)) };
+
+        CaseDiff diff = RunDiff.Compare(baseRun, newRun, s_defaults).Cases.Single(c => c.Benchmark == inference);
+        Assert.Equal(DiffVerdict.Slower, diff.Verdict);
+        Assert.Equal("per launch", diff.Note);
+        Assert.Equal(1502.5e6, diff.BaseMedianNs);
+    }
+
+    [Fact]
     public void Markdown_lists_slower_cases_with_ratio_and_geomean()
     {
         DiffResult diff = RunDiff.Compare(DiffInput.Read(RunFixtures.SsdB), DiffInput.Read(RunFixtures.SsdSlower), s_defaults);

@@ -62,6 +62,7 @@ public sealed class TelemetryReadingsTests
         Assert.Null(r.RamUsedMb); // device memory is not host RAM
         Assert.Equal(1980, r.ClockMhz);
         Assert.Equal("SM", r.ClockName);
+        Assert.Equal(0, r.GpuMemoryUsedMb);
     }
 
     [Fact]
@@ -77,6 +78,7 @@ public sealed class TelemetryReadingsTests
         Assert.Equal(83, r.MaxTemperatureC);
         Assert.True(r.Throttled); // SwPowerCap on GPU 0
         Assert.Equal(345, r.ClockMhz); // the slowest GPU's SM clock
+        Assert.Equal(40212, r.GpuMemoryUsedMb); // memory.used of both GPUs
     }
 
     [Fact]

@@ -128,6 +128,7 @@ public sealed class TelemetrySummaryTests
         Assert.Equal(250.0 / 3, s.MeanGpuUtilPct!.Value, 12);
         Assert.Equal(80.0 / 3, s.MeanCpuUtilPct!.Value, 12);
         Assert.Equal(2500, s.PeakRamUsedMb);
+        Assert.Null(s.PeakGpuMemoryUsedMb); // no reading carried device memory
         Assert.Equal(62.5, s.PeakTemperatureC);
         Assert.True(s.Throttled);
         // This source has no power at all: say so rather than blame the window length.
@@ -175,5 +176,19 @@ public sealed class TelemetrySummaryTests
 
         Assert.Null(s.AveragePowerW);
         Assert.Contains("share one timestamp", s.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GpuMemoryIsThePeak()
+    {
+        TelemetryReading[] r =
+        [
+            new(TimeSpan.Zero, GpuMemoryUsedMb: 812),
+            new(TimeSpan.FromSeconds(1), GpuMemoryUsedMb: 4096),
+            new(TimeSpan.FromSeconds(2), GpuMemoryUsedMb: 3900),
+            new(TimeSpan.FromSeconds(3)),
+        ];
+
+        Assert.Equal(4096, TelemetrySummary.Summarize(r, TimeSpan.FromSeconds(3), 10).PeakGpuMemoryUsedMb);
     }
 }
