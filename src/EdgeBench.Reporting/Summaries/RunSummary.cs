@@ -54,6 +54,8 @@ public sealed class RunSummary
 
     private const string Absent = "-";
 
+    private const string ColdStartPrefix = "cold-start-";
+
     private static readonly string[] s_splitStages = ["to-tensor", "preprocess", "inference", "postprocess"];
 
     private RunSummary(string headline, IReadOnlyList<SummarySection> sections)
@@ -79,6 +81,11 @@ public sealed class RunSummary
         if (Scenarios(rows, input.BackendName) is { } scenarios)
         {
             sections.Add(scenarios);
+        }
+
+        if (ColdStarts(rows, input.BackendName) is { } coldStarts)
+        {
+            sections.Add(coldStarts);
         }
 
         if (SkippedByReason(rows) is { } skipped)
@@ -232,15 +239,15 @@ public sealed class RunSummary
             double? fp16Ratio = model.Where(r => r.Precision == "fp16").Select(r => r.Fps).Max()
                 / model.Where(r => r.Precision == "fp32").Select(r => r.Fps).Max();
             cells.Add([
-                best.Model, Configuration(best, backendName), Cells.Number(best.Fps, Absent), Cells.Number(FrameMs(best), Absent),
+                best.Model, Configuration(best, backendName), Cells.Number(best.Fps, Absent), Cells.Number(1000 / best.Fps, Absent),
                 Split(rows, best), Cells.Number(best.PowerW, Absent), Cells.Number(fpsPerWatt, Absent),
                 fp16Ratio is double r ? Cells.Fixed(r, 2) + "x" : Absent,
             ]);
         }
 
-        string[] headers = ["Model", "Best end to end", "FPS", "Frame ms", "tensor/pre/infer/post %", "Power W", "FPS/W", "fp16 vs fp32"];
+        string[] headers = ["Model", "Best end to end", "FPS", "ms/frame", "tensor/pre/infer/post %", "Power W", "FPS/W", "fp16 vs fp32"];
         return new SummarySection(
-            "Fastest end to end per model (highest FPS of any end-to-end case; the % split: its configuration's four stage cases)",
+            "Fastest end to end per model (highest FPS of any end-to-end case, ms/frame = 1000/FPS; the % split: its configuration's four stage cases)",
             WithoutEmptyColumns(headers, cells), []);
     }
 
@@ -266,6 +273,30 @@ public sealed class RunSummary
         string title = "Frame by frame (scenario cases: per-frame latency, capture to results"
             + (shared ? $"; all {configurations[0]})" : ")");
         return new SummarySection(title, WithoutEmptyColumns(headers, cells), []);
+    }
+
+    /// <summary>The cold-start rows, one line per configuration: launch to detections, session creation, first frame, peak memory.</summary>
+    private static SummarySection? ColdStarts(IReadOnlyList<ResultRow> rows, Func<string, string, string> backendName)
+    {
+        ResultRow[] coldStarts = rows.Where(r => r.Status == CaseStatus.Ok && r.Stage.StartsWith(ColdStartPrefix, StringComparison.Ordinal)).ToArray();
+        if (coldStarts.Length == 0)
+        {
+            return null;
+        }
+
+        string Median(IEnumerable<ResultRow> configuration, string what) =>
+            configuration.FirstOrDefault(r => r.Stage == ColdStartPrefix + what) is { } row
+                ? $"{Cells.Number(row.MedianMs, Absent)} / {Cells.Number(row.MaxMs, Absent)}"
+                : Absent;
+
+        string[] headers = ["Model", "Config", "launch to detections ms", "session ms", "first frame ms", "peak RSS MB"];
+        IReadOnlyList<string>[] cells = coldStarts
+            .GroupBy(r => (r.Model, r.Precision, r.Batch, r.Backend, r.Ep))
+            .Select(g => (IReadOnlyList<string>)[
+                g.Key.Model, Configuration(g.First(), backendName, withVariant: false), Median(g, "launch"), Median(g, "session"),
+                Median(g, "first-frame"), Cells.Number(g.Max(r => r.PeakRssMb), Absent),
+            ]).ToArray();
+        return new SummarySection("Cold start (fresh processes; median / max over the launches)", WithoutEmptyColumns(headers, cells), []);
     }
 
     private static SummarySection? SkippedByReason(IReadOnlyList<ResultRow> rows)
@@ -328,13 +359,6 @@ public sealed class RunSummary
     {
         double percent = fraction * 100;
         return percent < 10 ? percent.ToString("F1", CultureInfo.InvariantCulture) : percent.ToString("F0", CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Time per frame: a stage case's mean per frame, a scenario case's median frame latency.</summary>
-    public static double? FrameMs(ResultRow row)
-    {
-        ArgumentNullException.ThrowIfNull(row);
-        return row.Scenario.Length > 0 ? row.FrameP50Ms ?? row.FrameMs : row.FrameMs;
     }
 
     /// <summary>The diagnosis of a valid case (what bounds it, what to watch); an invalid one says so first.</summary>

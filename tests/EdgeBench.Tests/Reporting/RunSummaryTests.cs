@@ -49,7 +49,7 @@ public sealed class RunSummaryTests
         Assert.Equal("fp16 b8 onnxruntime/cuda cuda-kernels-pipelined", ssd[1]);
         Assert.Equal("2093", ssd[2]);
         string[] mobilenet = TableRow(summary, "Fastest", "mobilenetv2");
-        Assert.Equal(["fp32 b1 onnxruntime/cpu single-stream", "120", "8.10"], mobilenet[1..4]);
+        Assert.Equal(["fp32 b1 onnxruntime/cpu single-stream", "120", "8.33"], mobilenet[1..4]); // ms/frame = 1000/FPS
         Assert.Equal("0.75x", mobilenet[^1]); // best fp16 (90) over best fp32 (120)
     }
 
@@ -153,5 +153,19 @@ public sealed class RunSummaryTests
         string markdown = summary.ToMarkdown();
         Assert.Contains("| ssd300 | fp32 b4 onnxruntime/cpu | 40.0 |", markdown, StringComparison.Ordinal);
         Assert.Contains("- 112 x not in the default run: libtorch fp16 is slow", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cold_start_reads_one_line_per_configuration_with_median_and_max()
+    {
+        RunSummary summary = Build(
+            Row("ssd300", "cold-start-launch", null) with { MedianMs = 2055, MaxMs = 2301, PeakRssMb = 354 },
+            Row("ssd300", "cold-start-session", null) with { MedianMs = 1455, MaxMs = 1600, PeakRssMb = 350 },
+            Row("ssd300", "cold-start-first-frame", null) with { MedianMs = 242, MaxMs = 250 },
+            Row("resnet18", "cold-start-launch", null) with { MedianMs = 1206, MaxMs = 1300 });
+
+        SummarySection section = summary.Sections.Single(s => s.Title.StartsWith("Cold start", StringComparison.Ordinal));
+        Assert.Equal(["ssd300", "fp32 b1 onnxruntime/cpu", "2055 / 2301", "1455 / 1600", "242 / 250", "354"], section.Table!.Rows[0]);
+        Assert.Equal(["resnet18", "fp32 b1 onnxruntime/cpu", "1206 / 1300", "-", "-", "-"], section.Table.Rows[1]);
     }
 }
