@@ -11,7 +11,11 @@ project="$root/benchmarks/EdgeBench.Benchmarks.csproj"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 echo "Building EdgeBench (Release)..."
-dotnet build "$project" -c Release --nologo -v quiet "-clp:ErrorsOnly;NoSummary"
+# MSBuild prints its summary even when quiet: the output is shown only when the build fails.
+if ! build_log=$(dotnet build "$project" -c Release --nologo -v quiet 2>&1); then
+    printf '%s\n' "$build_log" >&2
+    exit 1
+fi
 
 # No --filter means every benchmark (the program adds --filter '*'): the default suite, or e.g. --model yolov8n alone.
 args=("$@")

@@ -51,8 +51,8 @@ public static class TorchSharpAvailability
 
         try
         {
-            LibTorchLogLevel.ErrorsUnlessSet(); // before the first torch call loads libtorch
             using torch.Tensor probe = torch.ones(2, 3);
+            LibTorchLogLevel.Apply(); // libtorch is loaded now
             using torch.Tensor sum = probe.sum();
             float value = sum.item<float>();
             return value == 6f
