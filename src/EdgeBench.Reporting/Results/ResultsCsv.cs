@@ -59,7 +59,11 @@ public static class ResultsCsv
         Number("ci999_upper_ms", r => r.Ci999UpperMs, (r, v) => r with { Ci999UpperMs = v }),
         new("iterations", r => r.Iterations?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
             (r, v) => r with { Iterations = v.Length == 0 ? null : int.Parse(v, CultureInfo.InvariantCulture) }),
-        new("allocated_bytes_per_op", r => r.AllocatedBytesPerOp?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
+        // Bytes per operation keep 6 significant digits like every number here: 0 (the allocation-free claim) stays
+        // exact, a 7,857,197-byte call reads 7857200.
+        new("allocated_bytes_per_op", r => r.AllocatedBytesPerOp is long bytes
+                ? ((long)Significant(bytes, MaxSignificantDigits)).ToString(CultureInfo.InvariantCulture)
+                : string.Empty,
             (r, v) => r with { AllocatedBytesPerOp = v.Length == 0 ? null : long.Parse(v, CultureInfo.InvariantCulture) }),
         Number("mb_per_s", r => r.MegabytesPerSecond, (r, v) => r with { MegabytesPerSecond = v }),
         Number("ratio_to_baseline", r => r.RatioToBaseline, (r, v) => r with { RatioToBaseline = v }),
@@ -201,10 +205,10 @@ public static class ResultsCsv
     public const int SignificantDigits = 4;
 
     /// <summary>
-    /// Percentages, degrees and megabytes keep one decimal (and never more than 6 significant digits). Watts are a
-    /// measured number: a Raspberry Pi draws about 3 W, where one decimal would be a 3% step.
+    /// The most significant digits any number keeps: percentages, degrees and megabytes (one decimal) and byte counts.
+    /// Watts are a measured number (4 digits): a Raspberry Pi draws about 3 W, where one decimal would be a 3% step.
     /// </summary>
-    public const int TenthsMaxSignificantDigits = 6;
+    public const int MaxSignificantDigits = 6;
 
     private static Column Number(string name, Func<ResultRow, double?> get, Func<ResultRow, double?, ResultRow> set) =>
         new(name,
@@ -214,7 +218,7 @@ public static class ResultsCsv
     private static Column Tenths(string name, Func<ResultRow, double?> get, Func<ResultRow, double?, ResultRow> set) =>
         new(name,
             r => get(r) is double d
-                ? Significant(Math.Round(d, 1, MidpointRounding.AwayFromZero), TenthsMaxSignificantDigits).ToString("R", CultureInfo.InvariantCulture)
+                ? Significant(Math.Round(d, 1, MidpointRounding.AwayFromZero), MaxSignificantDigits).ToString("R", CultureInfo.InvariantCulture)
                 : string.Empty,
             (r, v) => set(r, ParseNumber(v)));
 

@@ -74,6 +74,7 @@ public sealed class ResultsCsvTests : IDisposable
         {
             MeanMs = 1234.5678901234, MedianMs = 0.000123456789, P90Ms = 123456789.0, P99Ms = -2.71828, Fps = 99.99999,
             CpuUtilPct = 99.44622507161962, PowerW = 149.25, MaxTempC = 45, RamMb = 123456.789, CovPct = 0.04, // RAM: 6 digits at most
+            AllocatedBytesPerOp = 7_857_197,
         };
         string path = Path.Combine(_directory, "edgebench.csv");
 
@@ -82,6 +83,7 @@ public sealed class ResultsCsvTests : IDisposable
         ResultRow read = Assert.Single(ResultsCsv.Read(path));
         Assert.Equal([1235, 0.0001235, 123500000, -2.718, 100], [read.MeanMs!.Value, read.MedianMs!.Value, read.P90Ms!.Value, read.P99Ms!.Value, read.Fps!.Value]);
         Assert.Equal([99.4, 149.3, 45, 123457, 0], [read.CpuUtilPct!.Value, read.PowerW!.Value, read.MaxTempC!.Value, read.RamMb!.Value, read.CovPct!.Value]);
+        Assert.Equal(7_857_200, read.AllocatedBytesPerOp);
         // No cell of the file has more than 6 significant digits, whatever the value.
         string[] cells = File.ReadAllLines(path)[1].Split(',');
         Assert.All(cells.Where(c => double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out _)),
