@@ -87,13 +87,19 @@ internal static class RooflineValues
             return null;
         }
 
-        try
+        // Every inference row asks (the exporter, the incremental file and the progress line): read the file once.
+        return s_peakByFile.GetOrAdd((path, File.GetLastWriteTimeUtc(path)), key =>
         {
-            return EnvironmentInfo.Read(path).ComputePeak?.CpuFmaGflops;
-        }
-        catch (InvalidDataException)
-        {
-            return null;
-        }
+            try
+            {
+                return EnvironmentInfo.Read(key.Path).ComputePeak?.CpuFmaGflops;
+            }
+            catch (InvalidDataException)
+            {
+                return null;
+            }
+        });
     }
+
+    private static readonly ConcurrentDictionary<(string Path, DateTime Written), double?> s_peakByFile = new();
 }

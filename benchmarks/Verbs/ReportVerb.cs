@@ -71,7 +71,7 @@ internal static class ReportVerb
             Arity = ArgumentArity.ZeroOrMore,
         };
         var commit = new Option<string?>("--commit") { HelpName = "SHA", Description = "only runs of this commit (run ids end with -<commit>; nogit: runs made without git)" };
-        var since = new Option<string?>("--since") { HelpName = "DATE", Description = "only runs started at or after this UTC date or time (2026-12-02, 2026-12-02T10:30)" };
+        var since = new Option<string?>("--since") { HelpName = "DATE", Description = "only runs started at or after this UTC date or time (YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss])" };
         var catalog = new Option<string?>("--catalog") { HelpName = "FILE", Description = "device prices and peak GFLOPS [default: <results-root>/devices.csv]" };
         var stage = new Option<string?>("--stage") { HelpName = "STAGE", Description = "compare this stage row only [default: every end-to-end pipeline]" };
         var precision = new Option<string?>("--precision") { HelpName = "fp32|fp16", Description = "only this precision" };

@@ -61,7 +61,7 @@ public sealed partial record RunSelection
         return trimmed.ToLowerInvariant();
     }
 
-    /// <summary>A UTC date or time: 2026-12-02, 2026-12-02T10:30, 2026-12-02T10:30:00, or a run id's 20261202 / 20261202-103000.</summary>
+    /// <summary>A UTC date or time: YYYY-MM-DD, YYYY-MM-DDThh:mm[:ss], or a run id's yyyyMMdd or yyyyMMdd-HHmmss prefix.</summary>
     public static DateTimeOffset ParseSince(string value)
     {
         string trimmed = value.Trim().TrimEnd('Z', 'z');
@@ -72,7 +72,7 @@ public sealed partial record RunSelection
         }
 
         throw new InvalidDataException(
-            $"--since '{value}': expected a UTC date or time: 2026-12-02, 2026-12-02T10:30, 2026-12-02T10:30:00, or a run id's 20261202-103000.");
+            $"--since '{value}': expected a UTC date or time: YYYY-MM-DD, YYYY-MM-DDThh:mm[:ss], or a run id's yyyyMMdd-HHmmss.");
     }
 
     /// <summary>The start time a run id encodes (<c>yyyyMMdd-HHmmss-…</c>, UTC), or null for a folder named otherwise.</summary>
