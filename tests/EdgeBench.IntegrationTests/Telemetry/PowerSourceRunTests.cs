@@ -16,6 +16,9 @@ public sealed class PowerSourceRunTests(SharedModels models) : IClassFixture<Sha
     // Sum of V x I over the dump's 12 rails, computed exactly outside EdgeBench (TestData/vcgencmd/SOURCES.md).
     private const double DumpBoardPowerW = 10.7998944469885750;
 
+    // Each reading of these sources is a process start: a window long enough for several on a loaded CI machine.
+    private const int PolledSourceIterations = 60;
+
     private readonly FakeTelemetryTools _tools = new();
 
     public void Dispose() => _tools.Dispose();
@@ -29,7 +32,7 @@ public sealed class PowerSourceRunTests(SharedModels models) : IClassFixture<Sha
         }
 
         string dump = FakeTelemetryTools.CapturedFile("vcgencmd", "pi5-pmic_read_adc-load.txt");
-        using var run = new TelemetryRun(models.Directory, "linux");
+        using var run = new TelemetryRun(models.Directory, "linux", iterations: PolledSourceIterations);
         run.Set(LinuxSampler.VcgencmdEnvironmentVariable, _tools.Vcgencmd(dump));
 
         IReadOnlyList<ResultRow> rows = run.Run(EdgeBench.Benchmarks.Categories.Inference, EdgeBench.Benchmarks.Categories.EndToEnd);
@@ -73,7 +76,7 @@ public sealed class PowerSourceRunTests(SharedModels models) : IClassFixture<Sha
         }
 
         string meter = _tools.Script("usb-meter", "printf '3.75 W\\nV=5.08 A=0.74\\n'");
-        using var run = new TelemetryRun(models.Directory, "linux");
+        using var run = new TelemetryRun(models.Directory, "linux", iterations: PolledSourceIterations);
         run.Set(RunSettings.PowerCommandVariable, meter);
 
         IReadOnlyList<ResultRow> rows = run.Run(EdgeBench.Benchmarks.Categories.Inference, EdgeBench.Benchmarks.Categories.EndToEnd);
@@ -100,7 +103,7 @@ public sealed class PowerSourceRunTests(SharedModels models) : IClassFixture<Sha
             return;
         }
 
-        using var run = new TelemetryRun(models.Directory, "none");
+        using var run = new TelemetryRun(models.Directory, "none", iterations: PolledSourceIterations);
         run.Set(RunSettings.PowerCommandVariable, "echo 6.5");
 
         ResultRow row = Assert.Single(run.Run());

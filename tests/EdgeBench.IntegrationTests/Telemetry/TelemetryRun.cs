@@ -27,13 +27,19 @@ public sealed class SharedModels : IDisposable
 internal sealed class TelemetryRun : IDisposable
 {
     // Dry (cold start, one invocation per iteration) with enough iterations that a 20 ms interval lands several
-    // samples inside the measured window.
-    private static readonly Job s_job = Job.Dry.WithToolchain(InProcessEmitToolchain.Instance).WithIterationCount(12);
+    // samples inside the measured window of a streaming tool (tegrastats, nvidia-smi print at once).
+    private const int DefaultIterations = 12;
+
+    private readonly Job _job;
 
     private readonly EnvironmentScope _environment = new();
 
-    public TelemetryRun(string modelsDirectory, string telemetry, int intervalMs = 20)
+    /// <param name="iterations">Measured iterations per case. Sources polled through a process start per reading
+    /// (vcgencmd, a power command) need a longer window: on a loaded 2-core CI machine a 12-iteration MobileNet window
+    /// (~60 ms) can close before the two readings that power needs.</param>
+    public TelemetryRun(string modelsDirectory, string telemetry, int intervalMs = 20, int iterations = DefaultIterations)
     {
+        _job = Job.Dry.WithToolchain(InProcessEmitToolchain.Instance).WithIterationCount(iterations);
         Root = Directory.CreateTempSubdirectory("edgebench-telemetry-run-").FullName;
         Set(RunSettings.BatchesVariable, "1");
         Set(RunSettings.PrecisionsVariable, "fp32");
@@ -64,7 +70,7 @@ internal sealed class TelemetryRun : IDisposable
     public IReadOnlyList<ResultRow> Run(BenchmarkDotNet.Diagnosers.IDiagnoser? extraDiagnoser, params string[] categories)
     {
         // Tests build Debug: these runs check behaviour and files, not speed, so the optimization check is off.
-        ManualConfig config = ManualConfig.Create(EdgeBenchConfig.Create(RunDirectory, s_job));
+        ManualConfig config = ManualConfig.Create(EdgeBenchConfig.Create(RunDirectory, _job));
         if (extraDiagnoser is not null)
         {
             config.AddDiagnoser(extraDiagnoser);
