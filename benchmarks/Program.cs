@@ -6,6 +6,7 @@ using EdgeBench.Benchmarks.Cli;
 using EdgeBench.Benchmarks.Infrastructure;
 using EdgeBench.Benchmarks.Pipeline;
 using EdgeBench.Core;
+using EdgeBench.Core.Profiling;
 using EdgeBench.Footage;
 using EdgeBench.Benchmarks.Verbs;
 using EdgeBench.Inference.OnnxRuntime;
@@ -44,6 +45,13 @@ public static class Program
     internal static int Run(string[] args, Func<IConfig, IConfig>? adjustConfig = null)
     {
         adjustConfig ??= config => config;
+        if (Environment.GetEnvironmentVariable(Nvtx.EnableVariable) is not null)
+        {
+            // Asked for: say whether a profiler took the ranges, before any verb or case runs.
+            Nvtx.Initialize();
+            Console.Error.WriteLine($"nvtx: {Nvtx.Status}");
+        }
+
         if (VerbDispatcher.TryRun(args, Console.Out, Console.Error, out int exitCode))
         {
             return exitCode;

@@ -4,6 +4,7 @@ using EdgeBench.Core;
 using EdgeBench.Core.Detection;
 using EdgeBench.Core.Imaging;
 using EdgeBench.Core.Models;
+using EdgeBench.Core.Profiling;
 using EdgeBench.Models.Onnx;
 using EdgeBench.Models.Zoo;
 using EdgeBench.Postprocessing;
@@ -280,10 +281,12 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     /// </summary>
     public void Run(ReadOnlySpan<FrameBuffer> frames)
     {
+        using Nvtx.Range frameRange = Nvtx.Push(StageRanges.Frame);
         CheckCall(frames);
         Drain(); // a pipelined call still in flight ends first (it uses the same device buffers)
         byte[] staging = _staging[0];
         int size = staging.Length / BatchSize;
+        Nvtx.Range uploadRange = Nvtx.Push(StageRanges.Upload);
         for (int i = 0; i < frames.Length; i++)
         {
             FrameBuffer frame = frames[i];
@@ -308,6 +311,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             }
         }
 
+        uploadRange.Dispose();
         QueueAfterUpload(resultSlot: 0);
         CudaRuntime.Synchronize(_stream);
         _slots.CompletedSynchronously();
@@ -322,6 +326,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     /// </summary>
     public bool RunPipelined(ReadOnlySpan<FrameBuffer> frames)
     {
+        using Nvtx.Range frameRange = Nvtx.Push(StageRanges.Frame);
         CheckCall(frames);
         int slot = _slots.Next;
         byte[] staging = _staging[slot];
@@ -337,7 +342,11 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         bool previous = _slots.StartPipelined();
         try
         {
-            CudaRuntime.CopyToDeviceAsync(_deviceFrames, DeviceBuffers.AddressOf(staging), staging.LongLength, _stream);
+            using (Nvtx.Push(StageRanges.Upload))
+            {
+                CudaRuntime.CopyToDeviceAsync(_deviceFrames, DeviceBuffers.AddressOf(staging), staging.LongLength, _stream);
+            }
+
             QueueAfterUpload(slot);
         }
         catch
@@ -379,17 +388,30 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     }
 
     /// <summary>Queues, behind the frames' upload: preprocess, model, postprocess, the results' download into <paramref name="resultSlot"/>.</summary>
+    /// <remarks>The NVTX ranges here cover the host's queueing; a profiler projects each range onto the GPU work
+    /// queued inside it, which is what shows the stages' device time.</remarks>
     private void QueueAfterUpload(int resultSlot)
     {
-        _kernels.Preprocess(_deviceFrames, FrameWidth, FrameHeight, _taps, _inputWidth, _inputHeight,
-            _scale, _offset, bgr: true, _half, _deviceInput, BatchSize, _stream);
-        _session.Run();
+        using (Nvtx.Push(StageRanges.Preprocess))
+        {
+            _kernels.Preprocess(_deviceFrames, FrameWidth, FrameHeight, _taps, _inputWidth, _inputHeight,
+                _scale, _offset, bgr: true, _half, _deviceInput, BatchSize, _stream);
+        }
+
+        using (Nvtx.Push(StageRanges.Inference))
+        {
+            _session.Run();
+        }
+
+        Nvtx.Range postprocessRange = Nvtx.Push(StageRanges.Postprocess);
         _kernels.Scores(_deviceLocs, _deviceLogits, _devicePriors, _boxCount, _decode.SsdScoreThreshold,
             _decode.SsdScaleXy, _decode.SsdScaleWh, _deviceProbs, _deviceBoxes, _half, BatchSize, _stream);
         _kernels.ClassNms(_deviceProbs, _deviceBoxes, _boxCount, _classCount - 1, _decode.SsdPerClassTopK, _decode.SsdIouThreshold,
             _decode.SsdOverlapRule == NmsOverlapRule.SuppressAtOrAbove, _workspace, BatchSize, _stream);
         _kernels.Merge(_workspace.KeptKeys, _workspace.KeptCounts, _deviceBoxes, _boxCount, _classCount - 1, _decode.SsdPerClassTopK,
             MaxDetections, _deviceResults, BatchSize, _stream);
+        postprocessRange.Dispose();
+        using Nvtx.Range downloadRange = Nvtx.Push(StageRanges.Download);
         float[] results = _results[resultSlot];
         CudaRuntime.CopyToHostAsync(DeviceBuffers.AddressOf(results), _deviceResults, results.LongLength * sizeof(float), _stream);
     }

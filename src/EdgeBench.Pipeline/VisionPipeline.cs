@@ -3,6 +3,7 @@ using EdgeBench.Core.Detection;
 using EdgeBench.Core.Imaging;
 using EdgeBench.Core.Inference;
 using EdgeBench.Core.Models;
+using EdgeBench.Core.Profiling;
 using EdgeBench.Postprocessing;
 using EdgeBench.Preprocessing;
 
@@ -104,6 +105,7 @@ public sealed class VisionPipeline : IVisionPipeline
             throw new ArgumentException($"Expected {BatchSize} frames, got {frames.Length}.", nameof(frames));
         }
 
+        using Nvtx.Range range = Nvtx.Push(StageRanges.ToTensor);
         for (int i = 0; i < frames.Length; i++)
         {
             Frames.Load(frames[i], i);
@@ -113,6 +115,7 @@ public sealed class VisionPipeline : IVisionPipeline
     /// <summary>Stage 2: resizes and normalizes every frame of <see cref="Frames"/> into the backend's input tensor.</summary>
     public void Preprocess()
     {
+        using Nvtx.Range range = Nvtx.Push(StageRanges.Preprocess);
         HostTensor input = _backend.Input;
         for (int i = 0; i < BatchSize; i++)
         {
@@ -129,7 +132,11 @@ public sealed class VisionPipeline : IVisionPipeline
     }
 
     /// <summary>Stage 3: runs the model.</summary>
-    public void Infer() => _backend.Run();
+    public void Infer()
+    {
+        using Nvtx.Range range = Nvtx.Push(StageRanges.Inference);
+        _backend.Run();
+    }
 
     /// <summary>
     /// Stage 4 on the backend's outputs; returns the number of results (detections, or top-k entries). Decoding
@@ -141,6 +148,7 @@ public sealed class VisionPipeline : IVisionPipeline
     public int Postprocess(IReadOnlyList<HostTensor> outputs)
     {
         ArgumentNullException.ThrowIfNull(outputs);
+        using Nvtx.Range range = Nvtx.Push(StageRanges.Postprocess);
         _detections.Clear();
         bool half = outputs.Count > 0 && outputs[0].ElementType == Precision.Fp16;
         switch (Model.Postprocess)
@@ -181,6 +189,7 @@ public sealed class VisionPipeline : IVisionPipeline
     /// <summary>The end-to-end loop body: all four stages for one batch of frames; returns the result count.</summary>
     public int ProcessBatch(ReadOnlySpan<FrameBuffer> frames)
     {
+        using Nvtx.Range range = Nvtx.Push(StageRanges.Frame);
         ToTensor(frames);
         Preprocess();
         Infer();

@@ -1,5 +1,6 @@
 using EdgeBench.Core.Imaging;
 using EdgeBench.Core.Inference;
+using EdgeBench.Core.Profiling;
 
 namespace EdgeBench.Pipeline.Frames;
 
@@ -68,6 +69,7 @@ public sealed class VisionPipelineProcessor : IFrameBatchProcessor
 
     public void Process(FrameBatch batch)
     {
+        using Nvtx.Range frameRange = Nvtx.Push(StageRanges.Frame);
         ReadOnlySpan<long> numbers = batch.FrameNumbers;
         for (int i = 0; i < _batchFrames.Length; i++)
         {
@@ -86,6 +88,8 @@ public sealed class VisionPipelineProcessor : IFrameBatchProcessor
         }
         else
         {
+            // The steps of VisionPipeline.Infer, which opens this range itself on the other branch.
+            using Nvtx.Range inferenceRange = Nvtx.Push(StageRanges.Inference);
             _staged.Upload();
             batch.MarkExtra(0);
             _staged.Enqueue();
