@@ -10,6 +10,8 @@ using EdgeBench.Core.Profiling;
 using EdgeBench.Footage;
 using EdgeBench.Benchmarks.Verbs;
 using EdgeBench.Inference.OnnxRuntime;
+using EdgeBench.Inference.OnnxRuntime.Probes;
+using Microsoft.ML.OnnxRuntime;
 using EdgeBench.Models.Zoo;
 using EdgeBench.Reporting.Environment;
 using EdgeBench.Reporting.Results;
@@ -186,12 +188,57 @@ public static class Program
     /// count (<see cref="PeakProbe"/>, about 1.5 s; tests shorten it with <paramref name="probeRepeatTime"/>).
     /// </summary>
     internal static EnvironmentInfo CollectEnvironment(
-        RunSettings settings, string repositoryRoot, string commandLine, string footage, TimeSpan? probeRepeatTime = null) =>
-        EnvironmentProbe.Collect(repositoryRoot, settings.DeviceId, OrtBackend.RuntimeVersion, OrtBackend.AvailableProviders, commandLine) with
+        RunSettings settings, string repositoryRoot, string commandLine, string footage, TimeSpan? probeRepeatTime = null)
+    {
+        ComputePeak cpu = PeakProbe.Measure(settings.EffectiveThreads, repeatTime: probeRepeatTime);
+        (GpuPeak? gpu, string? gpuNote) = MeasureGpuPeak(settings);
+        return EnvironmentProbe.Collect(repositoryRoot, settings.DeviceId, OrtBackend.RuntimeVersion, OrtBackend.AvailableProviders, commandLine) with
         {
             Footage = footage,
-            ComputePeak = PeakProbe.Measure(settings.EffectiveThreads, repeatTime: probeRepeatTime),
+            ComputePeak = gpuNote is null ? cpu : cpu with { Gpu = gpuNote },
+            GpuPeak = gpu,
         };
+    }
+
+    /// <summary>
+    /// The GPU GEMM probe (<see cref="GpuGemmProbe"/>, about 3 s) when the run has a GPU backend; otherwise nothing
+    /// and no note (the CPU probe's says so). A GPU that cannot run it leaves the reason instead of a peak.
+    /// </summary>
+    private static (GpuPeak? Peak, string? Note) MeasureGpuPeak(RunSettings settings)
+    {
+        string? gpuBackend = settings.Backends.FirstOrDefault(b => !b.EndsWith("-cpu", StringComparison.Ordinal));
+        if (gpuBackend is null)
+        {
+            return (null, null);
+        }
+
+        int deviceId = BackendNames.IsOnnxRuntime(gpuBackend) ? BackendNames.Options(gpuBackend, settings.EffectiveThreads).DeviceId : 0;
+        try
+        {
+            IReadOnlyList<GpuGemmMeasurement> measured = GpuGemmProbe.Measure(deviceId);
+            GpuGemmMeasurement fp32 = measured.Single(m => m.Precision == Precision.Fp32);
+            GpuGemmMeasurement fp16 = measured.Single(m => m.Precision == Precision.Fp16);
+            var peak = new GpuPeak
+            {
+                Engine = "onnxruntime-cuda",
+                DeviceId = deviceId,
+                MatrixSize = GpuGemmProbe.DefaultSize,
+                Fp32Gflops = fp32.BestGflops,
+                Fp32GflopsMedian = fp32.MedianGflops,
+                Fp32SpreadPct = fp32.SpreadPct,
+                Fp16Gflops = fp16.BestGflops,
+                Fp16GflopsMedian = fp16.MedianGflops,
+                Fp16SpreadPct = fp16.SpreadPct,
+                Method = string.Create(CultureInfo.InvariantCulture,
+                    $"one {GpuGemmProbe.DefaultSize}x{GpuGemmProbe.DefaultSize} MatMul (2n^3 FLOPs) through ONNX Runtime's CUDA provider with the cases' options (its default math mode: TF32 tensor cores for fp32 where the GPU has them), device-resident output, inputs bound once; 5 repeats of ~0.2 s ({fp32.RunsPerRepeat} fp32 / {fp16.RunsPerRepeat} fp16 runs each), best = peak"),
+            };
+            return (peak, $"see gpu_peak: {peak.Engine} GEMM fp32 {peak.Fp32Gflops:0} / fp16 {peak.Fp16Gflops:0} GFLOP/s");
+        }
+        catch (Exception e) when (e is ProviderUnavailableException or OnnxRuntimeException or DllNotFoundException)
+        {
+            return (null, $"not measured: the GPU GEMM probe could not run: {e.Message.Split('\n')[0]}");
+        }
+    }
 
     /// <summary>
     /// After the cases: the fp16-vs-fp32 accuracy pass, the backends table where both engines ran, then the end

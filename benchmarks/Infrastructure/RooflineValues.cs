@@ -22,8 +22,9 @@ internal static class RooflineValues
 
     /// <summary>
     /// Fills <see cref="ResultRow.AchievedGflops"/> on an inference row with a frame rate, and
-    /// <see cref="ResultRow.PeakPct"/> where the case ran on the CPU and the run recorded a peak. A GPU case gets no
-    /// percentage: the peak is the CPU's (no GPU GEMM probe yet). A model whose FLOPs cannot be counted leaves both empty.
+    /// <see cref="ResultRow.PeakPct"/> where the run recorded the peak of the case's processor: the CPU's FMA peak for a
+    /// CPU case, the GPU GEMM peak of the case's precision (fp16, else fp32) for a GPU case. A model whose FLOPs cannot
+    /// be counted leaves both empty.
     /// </summary>
     public static ResultRow Apply(ResultRow row, CaseIdentity id, string? runDirectory)
     {
@@ -39,7 +40,7 @@ internal static class RooflineValues
 
         double achieved = flops * fps / 1e9;
         bool cpuCase = id.Backend.EndsWith("-cpu", StringComparison.Ordinal);
-        double? peak = cpuCase ? PeakGflops(runDirectory) : null;
+        double? peak = cpuCase ? PeakGflops(runDirectory) : GpuPeak(runDirectory)?.For(id.Precision);
         return row with
         {
             AchievedGflops = achieved,
@@ -101,5 +102,28 @@ internal static class RooflineValues
         });
     }
 
+    /// <summary>The run's GPU GEMM peak from environment.json; null when absent.</summary>
+    internal static GpuPeak? GpuPeak(string? runDirectory)
+    {
+        string? path = runDirectory is null ? null : Path.Combine(runDirectory, EnvironmentInfo.FileName);
+        if (path is null || !File.Exists(path))
+        {
+            return null;
+        }
+
+        return s_gpuPeakByFile.GetOrAdd((path, File.GetLastWriteTimeUtc(path)), key =>
+        {
+            try
+            {
+                return EnvironmentInfo.Read(key.Path).GpuPeak;
+            }
+            catch (InvalidDataException)
+            {
+                return null;
+            }
+        });
+    }
+
     private static readonly ConcurrentDictionary<(string Path, DateTime Written), double?> s_peakByFile = new();
+    private static readonly ConcurrentDictionary<(string Path, DateTime Written), GpuPeak?> s_gpuPeakByFile = new();
 }

@@ -84,6 +84,12 @@ public sealed record EnvironmentInfo
     /// </summary>
     public ComputePeak? ComputePeak { get; init; }
 
+    /// <summary>
+    /// The GPU's measured GEMM peak through the engine the GPU cases use (fp32 and fp16), what % of peak of a GPU
+    /// inference row is relative to; null where no GPU backend ran or in files written before the GPU probe existed.
+    /// </summary>
+    public GpuPeak? GpuPeak { get; init; }
+
     public void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, s_json) + "\n");
 
     /// <summary>Reads environment.json; a malformed file raises <see cref="InvalidDataException"/> naming it.</summary>

@@ -87,7 +87,7 @@ public static class PeakProbe
     /// <summary>Loop iterations between two clock reads (a fraction of a millisecond at any current clock).</summary>
     private const long ChunkIterations = 20_000;
 
-    private const string GpuSkipped = "not measured: the GPU GEMM probe is not implemented; % of peak is given for CPU cases only";
+    private const string GpuSkipped = "not measured: the run has no GPU backend";
 
     /// <summary>The instruction set the FMA loop uses on this machine.</summary>
     public static (string Isa, int Lanes) FmaIsa =>
@@ -362,4 +362,37 @@ public static class PeakProbe
             source.AsSpan(slice * t, length).CopyTo(destination.AsSpan(slice * t, length));
         });
     }
+}
+
+/// <summary>
+/// The GPU's matrix peak as measured by the GEMM probe (a square MatMul run through ONNX Runtime's CUDA provider with
+/// the cases' provider options), GFLOP/s: the best repeat is the peak, the median and spread say how steady it was.
+/// </summary>
+public sealed record GpuPeak
+{
+    /// <summary>The engine the GEMM ran through (e.g. onnxruntime-cuda) and the device id.</summary>
+    public string Engine { get; init; } = string.Empty;
+
+    public int DeviceId { get; init; }
+
+    /// <summary>Operands are n x n.</summary>
+    public int MatrixSize { get; init; }
+
+    public double Fp32Gflops { get; init; }
+
+    public double Fp32GflopsMedian { get; init; }
+
+    public double Fp32SpreadPct { get; init; }
+
+    public double Fp16Gflops { get; init; }
+
+    public double Fp16GflopsMedian { get; init; }
+
+    public double Fp16SpreadPct { get; init; }
+
+    /// <summary>How the figures were measured, math mode included.</summary>
+    public string Method { get; init; } = string.Empty;
+
+    /// <summary>The peak for a case of <paramref name="precision"/> (fp16 for fp16, fp32 otherwise).</summary>
+    public double For(string precision) => precision == "fp16" ? Fp16Gflops : Fp32Gflops;
 }
