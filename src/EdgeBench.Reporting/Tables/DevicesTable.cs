@@ -34,6 +34,19 @@ public sealed record DeviceRow(string DeviceId, string DeviceModel, string Model
     /// <summary>The device's newest selected run, the one <see cref="EnvironmentChanges"/> compares against.</summary>
     public string NewestRunId { get; init; } = string.Empty;
 
+    /// <summary>The board's RAM (environment.json of the case's run), MB: with <see cref="PeakRssMb"/>, whether the pipeline fits.</summary>
+    public long? RamMb { get; init; }
+
+    /// <summary>Peak resident memory of the process while the case ran, MB.</summary>
+    public double? PeakRssMb => Case?.PeakRssMb;
+
+    /// <summary>
+    /// The model's inference row of the same configuration (model, precision, batch, backend; the same EP where one
+    /// exists) on this device: its achieved GFLOP/s as % of the run's measured peak. How close the model itself runs
+    /// to the processor's limit, beside the pipeline's FPS.
+    /// </summary>
+    public double? InferencePeakPct { get; init; }
+
     /// <summary>Scenario rows count frames delivered over a window; stage rows time calls of the benchmark method.</summary>
     public bool IsScenario => Case is { Scenario.Length: > 0 };
 
@@ -78,6 +91,9 @@ public sealed record DeviceRow(string DeviceId, string DeviceModel, string Model
 public static class DevicesTable
 {
     public const string AbsentText = "absent";
+
+    /// <summary>The model-only stage row, whose % of peak the device table shows beside the pipeline's FPS.</summary>
+    public const string InferenceStage = "inference";
 
     /// <summary>The stage row of the host pipeline's end-to-end case (<see cref="EndToEndRows.EndToEnd"/>).</summary>
     public const string EndToEnd = EndToEndRows.EndToEnd;
@@ -161,6 +177,8 @@ public static class DevicesTable
                     {
                         NewestRunId = device.Newest.RunId,
                         EnvironmentChanges = device.ChangesFromNewest(best.Run),
+                        RamMb = best.Run.Environment.MemoryTotalMb,
+                        InferencePeakPct = InferencePeakPct(device, best.Row),
                     });
             }
         }
@@ -171,6 +189,19 @@ public static class DevicesTable
     /// <summary>Convenience for one call: <see cref="Measure"/> then <see cref="Build(IReadOnlyList{DeviceMeasurements}, DeviceCatalog)"/>.</summary>
     public static IReadOnlyList<DeviceRow> Build(IReadOnlyList<RunFolder> runs, DeviceCatalog catalog, string? stage = null,
         string? precision = null, int? batch = null) => Build(Measure(runs, stage, precision, batch), catalog);
+
+    /// <summary>
+    /// % of peak of the newest ok inference row of <paramref name="endToEnd"/>'s model, precision, batch and backend
+    /// across the device's runs (newest first), preferring the same EP; null when none has one.
+    /// </summary>
+    private static double? InferencePeakPct(DeviceMeasurements device, ResultRow endToEnd)
+    {
+        ResultRow[] candidates = device.Runs.SelectMany(run => run.Rows)
+            .Where(r => r.Stage == InferenceStage && r.Status == CaseStatus.Ok && r.PeakPct is not null
+                && r.Model == endToEnd.Model && r.Precision == endToEnd.Precision && r.Batch == endToEnd.Batch && r.Backend == endToEnd.Backend)
+            .ToArray();
+        return (candidates.FirstOrDefault(r => r.Ep == endToEnd.Ep) ?? candidates.FirstOrDefault())?.PeakPct;
+    }
 
     private static string AbsentReason(DeviceMeasurements device, string model, DeviceMeasurement[] unranked)
     {
@@ -187,13 +218,14 @@ public static class DevicesTable
     public static readonly IReadOnlyList<string> Headers =
     [
         "device", "model", "pipeline (stage row)", "configuration", "FPS", "FPS measure", "median ms/frame", "power W", "FPS/W",
-        "energy mJ/frame", "price USD", "FPS/USD", "peak GFLOPS", "run", "environment",
+        "energy mJ/frame", "peak RSS MB (of RAM MB)", "inference % of peak", "price USD", "FPS/USD", "peak GFLOPS", "run", "environment",
     ];
 
     public static readonly IReadOnlyList<string> CsvHeaders =
     [
         "device_id", "device_model", "model", "status", "stage", "scenario", "precision", "batch", "backend", "ep", "fps", "fps_measure",
-        "frame_median_ms", "power_w", "fps_per_watt", "energy_mj_per_frame", "price_usd", "fps_per_usd", "peak_gflops", "run_id",
+        "frame_median_ms", "power_w", "fps_per_watt", "energy_mj_per_frame", "peak_rss_mb", "ram_mb", "gpu_mem_mb", "inference_peak_pct",
+        "price_usd", "fps_per_usd", "peak_gflops", "run_id",
         "environment_differs",
     ];
 
@@ -204,6 +236,8 @@ public static class DevicesTable
             r.DeviceId, r.Model, r.Case is null ? r.AbsentReason : r.Pipeline, r.Case is null ? AbsentText : r.Configuration,
             Measured(r, r.Fps), r.Case is null ? AbsentText : r.FpsMeasure,
             Measured(r, r.FrameMedianMs), Measured(r, r.PowerW), Measured(r, r.FpsPerWatt), Measured(r, r.EnergyPerFrameMj),
+            r.Case is null ? AbsentText : Cells.Number(r.PeakRssMb) + (r.RamMb is long ram ? $" (of {ram.ToString(CultureInfo.InvariantCulture)})" : string.Empty),
+            Measured(r, r.InferencePeakPct),
             r.Catalog is null ? "not in catalog" : Cells.Number(r.Catalog.PriceUsd, "unknown"),
             r.Catalog is null ? "not in catalog" : Measured(r, r.FpsPerDollar, digits: 4),
             r.Catalog is null ? "not in catalog" : Cells.Number(r.Catalog.PeakGflops, "unknown"),
@@ -217,6 +251,7 @@ public static class DevicesTable
             r.Case?.Precision ?? string.Empty, r.Case?.Batch.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
             r.Case?.Backend ?? string.Empty, r.Case?.Ep ?? string.Empty,
             Cells.Raw(r.Fps), r.FpsMeasure, Cells.Raw(r.FrameMedianMs), Cells.Raw(r.PowerW), Cells.Raw(r.FpsPerWatt), Cells.Raw(r.EnergyPerFrameMj),
+            Cells.Raw(r.PeakRssMb), Cells.Raw(r.RamMb), Cells.Raw(r.Case?.GpuMemMb), Cells.Raw(r.InferencePeakPct),
             Cells.Raw(r.Catalog?.PriceUsd), Cells.Raw(r.FpsPerDollar), Cells.Raw(r.Catalog?.PeakGflops), r.RunId, r.EnvironmentNote,
         ]).ToArray();
 

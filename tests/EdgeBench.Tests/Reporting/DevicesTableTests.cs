@@ -34,7 +34,7 @@ public sealed class DevicesTableTests : IDisposable
     private string Root => Path.Combine(_directory, "results");
 
     /// <summary>Writes results/&lt;device&gt;/&lt;runId&gt;/ with an environment.json and an edgebench.csv of <paramref name="rows"/>.</summary>
-    private string WriteRun(string device, string runId, IEnumerable<ResultRow> rows, string onnxRuntime = "1.31.1")
+    private string WriteRun(string device, string runId, IEnumerable<ResultRow> rows, string onnxRuntime = "1.31.1", long? ramMb = null)
     {
         string run = Directory.CreateDirectory(Path.Combine(Root, device, runId)).FullName;
         new EnvironmentInfo
@@ -45,6 +45,7 @@ public sealed class DevicesTableTests : IDisposable
             DotnetVersion = ".NET 10.0.12",
             GitCommit = runId[16..],
             StartedUtc = RunSelection.StartOf(runId)!.Value,
+            MemoryTotalMb = ramMb,
         }.Write(Path.Combine(run, EnvironmentInfo.FileName));
         ResultsCsv.Write(Path.Combine(run, ResultsCsv.FileName), rows);
         return run;
@@ -82,6 +83,30 @@ public sealed class DevicesTableTests : IDisposable
         Assert.Equal(RunFixtures.MobileNetId, Row(rows, "amd-epyc", "mobilenetv2").RunId);
         Assert.Equal(RunFixtures.SsdBId, Row(rows, "amd-epyc", "ssd300").NewestRunId);
         Assert.Contains(Row(rows, "amd-epyc", "ssd300").RunId, new[] { RunFixtures.SsdAId, RunFixtures.SsdBId });
+    }
+
+    [Fact]
+    public void Each_row_shows_the_pipelines_peak_memory_against_the_boards_RAM_and_its_models_inference_percent_of_peak()
+    {
+        // The inference rows of the model: an older run's on the same EP, a newer one on another EP of the same backend.
+        WriteRun(Gpu, "20261101-100000-aaaa111",
+            [Case("ssd300", "inference", 500, ep: "cuda") with { PeakPct = 41.5 }, Case("ssd300", "inference", 300, ep: "cpu") with { PeakPct = 88 }]);
+        WriteRun(Gpu, "20261102-100000-bbbb222",
+            [Case("ssd300", "end-to-end", 420, ep: "cuda") with { PeakRssMb = 619, GpuMemMb = 1234 }, Case("ssd300", "inference", 520, ep: "cuda-graph") with { PeakPct = 55 }],
+            ramMb: 3964);
+
+        DeviceRow row = Row(Build(Root), Gpu, "ssd300");
+
+        Assert.Equal(619, row.PeakRssMb);
+        Assert.Equal(3964, row.RamMb);
+        Assert.Equal(41.5, row.InferencePeakPct); // same EP preferred over the newer run's other EP
+        ReportTable table = DevicesTable.ToTable([row]);
+        IReadOnlyList<string> cells = table.Rows.Single();
+        Assert.Equal("619 (of 3964)", cells[DevicesTable.Headers.ToList().IndexOf("peak RSS MB (of RAM MB)")]);
+        Assert.Equal("41.5", cells[DevicesTable.Headers.ToList().IndexOf("inference % of peak")]);
+        IReadOnlyList<string> csv = table.CsvRows.Single();
+        Assert.Equal(["619", "3964", "1234", "41.5"], new[] { "peak_rss_mb", "ram_mb", "gpu_mem_mb", "inference_peak_pct" }
+            .Select(h => csv[DevicesTable.CsvHeaders.ToList().IndexOf(h)]));
     }
 
     [Fact]
@@ -359,7 +384,7 @@ public sealed class DevicesTableTests : IDisposable
         Assert.Equal(0.09 / 35, piSsd.FpsPerDollar!.Value, 12);
         IReadOnlyList<string> cells = table.Rows[5];
         Assert.Equal(["0.090", "batch / mean call"], cells.Skip(4).Take(2));
-        Assert.Equal(["not measured", "not measured", "not measured", "35.0", "0.0026", "21.4"], cells.Skip(7).Take(6));
+        Assert.Equal(["not measured", "not measured", "not measured", "not measured (of 922)", "not measured", "35.0", "0.0026", "21.4"], cells.Skip(7).Take(8));
 
         DeviceRow amdSsd = Row(rows, "amd-epyc", "ssd300");
         Assert.NotNull(amdSsd.Fps);
