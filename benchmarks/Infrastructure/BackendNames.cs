@@ -177,6 +177,9 @@ internal static class BackendNames
     /// <summary>Whether <paramref name="name"/> keeps inputs and outputs in device buffers (<see cref="OrtDeviceBoundBackend"/>).</summary>
     public static bool IsDeviceBound(string name) => Paths.Any(p => p.Name == name && p.IsDeviceBound);
 
+    /// <summary>Whether session creation builds an engine that is cached on disk (TensorRT), so a cold start differs with and without the cache.</summary>
+    public static bool HasEngineCache(string name) => Paths.Any(p => p.Name == name && p.IsOnnxRuntime && p.Provider == OrtExecutionProvider.TensorRt);
+
     /// <summary>The ONNX Runtime session settings of an ONNX Runtime backend value.</summary>
     public static OrtBackendOptions Options(string name, int threads) => PathOf(name).Options(threads);
 

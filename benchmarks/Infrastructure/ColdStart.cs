@@ -91,6 +91,11 @@ internal static class ColdStart
     public const string FirstFrame = "first-frame";
     public const string Launch = "launch";
 
+    /// <summary>TensorRT only: launch 1, whose session builds the engine into an empty cache (the other rows are the
+    /// launches after it, which load that engine).</summary>
+    public const string SessionEmptyCache = "session-empty-cache";
+    public const string LaunchEmptyCache = "launch-empty-cache";
+
     /// <summary>The marker of the child's result line among whatever else the engines print.</summary>
     private const string ResultPrefix = "edgebench-coldstart ";
 
@@ -161,44 +166,83 @@ internal static class ColdStart
     public static ColdStartRecord Run(string modelId, string precision, string backend, int batch, int threads, int launches)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(launches, 1);
-        var results = new List<(ColdStartLaunch Launch, double LaunchMs)>();
-        for (int i = 0; i < launches; i++)
+        // A backend that caches its engine on disk (TensorRT) starts from a fresh, empty cache folder: launch 1 builds
+        // the engine (its own rows), launches 2..N load it (the usual rows), as a board's first boot and every later one.
+        bool engineCache = BackendNames.HasEngineCache(backend);
+        if (engineCache && launches < 2)
         {
-            if (RunInterruption.Requested)
-            {
-                throw new CaseSkippedException(RunInterruption.SkipReason);
-            }
+            throw new InvalidOperationException($"cold start of {modelId} {precision} {backend}: a TensorRT cold start needs --cold-starts 2 or more (launch 1 builds the engine into an empty cache, the others load it); it is {launches}.");
+        }
 
-            results.Add(LaunchOne(modelId, precision, backend, batch, threads));
+        string? cacheDirectory = engineCache ? Directory.CreateTempSubdirectory("edgebench-coldstart-engines-").FullName : null;
+        var results = new List<(ColdStartLaunch Launch, double LaunchMs)>();
+        try
+        {
+            for (int i = 0; i < launches; i++)
+            {
+                if (RunInterruption.Requested)
+                {
+                    throw new CaseSkippedException(RunInterruption.SkipReason);
+                }
+
+                results.Add(LaunchOne(modelId, precision, backend, batch, threads, cacheDirectory));
+            }
+        }
+        finally
+        {
+            if (cacheDirectory is not null)
+            {
+                Directory.Delete(cacheDirectory, recursive: true);
+            }
+        }
+
+        (ColdStartLaunch Launch, double LaunchMs)? emptyCache = engineCache ? results[0] : null;
+        if (engineCache)
+        {
+            results.RemoveAt(0);
         }
 
         ColdStartStatistic Stat(Func<(ColdStartLaunch Launch, double LaunchMs), double> value) => ColdStartStatistic.Of(results.Select(value).ToArray());
         long?[] peaks = results.Select(r => r.Launch.PeakRssKib).ToArray();
         double[] modelRss = results.Where(r => r.Launch.ModelRssKib is not null).Select(r => (double)r.Launch.ModelRssKib!.Value).ToArray();
         string? eviction = results.Select(r => r.Launch.EvictionNote).FirstOrDefault(n => n is not null);
+        var stages = new Dictionary<string, ColdStartStatistic>(StringComparer.Ordinal)
+        {
+            [ModelLoad] = Stat(r => r.Launch.ModelLoadMs),
+            [Session] = Stat(r => r.Launch.SessionMs),
+            [FirstInference] = Stat(r => r.Launch.FirstInferenceMs),
+            [FirstFrame] = Stat(r => r.Launch.FirstFrameMs),
+            [Launch] = Stat(r => r.LaunchMs),
+        };
+        if (emptyCache is { } first)
+        {
+            stages[SessionEmptyCache] = ColdStartStatistic.Of([first.Launch.SessionMs]);
+            stages[LaunchEmptyCache] = ColdStartStatistic.Of([first.LaunchMs]);
+        }
+
         return new ColdStartRecord
         {
-            Stages = new Dictionary<string, ColdStartStatistic>(StringComparer.Ordinal)
-            {
-                [ModelLoad] = Stat(r => r.Launch.ModelLoadMs),
-                [Session] = Stat(r => r.Launch.SessionMs),
-                [FirstInference] = Stat(r => r.Launch.FirstInferenceMs),
-                [FirstFrame] = Stat(r => r.Launch.FirstFrameMs),
-                [Launch] = Stat(r => r.LaunchMs),
-            },
+            Stages = stages,
             PeakRssMib = peaks.All(p => p is not null) ? peaks.Max()!.Value / 1024.0 : null,
             ModelRssMib = modelRss.Length > 0 ? ColdStartStatistic.Of(modelRss).MedianMs / 1024.0 : null,
             ModelFileMib = results[0].Launch.ModelFileBytes / (1024.0 * 1024.0),
             Notes = string.Create(CultureInfo.InvariantCulture, $"{launches} fresh processes; median in median_ms, max in max_ms; memory columns are the children's")
+                + (engineCache ? string.Create(CultureInfo.InvariantCulture, $"; engine cache: launch 1 built the engine into an empty cache folder (the *-empty-cache rows), these rows are launches 2-{launches}, which loaded it") : string.Empty)
                 + (eviction is null ? "; model file evicted from the page cache before each load" : "; page cache not evicted: " + eviction),
         };
     }
 
-    private static (ColdStartLaunch Launch, double LaunchMs) LaunchOne(string modelId, string precision, string backend, int batch, int threads)
+    private static (ColdStartLaunch Launch, double LaunchMs) LaunchOne(string modelId, string precision, string backend, int batch, int threads,
+        string? engineCacheDirectory)
     {
         ProcessStartInfo start = ChildStart(
             [VerbName, "--model", modelId, "--precision", precision, "--backend", backend,
                 "--batch", batch.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture)]);
+        if (engineCacheDirectory is not null)
+        {
+            start.Environment[EdgeBench.Inference.OnnxRuntime.OrtBackendOptions.EngineCacheVariable] = engineCacheDirectory;
+        }
+
         long launched = Stopwatch.GetTimestamp();
         using Process process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start.");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();

@@ -11,6 +11,9 @@ public enum BackendTraits
 
     /// <summary>Inputs and outputs bound once to device memory (ort-*-bound, ort-cuda-graph).</summary>
     DeviceBound = 2,
+
+    /// <summary>An engine built at session creation and cached on disk (TensorRT: ort-trt, ort-trt-bound).</summary>
+    EngineCache = 4,
 }
 
 /// <summary>
@@ -28,5 +31,6 @@ public sealed class RunsOnAttribute(BackendTraits required) : Attribute
     /// <summary>Whether <paramref name="backend"/> (a --backend value) has every required trait.</summary>
     public bool Admits(string backend) =>
         (!Required.HasFlag(BackendTraits.OnnxRuntime) || BackendNames.IsOnnxRuntime(backend))
-        && (!Required.HasFlag(BackendTraits.DeviceBound) || BackendNames.IsDeviceBound(backend));
+        && (!Required.HasFlag(BackendTraits.DeviceBound) || BackendNames.IsDeviceBound(backend))
+        && (!Required.HasFlag(BackendTraits.EngineCache) || BackendNames.HasEngineCache(backend));
 }

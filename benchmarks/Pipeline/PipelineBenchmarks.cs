@@ -334,6 +334,18 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
     [Stage(Categories.ColdStart, ColdStart.Launch)]
     public double ColdStartLaunch() => RunColdStart(ColdStart.Launch);
 
+    /// <summary>Cold start on TensorRT: launch 1's session, which builds the engine into an empty cache folder.</summary>
+    [Benchmark]
+    [Stage(Categories.ColdStart, ColdStart.SessionEmptyCache)]
+    [RunsOn(BackendTraits.EngineCache)]
+    public double ColdStartSessionEmptyCache() => RunColdStart(ColdStart.SessionEmptyCache);
+
+    /// <summary>Cold start on TensorRT: launch 1 end to end, the engine built from an empty cache (a board's first boot).</summary>
+    [Benchmark]
+    [Stage(Categories.ColdStart, ColdStart.LaunchEmptyCache)]
+    [RunsOn(BackendTraits.EngineCache)]
+    public double ColdStartLaunchEmptyCache() => RunColdStart(ColdStart.LaunchEmptyCache);
+
     private ReadOnlySpan<FrameBuffer> NextFrames() => Ring.Next(Batch);
 
     /// <summary>

@@ -285,6 +285,7 @@ internal sealed class BoundSession : IDisposable
         try
         {
             string cache = options.TensorRtEngineCacheDirectory
+                ?? (Environment.GetEnvironmentVariable(OrtBackendOptions.EngineCacheVariable) is { Length: > 0 } named ? named : null)
                 ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model.Path))!, "trt-cache");
             OrtProviders.Append(sessionOptions, options, cache, options.TensorRtFp16 ?? model.Precision == Precision.Fp16);
             bool profiling = false;

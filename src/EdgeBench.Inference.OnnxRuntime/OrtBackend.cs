@@ -10,6 +10,13 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// <summary>Settings of an ONNX Runtime session.</summary>
 public sealed record OrtBackendOptions
 {
+    /// <summary>
+    /// Environment variable naming the TensorRT engine cache folder when <see cref="TensorRtEngineCacheDirectory"/> is
+    /// not set (default: trt-cache beside the model file). Cold start points each configuration's launches at a fresh
+    /// one, so launch 1 builds the engine and the others load it.
+    /// </summary>
+    public const string EngineCacheVariable = "EDGEBENCH_TRT_CACHE";
+
     /// <summary>Intra-op threads; 0 lets ONNX Runtime choose (one per physical core).</summary>
     public int IntraOpThreads { get; init; }
 
