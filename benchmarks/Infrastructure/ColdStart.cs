@@ -269,21 +269,28 @@ internal static class ColdStart
     }
 
     /// <summary>
-    /// The benchmark program, started through the dotnet host that runs this process (under a test host too, where
-    /// the program is a referenced assembly): <c>dotnet EdgeBench.Benchmarks.dll coldstart ...</c>.
+    /// The benchmark program: its own executable when this process is it, else through the dotnet host that runs this
+    /// process (under a test host, where the program is a referenced assembly): <c>dotnet EdgeBench.Benchmarks.dll coldstart ...</c>.
     /// </summary>
     private static ProcessStartInfo ChildStart(IEnumerable<string> arguments)
     {
-        string program = typeof(ColdStart).Assembly.Location;
-        // The host beside the shared runtime this process runs on (<root>/shared/Microsoft.NETCore.App/<version>/).
+        // Started through its own executable (dotnet run, a published or self-contained program: a board or the GPU
+        // machine may have no dotnet on PATH): start that executable again.
+        string? self = Environment.ProcessPath;
+        bool ownExecutable = self is not null && Path.GetFileNameWithoutExtension(self) == typeof(ColdStart).Assembly.GetName().Name;
+        // Otherwise the host beside the shared runtime this process runs on (<root>/shared/Microsoft.NETCore.App/<version>/).
         string runtimeHost = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet"));
-        var start = new ProcessStartInfo(File.Exists(runtimeHost) ? runtimeHost : "dotnet")
+        var start = new ProcessStartInfo(ownExecutable ? self! : File.Exists(runtimeHost) ? runtimeHost : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(program);
+        if (!ownExecutable)
+        {
+            start.ArgumentList.Add(typeof(ColdStart).Assembly.Location);
+        }
+
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
