@@ -76,6 +76,8 @@ public sealed class GpuBackendSkipTests : IDisposable
             [("onnxruntime", "cpu"), ("onnxruntime", "cuda"), ("onnxruntime", "cuda-bound"), ("onnxruntime", "cuda-graph"), ("onnxruntime", "tensorrt"), ("onnxruntime", "tensorrt-bound"), ("torchsharp", "cpu")],
             BackendNames.All.Select(BackendNames.Split));
         Assert.Equal(["ort-cuda-bound", "ort-cuda-graph", "ort-tensorrt-bound"], BackendNames.All.Where(BackendNames.IsDeviceBound));
+        // Only TensorRT builds an engine at session creation and caches it on disk: its cold start has empty-cache rows.
+        Assert.Equal(["ort-tensorrt", "ort-tensorrt-bound"], BackendNames.All.Where(BackendNames.HasEngineCache));
         Assert.All(BackendNames.All, name => Assert.Equal(name, BackendNames.Join(BackendNames.Split(name).Backend, BackendNames.Split(name).Ep)));
         Assert.True(BackendNames.Options(BackendNames.OrtCudaGraph, 2).CudaGraph);
         Assert.True(BackendNames.IsDeviceBound(BackendNames.OrtCudaGraph));
