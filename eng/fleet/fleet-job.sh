@@ -112,7 +112,8 @@ else
     case "$diff_rc" in
         0) verdict="no-regression" ;;
         2) verdict="regression" ;;
-        *) verdict="not-compared" ;;
+        *) verdict="not-compared"
+           echo "fleet-job: diff could not compare the runs (above); committed, this run is the next one's base" ;;
     esac
 fi
 

@@ -42,7 +42,7 @@ public sealed class FleetJobTests : IDisposable
     }
 
     [Fact]
-    public void First_run_has_nothing_to_compare_and_a_run_slower_than_the_newest_committed_one_is_a_regression()
+    public void First_run_has_nothing_to_compare_a_slower_run_is_a_regression_and_another_setup_is_not_comparable()
     {
         Directory.CreateDirectory(Results);
 
@@ -74,6 +74,19 @@ public sealed class FleetJobTests : IDisposable
         Assert.Contains($"| {CaseName} |", output, StringComparison.Ordinal);
         Assert.Contains($"fleet-job: base     {firstRun}", output, StringComparison.Ordinal);
         Assert.Contains("fleet-job: verdict  regression (exit 2)", output, StringComparison.Ordinal);
+
+        // Then the board's ONNX Runtime changed since its last run: diff refuses, the job says so with its own code.
+        string upgraded = outputs["run-dir"];
+        string environmentPath = Path.Combine(upgraded, "environment.json");
+        JsonNode environment = JsonNode.Parse(File.ReadAllText(environmentPath))!;
+        environment["onnx_runtime_version"] = "1.0.0";
+        File.WriteAllText(environmentPath, environment.ToJsonString());
+
+        (exitCode, output, outputs) = RunJob();
+
+        Assert.True(exitCode == 3, $"exit {exitCode}, expected 3 (not comparable):\n{output}");
+        Assert.Equal(("not-compared", upgraded, "true"), (outputs["verdict"], outputs["base-dir"], outputs["complete"]));
+        Assert.Contains("onnx_runtime_version: '1.0.0' (base)", output, StringComparison.Ordinal);
     }
 
     [Theory]
