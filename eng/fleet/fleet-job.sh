@@ -60,13 +60,7 @@ if [ -n "$program" ]; then
     [ -f "$program" ] || fail "--program '$program': file not found; expected a built EdgeBench.Benchmarks.dll"
     program="$(cd "$(dirname "$program")" && pwd)/$(basename "$program")"
 else
-    project="$root/benchmarks/EdgeBench.Benchmarks.csproj"
-    echo "fleet-job: building $project (Release ${build_args[*]:-})"
-    # MSBuild prints its summary even when quiet: the log is shown only when the build fails.
-    build_log=$(dotnet build "$project" -c Release --nologo -v quiet ${build_args[@]+"${build_args[@]}"} 2>&1) \
-        || { printf '%s\n' "$build_log" >&2; fail "the build of $project failed"; }
-    program=$(dotnet msbuild "$project" -nologo -getProperty:TargetPath -p:Configuration=Release ${build_args[@]+"${build_args[@]}"})
-    [ -f "$program" ] || fail "the build did not produce '$program'"
+    program=$("$root/eng/fleet/build-program.sh" ${build_args[@]+"${build_args[@]}"}) || exit 1
 fi
 
 device_dir="$results/$device_id"

@@ -4,15 +4,16 @@ using EdgeBench.Reporting.Results;
 namespace EdgeBench.IntegrationTests.Fleet;
 
 /// <summary>
-/// eng/fleet/fleet-job.sh as a board's runner runs it: the suite into a results tree (one real MobileNetV2 inference
-/// case under the edge job, so the diff has raw samples to test), the diff against the device's newest earlier run,
-/// the exit code the workflow acts on and the step outputs it reads.
+/// eng/fleet's job scripts as the workflow runs them: fleet-job.sh runs the suite into a results tree (one real
+/// MobileNetV2 end-to-end case under the edge job, so the diff has raw samples to test and the report a pipeline to
+/// show) and diffs against the device's newest earlier run, with the exit code the workflow acts on and the step
+/// outputs it reads; fleet-report.sh renders report devices over the tree and a board's artifact.
 /// </summary>
 [Collection(nameof(Benchmarks.BenchmarkRuns))]
 public sealed class FleetJobTests : IDisposable
 {
     private const string DeviceId = "fleet-test-board";
-    private const string CaseName = "MobileNetBenchmarks.Inference(Model: mobilenetv2, Precision: fp32, Batch: 1, Backend: ort-cpu)";
+    private const string CaseName = "MobileNetBenchmarks.EndToEnd(Model: mobilenetv2, Precision: fp32, Batch: 1, Backend: ort-cpu)";
 
     private readonly string _root = Directory.CreateTempSubdirectory("edgebench-fleet-").FullName;
 
@@ -27,7 +28,7 @@ public sealed class FleetJobTests : IDisposable
         (int exitCode, string output) = FleetScript.Bash("fleet-job.sh",
             [
                 "--device-id", DeviceId, "--results", Results, "--telemetry", "none",
-                "--filter", "*MobileNetBenchmarks.Inference", "--program", FleetScript.Program, .. extra,
+                "--filter", "*MobileNetBenchmarks.EndToEnd", "--program", FleetScript.Program, .. extra,
                 "--", "--batch", "1", "--precision", "fp32", "--backend", "ort-cpu",
             ],
             new Dictionary<string, string>
@@ -42,7 +43,7 @@ public sealed class FleetJobTests : IDisposable
     }
 
     [Fact]
-    public void First_run_has_nothing_to_compare_a_slower_run_is_a_regression_and_another_setup_is_not_comparable()
+    public void A_boards_first_run_then_a_regression_then_another_setup_and_the_devices_report_over_them()
     {
         Directory.CreateDirectory(Results);
 
@@ -87,6 +88,31 @@ public sealed class FleetJobTests : IDisposable
         Assert.True(exitCode == 3, $"exit {exitCode}, expected 3 (not comparable):\n{output}");
         Assert.Equal(("not-compared", upgraded, "true"), (outputs["verdict"], outputs["base-dir"], outputs["complete"]));
         Assert.Contains("onnx_runtime_version: '1.0.0' (base)", output, StringComparison.Ordinal);
+
+        // The report job: this tree as the results branch, plus a second board's run that only came as an artifact.
+        string artifactRun = Path.Combine(_root, "artifacts", "second-board", Path.GetFileName(upgraded));
+        CopyDirectory(upgraded, artifactRun);
+        environmentPath = Path.Combine(artifactRun, "environment.json");
+        environment = JsonNode.Parse(File.ReadAllText(environmentPath))!;
+        environment["device_id"] = "second-board";
+        File.WriteAllText(environmentPath, environment.ToJsonString());
+        string summary = Path.Combine(_root, "step-summary.md");
+
+        (exitCode, output) = FleetScript.Bash("fleet-report.sh",
+            ["--results", Results, "--runs", Path.Combine(_root, "artifacts"), "--catalog", Path.Combine(FleetScript.RepositoryRoot, "results", "devices.csv"), "--program", FleetScript.Program],
+            new Dictionary<string, string> { ["GITHUB_STEP_SUMMARY"] = summary });
+
+        Assert.True(exitCode == 0, $"exit {exitCode}, expected 0:\n{output}");
+        Assert.Contains($"fleet-report: added second-board/{Path.GetFileName(upgraded)}", output, StringComparison.Ordinal);
+        string[] table = File.ReadAllLines(Path.Combine(Results, "reports", "devices.md"));
+        foreach (string device in (string[])[DeviceId, "second-board"])
+        {
+            Assert.Contains(table, l => l.StartsWith($"| {device} | mobilenetv2 | end-to-end |", StringComparison.Ordinal));
+        }
+
+        string shown = File.ReadAllText(summary);
+        Assert.Contains("| second-board | mobilenetv2 | end-to-end |", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("![", shown, StringComparison.Ordinal);
     }
 
     [Theory]
