@@ -169,8 +169,8 @@ step "selfcheck kernels: every SIMD kernel's vector paths against their scalar t
 emulate "$LOGS/selfcheck.log" selfcheck kernels
 RC=$?
 [ $RC = 124 ] && say "timed out after ${RUN_TIMEOUT} s (ARM64_SMOKE_TIMEOUT)"
-grep -m1 '^machine:' "$LOGS/selfcheck.log" | tee -a "$SUMMARY"
-grep -E 'FAIL|^    ' "$LOGS/selfcheck.log" | tee -a "$SUMMARY"
+grep -m1 '^machine:' "$LOGS/selfcheck.log" >>"$SUMMARY"
+grep -E 'FAIL|^    ' "$LOGS/selfcheck.log" >>"$SUMMARY"
 [ $RC = 0 ] || fail "selfcheck kernels exited $RC under qemu: a vector path disagrees with its scalar twin (log: $LOGS/selfcheck.log)"
 for feature in 'Vector128.IsHardwareAccelerated=True' 'AdvSimd=True' 'AdvSimd.Arm64=True'; do
     grep -q "^machine: arm64: .*$feature" "$LOGS/selfcheck.log" || fail "selfcheck kernels did not report $feature under qemu (log: $LOGS/selfcheck.log)"
