@@ -118,7 +118,9 @@ internal static unsafe class PreprocessKernels
     /// buffer's last row a padded copy for every vector level.</remarks>
     private static int HorizontalBlocksVector128(byte* row, int* o0, float* w, int blocks, int s0, int s2, float* p0, float* p1, float* p2)
     {
+        // arm64's three TBL indices stay in registers; the x86 form reads its twelve shuffle masks from the array.
         Vector128<byte>[] lookup = s_pairLookup;
+        Vector128<byte> table0 = lookup[5 * s0], table1 = lookup[5], table2 = lookup[5 * s2];
         int end = blocks * HorizontalBlockTables.BlockWidth;
         for (int x = 0; x < end; x += HorizontalBlockTables.BlockWidth)
         {
@@ -129,23 +131,27 @@ internal static unsafe class PreprocessKernels
             Vector128<byte> t3 = Vector128.Create(Unsafe.ReadUnaligned<ulong>(row + at[6]), Unsafe.ReadUnaligned<ulong>(row + at[7])).AsByte();
             Vector128<float> w0 = Vector128.Load(w + x);
             Vector128<float> w1 = Vector128.Load(w + x + 4);
-            LerpPairs128(Lookup64(t0, t1, t2, t3, lookup, s0), w0, w1, p0 + x);
-            LerpPairs128(Lookup64(t0, t1, t2, t3, lookup, 1), w0, w1, p1 + x);
-            LerpPairs128(Lookup64(t0, t1, t2, t3, lookup, s2), w0, w1, p2 + x);
+            LerpPairs128(Lookup64(t0, t1, t2, t3, table0, lookup, s0), w0, w1, p0 + x);
+            LerpPairs128(Lookup64(t0, t1, t2, t3, table1, lookup, 1), w0, w1, p1 + x);
+            LerpPairs128(Lookup64(t0, t1, t2, t3, table2, lookup, s2), w0, w1, p2 + x);
         }
 
         return end;
     }
 
-    /// <summary>One byte per lane from the 64 bytes t0..t3 at the indices of channel byte <paramref name="channel"/>.</summary>
+    /// <summary>
+    /// One byte per lane from the 64 bytes t0..t3 at the indices of channel byte <paramref name="channel"/>:
+    /// <paramref name="table"/> (its 64-byte index) on arm64, its four 16-byte parts in <paramref name="lookup"/> elsewhere.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> Lookup64(Vector128<byte> t0, Vector128<byte> t1, Vector128<byte> t2, Vector128<byte> t3, Vector128<byte>[] lookup, int channel)
+    private static Vector128<byte> Lookup64(Vector128<byte> t0, Vector128<byte> t1, Vector128<byte> t2, Vector128<byte> t3, Vector128<byte> table, Vector128<byte>[] lookup, int channel)
     {
-        int at = 5 * channel;
         if (AdvSimd.Arm64.IsSupported)
         {
-            return AdvSimd.Arm64.VectorTableLookup((t0, t1, t2, t3), lookup[at]);
+            return AdvSimd.Arm64.VectorTableLookup((t0, t1, t2, t3), table);
         }
+
+        int at = 5 * channel;
 
         return ShuffleOrZero(t0, lookup[at + 1]) | ShuffleOrZero(t1, lookup[at + 2]) | ShuffleOrZero(t2, lookup[at + 3]) | ShuffleOrZero(t3, lookup[at + 4]);
     }
