@@ -3,9 +3,9 @@
 # qemu-user far enough to list models and run one dry, in-process CPU benchmark case (mobilenetv2 fp32 batch 1,
 # ort-cpu). Written for CI: a fresh Debian 12 (bookworm) machine, root, only the .NET SDK. See eng/README.md.
 #
-# Exit status: 0 = published, `models list` ran, and the dry case ran (or failed only with a known, documented
+# Exit status: 0 = published, `models list` ran, every SIMD kernel's arm64 path matched its scalar twin, and the dry case ran (or failed only with a known, documented
 # emulation problem, printed as KNOWN-EMULATION-FAILURE); 1 = a real failure (apt, publish, wrong-architecture
-# natives, `models list`, or a dry-case failure not on the known list).
+# natives, `models list`, `selfcheck kernels`, or a dry-case failure not on the known list).
 #
 # Environment knobs (all optional):
 #   ARM64_SMOKE_OUT       work folder (default: publish/arm64-smoke in the checkout, which .gitignore covers)
@@ -162,6 +162,26 @@ grep -Eq '^mobilenetv2 +fp32' "$LOGS/models-list.log" || fail "models list print
 done_step "exit 0, mobilenetv2 listed"
 
 # ---------------------------------------------------------------------------------------------------------------
+step "selfcheck kernels: every SIMD kernel's vector paths against their scalar twins (emulated)"
+# The unit tests that compare each kernel with its scalar twin run on x64 only; this runs the same comparisons in
+# the arm64 program (the hidden `selfcheck kernels` verb), so arm64's own paths (Vector128 with AdvSimd TBL and ST3)
+# are checked where they run. Exit 1 from the verb is a kernel that disagrees with its scalar twin.
+emulate "$LOGS/selfcheck.log" selfcheck kernels
+RC=$?
+[ $RC = 124 ] && say "timed out after ${RUN_TIMEOUT} s (ARM64_SMOKE_TIMEOUT)"
+grep -m1 '^machine:' "$LOGS/selfcheck.log" >>"$SUMMARY"
+grep -E 'FAIL|^    ' "$LOGS/selfcheck.log" >>"$SUMMARY"
+[ $RC = 0 ] || fail "selfcheck kernels exited $RC under qemu: a vector path disagrees with its scalar twin (log: $LOGS/selfcheck.log)"
+for feature in 'Vector128.IsHardwareAccelerated=True' 'AdvSimd=True' 'AdvSimd.Arm64=True'; do
+    grep -q "^machine: arm64: .*$feature" "$LOGS/selfcheck.log" || fail "selfcheck kernels did not report $feature under qemu (log: $LOGS/selfcheck.log)"
+done
+# The starred line of a kernel is the path the machine picked: on arm64 it must be the AdvSimd one, not a scalar loop.
+grep -Eq '^preprocess\.horizontal +Vector128 \+ AdvSimd TBL4 \*' "$LOGS/selfcheck.log" || fail "the horizontal resize did not take its Vector128 + AdvSimd TBL4 path"
+grep -Eq '^preprocess\.interleave +AdvSimd ST3 \*' "$LOGS/selfcheck.log" || fail "the NHWC interleave did not take its AdvSimd ST3 path"
+grep -Eq '^postprocess\.candidate-scan +Vector128 .*\*' "$LOGS/selfcheck.log" || fail "the candidate scan did not take its Vector128 path"
+done_step "$(grep -m1 '^kernels:' "$LOGS/selfcheck.log")"
+
+# ---------------------------------------------------------------------------------------------------------------
 step "dry benchmark: MobileNetBenchmarks.Inference mobilenetv2 fp32 batch 1 ort-cpu, torchsharp-cpu skipped (emulated)"
 # --inProcess: an out-of-process BenchmarkDotNet job would build and start a child program, which needs an SDK
 # and binfmt_misc; in-process is what the dry test tier runs too. The model is generated on first use, here.
@@ -174,7 +194,7 @@ if [ $RC = 0 ] && [ -n "$CSV" ] && grep -q ',ok,' "$CSV" && grep -q '1 ok, 1 ski
     && grep -q 'torchsharp,cpu,skipped,.*no libtorch for linux-arm64' "$CSV"; then
     [ -s "$EDGEBENCH_MODELS/generated/mobilenetv2-fp32.onnx" ] || fail "dry run passed but no generated mobilenetv2-fp32.onnx"
     done_step "1 ok (ort-cpu), 1 skipped (torchsharp-cpu: $(grep -o 'no libtorch for linux-arm64[^,"]*' "$CSV" | head -n 1)), results in ${CSV%/edgebench.csv}"
-    say "RESULT: PASS (publish, models list and one dry case all ran under qemu)"
+    say "RESULT: PASS (publish, models list, the kernel self-check and one dry case all ran under qemu)"
 elif [ $RC = 139 ] && [ "$QEMU_VERSION" -lt 802 ] && [ $FAKE_CPUINFO = 0 ] \
     && grep -q 'qemu: uncaught target signal 11 (Segmentation fault)' "$LOGS/dry-run.log"; then
     done_step "known emulation failure"

@@ -50,7 +50,7 @@ internal static class EdgeBenchCommandLine
             root.Add(option.CreateOption());
         }
 
-        foreach (Command verb in (Command[])[DiffVerb.Create(), ReportVerb.Create(), ModelsVerb.Create(), TelemetryVerb.Create(input), DetectVerb.Create(), ColdStartVerb.Create()])
+        foreach (Command verb in (Command[])[DiffVerb.Create(), ReportVerb.Create(), ModelsVerb.Create(), TelemetryVerb.Create(input), DetectVerb.Create(), ColdStartVerb.Create(), SelfCheckVerb.Create()])
         {
             AddHelp(verb);
             root.Add(verb);

@@ -11,8 +11,23 @@ namespace EdgeBench.Postprocessing;
 /// </summary>
 internal static class CandidateScan
 {
+    /// <summary>The widest path this machine runs: Vector256 on x86 with AVX2, Vector128 on arm64 (AdvSimd) and older x86.</summary>
+    public static ScanPath BestPath =>
+        Vector256.IsHardwareAccelerated ? ScanPath.Vector256 : Vector128.IsHardwareAccelerated ? ScanPath.Vector128 : ScanPath.Scalar;
+
     /// <summary>Writes every i with x[i] &gt; threshold[i] to <paramref name="indices"/> (ascending); returns the count.</summary>
-    public static int GreaterThan(ReadOnlySpan<float> x, ReadOnlySpan<float> threshold, Span<int> indices)
+    public static int GreaterThan(ReadOnlySpan<float> x, ReadOnlySpan<float> threshold, Span<int> indices) =>
+        GreaterThan(x, threshold, indices, BestPath);
+
+    /// <summary>Writes every i with x[i] &gt; <paramref name="threshold"/> to <paramref name="indices"/>; returns the count.</summary>
+    public static int GreaterThan(ReadOnlySpan<float> x, float threshold, Span<int> indices) =>
+        GreaterThan(x, threshold, indices, BestPath);
+
+    /// <summary>
+    /// <see cref="GreaterThan(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{int})"/> on at most the widths of
+    /// <paramref name="path"/> (tests and the kernel self-check pin it; a path the machine lacks runs narrower).
+    /// </summary>
+    public static int GreaterThan(ReadOnlySpan<float> x, ReadOnlySpan<float> threshold, Span<int> indices, ScanPath path)
     {
         if (threshold.Length < x.Length || indices.Length < x.Length)
         {
@@ -23,7 +38,7 @@ internal static class CandidateScan
         ref float tr = ref MemoryMarshal.GetReference(threshold);
         int count = 0;
         int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (path >= ScanPath.Vector256 && Vector256.IsHardwareAccelerated)
         {
             for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
@@ -33,7 +48,7 @@ internal static class CandidateScan
             }
         }
 
-        if (Vector128.IsHardwareAccelerated)
+        if (path >= ScanPath.Vector128 && Vector128.IsHardwareAccelerated)
         {
             for (; i <= x.Length - Vector128<float>.Count; i += Vector128<float>.Count)
             {
@@ -54,8 +69,8 @@ internal static class CandidateScan
         return count;
     }
 
-    /// <summary>Writes every i with x[i] &gt; <paramref name="threshold"/> to <paramref name="indices"/>; returns the count.</summary>
-    public static int GreaterThan(ReadOnlySpan<float> x, float threshold, Span<int> indices)
+    /// <summary>The scalar-threshold scan on at most the widths of <paramref name="path"/>.</summary>
+    public static int GreaterThan(ReadOnlySpan<float> x, float threshold, Span<int> indices, ScanPath path)
     {
         if (indices.Length < x.Length)
         {
@@ -65,7 +80,7 @@ internal static class CandidateScan
         ref float xr = ref MemoryMarshal.GetReference(x);
         int count = 0;
         int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (path >= ScanPath.Vector256 && Vector256.IsHardwareAccelerated)
         {
             Vector256<float> t = Vector256.Create(threshold);
             for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
@@ -75,7 +90,7 @@ internal static class CandidateScan
             }
         }
 
-        if (Vector128.IsHardwareAccelerated)
+        if (path >= ScanPath.Vector128 && Vector128.IsHardwareAccelerated)
         {
             Vector128<float> t = Vector128.Create(threshold);
             for (; i <= x.Length - Vector128<float>.Count; i += Vector128<float>.Count)
@@ -107,4 +122,17 @@ internal static class CandidateScan
 
         return count;
     }
+}
+
+/// <summary>Vector widths of <see cref="CandidateScan"/>, narrowest first.</summary>
+internal enum ScanPath
+{
+    /// <summary>The scalar loop (the definition the vector loops must match).</summary>
+    Scalar,
+
+    /// <summary>4-lane compares (arm64's path).</summary>
+    Vector128,
+
+    /// <summary>8-lane compares, then 4-lane for the tail (x86 with AVX2).</summary>
+    Vector256,
 }

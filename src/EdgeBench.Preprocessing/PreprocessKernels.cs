@@ -17,6 +17,11 @@ internal static unsafe class PreprocessKernels
     // AdvSimd TBL (index >= 16) and Vector128.Shuffle (out of range) all turn into zero, so the three shuffles OR together.
     private static readonly Vector128<byte>[] s_deinterleave = BuildDeinterleaveMasks();
 
+    // Byte lookups of the Vector128 horizontal pass, per channel byte k (0..2) at [5k .. 5k + 4]: first one index into
+    // the 64 bytes of a block's four 8-byte tap loads (arm64's 4-register TBL), then the same index split into four
+    // 16-byte shuffles (index or 0x80) for targets without a multi-register lookup. See HorizontalBlocksVector128.
+    private static readonly Vector128<byte>[] s_pairLookup = BuildPairLookupMasks();
+
     // vpermb indices turning 16 interleaved pixels (bytes 0..47) into planes: lane 16*c + k = byte 3*k + source(c),
     // for output channel c in RGB order; BGR frames read source byte 2 - c. Lanes 48..63 are unused.
     private static readonly Vector512<byte> s_planarRgb = BuildPlanarIndex(bgr: false);
@@ -59,9 +64,13 @@ internal static unsafe class PreprocessKernels
             GatherBlocks(row, taps, 0, blocks, s0, s2, p0, p1, p2);
             x = blocks * HorizontalBlockTables.BlockWidth;
         }
+        else if (kernel >= PreprocessKernel.Vector128 && Vector128.IsHardwareAccelerated && blocks > 0 && o1[0] == o0[0] + 3)
+        {
+            x = HorizontalBlocksVector128(row, o0, w, blocks, s0, s2, p0, p1, p2);
+        }
 
-        // Scalar remainder (and the whole row on paths without a gather: arm64 has none, and with taps scattered at
-        // arbitrary offsets the table lookups dominate anyway).
+        // Scalar remainder: the last count % 8 columns, every column at the Scalar level, and 1-pixel-wide sources on the
+        // Vector128 level (all taps on one pixel: nothing to gain, and an 8-byte load would run past a 3-byte row).
         for (; x < count; x++)
         {
             byte* a = row + o0[x];
@@ -96,6 +105,70 @@ internal static unsafe class PreprocessKernels
         }
 
         return blocks * HorizontalBlockTables.BlockWidth;
+    }
+
+    /// <summary>
+    /// The Vector128 horizontal pass (arm64's, and x86 without AVX2) for whole blocks of 8 output columns; returns the
+    /// columns done. There is no gather, but with 2+ source pixels a column's right tap is its left tap + 3 bytes, so one
+    /// unaligned 8-byte load per column holds [L.c0 L.c1 L.c2 R.c0 R.c1 R.c2 x x]: two columns per Vector128, four
+    /// vectors per block. Per channel one 64-byte table lookup (TBL with four registers on arm64) picks
+    /// [L of columns 0..7 | R of columns 0..7], which widens to fp32 and lerps like the AVX2 pair gather.
+    /// </summary>
+    /// <remarks>The load of the last column reads 2 bytes past its right tap: <see cref="Preprocessor"/> gives the
+    /// buffer's last row a padded copy for every vector level.</remarks>
+    private static int HorizontalBlocksVector128(byte* row, int* o0, float* w, int blocks, int s0, int s2, float* p0, float* p1, float* p2)
+    {
+        // arm64's three TBL indices stay in registers; the x86 form reads its twelve shuffle masks from the array.
+        Vector128<byte>[] lookup = s_pairLookup;
+        Vector128<byte> table0 = lookup[5 * s0], table1 = lookup[5], table2 = lookup[5 * s2];
+        int end = blocks * HorizontalBlockTables.BlockWidth;
+        for (int x = 0; x < end; x += HorizontalBlockTables.BlockWidth)
+        {
+            int* at = o0 + x;
+            Vector128<byte> t0 = Vector128.Create(Unsafe.ReadUnaligned<ulong>(row + at[0]), Unsafe.ReadUnaligned<ulong>(row + at[1])).AsByte();
+            Vector128<byte> t1 = Vector128.Create(Unsafe.ReadUnaligned<ulong>(row + at[2]), Unsafe.ReadUnaligned<ulong>(row + at[3])).AsByte();
+            Vector128<byte> t2 = Vector128.Create(Unsafe.ReadUnaligned<ulong>(row + at[4]), Unsafe.ReadUnaligned<ulong>(row + at[5])).AsByte();
+            Vector128<byte> t3 = Vector128.Create(Unsafe.ReadUnaligned<ulong>(row + at[6]), Unsafe.ReadUnaligned<ulong>(row + at[7])).AsByte();
+            Vector128<float> w0 = Vector128.Load(w + x);
+            Vector128<float> w1 = Vector128.Load(w + x + 4);
+            LerpPairs128(Lookup64(t0, t1, t2, t3, table0, lookup, s0), w0, w1, p0 + x);
+            LerpPairs128(Lookup64(t0, t1, t2, t3, table1, lookup, 1), w0, w1, p1 + x);
+            LerpPairs128(Lookup64(t0, t1, t2, t3, table2, lookup, s2), w0, w1, p2 + x);
+        }
+
+        return end;
+    }
+
+    /// <summary>
+    /// One byte per lane from the 64 bytes t0..t3 at the indices of channel byte <paramref name="channel"/>:
+    /// <paramref name="table"/> (its 64-byte index) on arm64, its four 16-byte parts in <paramref name="lookup"/> elsewhere.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Lookup64(Vector128<byte> t0, Vector128<byte> t1, Vector128<byte> t2, Vector128<byte> t3, Vector128<byte> table, Vector128<byte>[] lookup, int channel)
+    {
+        if (AdvSimd.Arm64.IsSupported)
+        {
+            return AdvSimd.Arm64.VectorTableLookup((t0, t1, t2, t3), table);
+        }
+
+        int at = 5 * channel;
+
+        return ShuffleOrZero(t0, lookup[at + 1]) | ShuffleOrZero(t1, lookup[at + 2]) | ShuffleOrZero(t2, lookup[at + 3]) | ShuffleOrZero(t3, lookup[at + 4]);
+    }
+
+    /// <summary>
+    /// Bytes [L0..L7 | R0..R7] to 8 fp32 outputs <c>L + w * (R - L)</c>, the same multiply-add as the AVX2 pair gather.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LerpPairs128(Vector128<byte> picked, Vector128<float> w0, Vector128<float> w1, float* destination)
+    {
+        (Vector128<ushort> left, Vector128<ushort> right) = Vector128.Widen(picked);
+        (Vector128<uint> l0, Vector128<uint> l1) = Vector128.Widen(left);
+        (Vector128<uint> r0, Vector128<uint> r1) = Vector128.Widen(right);
+        Vector128<float> a0 = Vector128.ConvertToSingle(l0.AsInt32());
+        Vector128<float> a1 = Vector128.ConvertToSingle(l1.AsInt32());
+        Vector128.MultiplyAddEstimate(Vector128.ConvertToSingle(r0.AsInt32()) - a0, w0, a0).Store(destination);
+        Vector128.MultiplyAddEstimate(Vector128.ConvertToSingle(r1.AsInt32()) - a1, w1, a1).Store(destination + 4);
     }
 
     /// <summary>AVX2 gathers for blocks <paramref name="first"/> to <paramref name="end"/> (exclusive) of 8 output columns.</summary>
@@ -203,7 +276,8 @@ internal static unsafe class PreprocessKernels
         if (kernel != PreprocessKernel.Scalar)
         {
             // Widest first; each narrower step mops up what the wider one left, so at most 3 scalar elements remain.
-            if (Vector512.IsHardwareAccelerated)
+            // The Vector128 level stays on 128-bit vectors, so x86 tests pinned to it run arm64's loop.
+            if (kernel > PreprocessKernel.Vector128 && Vector512.IsHardwareAccelerated)
             {
                 Vector512<float> a = Vector512.Create(wTop);
                 Vector512<float> b = Vector512.Create(wBottom);
@@ -214,7 +288,7 @@ internal static unsafe class PreprocessKernels
                 }
             }
 
-            if (Vector256.IsHardwareAccelerated)
+            if (kernel > PreprocessKernel.Vector128 && Vector256.IsHardwareAccelerated)
             {
                 Vector256<float> a = Vector256.Create(wTop);
                 Vector256<float> b = Vector256.Create(wBottom);
@@ -254,7 +328,7 @@ internal static unsafe class PreprocessKernels
         if (kernel != PreprocessKernel.Scalar)
         {
             // 32 elements per step: two 16-lane fp32 results -> fp16 bits in 32-bit lanes -> one 32-lane narrow.
-            if (Vector512.IsHardwareAccelerated)
+            if (kernel > PreprocessKernel.Vector128 && Vector512.IsHardwareAccelerated)
             {
                 Vector512<float> a = Vector512.Create(wTop);
                 Vector512<float> b = Vector512.Create(wBottom);
@@ -268,7 +342,7 @@ internal static unsafe class PreprocessKernels
             }
 
             // 16 elements per step, the same with 8-lane halves.
-            if (Vector256.IsHardwareAccelerated)
+            if (kernel > PreprocessKernel.Vector128 && Vector256.IsHardwareAccelerated)
             {
                 Vector256<float> a = Vector256.Create(wTop);
                 Vector256<float> b = Vector256.Create(wBottom);
@@ -397,7 +471,12 @@ internal static unsafe class PreprocessKernels
             }
         }
 
-        // Remainder, and the whole row where no permute exists (arm64, whose scalar loop the JIT keeps simple).
+        if (kernel != PreprocessKernel.Scalar && Vector128.IsHardwareAccelerated)
+        {
+            x = InterleaveVector128(p0, p1, p2, destination, x, count);
+        }
+
+        // Remainder (at most 3 pixels after a vector loop), and the whole row at the Scalar level.
         for (; x < count; x++)
         {
             float* output = destination + (x * 3);
@@ -406,6 +485,46 @@ internal static unsafe class PreprocessKernels
             output[2] = p2[x];
         }
     }
+
+    /// <summary>
+    /// InterleaveRow's 4-pixel loop from pixel <paramref name="x"/>; returns where it stopped. arm64 stores the three
+    /// channel vectors interleaved with one ST3; elsewhere the AVX2 scheme in 128 bits: output vector j takes lane l from
+    /// pixel (4j + l) / 3 of channel (4j + l) % 3, one constant shuffle per channel, then two selects.
+    /// </summary>
+    private static int InterleaveVector128(float* p0, float* p1, float* p2, float* destination, int x, int count)
+    {
+        if (AdvSimd.Arm64.IsSupported)
+        {
+            for (; x <= count - 4; x += 4)
+            {
+                AdvSimd.Arm64.StoreVectorAndZip(destination + (x * 3), (Vector128.Load(p0 + x), Vector128.Load(p1 + x), Vector128.Load(p2 + x)));
+            }
+
+            return x;
+        }
+
+        Vector128<float> red0 = Lanes(-1, 0, 0, -1), green0 = Lanes(0, -1, 0, 0);
+        Vector128<float> red1 = Lanes(0, 0, -1, 0), green1 = Lanes(-1, 0, 0, -1);
+        Vector128<float> red2 = Lanes(0, -1, 0, 0), green2 = Lanes(0, 0, -1, 0);
+        for (; x <= count - 4; x += 4)
+        {
+            Vector128<float> r = Vector128.Load(p0 + x);
+            Vector128<float> g = Vector128.Load(p1 + x);
+            Vector128<float> b = Vector128.Load(p2 + x);
+            float* output = destination + (x * 3);
+            Vector128.ConditionalSelect(red0, Vector128.Shuffle(r, Vector128.Create(0, 0, 0, 1)),
+                Vector128.ConditionalSelect(green0, Vector128.Shuffle(g, Vector128.Create(0, 0, 0, 1)), Vector128.Shuffle(b, Vector128.Create(0, 0, 0, 1)))).Store(output);
+            Vector128.ConditionalSelect(red1, Vector128.Shuffle(r, Vector128.Create(1, 1, 2, 2)),
+                Vector128.ConditionalSelect(green1, Vector128.Shuffle(g, Vector128.Create(1, 1, 2, 2)), Vector128.Shuffle(b, Vector128.Create(1, 1, 2, 2)))).Store(output + 4);
+            Vector128.ConditionalSelect(red2, Vector128.Shuffle(r, Vector128.Create(2, 3, 3, 3)),
+                Vector128.ConditionalSelect(green2, Vector128.Shuffle(g, Vector128.Create(2, 3, 3, 3)), Vector128.Shuffle(b, Vector128.Create(2, 3, 3, 3)))).Store(output + 8);
+        }
+
+        return x;
+    }
+
+    /// <summary>A select mask: lanes given as -1 are all ones.</summary>
+    private static Vector128<float> Lanes(int l0, int l1, int l2, int l3) => Vector128.Create(l0, l1, l2, l3).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Interleave(Vector512<float> r, Vector512<float> g, Vector512<float> b, Vector512<int> at, Vector512<float> redLanes, Vector512<float> greenLanes) =>
@@ -528,6 +647,36 @@ internal static unsafe class PreprocessKernels
         }
 
         return Vector512.Create<byte>(lanes);
+    }
+
+    private static Vector128<byte>[] BuildPairLookupMasks()
+    {
+        // Column j's 8 bytes sit at 8j of the 64-byte table; its left tap's channel byte k at 8j + k, the right's at 8j + 3 + k.
+        var masks = new Vector128<byte>[15];
+        Span<byte> table = stackalloc byte[16];
+        Span<byte> part = stackalloc byte[16];
+        for (int channel = 0; channel < 3; channel++)
+        {
+            for (int j = 0; j < HorizontalBlockTables.BlockWidth; j++)
+            {
+                table[j] = (byte)((8 * j) + channel);
+                table[8 + j] = (byte)((8 * j) + 3 + channel);
+            }
+
+            masks[5 * channel] = Vector128.Create<byte>(table);
+            for (int p = 0; p < 4; p++)
+            {
+                for (int lane = 0; lane < 16; lane++)
+                {
+                    int index = table[lane] - (16 * p);
+                    part[lane] = index is >= 0 and < 16 ? (byte)index : (byte)0x80;
+                }
+
+                masks[(5 * channel) + 1 + p] = Vector128.Create<byte>(part);
+            }
+        }
+
+        return masks;
     }
 
     private static Vector128<byte>[] BuildDeinterleaveMasks()

@@ -78,7 +78,7 @@ public sealed class Preprocessor
     // Frame channel order XOR model channel order: whether output channel 0 reads byte 2 of a pixel.
     private readonly bool _swapForRgbFrames;
 
-    // A copy of the last source row with slack bytes: the AVX2 gather reads 4 bytes per 3-byte pixel, i.e. one byte
+    // A copy of the last source row with slack bytes: the AVX2 gathers and the Vector128 tap loads read a few bytes
     // past the last pixel, which is only unsafe on the last row of a buffer that ends exactly there.
     private readonly byte[] _lastRowCopy;
 
@@ -145,16 +145,7 @@ public sealed class Preprocessor
             }
         }
 
-        _xOffset0 = new int[contentWidth];
-        _xOffset1 = new int[contentWidth];
-        _xWeight = new float[contentWidth];
-        BuildAxis(sourceWidth, contentWidth, _xOffset0, _xWeight);
-        for (int x = 0; x < contentWidth; x++)
-        {
-            _xOffset1[x] = sourceWidth > 1 ? (_xOffset0[x] + 1) * 3 : 0;
-            _xOffset0[x] *= 3;
-        }
-
+        (_xOffset0, _xOffset1, _xWeight) = BuildHorizontalTaps(sourceWidth, contentWidth);
         _blocks = new HorizontalBlockTables(sourceWidth, _xOffset0, _xOffset1, _xWeight);
 
         _yRow0 = new int[contentHeight];
@@ -217,7 +208,7 @@ public sealed class Preprocessor
     internal static PreprocessKernel BestKernel =>
         Avx512Vbmi.IsSupported && Avx2.IsSupported ? PreprocessKernel.Avx512Vbmi :
         Avx2.IsSupported ? PreprocessKernel.Avx2 :
-        Vector128.IsHardwareAccelerated ? PreprocessKernel.Vector :
+        Vector128.IsHardwareAccelerated ? PreprocessKernel.Vector128 :
         PreprocessKernel.Scalar;
 
     /// <summary>
@@ -276,6 +267,22 @@ public sealed class Preprocessor
         }
 
         return model;
+    }
+
+    /// <summary>The horizontal tables (see the field comments): left and right tap byte offsets and right-tap weights.</summary>
+    internal static (int[] Offset0, int[] Offset1, float[] Weight) BuildHorizontalTaps(int sourceWidth, int contentWidth)
+    {
+        var offset0 = new int[contentWidth];
+        var offset1 = new int[contentWidth];
+        var weight = new float[contentWidth];
+        BuildAxis(sourceWidth, contentWidth, offset0, weight);
+        for (int x = 0; x < contentWidth; x++)
+        {
+            offset1[x] = sourceWidth > 1 ? (offset0[x] + 1) * 3 : 0;
+            offset0[x] *= 3;
+        }
+
+        return (offset0, offset1, weight);
     }
 
     /// <summary>Fills one axis table (see the field comments for the clamping convention).</summary>
@@ -380,10 +387,10 @@ public sealed class Preprocessor
             }
 
             // The gather kernels read up to 5 bytes past the last pixel of a row (8 bytes from the left tap of a pair,
-            // or 4 from a 1-pixel row); on the buffer's last row those bytes may not exist, so that row is read from a
-            // padded copy instead.
+            // or 4 from a 1-pixel row), the Vector128 loads 2; on the buffer's last row those bytes may not exist, so
+            // that row is read from a padded copy instead.
             long lastRowStart = (long)(SourceHeight - 1) * stride;
-            bool lastRowNeedsCopy = kernel >= PreprocessKernel.Avx2 && pixels.Length < lastRowStart + (SourceWidth * 3) + 5;
+            bool lastRowNeedsCopy = kernel != PreprocessKernel.Scalar && pixels.Length < lastRowStart + (SourceWidth * 3) + 5;
 
             _slotRow0 = -1;
             _slotRow1 = -1;
@@ -596,10 +603,14 @@ internal enum PreprocessKernel
     /// <summary>Table-driven scalar loops (what runs with DOTNET_EnableHWIntrinsic=0).</summary>
     Scalar,
 
-    /// <summary>Portable Vector128/256/512 vertical pass and deinterleave; scalar horizontal pass (arm64).</summary>
-    Vector,
+    /// <summary>
+    /// Every pass on 128-bit vectors only (arm64's path: AdvSimd TBL lookups and ST3 stores there; Vector128 shuffles
+    /// elsewhere, so x86 tests pinned to this level run the same loops): 8-byte tap loads and a table lookup in the
+    /// horizontal pass, Vector128 vertical pass, deinterleave and interleave.
+    /// </summary>
+    Vector128,
 
-    /// <summary>As <see cref="Vector"/>, with an AVX2 gather horizontal pass (x86-64).</summary>
+    /// <summary>As <see cref="Vector128"/> with 256/512-bit vertical passes, an AVX2 gather horizontal pass and AVX2/AVX-512 interleave (x86-64).</summary>
     Avx2,
 
     /// <summary>As <see cref="Avx2"/>, with an AVX-512 VBMI byte-permute horizontal pass where a block's taps fit in 128 bytes.</summary>

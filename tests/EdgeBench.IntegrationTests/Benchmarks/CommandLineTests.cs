@@ -205,6 +205,23 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void Selfcheck_kernels_is_hidden_prints_a_line_per_kernel_path_and_exits_0_when_all_agree()
+    {
+        (int exitCode, string output, string error) = RunVerb("selfcheck", "kernels", "--seed", "7");
+
+        Assert.Equal(0, exitCode);
+        Assert.Empty(error);
+        Assert.Matches(@"^machine: x64: Vector128\.IsHardwareAccelerated=True", output);
+        Assert.Matches(new Regex(@"^preprocess\.horizontal +Vector128 \+ \S+ .* ok$", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^kernels: \d+ vector paths match their scalar twins", RegexOptions.Multiline), output);
+        Assert.DoesNotContain("FAIL", output, StringComparison.Ordinal);
+
+        using var help = new StringWriter();
+        EdgeBenchCommandLine.WriteHelp(help);
+        Assert.DoesNotContain("selfcheck", help.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_argument_that_starts_with_a_dash_is_never_a_verb()
     {
         Assert.False(VerbDispatcher.TryRun(["--frobnicate"], TextWriter.Null, TextWriter.Null, out _));

@@ -12,7 +12,7 @@ public class PreprocessorTests
     private const float Fp16Tolerance = 3.9e-3f;
 
     // PreprocessKernel is internal, so theories take its number. Paths the machine lacks fall back to the best one.
-    public static TheoryData<int> Kernels => [(int)PreprocessKernel.Scalar, (int)PreprocessKernel.Vector, (int)PreprocessKernel.Avx2, (int)PreprocessKernel.Avx512Vbmi];
+    public static TheoryData<int> Kernels => [(int)PreprocessKernel.Scalar, (int)PreprocessKernel.Vector128, (int)PreprocessKernel.Avx2, (int)PreprocessKernel.Avx512Vbmi];
 
     [Theory]
     [MemberData(nameof(Kernels))]
