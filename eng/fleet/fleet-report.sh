@@ -55,6 +55,10 @@ fi
 
 if [ -z "$program" ]; then
     program=$("$root/eng/fleet/build-program.sh") || exit 1
+else
+    # The report runs from benchmarks/: a path relative to the caller's folder must not change meaning there.
+    [ -f "$program" ] || fail "--program $program: file not found; expected a built EdgeBench.Benchmarks.dll"
+    program="$(cd "$(dirname "$program")" && pwd)/$(basename "$program")"
 fi
 report_args=(report devices "$results")
 [ -z "$catalog" ] || report_args+=(--catalog "$(cd "$(dirname "$catalog")" && pwd)/$(basename "$catalog")")
