@@ -80,7 +80,12 @@ internal static class RooflineValues
     }
 
     /// <summary>The run's CPU FMA peak at its thread count, GFLOP/s, from environment.json; null when absent.</summary>
-    internal static double? PeakGflops(string? runDirectory)
+    internal static double? PeakGflops(string? runDirectory) => RunEnvironment(runDirectory)?.ComputePeak?.CpuFmaGflops;
+
+    /// <summary>The run's GPU GEMM peak from environment.json; null when absent.</summary>
+    internal static GpuPeak? GpuPeak(string? runDirectory) => RunEnvironment(runDirectory)?.GpuPeak;
+
+    private static EnvironmentInfo? RunEnvironment(string? runDirectory)
     {
         string? path = runDirectory is null ? null : Path.Combine(runDirectory, EnvironmentInfo.FileName);
         if (path is null || !File.Exists(path))
@@ -89,11 +94,11 @@ internal static class RooflineValues
         }
 
         // Every inference row asks (the exporter, the incremental file and the progress line): read the file once.
-        return s_peakByFile.GetOrAdd((path, File.GetLastWriteTimeUtc(path)), key =>
+        return s_environmentByFile.GetOrAdd((path, File.GetLastWriteTimeUtc(path)), key =>
         {
             try
             {
-                return EnvironmentInfo.Read(key.Path).ComputePeak?.CpuFmaGflops;
+                return EnvironmentInfo.Read(key.Path);
             }
             catch (InvalidDataException)
             {
@@ -102,28 +107,5 @@ internal static class RooflineValues
         });
     }
 
-    /// <summary>The run's GPU GEMM peak from environment.json; null when absent.</summary>
-    internal static GpuPeak? GpuPeak(string? runDirectory)
-    {
-        string? path = runDirectory is null ? null : Path.Combine(runDirectory, EnvironmentInfo.FileName);
-        if (path is null || !File.Exists(path))
-        {
-            return null;
-        }
-
-        return s_gpuPeakByFile.GetOrAdd((path, File.GetLastWriteTimeUtc(path)), key =>
-        {
-            try
-            {
-                return EnvironmentInfo.Read(key.Path).GpuPeak;
-            }
-            catch (InvalidDataException)
-            {
-                return null;
-            }
-        });
-    }
-
-    private static readonly ConcurrentDictionary<(string Path, DateTime Written), double?> s_peakByFile = new();
-    private static readonly ConcurrentDictionary<(string Path, DateTime Written), GpuPeak?> s_gpuPeakByFile = new();
+    private static readonly ConcurrentDictionary<(string Path, DateTime Written), EnvironmentInfo?> s_environmentByFile = new();
 }

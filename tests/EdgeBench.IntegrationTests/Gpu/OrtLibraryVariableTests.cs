@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace EdgeBench.IntegrationTests.Gpu;
@@ -47,28 +46,17 @@ public sealed class OrtLibraryVariableTests : IDisposable
 
     private static (int ExitCode, string Output) RunList(string library, bool traceLoads)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var environment = new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
+            ["EDGEBENCH_ORT_LIBRARY"] = library,
+            ["EDGEBENCH_BACKENDS"] = "ort-cpu,ort-cuda",
         };
-        foreach (string argument in (string[])["exec", Path.Combine(AppContext.BaseDirectory, "EdgeBench.Benchmarks.dll"), "--list", "--filter", "*MobileNetBenchmarks.Inference*"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["EDGEBENCH_ORT_LIBRARY"] = library;
-        start.Environment["EDGEBENCH_BACKENDS"] = "ort-cpu,ort-cuda";
         if (traceLoads)
         {
-            start.Environment["LD_DEBUG"] = "files";
+            environment["LD_DEBUG"] = "files";
         }
 
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "the benchmark program did not finish --list in 2 minutes");
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        return ChildRun.Run("dotnet", ["exec", ChildRun.BenchmarkProgram, "--list", "--filter", "*MobileNetBenchmarks.Inference*"],
+            AppContext.BaseDirectory, environment, TimeSpan.FromMinutes(2));
     }
 }
