@@ -58,7 +58,7 @@ internal static class RooflineValues
         string path;
         try
         {
-            path = new ModelStore(ModelStore.DefaultDirectory()).Resolve(model, precision).Path;
+            path = Int8Calibration.Store(RunSettings.FromEnvironment()).Resolve(model, precision).Path;
         }
         catch (Exception e) when (e is ModelFileException or KeyNotFoundException or IOException or InvalidOperationException)
         {

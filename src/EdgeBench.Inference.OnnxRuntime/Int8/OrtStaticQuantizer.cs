@@ -110,6 +110,8 @@ public sealed class OrtStaticQuantizer : IInt8Quantizer
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             OptimizedModelFilePath = optimizedPath,
             IntraOpNumThreads = threads,
+            // Saving a fully optimized graph warns that it is hardware-specific: it is, and it is only counted here.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         })
         using (new InferenceSession(modelPath, options))
         {
