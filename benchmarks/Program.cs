@@ -203,7 +203,7 @@ public static class Program
         }
 
         IReadOnlyList<ResultRow> rows = ResultsCsv.Read(csv);
-        console.WriteLine($"Comparing fp16 with fp32 outputs on the same frames ({EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName})...");
+        console.WriteLine($"Comparing fp16 and int8 with fp32 outputs on the same frames ({EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName})...");
         Accuracy.PrecisionComparison.WriteForRun(runDirectory, rows, console.Log);
         var files = new List<(string Name, string Holds)>
         {
