@@ -213,7 +213,7 @@ public static class Program
         };
         if (File.Exists(Path.Combine(runDirectory, EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName)))
         {
-            files.Add((EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName, "fp16 against fp32 on the same frames"));
+            files.Add((EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName, "fp16 and int8 against fp32 on the same frames"));
         }
 
         if (rows.Any(r => r.FrameTrace.Length > 0))
