@@ -32,14 +32,18 @@ internal static class RooflineValues
             return row;
         }
 
-        if (FlopsPerFrame(id.Model, id.Precision) is not long flops)
+        // An int8 file does the fp32 model's multiply-adds as integer operations: its count is the fp32 file's (the
+        // QDQ graph's weights are DequantizeLinear outputs, which the counter cannot size). The peak is the float FMA
+        // probe's, which VNNI's int8 rate exceeds, so an int8 row gets no percentage of it.
+        bool int8 = id.Precision == Precision.Int8.ToName();
+        if (FlopsPerFrame(id.Model, int8 ? Precision.Fp32.ToName() : id.Precision) is not long flops)
         {
             return row;
         }
 
         double achieved = flops * fps / 1e9;
         bool cpuCase = id.Backend.EndsWith("-cpu", StringComparison.Ordinal);
-        double? peak = cpuCase ? PeakGflops(runDirectory) : null;
+        double? peak = cpuCase && !int8 ? PeakGflops(runDirectory) : null;
         return row with
         {
             AchievedGflops = achieved,
@@ -58,7 +62,7 @@ internal static class RooflineValues
         string path;
         try
         {
-            path = Int8Calibration.Store(RunSettings.FromEnvironment()).Resolve(model, precision).Path;
+            path = new ModelStore(ModelStore.DefaultDirectory()).Resolve(model, precision).Path;
         }
         catch (Exception e) when (e is ModelFileException or KeyNotFoundException or IOException or InvalidOperationException)
         {

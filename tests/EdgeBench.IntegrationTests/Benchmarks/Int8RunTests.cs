@@ -37,6 +37,19 @@ public sealed class Int8RunTests : IDisposable
         Assert.Contains("calibration:minmax;frames:16x640x480:", stamp, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Beside_fp32_int8_runs_inference_and_end_to_end_but_not_the_fp32_stages_again()
+    {
+        _run.Set(RunSettings.PrecisionsVariable, "fp32,int8");
+
+        IReadOnlyList<ResultRow> rows = _run.Run<MobileNetBenchmarks>(Categories.ToTensor, Categories.Inference, Categories.EndToEnd);
+
+        ResultRow[] int8 = [.. rows.Where(r => r.Precision == "int8" && r.Scenario.Length == 0)];
+        Assert.Equal(["end-to-end", "inference"], int8.Select(r => r.Stage).Order(StringComparer.Ordinal));
+        Assert.All(int8, r => Assert.Equal(CaseStatus.Ok, r.Status));
+        Assert.Contains(rows, r => r.Precision == "fp32" && r.Stage == "to-tensor" && r.Status == CaseStatus.Ok);
+    }
+
     /// <summary>
     /// The trained ResNet-18 is the model whose int8 agreement means something: its strongest feature must agree with
     /// fp32's on at least 95% of the accuracy frames (frames the calibration did not see).
