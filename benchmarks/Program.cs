@@ -259,7 +259,7 @@ public static class Program
         }
 
         IReadOnlyList<ResultRow> rows = ResultsCsv.Read(csv);
-        console.WriteLine($"Comparing fp16 with fp32 outputs on the same frames ({EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName})...");
+        console.WriteLine($"Comparing fp16 and int8 with fp32 outputs on the same frames ({EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName})...");
         Accuracy.PrecisionComparison.WriteForRun(runDirectory, rows, console.Log);
         var files = new List<(string Name, string Holds)>
         {
@@ -269,7 +269,7 @@ public static class Program
         };
         if (File.Exists(Path.Combine(runDirectory, EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName)))
         {
-            files.Add((EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName, "fp16 against fp32 on the same frames"));
+            files.Add((EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName, "fp16 and int8 against fp32 on the same frames"));
         }
 
         if (rows.Any(r => r.FrameTrace.Length > 0))

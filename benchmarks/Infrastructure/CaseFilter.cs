@@ -90,6 +90,16 @@ internal sealed class CaseFilter : IFilter
             return false;
         }
 
+        // An int8 (QDQ) model takes and gives fp32 tensors, so its to-tensor, preprocess and postprocess cases run the
+        // fp32 cases' code on the same data: with fp32 in the run they would measure it twice (about a minute of the
+        // default suite on 2 cores). int8 keeps its inference and end-to-end rows.
+        if (id.Precision == "int8" && _settings.Precisions.Contains(Core.Precision.Fp32)
+            && id.Stage is Categories.ToTensor or Categories.Preprocess or Categories.Postprocess
+            && benchmarkCase.Descriptor.Type.IsSubclassOf(typeof(Pipeline.PipelineBenchmarks)))
+        {
+            return false;
+        }
+
         // The backend-independent C# baselines (scalar preprocess, memcpy, naive postprocess) measure EdgeBench's own
         // reference code, whose ratio to the vectorized stage hardly depends on the batch: the default batch list runs
         // them at batch 1 only (45 cases and about a minute of the default suite on 2 cores); a named list runs them at

@@ -115,7 +115,12 @@ internal static class ColdStart
 
         RunSettings settings = RunSettings.FromEnvironment();
         FrameRing ring = new(CameraFrames.Load(settings.Frames, CameraFrames.RingSize(batch)));
-        ResolvedModel model = new ModelStore(ModelStore.DefaultDirectory()).Resolve(modelId, precision);
+        if (precision == Precision.Int8 && Int8Calibration.SkipReason(backend) is { } int8Skip)
+        {
+            throw new CaseSkippedException(int8Skip);
+        }
+
+        ResolvedModel model = Int8Calibration.Store(settings).Resolve(modelId, precision);
         (int width, int height) = (ring.Frames[0].Width, ring.Frames[0].Height);
 
         string? eviction = ProcessMemory.EvictFromPageCache(model.Path);

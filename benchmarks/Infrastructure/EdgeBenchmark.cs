@@ -126,7 +126,7 @@ public abstract class EdgeBenchmark : IDisposable
     {
         if (!PrecisionNames.TryParse(precision, out Precision parsed))
         {
-            throw new ArgumentException($"Precision '{precision}' is not fp32 or fp16.");
+            throw new ArgumentException($"Precision '{precision}' is not fp32, fp16 or int8.");
         }
 
         if (RunInterruption.Requested)
@@ -140,9 +140,14 @@ public abstract class EdgeBenchmark : IDisposable
             throw new CaseSkippedException(reason);
         }
 
+        if (parsed == Precision.Int8 && Int8Calibration.SkipReason(backend) is { } int8Skip)
+        {
+            throw new CaseSkippedException(int8Skip);
+        }
+
         RunSettings settings = RunSettings.FromEnvironment();
         Ring = new FrameRing(CameraFrames.Load(settings.Frames, CameraFrames.RingSize(batch)));
-        return new CaseContext(parsed, settings, new ModelStore(ModelStore.DefaultDirectory()));
+        return new CaseContext(parsed, settings, Int8Calibration.Store(settings));
     }
 
     /// <summary>

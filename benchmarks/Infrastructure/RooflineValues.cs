@@ -33,14 +33,18 @@ internal static class RooflineValues
             return row;
         }
 
-        if (FlopsPerFrame(id.Model, id.Precision) is not long flops)
+        // An int8 file does the fp32 model's multiply-adds as integer operations: its count is the fp32 file's (the
+        // QDQ graph's weights are DequantizeLinear outputs, which the counter cannot size). The peak is the float FMA
+        // probe's, which VNNI's int8 rate exceeds, so an int8 row gets no percentage of it.
+        bool int8 = id.Precision == Precision.Int8.ToName();
+        if (FlopsPerFrame(id.Model, int8 ? Precision.Fp32.ToName() : id.Precision) is not long flops)
         {
             return row;
         }
 
         double achieved = flops * fps / 1e9;
         bool cpuCase = id.Backend.EndsWith("-cpu", StringComparison.Ordinal);
-        double? peak = cpuCase ? PeakGflops(runDirectory) : GpuPeak(runDirectory)?.For(id.Precision);
+        double? peak = int8 ? null : cpuCase ? PeakGflops(runDirectory) : GpuPeak(runDirectory)?.For(id.Precision);
         return row with
         {
             AchievedGflops = achieved,

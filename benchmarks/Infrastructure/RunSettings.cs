@@ -73,7 +73,7 @@ internal sealed record RunSettings
         new SettingOption<IReadOnlyList<Precision>>
         {
             Name = "--precision", Variable = PrecisionsVariable, ValueName = "LIST",
-            Help = "model precisions: fp32, fp16 or both",
+            Help = "model precisions: fp32, fp16, int8 (QDQ, calibrated on the run's frames; ort-cpu only), or a list",
             Parse = OptionValues.ListOf(ParsePrecision),
             Get = s => s.Precisions, Set = (s, v) => s with { Precisions = v, PrecisionsExplicit = true }, Format = v => string.Join(',', v.Select(p => p.ToName())),
             Published = s => s.PrecisionsExplicit ? string.Join(',', s.Precisions.Select(p => p.ToName())) : null,
@@ -182,7 +182,7 @@ internal sealed record RunSettings
 
     public IReadOnlyList<int> Batches { get; init; } = [1, 4];
 
-    public IReadOnlyList<Precision> Precisions { get; init; } = [Precision.Fp32, Precision.Fp16];
+    public IReadOnlyList<Precision> Precisions { get; init; } = [Precision.Fp32, Precision.Fp16, Precision.Int8];
 
     /// <summary>
     /// ONNX Runtime and TorchSharp on the CPU: the engine EdgeBench is built around and the one PyTorch users run,
@@ -295,5 +295,5 @@ internal sealed record RunSettings
     private static Precision ParsePrecision(string text, string origin) =>
         PrecisionNames.TryParse(text, out Precision precision)
             ? precision
-            : throw new ArgumentException($"{origin}: '{text}' is not a precision; expected fp32, fp16 or both (fp32,fp16).");
+            : throw new ArgumentException($"{origin}: '{text}' is not a precision; expected fp32, fp16, int8 or a list (fp32,int8).");
 }

@@ -83,7 +83,7 @@ public abstract class PipelineBenchmarks : EdgeBenchmark
     [ParamsSource(nameof(SelectedModels))]
     public string Model { get; set; } = string.Empty;
 
-    /// <summary>fp32 or fp16.</summary>
+    /// <summary>fp32, fp16 or int8.</summary>
     [ParamsSource(nameof(PrecisionValues))]
     public string Precision { get; set; } = "fp32";
 

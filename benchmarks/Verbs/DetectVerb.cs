@@ -43,7 +43,7 @@ internal static class DetectVerb
         var input = new Option<string>("--input") { HelpName = "PATH", Description = "an image, a folder of .jpg/.png/.ppm images, a .y4m or video file, or a camera (/dev/video0)", Required = true };
         var output = new Option<string?>("--out") { HelpName = "DIR", Description = "where detections.json and the annotated PNGs go [default: detect/<model>]" };
         var backend = new Option<string>("--backend") { HelpName = "B", Description = $"one of {string.Join(", ", BackendNames.All)}", DefaultValueFactory = _ => BackendNames.OrtCpu };
-        var precision = new Option<string>("--precision") { HelpName = "P", Description = "fp32 or fp16", DefaultValueFactory = _ => "fp32" };
+        var precision = new Option<string>("--precision") { HelpName = "P", Description = "fp32, fp16 or int8 (calibrated on the synthetic video, or EDGEBENCH_FRAMES)", DefaultValueFactory = _ => "fp32" };
         var maxFrames = new Option<int>("--max-frames") { HelpName = "N", Description = "frames to process at most (a video's are decoded first: 100 frames of 1080p take 620 MB)", DefaultValueFactory = _ => DefaultMaxFrames };
         var command = new Command("detect", """
             Runs a model's whole pipeline on an image, a folder or a video and writes detections.json (per frame: class
@@ -97,7 +97,7 @@ internal static class DetectVerb
 
         if (!PrecisionNames.TryParse(request.Precision, out Precision precision))
         {
-            throw new ArgumentException($"--precision: '{request.Precision}' is not a precision; expected fp32 or fp16.");
+            throw new ArgumentException($"--precision: '{request.Precision}' is not a precision; expected fp32, fp16 or int8.");
         }
 
         if (request.MaxFrames < 1)
@@ -111,7 +111,7 @@ internal static class DetectVerb
             throw new ArgumentException($"--backend: {request.Backend} cannot run here: {reason}.");
         }
 
-        var store = new ModelStore(ModelStore.DefaultDirectory());
+        var store = Int8Calibration.Store(RunSettings.FromEnvironment());
         ResolvedModel model = store.Resolve(request.Model, precision);
         ModelDescriptor descriptor = model.Descriptor;
         if (descriptor.Postprocess == PostprocessKind.None)

@@ -8,9 +8,17 @@ public enum Precision
 
     /// <summary>IEEE 754 binary16 (System.Half).</summary>
     Fp16,
+
+    /// <summary>
+    /// 8-bit integer weights and activations in ONNX QDQ form (QuantizeLinear/DequantizeLinear around each op): the
+    /// file's inputs and outputs stay fp32, so the host tensors of an int8 model are fp32 ones.
+    /// </summary>
+#pragma warning disable CA1720 // the precision's name; "Int8" is what every engine and paper calls it
+    Int8,
+#pragma warning restore CA1720
 }
 
-/// <summary>Parsing and file-name spelling of <see cref="Precision"/> (<c>fp32</c>, <c>fp16</c>).</summary>
+/// <summary>Parsing and file-name spelling of <see cref="Precision"/> (<c>fp32</c>, <c>fp16</c>, <c>int8</c>).</summary>
 public static class PrecisionNames
 {
     /// <summary>The lower-case name used in file names, CSV columns and on the command line.</summary>
@@ -18,10 +26,11 @@ public static class PrecisionNames
     {
         Precision.Fp32 => "fp32",
         Precision.Fp16 => "fp16",
+        Precision.Int8 => "int8",
         _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision."),
     };
 
-    /// <summary>Parses <c>fp32</c>/<c>fp16</c> (case-insensitive).</summary>
+    /// <summary>Parses <c>fp32</c>/<c>fp16</c>/<c>int8</c> (case-insensitive).</summary>
     public static bool TryParse(string? text, out Precision precision)
     {
         switch (text?.Trim().ToUpperInvariant())
@@ -31,6 +40,9 @@ public static class PrecisionNames
                 return true;
             case "FP16":
                 precision = Precision.Fp16;
+                return true;
+            case "INT8":
+                precision = Precision.Int8;
                 return true;
             default:
                 precision = default;

@@ -15,6 +15,12 @@ public sealed class HostTensor
     public HostTensor(string name, Precision elementType, long[] shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
+        if (elementType == Precision.Int8)
+        {
+            // QDQ models take and give fp32: an int8 host tensor would be a bug that reads 4 bytes per element.
+            throw new ArgumentException($"Tensor '{name}': host tensors are fp32 or fp16; an int8 (QDQ) model's inputs and outputs are fp32.", nameof(elementType));
+        }
+
         Name = name;
         ElementType = elementType;
         Shape = shape;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using EdgeBench.Core;
 using EdgeBench.Core.Models;
 using EdgeBench.Models.Fp16;
+using EdgeBench.Models.Int8;
 using EdgeBench.Models.Onnx;
 using Onnx;
 
@@ -25,8 +26,8 @@ public sealed record ModelListing(string Id, Precision Precision, string Path, M
 /// <remarks>
 /// <para>Resolution of (id, precision), first match wins:</para>
 /// <list type="number">
-/// <item><c>models/&lt;id&gt;-fp16.onnx</c> (fp16 only): the user's own fp16 model.</item>
-/// <item><c>models/&lt;id&gt;.onnx</c>: the user's own fp32 model; its fp16 variant is converted from it into the cache.</item>
+/// <item><c>models/&lt;id&gt;-fp16.onnx</c> (fp16 only), <c>models/&lt;id&gt;-int8.onnx</c> (int8 only): the user's own fp16 or int8 model.</item>
+/// <item><c>models/&lt;id&gt;.onnx</c>: the user's own fp32 model; its fp16 and int8 variants are converted from it into the cache.</item>
 /// <item>the catalog's model (generated with seeded weights, or the packaged pretrained file) in the cache.</item>
 /// </list>
 /// <para>The cache lives in <c>models/generated/</c>. Each file has a <c>.stamp</c> beside it holding the key it was
@@ -54,6 +55,12 @@ public sealed class ModelStore
 
     /// <summary>The models folder.</summary>
     public string Directory { get; }
+
+    /// <summary>
+    /// Builds int8 files (calibration needs an engine and the run's frames, so the caller supplies it); without one,
+    /// an int8 model that is not cached under the same key cannot be resolved.
+    /// </summary>
+    public IInt8Quantizer? Int8Quantizer { get; init; }
 
     private string CacheDirectory => System.IO.Path.Combine(Directory, CacheFolder);
 
@@ -116,11 +123,18 @@ public sealed class ModelStore
         ModelDescriptor descriptor = Describe(id);
         string userFp32 = System.IO.Path.Combine(Directory, id + ".onnx");
         string userFp16 = System.IO.Path.Combine(Directory, id + "-fp16.onnx");
+        string userInt8 = System.IO.Path.Combine(Directory, id + "-int8.onnx");
 
         if (precision == Precision.Fp16 && File.Exists(userFp16))
         {
             CheckUserModel(userFp16, descriptor);
             return new ResolvedModel(descriptor, precision, userFp16, ModelSource.User);
+        }
+
+        if (precision == Precision.Int8 && File.Exists(userInt8))
+        {
+            CheckUserModel(userInt8, descriptor);
+            return new ResolvedModel(descriptor, precision, userInt8, ModelSource.User);
         }
 
         if (File.Exists(userFp32))
@@ -129,6 +143,14 @@ public sealed class ModelStore
             if (precision == Precision.Fp32)
             {
                 return new ResolvedModel(descriptor, precision, userFp32, ModelSource.User);
+            }
+
+            if (precision == Precision.Int8)
+            {
+                string userInt8Path = CachePath(id, "user-int8");
+                EnsureCached(userInt8Path, "user-sha256:" + Sha256(userFp32) + ";int8;" + RequireQuantizer(id).Key,
+                    () => RequireQuantizer(id).Quantize(model ?? OnnxFiles.Read(userFp32), descriptor));
+                return new ResolvedModel(descriptor, precision, userInt8Path, ModelSource.User);
             }
 
             string key = "user-sha256:" + Sha256(userFp32);
@@ -149,6 +171,14 @@ public sealed class ModelStore
         if (precision == Precision.Fp32)
         {
             return new ResolvedModel(descriptor, precision, fp32Path, source);
+        }
+
+        if (precision == Precision.Int8)
+        {
+            string int8Path = CachePath(id, Precision.Int8.ToName());
+            EnsureCached(int8Path, fp32Key + ";int8;" + RequireQuantizer(id).Key,
+                () => RequireQuantizer(id).Quantize(OnnxFiles.Read(fp32Path), descriptor));
+            return new ResolvedModel(descriptor, precision, int8Path, source);
         }
 
         string fp16Path = CachePath(id, Precision.Fp16.ToName());
@@ -278,6 +308,9 @@ public sealed class ModelStore
 
         return model;
     }
+
+    private IInt8Quantizer RequireQuantizer(string id) => Int8Quantizer
+        ?? throw new InvalidOperationException($"{id} int8: the int8 file is calibrated on the run's frames, and this model store has no quantizer (ModelStore.Int8Quantizer) to build it.");
 
     private string CatalogKey(string id) =>
         string.Create(CultureInfo.InvariantCulture,

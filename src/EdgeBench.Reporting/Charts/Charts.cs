@@ -302,12 +302,13 @@ public static class ReportCharts
 {
     /// <summary>FPS of fp32 and fp16 side by side, one group per model, stage, EP and batch.</summary>
     public static GroupedBars Precision(IReadOnlyList<PrecisionRow> rows) => new(
-        "fp32 vs fp16: frames per second (higher is better)", "FPS",
+        "fp32 vs fp16 vs int8: frames per second (higher is better)", "FPS",
         rows.Select(r => $"{r.Model} {r.Stage}\n{r.Ep} b{r.Batch}").ToArray(),
-        ["fp32", "fp16"],
+        ["fp32", "fp16", "int8"],
         [
             rows.Select(r => PrecisionRow.FramesPerSecond(r.Fp32)).ToArray(),
             rows.Select(r => PrecisionRow.FramesPerSecond(r.Fp16)).ToArray(),
+            rows.Select(r => PrecisionRow.FramesPerSecond(r.Int8)).ToArray(),
         ]);
 
     /// <summary>FPS per model, one bar per device; the axis chosen from the spread (<see cref="ChartScale"/>).</summary>

@@ -25,21 +25,24 @@ public static class ReportWriter
         if (rows.Count == 0)
         {
             throw new InvalidDataException(
-                $"{Path.Combine(runDirectory, Results.ResultsCsv.FileName)}: no fp32 or fp16 case of stage {string.Join(" or ", stages ?? PrecisionTable.DefaultStages)}; nothing to compare.");
+                $"{Path.Combine(runDirectory, Results.ResultsCsv.FileName)}: no fp32, fp16 or int8 case of stage {string.Join(" or ", stages ?? PrecisionTable.DefaultStages)}; nothing to compare.");
         }
 
         ReportTable table = PrecisionTable.ToTable(rows);
         string directory = Directory.CreateDirectory(Path.Combine(runDirectory, FolderName)).FullName;
         var md = new StringBuilder();
-        md.Append("# fp32 vs fp16\n\n");
+        md.Append("# fp32 vs fp16 vs int8\n\n");
         md.Append(RunContext.Describe(run)).Append("\n\n");
         md.Append(table.ToMarkdown()).Append('\n');
-        md.Append("Latencies are per frame (the batch's time divided by its frames); `fp16/fp32 speed` is the fp32 median over the fp16 median ")
-            .Append("(above 1: fp16 is faster). Output quality compares fp16 against fp32 outputs on the same inputs (")
+        md.Append("Latencies are per frame (the batch's time divided by its frames); `fp16/fp32 speed` and `int8/fp32 speed` are the fp32 median ")
+            .Append("over the fp16 or int8 median (above 1: faster than fp32). int8 is EdgeBench's static QDQ quantization (per-channel int8 ")
+            .Append("weights, uint8 activations calibrated min/max on the run's frames). Output quality compares fp16 and int8 against fp32 outputs on the same inputs (")
             .Append(accuracy is null ? $"**not measured: this run has no {SideFiles.AccuracyFileName}**" : $"from {SideFiles.AccuracyFileName}")
-            .Append("); `n/a` where a measure does not apply (top-1 for detectors, boxes for classifiers). Model sizes come from ")
+            .Append("); `n/a` where a measure does not apply (top-1 for detectors, boxes for classifiers); a feature extractor's top-1 is its ")
+            .Append("strongest feature. Models marked `(random weights)` are generated with seeded weights: their agreement measures the ")
+            .Append("precision's numerics, not task accuracy. Model sizes come from ")
             .Append(models is null ? $"{SideFiles.ModelsFileName} (absent in this run)" : SideFiles.ModelsFileName).Append(".\n\n");
-        md.Append("![fp32 vs fp16 FPS](precision.png)\n");
+        md.Append("![fp32 vs fp16 vs int8 FPS](precision.png)\n");
 
         string mdPath = Path.Combine(directory, "precision.md"), csvPath = Path.Combine(directory, "precision.csv");
         File.WriteAllText(mdPath, md.ToString());

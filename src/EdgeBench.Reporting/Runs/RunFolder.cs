@@ -4,11 +4,13 @@ using EnvironmentInfo = EdgeBench.Reporting.Environment.EnvironmentInfo;
 namespace EdgeBench.Reporting.Runs;
 
 /// <summary>
-/// One row of a run's <c>accuracy.csv</c>: fp16 outputs compared against fp32 outputs on the same inputs. Null
+/// One row of a run's <c>accuracy.csv</c>: fp16 or int8 outputs compared against fp32 outputs on the same inputs. Null
 /// where a measure does not apply (top-1 for detectors, boxes for classifiers).
 /// </summary>
+/// <remarks><see cref="Precision"/> is the precision compared against fp32 (fp16 or int8); files written before int8
+/// have no such column and compared fp16.</remarks>
 public sealed record AccuracyRow(string Model, string Backend, string Ep, int Batch, int? Images, double? CosineMin,
-    double? CosineMean, double? MaxAbsError, double? Top1Agreement, double? BoxAgreement, string Notes = "");
+    double? CosineMean, double? MaxAbsError, double? Top1Agreement, double? BoxAgreement, string Notes = "", string Precision = "fp16");
 
 /// <summary>One row of a run's <c>models.csv</c>: the model file a precision ran.</summary>
 public sealed record ModelFileRow(string Model, string Precision, string Source, long? SizeBytes);
@@ -33,20 +35,21 @@ public static class SideFiles
             return null;
         }
 
-        CsvTable table = CsvTable.Read(path, "an accuracy.csv (fp16 against fp32 on the same inputs)", s_accuracyColumns);
+        CsvTable table = CsvTable.Read(path, "an accuracy.csv (fp16 or int8 against fp32 on the same inputs)", s_accuracyColumns);
         return table.Rows.Select(r => new AccuracyRow(
             table.Get(r, "model"), table.Get(r, "backend"), table.Get(r, "ep"),
             (int)(table.GetNumber(r, "batch") ?? 0), (int?)table.GetNumber(r, "images"),
             table.GetNumber(r, "cosine_min"), table.GetNumber(r, "cosine_mean"), table.GetNumber(r, "max_abs_error"),
             table.GetNumber(r, "top1_agreement"), table.GetNumber(r, "box_agreement"),
-            table.Headers.Contains("notes") ? table.Get(r, "notes") : string.Empty)).ToArray();
+            table.Headers.Contains("notes") ? table.Get(r, "notes") : string.Empty,
+            table.Headers.Contains("precision") ? table.Get(r, "precision") : "fp16")).ToArray();
     }
 
     /// <summary>Writes accuracy.csv (the benchmark program does, after a run's timed cases).</summary>
     public static void WriteAccuracy(string runDirectory, IEnumerable<AccuracyRow> rows) =>
-        Write(Path.Combine(runDirectory, AccuracyFileName), [.. s_accuracyColumns, "notes"], rows.Select(r => new[]
+        Write(Path.Combine(runDirectory, AccuracyFileName), ["model", "precision", .. s_accuracyColumns.Skip(1), "notes"], rows.Select(r => new[]
         {
-            r.Model, r.Backend, r.Ep, Format(r.Batch), Format(r.Images), Format(r.CosineMin), Format(r.CosineMean),
+            r.Model, r.Precision, r.Backend, r.Ep, Format(r.Batch), Format(r.Images), Format(r.CosineMin), Format(r.CosineMean),
             Format(r.MaxAbsError), Format(r.Top1Agreement), Format(r.BoxAgreement), r.Notes,
         }));
 

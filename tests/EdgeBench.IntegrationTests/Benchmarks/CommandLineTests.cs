@@ -37,7 +37,7 @@ public sealed class CommandLineTests : IDisposable
     {
         { "--model", null, "ssd300,mobilenetv2", "ssd300,mobilenetv2", "yolov9", "'yolov9' is not a model; expected a catalog id (ssd300," },
         { "--batch", "1,4", "8,1,8", "8,1", "1,0", "'0' is not a batch size; expected a whole number 1..256" },
-        { "--precision", "fp32,fp16", "fp16", "fp16", "int8", "'int8' is not a precision; expected fp32, fp16 or both" },
+        { "--precision", "fp32,fp16,int8", "int8,fp16", "int8,fp16", "int4", "'int4' is not a precision; expected fp32, fp16, int8 or a list" },
         { "--backend", "ort-cpu,torchsharp-cpu", "ort-cpu,ort-cuda", "ort-cpu,ort-cuda", "tpu", "'tpu' is not a backend; expected one of ort-cpu," },
         { "--threads", "0", "2", "2", "-1", "'-1' is not a thread count; expected a whole number 0..1024" },
         { "--device-id", null, "jetson-orin", "jetson-orin", null, null },

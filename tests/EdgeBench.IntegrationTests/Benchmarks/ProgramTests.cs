@@ -91,16 +91,17 @@ public sealed class ProgramTests : IDisposable
 
         IReadOnlyList<ResultRow> rows = ResultsCsv.Read(Path.Combine(run, ResultsCsv.FileName));
         ResultRow[] ort = rows.Where(r => r.Backend == "onnxruntime").ToArray();
-        // 8 stages in fp32 and fp16, 2 scenarios (single-stream, camera) and 5 cold-start rows in fp32: the precision
-        // list is the default.
-        Assert.Equal(23, ort.Length);
+        // 8 stages in fp32 and fp16, inference and end-to-end in int8 (its other stages are fp32's code: CaseFilter),
+        // 2 scenarios (single-stream, camera) and 5 cold-start rows in fp32: the precision list is the default.
+        Assert.Equal(25, ort.Length);
+        Assert.Equal(["end-to-end", "inference"], ort.Where(r => r.Precision == "int8").Select(r => r.Stage).Order(StringComparer.Ordinal));
         Assert.All(ort, r => Assert.Equal(CaseStatus.Ok, r.Status));
         Assert.Equal(5, ort.Count(r => r.Stage.StartsWith("cold-start-", StringComparison.Ordinal) && r.Precision == "fp32" && r.MaxMs >= r.MedianMs));
 
-        // The default backend list also runs torchsharp-cpu: its 5 stages in fp32, its fp16 skipped (see RunSettings);
-        // scenarios run on ONNX Runtime only unless the backend is named (CaseFilter).
+        // The default backend list also runs torchsharp-cpu: its 5 stages in fp32, its fp16 and int8 skipped (see
+        // RunSettings, Int8Calibration); scenarios run on ONNX Runtime only unless the backend is named (CaseFilter).
         ResultRow[] torch = rows.Where(r => r.Backend == "torchsharp").ToArray();
-        Assert.Equal(10, torch.Length);
+        Assert.Equal(12, torch.Length);
         if (EdgeBench.Inference.TorchSharp.TorchSharpAvailability.Check().Available)
         {
             Assert.All(torch, r => Assert.Equal(r.Precision == "fp32" ? CaseStatus.Ok : CaseStatus.Skipped, r.Status));
@@ -112,11 +113,16 @@ public sealed class ProgramTests : IDisposable
         }
 
         string[] accuracy = File.ReadAllLines(Path.Combine(run, EdgeBench.Reporting.Runs.SideFiles.AccuracyFileName));
-        Assert.StartsWith("model,backend,ep,batch,images,cosine_min", accuracy[0], StringComparison.Ordinal);
-        string[] mobilenet = accuracy[1].Split(',');
-        Assert.Equal("mobilenetv2", mobilenet[0]);
-        Assert.InRange(double.Parse(mobilenet[5], System.Globalization.CultureInfo.InvariantCulture), 0.99, 1.0);
-        Assert.Equal(3, File.ReadAllLines(Path.Combine(run, EdgeBench.Reporting.Runs.SideFiles.ModelsFileName)).Length);
+        Assert.StartsWith("model,precision,backend,ep,batch,images,cosine_min", accuracy[0], StringComparison.Ordinal);
+        foreach ((string line, string precision) in accuracy.Skip(1).Zip((string[])["fp16", "int8"]))
+        {
+            string[] mobilenet = line.Split(',');
+            Assert.Equal(("mobilenetv2", precision), (mobilenet[0], mobilenet[1]));
+            Assert.InRange(double.Parse(mobilenet[6], System.Globalization.CultureInfo.InvariantCulture), 0.99, 1.0);
+        }
+
+        Assert.Equal(3, accuracy.Length);
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(run, EdgeBench.Reporting.Runs.SideFiles.ModelsFileName)).Length);
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public class RunSettingsTests
     [Theory]
     [InlineData("--batch", "0", "--batch: '0' is not a batch size")]
     [InlineData("--batch", "1,x", "--batch: 'x' is not a batch size")]
-    [InlineData("--precision", "int8", "--precision: 'int8' is not a precision")]
+    [InlineData("--precision", "int4", "--precision: 'int4' is not a precision")]
     [InlineData("--backend", "tpu", "--backend: 'tpu' is not a backend")]
     [InlineData("--threads", "-1", "--threads: '-1' is not a thread count")]
     [InlineData("--frames", "/no/such/footage", "--frames: '/no/such/footage' does not exist")]

@@ -126,7 +126,7 @@ public sealed class ReportVerbsTests : IDisposable
 
         Assert.Equal(0, exitCode);
         Assert.Empty(error);
-        Assert.Contains("| mobilenetv2 | end-to-end | onnxruntime/cpu | 1 |", output, StringComparison.Ordinal);
+        Assert.Contains("| mobilenetv2 (random weights) | end-to-end | onnxruntime/cpu | 1 |", output, StringComparison.Ordinal);
         foreach (string name in (string[])["precision.md", "precision.csv", "precision.png", "precision.svg"])
         {
             Assert.True(File.Exists(Path.Combine(run, "reports", name)), name);

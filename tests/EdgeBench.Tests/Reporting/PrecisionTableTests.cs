@@ -36,7 +36,8 @@ public sealed class PrecisionTableTests : IDisposable
 
         IReadOnlyList<string> row = table.Rows[1];
         Assert.Equal(["mobilenetv2", "end-to-end", "onnxruntime/cpu", "4", "30.2", "32.3", "33.1", "49.1", "56.9", "20.7", "0.62x"], row.Take(11));
-        Assert.All(row.Skip(11), cell => Assert.Equal("not measured", cell));
+        Assert.Equal(["not run", "not run", "not run", "n/a"], row.Skip(11).Take(4));
+        Assert.All(row.Skip(15), cell => Assert.Equal("not measured", cell));
         Assert.Equal("not measured", table.CsvRows[1][table.CsvHeaders.ToList().IndexOf("accuracy")]);
         Assert.Equal(string.Empty, table.CsvRows[1][table.CsvHeaders.ToList().IndexOf("cosine_min")]);
     }
@@ -51,9 +52,33 @@ public sealed class PrecisionTableTests : IDisposable
         Assert.Equal(13976058, b1.Fp32SizeBytes);
         Assert.Equal(7000699, b1.Fp16SizeBytes);
         Assert.Equal(0.99871, b1.Accuracy!.CosineMin);
-        Assert.Equal(["13.3 MiB", "6.7 MiB", "0.99871", "0.99962", "0.0123", "98.4%", "n/a"], table.Rows[0].Skip(11));
+        Assert.Equal(["13.3 MiB", "6.7 MiB", "not measured", "0.99871", "0.99962", "0.0123", "98.4%", "n/a"], table.Rows[0].Skip(15).Take(8));
+        // The fixture's accuracy.csv predates int8 (no precision column): its rows are fp16's, int8 is not measured.
+        Assert.All(table.Rows[0].Skip(23), cell => Assert.Equal("not measured", cell));
         // Batch 4 has no accuracy row of its own: outputs do not depend on the batch size, so batch 1's stands for it.
-        Assert.Equal("0.99871", table.Rows[1][13]);
+        Assert.Equal("0.99871", table.Rows[1][PrecisionTable.Headers.ToList().IndexOf("fp16 cosine min")]);
+        Assert.Equal("mobilenetv2 (random weights)", table.Rows[0][0]);
+        Assert.Equal("generated", table.CsvRows[0][table.CsvHeaders.ToList().IndexOf("weights")]);
+    }
+
+    [Fact]
+    public void Int8_accuracy_rows_fill_the_int8_columns_and_fp16_rows_the_fp16_ones()
+    {
+        string run = RunFixtures.CopyTo(RunFixtures.MobileNetWithAccuracy, _directory);
+        SideFiles.WriteAccuracy(run,
+        [
+            new AccuracyRow("mobilenetv2", "onnxruntime", "cpu", 1, 8, 0.9999, 0.99995, 0.001, 1.0, null),
+            new AccuracyRow("mobilenetv2", "onnxruntime", "cpu", 1, 8, 0.97, 0.98, 0.25, 0.875, null, Precision: "int8"),
+        ]);
+
+        IReadOnlyList<AccuracyRow> read = SideFiles.ReadAccuracy(run)!;
+        Assert.Equal(["fp16", "int8"], read.Select(a => a.Precision));
+        ReportTable table = PrecisionTable.ToTable(Build(run));
+        List<string> headers = [.. PrecisionTable.Headers];
+        Assert.Equal("0.99990", table.Rows[0][headers.IndexOf("fp16 cosine min")]);
+        Assert.Equal("0.97000", table.Rows[0][headers.IndexOf("int8 cosine min")]);
+        Assert.Equal("87.5%", table.Rows[0][headers.IndexOf("int8 top-1 agreement")]);
+        Assert.Equal("0.875", table.CsvRows[0][table.CsvHeaders.ToList().IndexOf("int8_top1_agreement")]);
     }
 
     [Fact]
@@ -93,7 +118,8 @@ public sealed class PrecisionTableTests : IDisposable
         Assert.Equal(firstSvg, File.ReadAllText(Path.Combine(run, "reports", "precision.svg")));
         Assert.Contains("device `amd-epyc`", markdown, StringComparison.Ordinal);
         Assert.Contains("ONNX Runtime 1.31.1", markdown, StringComparison.Ordinal);
-        Assert.StartsWith("model,stage,backend,ep,batch,fp32_status,", firstCsv, StringComparison.Ordinal);
+        Assert.StartsWith("model,weights,stage,backend,ep,batch,fp32_status,", firstCsv, StringComparison.Ordinal);
+        Assert.Contains("# fp32 vs fp16 vs int8", markdown, StringComparison.Ordinal);
     }
 
     [Fact]
