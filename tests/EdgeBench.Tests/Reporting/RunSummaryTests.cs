@@ -72,6 +72,26 @@ public sealed class RunSummaryTests
     }
 
     [Fact]
+    public void An_int8_best_splits_its_inference_against_fp32s_host_stages_and_has_its_own_ratio()
+    {
+        // int8 takes and gives fp32 tensors: a run with fp32 times its host stages only there (CaseFilter).
+        RunSummary summary = Build(
+            Row("resnet50", "end-to-end", fps: 25),
+            Row("resnet50", "end-to-end", fps: 20, precision: "fp16"),
+            Row("resnet50", "end-to-end", fps: 80, precision: "int8"),
+            Row("resnet50", "to-tensor", fps: null, frameMs: 0.1),
+            Row("resnet50", "preprocess", fps: null, frameMs: 0.4),
+            Row("resnet50", "inference", fps: null, frameMs: 40),
+            Row("resnet50", "postprocess", fps: null, frameMs: 0.5),
+            Row("resnet50", "inference", fps: null, frameMs: 11.5, precision: "int8"));
+
+        string[] row = TableRow(summary, "Fastest", "resnet50");
+        Assert.Equal("int8 b1 onnxruntime/cpu", row[1]);
+        Assert.Equal("0.8/3.2/92/4.0", row[4]); // 0.1, 0.4, 11.5, 0.5 of 12.5 ms
+        Assert.Equal(["0.80x", "3.20x"], row[^2..]); // fp16 and int8 over fp32's 25 FPS
+    }
+
+    [Fact]
     public void Columns_nobody_measured_are_left_out()
     {
         RunSummary without = Build(Row("m", "end-to-end", fps: 10));
@@ -120,8 +140,8 @@ public sealed class RunSummaryTests
     [Fact]
     public void A_default_suite_sized_run_fits_one_screen_and_no_line_is_wider_than_the_console()
     {
-        // Seven models, two precisions, two batches, two backends, eight stage cases each, scenarios at batch 1, skips
-        // for three reasons: the default suite's shape.
+        // Seven models, three precisions (int8: inference and end to end), two batches, two backends, eight stage cases
+        // each, scenarios at batch 1, skips for four reasons: the default suite's shape.
         var rows = new List<ResultRow>();
         string[] models = ["ssd300", "tiny-yolov3", "yolov8n", "mobilenetv2", "resnet18", "resnet18-pretrained", "resnet50"];
         foreach (string model in models)
@@ -139,6 +159,17 @@ public sealed class RunSummaryTests
                 }
             }
 
+            foreach (int batch in (int[])[1, 4])
+            {
+                // int8: inference and end to end only, beside fp32 (CaseFilter); TorchSharp skips it.
+                foreach (string stage in (string[])["inference", "end-to-end"])
+                {
+                    rows.Add(Row(model, stage, fps: 30 * batch, precision: "int8", batch: batch));
+                    rows.Add(Row(model, stage, null, precision: "int8", batch: batch, backend: "torchsharp",
+                        status: CaseStatus.Skipped, reason: "int8 runs on ONNX Runtime only"));
+                }
+            }
+
             rows.Add(Row(model, "end-to-end-single-stream", fps: 9, scenario: "single-stream") with { Verdict = "valid", Diagnosis = "inference-bound: inference 99% of frame time" });
             rows.Add(Row(model, "end-to-end-camera", fps: 9, scenario: "camera") with { Verdict = "invalid", Diagnosis = "camera: cannot keep up, 70% of frames dropped" });
         }
@@ -151,7 +182,7 @@ public sealed class RunSummaryTests
         Assert.Contains(lines, l => l.Contains("INVALID: camera: ", StringComparison.Ordinal));
         Assert.Contains("INVALID: camera: cannot keep up, 70% of frames dropped", summary.ToText(120), StringComparison.Ordinal);
         string markdown = summary.ToMarkdown();
-        Assert.Contains("| ssd300 | fp32 b4 onnxruntime/cpu | 40.0 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| ssd300 | int8 b4 onnxruntime/cpu | 120 |", markdown, StringComparison.Ordinal);
         Assert.Contains("- 112 x not in the default run: libtorch fp16 is slow", markdown, StringComparison.Ordinal);
     }
 
