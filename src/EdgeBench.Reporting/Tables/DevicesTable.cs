@@ -192,13 +192,17 @@ public static class DevicesTable
 
     /// <summary>
     /// % of peak of the newest ok inference row of <paramref name="endToEnd"/>'s model, precision, batch and backend
-    /// across the device's runs (newest first), preferring the same EP; null when none has one.
+    /// across the device's runs (newest first), preferring the same EP, else another EP on the same processor (a GPU
+    /// pipeline variant's EP may have no inference row of its own); null when none has one. Never a CPU row for a GPU
+    /// pipeline or the reverse: their peaks are different machines.
     /// </summary>
     private static double? InferencePeakPct(DeviceMeasurements device, ResultRow endToEnd)
     {
+        static bool OnCpu(string ep) => ep == "cpu";
         ResultRow[] candidates = device.Runs.SelectMany(run => run.Rows)
             .Where(r => r.Stage == InferenceStage && r.Status == CaseStatus.Ok && r.PeakPct is not null
-                && r.Model == endToEnd.Model && r.Precision == endToEnd.Precision && r.Batch == endToEnd.Batch && r.Backend == endToEnd.Backend)
+                && r.Model == endToEnd.Model && r.Precision == endToEnd.Precision && r.Batch == endToEnd.Batch && r.Backend == endToEnd.Backend
+                && OnCpu(r.Ep) == OnCpu(endToEnd.Ep))
             .ToArray();
         return (candidates.FirstOrDefault(r => r.Ep == endToEnd.Ep) ?? candidates.FirstOrDefault())?.PeakPct;
     }

@@ -99,7 +99,7 @@ public sealed class DevicesTableTests : IDisposable
 
         Assert.Equal(619, row.PeakRssMb);
         Assert.Equal(3964, row.RamMb);
-        Assert.Equal(41.5, row.InferencePeakPct); // same EP preferred over the newer run's other EP
+        Assert.Equal(41.5, row.InferencePeakPct); // same EP preferred over the newer run's other EP, never the CPU's 88
         ReportTable table = DevicesTable.ToTable([row]);
         IReadOnlyList<string> cells = table.Rows.Single();
         Assert.Equal("619 (of 3964)", cells[DevicesTable.Headers.ToList().IndexOf("peak RSS MB (of RAM MB)")]);
@@ -107,6 +107,21 @@ public sealed class DevicesTableTests : IDisposable
         IReadOnlyList<string> csv = table.CsvRows.Single();
         Assert.Equal(["619", "3964", "1234", "41.5"], new[] { "peak_rss_mb", "ram_mb", "gpu_mem_mb", "inference_peak_pct" }
             .Select(h => csv[DevicesTable.CsvHeaders.ToList().IndexOf(h)]));
+    }
+
+    [Fact]
+    public void A_gpu_pipeline_without_its_own_eps_inference_row_takes_another_gpu_eps_never_the_cpus()
+    {
+        WriteRun(Gpu, "20261101-100000-aaaa111",
+            [Case("ssd300", "inference", 300, ep: "cpu") with { PeakPct = 88 }, Case("ssd300", "inference", 500, ep: "cuda") with { PeakPct = 41.5 },
+             Case("ssd300", "end-to-end-cuda-kernels-pipelined", 900, ep: "cuda-graph")]);
+        WriteRun(Pi, "20261101-100000-aaaa111",
+            [Case("ssd300", "inference", 1, ep: "cuda") with { PeakPct = 12 }, Case("ssd300", "end-to-end", 0.9, ep: "cpu")]);
+
+        IReadOnlyList<DeviceRow> rows = Build(Root);
+
+        Assert.Equal(41.5, Row(rows, Gpu, "ssd300").InferencePeakPct);
+        Assert.Null(Row(rows, Pi, "ssd300").InferencePeakPct);
     }
 
     [Fact]
