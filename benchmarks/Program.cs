@@ -184,7 +184,8 @@ public static class Program
 
     /// <summary>
     /// environment.json's contents: the device, and the CPU's FMA peak and copy bandwidth measured at the run's thread
-    /// count (<see cref="PeakProbe"/>, about 1.5 s; tests shorten it with <paramref name="probeRepeatTime"/>).
+    /// count (<see cref="PeakProbe"/>, about 1.5 s; tests shorten it with <paramref name="probeRepeatTime"/>), and the
+    /// GPU's GEMM peak when the run lists a GPU backend (<see cref="MeasureGpuPeak"/>).
     /// </summary>
     internal static EnvironmentInfo CollectEnvironment(
         RunSettings settings, string repositoryRoot, string commandLine, string footage, TimeSpan? probeRepeatTime = null)
