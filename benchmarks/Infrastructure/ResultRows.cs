@@ -128,6 +128,7 @@ internal static class ResultRows
             EarlyStopP90Ms = record.EarlyStopP90Ms,
             EarlyStopP99Ms = record.EarlyStopP99Ms,
             DroppedPct = record.CameraFps is null ? null : record.DroppedPercent,
+            CameraFps = record.CameraFps,
             DeadlineMissPct = record.DeadlineMissPercent,
             CovPct = record.CovPercent,
             Verdict = record.Valid ? "valid" : "invalid",

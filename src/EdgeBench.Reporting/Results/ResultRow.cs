@@ -111,6 +111,10 @@ public sealed record ResultRow
     /// <summary>Camera frames overwritten before the pipeline took them, % of frames delivered by the camera.</summary>
     public double? DroppedPct { get; init; }
 
+    /// <summary>Camera scenario rows: the camera's frame rate (<c>--camera-fps</c>) the case ran against; a case at
+    /// another rate is another case (what it can keep up with depends on it).</summary>
+    public double? CameraFps { get; init; }
+
     /// <summary>Processed frames whose latency exceeded the camera's frame interval, %.</summary>
     public double? DeadlineMissPct { get; init; }
 

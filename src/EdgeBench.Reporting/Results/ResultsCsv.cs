@@ -90,6 +90,7 @@ public static class ResultsCsv
         Tenths("model_file_mb", r => r.ModelFileMb, (r, v) => r with { ModelFileMb = v }),
         Tenths("gpu_mem_mb", r => r.GpuMemMb, (r, v) => r with { GpuMemMb = v }),
         Number("max_ms", r => r.MaxMs, (r, v) => r with { MaxMs = v }),
+        Number("camera_fps", r => r.CameraFps, (r, v) => r with { CameraFps = v }),
     ];
 
     /// <summary>The column names in file order; the first 21 are the design's contract.</summary>

@@ -53,7 +53,9 @@ public sealed record DeviceRow(string DeviceId, string DeviceModel, string Model
     public double? Fps => Case?.Fps;
 
     /// <summary>What <see cref="Fps"/> is: frames delivered per second of a scenario window, or frames per call over the mean call time.</summary>
-    public string FpsMeasure => Case is null ? string.Empty : IsScenario ? $"delivered ({Case.Scenario})" : "batch / mean call";
+    public string FpsMeasure => Case is null ? string.Empty
+        : Case.CameraFps is double camera ? string.Create(CultureInfo.InvariantCulture, $"delivered ({Case.Scenario} at {camera:0.#} FPS)")
+        : IsScenario ? $"delivered ({Case.Scenario})" : "batch / mean call";
 
     /// <summary>Median time per frame, ms: the call's median over its batch; for a scenario row its p50 frame latency (capture to result).</summary>
     public double? FrameMedianMs => IsScenario ? Case!.FrameP50Ms : Case?.MedianMs / Math.Max(1, Case?.Batch ?? 1);
@@ -119,13 +121,14 @@ public static class DevicesTable
             // Run ids begin with the UTC start, so they sort by time; the recorded start decides for folders named otherwise.
             RunFolder[] newestFirst = device.OrderByDescending(r => RunSelection.StartOf(r.RunId) ?? r.Environment.StartedUtc)
                 .ThenByDescending(r => r.RunId, StringComparer.Ordinal).ToArray();
-            var ok = new Dictionary<(string, string, string, int, string, string), DeviceMeasurement>();
-            var notOk = new Dictionary<(string, string, string, int, string, string), DeviceMeasurement>();
+            // The camera's rate is part of a camera case: keeping up with 30 FPS and with 1,000 FPS are different answers.
+            var ok = new Dictionary<(string, string, string, int, string, string, double?), DeviceMeasurement>();
+            var notOk = new Dictionary<(string, string, string, int, string, string, double?), DeviceMeasurement>();
             foreach (RunFolder run in newestFirst)
             {
                 foreach (ResultRow row in run.Rows.Where(Selected))
                 {
-                    var key = (row.Model, row.Stage, row.Precision, row.Batch, row.Backend, row.Ep);
+                    var key = (row.Model, row.Stage, row.Precision, row.Batch, row.Backend, row.Ep, row.CameraFps);
                     if (row.Status == CaseStatus.Ok && row.Fps is > 0)
                     {
                         ok.TryAdd(key, new DeviceMeasurement(row, run));

@@ -68,6 +68,8 @@ public sealed class DryRunTests : IDisposable
                 Assert.Null(r.MeanMs);
                 Assert.Null(r.Iterations);
                 Assert.True(File.Exists(Path.Combine(RunDirectory, r.FrameTrace)), r.FrameTrace);
+                // The camera's rate (DryBenchmarkRun sets 200 FPS) is the camera row's, and no other row's.
+                Assert.Equal(r.Scenario == "camera" ? 200 : null, r.CameraFps);
             });
         }
 

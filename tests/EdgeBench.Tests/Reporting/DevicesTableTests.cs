@@ -210,6 +210,23 @@ public sealed class DevicesTableTests : IDisposable
     public void End_to_end_means_frames_to_results(string stage, bool endToEnd) => Assert.Equal(endToEnd, DevicesTable.IsEndToEnd(stage));
 
     [Fact]
+    public void A_camera_case_at_another_frame_rate_is_another_case_and_says_its_rate()
+    {
+        // The older run's camera at 1,000 FPS measured what the pipeline can take; the newer run's 30 FPS camera only
+        // that it keeps up with 30. The newer must not hide the older: the rate is part of the case.
+        WriteRun(Gpu, "20261101-100000-aaaa111", [Case("ssd300", "end-to-end-camera", 273, scenario: "camera", verdict: "valid") with { CameraFps = 1000 }]);
+        WriteRun(Gpu, "20261102-100000-bbbb222", [Case("ssd300", "end-to-end-camera", 30, scenario: "camera", verdict: "valid") with { CameraFps = 30 }]);
+
+        DeviceMeasurements device = Assert.Single(DevicesTable.Measure([.. RunSelection.All.Select(Root).Select(RunFolder.Open)]));
+        DeviceRow row = Row(Build(Root), Gpu, "ssd300");
+
+        Assert.Equal([30.0, 1000.0], device.Cases.Select(c => c.Row.CameraFps!.Value).Order());
+        Assert.Equal(273, row.Fps);
+        Assert.Equal("delivered (camera at 1000 FPS)", row.FpsMeasure);
+        Assert.Equal("20261101-100000-aaaa111", row.RunId);
+    }
+
+    [Fact]
     public void Scenario_rows_compete_on_delivered_fps_and_invalid_ones_do_not()
     {
         ResultRow offline = Case("yolov8n", "end-to-end-offline", 547, batch: 8, scenario: "offline", verdict: "valid") with { PowerW = 150, EnergyMj = 150 * 1000.0 / 547 };

@@ -67,6 +67,20 @@ public sealed class ResultsCsvTests : IDisposable
     }
 
     [Fact]
+    public void A_camera_rows_frame_rate_is_the_last_column_and_round_trips()
+    {
+        // Appended after the other columns: the first 21 are a contract, and older files (without it) still read.
+        string path = Path.Combine(_directory, "edgebench.csv");
+        ResultRow camera = s_measured with { Stage = "end-to-end-camera", Scenario = "camera", CameraFps = 29.97 };
+
+        ResultsCsv.Write(path, [camera, s_skipped]);
+
+        Assert.Equal("camera_fps", ResultsCsv.ColumnNames[^1]);
+        Assert.Equal([camera, s_skipped], ResultsCsv.Read(path));
+        Assert.EndsWith(",29.97", File.ReadAllLines(path)[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Numbers_are_written_as_people_read_them()
     {
         // Measured values (watts too) keep 4 significant digits; percentages, degrees and megabytes one decimal.
