@@ -55,20 +55,36 @@ internal static class ChildProcess
             startInfo.ArgumentList.Add(argument);
         }
 
-        var process = new Process { StartInfo = startInfo };
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            process.Start();
-            startError = null;
-            return process;
-        }
-        catch (Win32Exception ex)
-        {
-            process.Dispose();
-            startError = ex.Message;
-            return null;
+            var process = new Process { StartInfo = startInfo };
+            try
+            {
+                process.Start();
+                startError = null;
+                return process;
+            }
+            catch (Win32Exception ex) when (ex.NativeErrorCode == TextFileBusy && attempt < TextFileBusyAttempts)
+            {
+                // ETXTBSY is transient: the file was written moments ago and a process another thread forked since
+                // still holds the inherited write descriptor until it execs (a script or power command just created
+                // by a setup step, or by a test). Milliseconds later the exec succeeds.
+                process.Dispose();
+                Thread.Sleep(10 << (attempt - 1)); // 10, 20, 40, 80 ms: 150 ms at most before the error is the status
+            }
+            catch (Win32Exception ex)
+            {
+                process.Dispose();
+                startError = ex.Message;
+                return null;
+            }
         }
     }
+
+    /// <summary>Linux errno ETXTBSY ("Text file busy"): exec of a file some process still has open for writing.</summary>
+    private const int TextFileBusy = 26;
+
+    private const int TextFileBusyAttempts = 5;
 
     /// <summary>
     /// Runs a short-lived tool call to completion. Both pipes are drained while it runs, so a chatty failure cannot

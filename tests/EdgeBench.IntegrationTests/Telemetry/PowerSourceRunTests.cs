@@ -41,6 +41,7 @@ public sealed class PowerSourceRunTests(SharedModels models) : IClassFixture<Sha
         foreach (ResultRow row in rows)
         {
             Assert.Equal(CaseStatus.Ok, row.Status);
+            Assert.True(row.PowerW is not null, $"{row.Benchmark}: no power; notes: {row.Notes}");
             Assert.Equal(DumpBoardPowerW, row.PowerW!.Value, 0.0006); // edgebench.csv keeps 4 significant digits: 10.80
             Assert.NotNull(row.EnergyMj);
             Assert.Contains("(power: Pi 5 PMIC, V x I summed over 12 rails (every channel in the raw samples); it does not see the 5 V branches: USB ports, HATs, fan)", row.Notes, StringComparison.Ordinal);

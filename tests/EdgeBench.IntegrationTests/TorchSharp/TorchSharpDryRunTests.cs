@@ -10,6 +10,9 @@ namespace EdgeBench.IntegrationTests.TorchSharp;
 /// every torchsharp-cpu stage is ok in fp32; its fp16 cases are skipped with the reason and how to run them; the
 /// backend-independent baselines run on ort-cpu only.
 /// </summary>
+/// <remarks>In the benchmark-run collection like every in-process run: its settings are process environment variables
+/// (run folder, batches, precisions, models folder), which a run of another class at the same time would read.</remarks>
+[Collection(nameof(EdgeBench.IntegrationTests.Benchmarks.BenchmarkRuns))]
 public sealed class TorchSharpDryRunTests
 {
     private static readonly string[] s_stages = ["to-tensor", "preprocess", "inference", "postprocess", "end-to-end"];

@@ -32,6 +32,38 @@ public sealed class ChildProcessTests : IDisposable
     }
 
     [Fact]
+    public void RunOnce_AnExecutableStillOpenForWriting_IsRetriedUntilItIsClosed_ElseTheErrorIsTheStatus()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        string exe = _fakes.WriteScript("busy.sh", "echo ran");
+
+        // Held open for writing throughout: exec fails with ETXTBSY on every attempt, and that is the status.
+        using (new FileStream(exe, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            OneShotResult busy = ChildProcess.RunOnce(exe, [], TimeSpan.FromSeconds(10));
+            Assert.False(busy.Succeeded);
+            Assert.Contains("busy", busy.StartError, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // Closed a few milliseconds after the first attempt (as a forked child's inherited descriptor is): a retry runs it.
+        var writer = new FileStream(exe, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+        var closer = new Thread(() =>
+        {
+            Thread.Sleep(5); // well inside the 150 ms of retries, also on a loaded machine
+            writer.Dispose();
+        });
+        closer.Start();
+        OneShotResult ran = ChildProcess.RunOnce(exe, [], TimeSpan.FromSeconds(10));
+        closer.Join();
+        Assert.True(ran.Succeeded, ran.StartError);
+        Assert.Equal("ran\n", ran.StandardOutput);
+    }
+
+    [Fact]
     public void RunOnce_Failure_KeepsExitCodeAndStderr()
     {
         if (OperatingSystem.IsWindows())
