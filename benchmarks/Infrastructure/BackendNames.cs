@@ -1,3 +1,4 @@
+using EdgeBench.Core;
 using EdgeBench.Core.Inference;
 using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Inference.TorchSharp;
@@ -126,6 +127,24 @@ internal static class BackendNames
 
         string? reason = OrtProviders.Unavailability(path.Provider);
         return reason is null ? (true, string.Empty) : (false, reason);
+    }
+
+    /// <summary>
+    /// Skips (<see cref="CaseSkippedException"/> with the reason) a case whose backend cannot run on this machine
+    /// (<see cref="Availability"/>) or cannot run <paramref name="precision"/> (int8: <see cref="Int8Calibration.SkipReason"/>).
+    /// </summary>
+    public static void ThrowIfCannotRun(string backend, Precision precision)
+    {
+        (bool available, string reason) = Availability(backend);
+        if (!available)
+        {
+            throw new CaseSkippedException(reason);
+        }
+
+        if (precision == Precision.Int8 && Int8Calibration.SkipReason(backend) is { } int8Skip)
+        {
+            throw new CaseSkippedException(int8Skip);
+        }
     }
 
     /// <summary>

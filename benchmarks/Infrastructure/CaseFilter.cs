@@ -1,6 +1,7 @@
 using System.Reflection;
 using BenchmarkDotNet.Filters;
 using BenchmarkDotNet.Running;
+using EdgeBench.Core;
 using EdgeBench.Core.Models;
 using EdgeBench.Models.Zoo;
 
@@ -93,7 +94,8 @@ internal sealed class CaseFilter : IFilter
         // An int8 (QDQ) model takes and gives fp32 tensors, so its to-tensor, preprocess and postprocess cases run the
         // fp32 cases' code on the same data: with fp32 in the run they would measure it twice (about a minute of the
         // default suite on 2 cores). int8 keeps its inference and end-to-end rows.
-        if (id.Precision == "int8" && _settings.Precisions.Contains(Core.Precision.Fp32)
+        if (PrecisionNames.TryParse(id.Precision, out Precision precision) && precision.HostTensors() != precision
+            && _settings.Precisions.Contains(precision.HostTensors())
             && id.Stage is Categories.ToTensor or Categories.Preprocess or Categories.Postprocess
             && benchmarkCase.Descriptor.Type.IsSubclassOf(typeof(Pipeline.PipelineBenchmarks)))
         {

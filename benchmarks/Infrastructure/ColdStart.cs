@@ -107,18 +107,9 @@ internal static class ColdStart
     /// </summary>
     public static ColdStartLaunch Measure(string modelId, Precision precision, string backend, int batch, int threads)
     {
-        (bool available, string reason) = BackendNames.Availability(backend);
-        if (!available)
-        {
-            throw new CaseSkippedException(reason);
-        }
-
+        BackendNames.ThrowIfCannotRun(backend, precision);
         RunSettings settings = RunSettings.FromEnvironment();
         FrameRing ring = new(CameraFrames.Load(settings.Frames, CameraFrames.RingSize(batch)));
-        if (precision == Precision.Int8 && Int8Calibration.SkipReason(backend) is { } int8Skip)
-        {
-            throw new CaseSkippedException(int8Skip);
-        }
 
         ResolvedModel model = Int8Calibration.Store(settings).Resolve(modelId, precision);
         (int width, int height) = (ring.Frames[0].Width, ring.Frames[0].Height);

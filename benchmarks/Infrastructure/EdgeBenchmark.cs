@@ -134,16 +134,7 @@ public abstract class EdgeBenchmark : IDisposable
             throw new CaseSkippedException(RunInterruption.SkipReason);
         }
 
-        (bool available, string reason) = BackendNames.Availability(backend);
-        if (!available)
-        {
-            throw new CaseSkippedException(reason);
-        }
-
-        if (parsed == Precision.Int8 && Int8Calibration.SkipReason(backend) is { } int8Skip)
-        {
-            throw new CaseSkippedException(int8Skip);
-        }
+        BackendNames.ThrowIfCannotRun(backend, parsed);
 
         RunSettings settings = RunSettings.FromEnvironment();
         Ring = new FrameRing(CameraFrames.Load(settings.Frames, CameraFrames.RingSize(batch)));

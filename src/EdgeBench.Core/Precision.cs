@@ -30,6 +30,13 @@ public static class PrecisionNames
         _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision."),
     };
 
+    /// <summary>
+    /// The precision of the host tensors a model of <paramref name="precision"/> takes and gives: its own, except int8,
+    /// whose QDQ file has fp32 inputs and outputs. So an int8 pipeline's to-tensor, preprocess and postprocess are the
+    /// fp32 pipeline's code.
+    /// </summary>
+    public static Precision HostTensors(this Precision precision) => precision == Precision.Int8 ? Precision.Fp32 : precision;
+
     /// <summary>Parses <c>fp32</c>/<c>fp16</c>/<c>int8</c> (case-insensitive).</summary>
     public static bool TryParse(string? text, out Precision precision)
     {

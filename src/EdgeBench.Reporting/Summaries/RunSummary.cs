@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using EdgeBench.Core;
 using EdgeBench.Reporting.Environment;
 using EdgeBench.Reporting.Results;
 using EdgeBench.Reporting.Tables;
@@ -348,10 +349,14 @@ public sealed class RunSummary
             r.Status == CaseStatus.Ok && r.Stage == stage && r.Model == best.Model && r.Precision == precision
             && r.Batch == best.Batch && r.Backend == best.Backend && r.Ep == best.Ep)?.FrameMs;
 
-        // An int8 model takes and gives fp32 tensors, so its to-tensor, preprocess and postprocess are fp32's code: a
-        // run with fp32 times them there only (CaseFilter), and int8's frame is fp32's host stages plus its inference.
+        // An int8 model takes and gives fp32 tensors (PrecisionNames.HostTensors), so its to-tensor, preprocess and
+        // postprocess are fp32's code: a run with fp32 times them there only (CaseFilter), and int8's frame is fp32's
+        // host stages plus its inference.
+        string? hostPrecision = PrecisionNames.TryParse(best.Precision, out Precision precision) && precision.HostTensors() != precision
+            ? precision.HostTensors().ToName()
+            : null;
         double?[] stageMs = s_splitStages.Select(stage => StageMs(stage, best.Precision)
-            ?? (best.Precision == "int8" && stage != "inference" ? StageMs(stage, "fp32") : null)).ToArray();
+            ?? (hostPrecision is not null && stage != "inference" ? StageMs(stage, hostPrecision) : null)).ToArray();
         if (stageMs[Array.IndexOf(s_splitStages, "inference")] is not > 0)
         {
             return Absent;
