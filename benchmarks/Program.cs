@@ -197,6 +197,9 @@ public static class Program
             Footage = footage,
             ComputePeak = gpuNote is null ? cpu : cpu with { Gpu = gpuNote },
             GpuPeak = gpu,
+            OrtCudaOptions = settings.Backends.Any(b => BackendNames.IsOnnxRuntime(b) && BackendNames.ProviderOf(b) != OrtExecutionProvider.Cpu)
+                ? new SortedDictionary<string, string>(OrtProviders.CudaSettings(new OrtBackendOptions { CudaOptions = settings.CudaOptions }), StringComparer.Ordinal)
+                : null,
         };
     }
 
@@ -212,10 +215,13 @@ public static class Program
             return (null, null);
         }
 
-        int deviceId = BackendNames.IsOnnxRuntime(gpuBackend) ? BackendNames.Options(gpuBackend, settings.EffectiveThreads).DeviceId : 0;
+        OrtBackendOptions caseOptions = BackendNames.IsOnnxRuntime(gpuBackend)
+            ? BackendNames.Options(gpuBackend, settings.EffectiveThreads)
+            : new OrtBackendOptions { CudaOptions = settings.CudaOptions };
+        int deviceId = caseOptions.DeviceId;
         try
         {
-            IReadOnlyList<GpuGemmMeasurement> measured = GpuGemmProbe.Measure(deviceId);
+            IReadOnlyList<GpuGemmMeasurement> measured = GpuGemmProbe.Measure(caseOptions);
             GpuGemmMeasurement fp32 = measured.Single(m => m.Precision == Precision.Fp32);
             GpuGemmMeasurement fp16 = measured.Single(m => m.Precision == Precision.Fp16);
             var peak = new GpuPeak

@@ -229,7 +229,7 @@ internal sealed record BackendPath(string Name, string Engine, OrtExecutionProvi
     /// <summary>The execution provider column of edgebench.csv: the name the session reports (cpu for TorchSharp).</summary>
     public string Ep => IsOnnxRuntime ? OrtProviders.ResultName(Provider, Io) : "cpu";
 
-    /// <summary>The ONNX Runtime session settings of this value.</summary>
+    /// <summary>The ONNX Runtime session settings of this value, with the run's --cuda-options (from the environment, as every case reads its settings).</summary>
     public OrtBackendOptions Options(int threads) =>
-        new() { IntraOpThreads = threads, Provider = Provider, CudaGraph = Io == OrtIo.CudaGraph };
+        new() { IntraOpThreads = threads, Provider = Provider, CudaGraph = Io == OrtIo.CudaGraph, CudaOptions = RunSettings.FromEnvironment().CudaOptions };
 }

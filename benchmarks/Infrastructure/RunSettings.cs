@@ -3,6 +3,7 @@ using EdgeBench.Benchmarks.Pipeline;
 using EdgeBench.Benchmarks.Telemetry;
 using EdgeBench.Core;
 using EdgeBench.Footage;
+using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Models.Zoo;
 
 namespace EdgeBench.Benchmarks.Infrastructure;
@@ -31,6 +32,7 @@ internal sealed record RunSettings
     public const string ModelIdsVariable = "EDGEBENCH_MODEL_IDS";
     public const string PowerCommandVariable = "EDGEBENCH_POWER_COMMAND";
     public const string ColdStartsVariable = "EDGEBENCH_COLD_STARTS";
+    public const string CudaOptionsVariable = "EDGEBENCH_CUDA_OPTIONS";
 
     /// <summary>The run folder the host made; set by the program, not an option.</summary>
     public const string RunDirectoryVariable = "EDGEBENCH_RUN_DIR";
@@ -175,6 +177,15 @@ internal sealed record RunSettings
             Parse = OptionValues.WholeNumber(1, 100, "a launch count"),
             Get = s => s.ColdStarts, Set = (s, v) => s with { ColdStarts = v }, Format = OptionValues.Invariant,
         },
+        new SettingOption<IReadOnlyDictionary<string, string>>
+        {
+            Name = "--cuda-options", Variable = CudaOptionsVariable, ValueName = "K=V,..",
+            Help = "ONNX Runtime CUDA provider options over EdgeBench's defaults, e.g. prefer_nhwc=1,use_tf32=0 (recorded "
+                + "in environment.json as ort_cuda_options; also the GPU GEMM probe's)",
+            DefaultText = "none",
+            Parse = OrtProviders.ParseCudaOptions,
+            Get = s => s.CudaOptions, Set = (s, v) => s with { CudaOptions = v }, Format = OrtProviders.FormatCudaOptions,
+        },
     ];
 
     /// <summary>The models --model named; empty: every model of every family class.</summary>
@@ -246,6 +257,9 @@ internal sealed record RunSettings
     public string? PowerCommand { get; init; }
     /// <summary>Fresh processes per cold-start case (<see cref="ColdStart"/>).</summary>
     public int ColdStarts { get; init; } = 3;
+
+    /// <summary>The user's CUDA provider options (<see cref="OrtBackendOptions.CudaOptions"/>); empty: the defaults.</summary>
+    public IReadOnlyDictionary<string, string> CudaOptions { get; init; } = new Dictionary<string, string>();
 
     /// <summary>
     /// Takes EdgeBench's options out of <paramref name="args"/> (over the environment's values); the rest is returned

@@ -52,6 +52,12 @@ public sealed record OrtBackendOptions
     /// caller queues on that stream before and after a run is ordered with it without a wait. Zero: the provider's own.
     /// </summary>
     public IntPtr CudaStream { get; init; }
+
+    /// <summary>
+    /// CUDA provider options of the user's (<c>--cuda-options</c>, <see cref="OrtProviders.UserCudaOptionNames"/>),
+    /// applied over EdgeBench's defaults; also on TensorRT's CUDA fallback. Empty: the defaults.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> CudaOptions { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>

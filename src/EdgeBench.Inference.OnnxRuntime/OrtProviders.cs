@@ -173,23 +173,7 @@ public static partial class OrtProviders
             {
                 stage = NativeName(OrtExecutionProvider.Cuda);
                 using var cuda = new OrtCUDAProviderOptions();
-                var settings = new Dictionary<string, string>
-                {
-                    ["device_id"] = backendOptions.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    // Benchmarks want the fastest convolution algorithms; the search runs once per shape, in setup.
-                    ["cudnn_conv_algo_search"] = "EXHAUSTIVE",
-                };
-                if (backendOptions.CudaGraph)
-                {
-                    settings["enable_cuda_graph"] = "1";
-                }
-
-                if (backendOptions.CudaStream != IntPtr.Zero)
-                {
-                    settings["has_user_compute_stream"] = "1";
-                    settings["user_compute_stream"] = ((ulong)backendOptions.CudaStream).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                }
-
+                Dictionary<string, string> settings = CudaSettings(backendOptions);
                 cuda.UpdateOptions(settings);
                 sessionOptions.AppendExecutionProvider_CUDA(cuda);
             }
@@ -204,6 +188,90 @@ public static partial class OrtProviders
             throw new ProviderUnavailableException($"{stage} could not start: the ONNX Runtime library lacks {e.Message}", e);
         }
     }
+
+    /// <summary>
+    /// CUDA provider options a user may set (<c>--cuda-options</c>), as ONNX Runtime's CUDA provider names them. The
+    /// device, the CUDA graph and the stream are not among them: the backend value and the runner own those.
+    /// </summary>
+    public static IReadOnlyList<string> UserCudaOptionNames { get; } =
+    [
+        "prefer_nhwc", "use_tf32", "fuse_conv_bias", "cudnn_conv_algo_search", "cudnn_conv_use_max_workspace",
+        "cudnn_conv1d_pad_to_nc1d", "do_copy_in_default_stream", "arena_extend_strategy", "gpu_mem_limit",
+        "tunable_op_enable", "tunable_op_tuning_enable", "tunable_op_max_tuning_duration_ms",
+        "use_ep_level_unified_stream", "enable_skip_layer_norm_strict_mode", "sdpa_kernel",
+    ];
+
+    /// <summary>
+    /// The CUDA provider options a session of <paramref name="backendOptions"/> gets, in the order they are applied:
+    /// EdgeBench's defaults, then the backend value's (CUDA graph, the runner's stream), then the user's
+    /// (<see cref="OrtBackendOptions.CudaOptions"/>, which override the defaults). environment.json records this for
+    /// the run, so a row's settings can always be read back.
+    /// </summary>
+    public static Dictionary<string, string> CudaSettings(OrtBackendOptions backendOptions)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["device_id"] = backendOptions.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Benchmarks want the fastest convolution algorithms; the search runs once per shape, in setup.
+            ["cudnn_conv_algo_search"] = "EXHAUSTIVE",
+        };
+        if (backendOptions.CudaGraph)
+        {
+            settings["enable_cuda_graph"] = "1";
+        }
+
+        if (backendOptions.CudaStream != IntPtr.Zero)
+        {
+            settings["has_user_compute_stream"] = "1";
+            settings["user_compute_stream"] = ((ulong)backendOptions.CudaStream).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        foreach ((string key, string value) in backendOptions.CudaOptions)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    /// <summary>
+    /// Parses <c>key=value[,key=value]</c> of <see cref="UserCudaOptionNames"/> (e.g. <c>prefer_nhwc=1,use_tf32=0</c>);
+    /// an unknown or owned key, a missing value or a repeated key raises <see cref="ArgumentException"/> naming
+    /// <paramref name="origin"/> and what is accepted. ONNX Runtime checks the values when the session starts.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ParseCudaOptions(string text, string origin)
+    {
+        var options = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (string item in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = item.IndexOf('=', StringComparison.Ordinal);
+            string key = eq < 0 ? item : item[..eq].Trim();
+            string value = eq < 0 ? string.Empty : item[(eq + 1)..].Trim();
+            if (!UserCudaOptionNames.Contains(key))
+            {
+                string owned = key is "device_id" or "enable_cuda_graph" or "has_user_compute_stream" or "user_compute_stream"
+                    ? " (the backend value and the runner set it: use --backend ort-cuda-graph for CUDA graphs)"
+                    : string.Empty;
+                throw new ArgumentException($"{origin}: '{key}' is not a CUDA provider option EdgeBench passes on{owned}; expected key=value pairs of {string.Join(", ", UserCudaOptionNames)}.");
+            }
+
+            if (value.Length == 0)
+            {
+                throw new ArgumentException($"{origin}: '{item}' has no value; expected key=value, e.g. prefer_nhwc=1.");
+            }
+
+            if (!options.TryAdd(key, value))
+            {
+                throw new ArgumentException($"{origin}: '{key}' is given twice.");
+            }
+        }
+
+        return options;
+    }
+
+    /// <summary>The text form <see cref="ParseCudaOptions"/> reads (sorted by key); empty for none.</summary>
+    public static string FormatCudaOptions(IReadOnlyDictionary<string, string> options) =>
+        string.Join(',', options.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}={o.Value}"));
 
     /// <summary>A skip reason from an ONNX Runtime error raised while <paramref name="provider"/> started.</summary>
     internal static string Describe(string provider, string message)

@@ -25,9 +25,15 @@ public static class GpuGemmProbe
 {
     public const int DefaultSize = 4096;
 
-    /// <summary>Measures fp32 then fp16 on <paramref name="deviceId"/>; raises <see cref="ProviderUnavailableException"/> without a usable CUDA provider.</summary>
-    public static IReadOnlyList<GpuGemmMeasurement> Measure(int deviceId, int n = DefaultSize, int repeats = 5, TimeSpan? repeatTime = null)
+    /// <summary>
+    /// Measures fp32 then fp16 on the CUDA provider with <paramref name="caseOptions"/>' device and CUDA options (the
+    /// math mode of the cases: <c>use_tf32</c> among them); raises <see cref="ProviderUnavailableException"/> without a
+    /// usable CUDA provider.
+    /// </summary>
+    public static IReadOnlyList<GpuGemmMeasurement> Measure(OrtBackendOptions caseOptions, int n = DefaultSize, int repeats = 5, TimeSpan? repeatTime = null)
     {
+        ArgumentNullException.ThrowIfNull(caseOptions);
+        var options = new OrtBackendOptions { Provider = OrtExecutionProvider.Cuda, DeviceId = caseOptions.DeviceId, CudaOptions = caseOptions.CudaOptions };
         ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
         OrtNativeLibrary.EnsureConfigured();
         if (OrtProviders.Unavailability(OrtExecutionProvider.Cuda) is { } reason)
@@ -36,13 +42,14 @@ public static class GpuGemmProbe
         }
 
         TimeSpan perRepeat = repeatTime ?? TimeSpan.FromSeconds(0.2);
-        return [Measure(deviceId, n, Precision.Fp32, repeats, perRepeat), Measure(deviceId, n, Precision.Fp16, repeats, perRepeat)];
+        return [Measure(options, n, Precision.Fp32, repeats, perRepeat), Measure(options, n, Precision.Fp16, repeats, perRepeat)];
     }
 
-    private static GpuGemmMeasurement Measure(int deviceId, int n, Precision precision, int repeats, TimeSpan repeatTime)
+    private static GpuGemmMeasurement Measure(OrtBackendOptions options, int n, Precision precision, int repeats, TimeSpan repeatTime)
     {
+        int deviceId = options.DeviceId;
         using var sessionOptions = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
-        OrtProviders.Append(sessionOptions, new OrtBackendOptions { Provider = OrtExecutionProvider.Cuda, DeviceId = deviceId }, engineCacheDirectory: null);
+        OrtProviders.Append(sessionOptions, options, engineCacheDirectory: null);
         using var session = new InferenceSession(GemmModel.Build(n, precision), sessionOptions);
         using var deviceMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.Default);
         long[] shape = [n, n];

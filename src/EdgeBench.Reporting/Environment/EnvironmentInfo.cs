@@ -90,6 +90,13 @@ public sealed record EnvironmentInfo
     /// </summary>
     public GpuPeak? GpuPeak { get; init; }
 
+    /// <summary>
+    /// The ONNX Runtime CUDA provider options every CUDA and TensorRT session of the run got (EdgeBench's defaults and
+    /// the user's --cuda-options; <c>enable_cuda_graph</c> is the backend value's, the stream the runner's); null
+    /// where no GPU backend ran.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? OrtCudaOptions { get; init; }
+
     public void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, s_json) + "\n");
 
     /// <summary>Reads environment.json; a malformed file raises <see cref="InvalidDataException"/> naming it.</summary>
