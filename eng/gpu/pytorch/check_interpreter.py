@@ -8,7 +8,9 @@
 2. EdgeBench's SSD300 file (--model): the torch interpreter (fp32) against the numpy float64 interpreter on frame 0
    of the synthetic video, preprocessed by the script's own pipeline.
 3. The postprocess: the pipeline's torch decode + batched_nms against a numpy decode + greedy per-class NMS.
-4. An unsupported op fails with a clear message.
+4. The tuned mode's pipeline (channels_last, the dense part as one function, one packed copy per image) against
+   the eager pipeline: same candidates and detections.
+5. An unsupported op fails with a clear message.
 
   python3 eng/gpu/pytorch/check_interpreter.py --model models/generated/ssd300-fp32.onnx
 """
@@ -187,7 +189,7 @@ def small_graphs():
 
 
 def unsupported():
-    print("4. unsupported op")
+    print("5. unsupported op")
     graph = helper.make_graph([helper.make_node("Sigmoid", ["x"], ["y"])], "t",
                               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
@@ -233,6 +235,33 @@ def np_postprocess(locs, scores, dboxes, thr=0.05, iou=0.5, top=200):
     return dets[:top], candidates, ltrb
 
 
+def tuned_pipeline(mod, frames):
+    """The tuned mode's pipeline (channels_last, pre + model + decode as one static-shape function, one packed host
+    copy per image) against the eager pipeline on the same frame: same candidates, same detections. On the CPU the
+    function is called directly; on the GPU the same function is what the CUDA graph captures."""
+    print("4. tuned pipeline (channels_last, dense part as one function, packed copy) vs the eager pipeline, frame 0")
+    cpu = torch.device("cpu")
+    eager = spw.SsdPipeline(mod, cpu, torch.float32)
+    tuned_mod = spw.OnnxEagerModule(onnx.load(spw_model_path[0])).eval().to(memory_format=torch.channels_last)
+    h, w = frames[0].shape[:2]
+    with torch.inference_mode():
+        tuned = spw.TunedSsdPipeline(tuned_mod, cpu, torch.float32, 1, h, w)
+        (eb, el, es), = eager(np.stack(frames[:1]))
+        (tb, tl, ts), = tuned(np.stack(frames[:1]))
+    print(f"  eager: {eager.candidates} candidates, {len(el)} detections; tuned: {tuned.candidates} candidates, {len(tl)} detections")
+    assert eager.candidates == tuned.candidates and len(el) == len(tl), "counts differ"
+    order_e, order_t = np.lexsort((es, el)), np.lexsort((ts, tl))
+    assert (el[order_e] == tl[order_t]).all(), "labels differ"
+    box_diff = float(np.abs(eb[order_e] - tb[order_t]).max())
+    score_diff = float(np.abs(es[order_e] - ts[order_t]).max())
+    print(f"  labels equal; max |box diff| {box_diff:.2e}, max |score diff| {score_diff:.2e}")
+    assert box_diff < 1e-4 and score_diff < 1e-5, "boxes or scores differ"
+    print("  ok")
+
+
+spw_model_path = []
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="models/generated/ssd300-fp32.onnx")
@@ -242,6 +271,7 @@ def main():
 
     print(f"2. {args.model}: torch interpreter (fp32, CPU) vs numpy float64 interpreter, frame 0")
     model = onnx.load(args.model)
+    spw_model_path.append(args.model)
     mod = spw.OnnxEagerModule(model).eval()
     frames = spw.SyntheticVideo().frames_bgr(1)
     pipe = spw.SsdPipeline(mod, torch.device("cpu"), torch.float32)
@@ -284,6 +314,7 @@ def main():
           f"{np.max(np.abs(np.sort(confs)[::-1][:n] - ref_scores_sorted[:n])):.2e}")
     assert same and common >= len(ref) - 2, "detections differ"
     print("  ok")
+    tuned_pipeline(mod, frames)
     unsupported()
     print("all checks passed")
 

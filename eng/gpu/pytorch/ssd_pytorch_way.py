@@ -415,6 +415,93 @@ class SsdPipeline:
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# The tuned mode: what a PyTorch expert deploys (cudnn.benchmark, channels_last, CUDA graphs, pinned memory)
+# ----------------------------------------------------------------------------------------------------------------
+
+def capture_graph(fn, warmup=3):
+    """fn() run `warmup` times on a side stream (cuDNN's benchmark search and the allocator's pools settle there, as
+    PyTorch's CUDA-graph recipe asks), then captured once; returns (graph, the outputs fn wrote into static memory)."""
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(warmup):
+            fn()
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        out = fn()
+    return graph, out
+
+
+class TunedSsdPipeline(SsdPipeline):
+    """The same model, weights, preprocessing arithmetic and decode as SsdPipeline, deployed the way a PyTorch expert
+    would on a GPU, so EdgeBench is compared with the strongest PyTorch form and not only with eager defaults:
+
+    * the model's weights and activations in channels_last (NHWC: cuDNN's tensor-core kernels' native layout);
+    * `torch.backends.cudnn.benchmark = True` (set by main for this mode: cuDNN times its algorithms per shape);
+    * host frames staged in one page-locked buffer and copied with non_blocking=True (a direct DMA, no pageable
+      bounce);
+    * everything with static shapes captured once as one CUDA graph and replayed: the H2D-copied uint8 batch ->
+      BGR->RGB, NCHW, float, bilinear resize, normalization -> the detector -> decode against the default boxes and
+      softmax (one launch from the host instead of ~270);
+    * only what has data-dependent shapes runs eagerly after the replay: per image the score threshold (nonzero),
+      torchvision's batched_nms, the best 200, and one device->host copy of [boxes | score | label] per image.
+    """
+
+    def __init__(self, model, device, dtype, batch, height, width):
+        super().__init__(model, device, dtype)
+        self.batch = batch
+        self.dev_in = torch.empty((batch, height, width, 3), dtype=torch.uint8, device=device)
+        if device.type == "cuda":
+            self.host_in = torch.empty((batch, height, width, 3), dtype=torch.uint8).pin_memory()
+            graph, (self.ltrb, self.prob) = capture_graph(self._dense)
+            self._replay = graph.replay
+        else:
+            # No graphs and no pinned memory off CUDA: the same arithmetic, called directly (check_interpreter.py
+            # checks the tuned pipeline's detections against the eager one's this way, on the CPU).
+            self.host_in = self.dev_in
+
+            def run_dense():
+                self.ltrb, self.prob = self._dense()
+            self._replay = run_dense
+
+    def preprocess_device(self, x_uint8):
+        x = x_uint8.flip(-1).permute(0, 3, 1, 2).float()
+        x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False)
+        x = x / 127.5 - 1.0
+        return x.to(self.dtype).contiguous(memory_format=torch.channels_last)
+
+    def _dense(self):
+        locs, scores = self.model(self.preprocess_device(self.dev_in))
+        locs = locs.float().permute(0, 2, 1)
+        scores = scores.float().permute(0, 2, 1)
+        d = self.dboxes_xywh
+        xy = self.scale_xy * locs[:, :, :2] * d[:, :, 2:] + d[:, :, :2]
+        wh = (self.scale_wh * locs[:, :, 2:]).exp() * d[:, :, 2:]
+        ltrb = torch.cat([xy - 0.5 * wh, xy + 0.5 * wh], dim=-1)
+        return ltrb, F.softmax(scores, dim=-1)
+
+    def __call__(self, frames_bgr_nhwc):
+        np.copyto(self.host_in.numpy(), frames_bgr_nhwc)
+        if self.host_in is not self.dev_in:
+            self.dev_in.copy_(self.host_in, non_blocking=True)
+        self._replay()
+        results = []
+        for i in range(self.batch):
+            p = self.prob[i, :, 1:]
+            box_idx, cls_idx = (p > self.score_threshold).nonzero(as_tuple=True)
+            sc = p[box_idx, cls_idx]
+            bx = self.ltrb[i, box_idx]
+            keep = batched_nms(bx, sc, cls_idx, self.iou)[: self.max_detections]
+            packed = torch.cat([bx[keep], sc[keep, None], (cls_idx[keep] + 1)[:, None].float()], dim=1).cpu().numpy()
+            results.append((packed[:, :4], packed[:, 5].astype(np.int64), packed[:, 4]))
+            self.candidates += int(box_idx.shape[0])
+            self.detections += int(keep.shape[0])
+            self.images += 1
+        return results
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # Measurement
 # ----------------------------------------------------------------------------------------------------------------
 
@@ -503,6 +590,117 @@ def parse_list(text, cast, name):
     return values
 
 
+def compare_outputs(reference, locs, scores, reference_name):
+    """Cosine and max |diff| of locs/scores against the first precision's eager outputs (float64)."""
+    out = {}
+    for name, a, b in (("locs", reference[0], locs.float().cpu()), ("scores", reference[1], scores.float().cpu())):
+        a64, b64 = a.double().flatten(), b.double().flatten()
+        out[f"{name}_vs_{reference_name}_cosine"] = round(float(torch.dot(a64, b64) / (a64.norm() * b64.norm())), 7)
+        out[f"{name}_vs_{reference_name}_max_abs"] = round(float((a64 - b64).abs().max()), 5)
+    return out
+
+
+def ring_batches(frames, batch):
+    ring = len(frames)
+    counter = itertools.count()
+
+    def next_batch():
+        k = next(counter)
+        return np.stack([frames[(k * batch + j) % ring] for j in range(batch)])
+    return next_batch
+
+
+def run_eager(pipe, model, frames, batch, device, sync, args, add_row):
+    prec = "fp16" if pipe.dtype == torch.float16 else "fp32"
+    next_batch = ring_batches(frames, batch)
+    settings = {"cudnn_benchmark": torch.backends.cudnn.benchmark, "channels_last": False, "cuda_graph": False}
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    pipe.reset_counts()
+    ms, _ = measure(lambda: pipe(next_batch()), sync, args.seconds, args.warmup, args.min_iters)
+    row = {"mode": "eager", "case": "end-to-end", "precision": prec, "batch": batch, **summarize(ms, batch),
+           "candidates_per_frame": round(pipe.candidates / max(1, pipe.images), 1),
+           "detections_per_frame": round(pipe.detections / max(1, pipe.images), 1), "settings": settings}
+    if device.type == "cuda":
+        row["peak_memory_mib"] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
+    add_row(row)
+
+    xin = pipe.preprocess(np.stack([frames[j % len(frames)] for j in range(batch)]))
+    sync()
+    ms, enq = measure(lambda: model(xin), sync, args.seconds, args.warmup, args.min_iters)
+    # host_enqueue_ms: time for model(x) to return (Python + kernel launches) before the synchronize;
+    # when it is close to median_ms the forward is bound by the host, not by the GPU.
+    add_row({"mode": "eager", "case": "detector-only", "precision": prec, "batch": batch, **summarize(ms, batch),
+             "host_enqueue_ms": round(float(np.median(enq)), 4), "settings": settings})
+
+
+def run_tuned(base, eager_model, prec, dtype, frames, batches, device, sync, args, report, reference_out,
+              reference_name, add_row, write_report):
+    """The tuned mode's cases for one precision: end-to-end (TunedSsdPipeline), detector-only as a CUDA graph in
+    channels_last and in NCHW (the layout ONNX Runtime's CUDA provider runs by default), and optionally
+    torch.compile. cudnn.benchmark is on (set by the caller)."""
+    # From the fp32 CPU module (never a deep copy of inference tensors), then as the eager model: device, [half].
+    model_cl = copy.deepcopy(base).to(device)
+    if dtype == torch.float16:
+        model_cl = model_cl.half()
+    model_cl = model_cl.to(memory_format=torch.channels_last)
+    h, w = frames[0].shape[:2]
+    settings = {"cudnn_benchmark": True, "channels_last": True, "cuda_graph": True, "pinned_input": True}
+
+    # Validation: the tuned pipeline on frames 0..7 as one batch, and the channels_last model's raw outputs.
+    val_pipe = TunedSsdPipeline(model_cl, device, dtype, 8, h, w)
+    val_pipe(np.stack(frames[:8]))
+    x = val_pipe.preprocess_device(val_pipe.dev_in)
+    locs, scores = model_cl(x)
+    val = {"frames": 8, "candidates_per_frame": val_pipe.candidates / 8,
+           "detections_per_frame": val_pipe.detections / 8, **compare_outputs(reference_out, locs, scores, reference_name)}
+    report["validation"][f"tuned-{prec}"] = val
+    print(f"tuned {prec}: frames 0-7: {val['candidates_per_frame']:.1f} candidates/frame, "
+          f"{val['detections_per_frame']:.1f} detections/frame, scores cosine vs {reference_name} "
+          f"{val[f'scores_vs_{reference_name}_cosine']}")
+    del val_pipe, x, locs, scores
+    write_report()
+
+    for batch in batches:
+        torch.cuda.reset_peak_memory_stats(device)
+        pipe = TunedSsdPipeline(model_cl, device, dtype, batch, h, w)
+        next_batch = ring_batches(frames, batch)
+        ms, _ = measure(lambda: pipe(next_batch()), sync, args.seconds, args.warmup, args.min_iters)
+        add_row({"mode": "tuned", "case": "end-to-end", "precision": prec, "batch": batch, **summarize(ms, batch),
+                 "candidates_per_frame": round(pipe.candidates / max(1, pipe.images), 1),
+                 "detections_per_frame": round(pipe.detections / max(1, pipe.images), 1),
+                 "peak_memory_mib": round(torch.cuda.max_memory_allocated(device) / 2**20, 1), "settings": settings})
+        x_dev = pipe.preprocess_device(pipe.dev_in)
+        del pipe
+
+        variants = [("detector-only", model_cl, torch.channels_last, settings),
+                    ("detector-only-nchw", eager_model, torch.contiguous_format, settings | {"channels_last": False})]
+        if args.compile:
+            variants.append(("detector-only-compiled", None, torch.channels_last, settings | {"torch_compile": "max-autotune-no-cudagraphs"}))
+        for case, module, layout, case_settings in variants:
+            try:
+                if module is None:
+                    t0 = time.perf_counter()
+                    module = torch.compile(model_cl, mode="max-autotune-no-cudagraphs", dynamic=False)
+                    x_static = x_dev.contiguous(memory_format=layout).clone()
+                    module(x_static)
+                    case_settings = case_settings | {"compile_seconds": round(time.perf_counter() - t0, 1)}
+                x_static = x_dev.contiguous(memory_format=layout).clone()
+                graph, _ = capture_graph(lambda: module(x_static))
+                sync()
+                ms, enq = measure(graph.replay, sync, args.seconds, args.warmup, args.min_iters)
+                add_row({"mode": "tuned", "case": case, "precision": prec, "batch": batch, **summarize(ms, batch),
+                         "host_enqueue_ms": round(float(np.median(enq)), 4), "settings": case_settings})
+                del graph
+            except Exception as e:  # torch.compile's failures vary by version; the row says why instead
+                report["skipped"].append({"mode": "tuned", "case": case, "precision": prec, "batch": batch,
+                                          "reason": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"})
+                print(f"  {case} {prec} batch {batch}: skipped ({type(e).__name__}: {e})")
+                write_report()
+        del x_dev
+    del model_cl
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True, help="EdgeBench's ssd300-fp32.onnx (generated or your own)")
@@ -517,6 +715,12 @@ def main(argv=None):
     ap.add_argument("--cudnn-benchmark", action="store_true", help="torch.backends.cudnn.benchmark = True (default off)")
     ap.add_argument("--no-tf32", action="store_true",
                     help="disable TF32 for fp32 convolutions (PyTorch enables it for cuDNN convolutions by default)")
+    ap.add_argument("--mode", default="eager,tuned",
+                    help="eager (a plain module, --cudnn-benchmark as given) and/or tuned (cudnn.benchmark, channels_last, "
+                         "pinned input, pre + detector + decode as one CUDA graph; CUDA only); default both")
+    ap.add_argument("--compile", action="store_true",
+                    help="tuned mode: also time torch.compile(max-autotune-no-cudagraphs) of the channels_last detector, "
+                         "replayed as a CUDA graph (case detector-only-compiled; minutes of compilation)")
     args = ap.parse_args(argv)
 
     batches = parse_list(args.batch, int, "batch")
@@ -526,6 +730,10 @@ def main(argv=None):
             sys.exit(f"error: --precision {p!r}: expected fp32 and/or fp16")
     if any(b < 1 for b in batches):
         sys.exit("error: --batch values must be >= 1")
+    modes = parse_list(args.mode, str.strip, "mode")
+    for m in modes:
+        if m not in ("eager", "tuned"):
+            sys.exit(f"error: --mode {m!r}: expected eager and/or tuned")
 
     if not os.path.isfile(args.model):
         sys.exit(f"error: model file not found: {args.model} (EdgeBench writes it to models/generated/ssd300-fp32.onnx "
@@ -537,6 +745,8 @@ def main(argv=None):
     if device.type == "cuda" and device.index is None:
         device = torch.device("cuda", torch.cuda.current_device())
 
+    if "tuned" in modes and device.type != "cuda":
+        sys.exit(f"error: --mode tuned needs a CUDA device (CUDA graphs, pinned memory); --device is {args.device}")
     torch.backends.cudnn.benchmark = bool(args.cudnn_benchmark)
     if args.no_tf32:
         torch.backends.cudnn.allow_tf32 = False
@@ -580,13 +790,16 @@ def main(argv=None):
         "device": str(device),
         "versions": versions(device),
         "settings": {
-            "batches": batches, "precisions": precisions, "seconds": args.seconds, "warmup": args.warmup,
+            "modes": modes, "batches": batches, "precisions": precisions, "seconds": args.seconds, "warmup": args.warmup,
             "min_iters": args.min_iters, "frames": args.frames, "frame": "640x480 BGR24 uint8, synthetic (EdgeBench SyntheticVideo seed 1 port)",
             "inference_mode": True, **precision_settings(),
             "pipeline": "from_numpy(np.stack) -> .to(device) -> flip BGR->RGB -> permute NCHW -> float -> "
                         "interpolate 300x300 bilinear align_corners=False -> x/127.5-1 -> [.half()] -> model -> "
                         ".float() -> decode (scale_xy 0.1, scale_wh 0.2) + softmax -> per image: p>0.05 (no background) "
                         "-> batched_nms IoU 0.5 -> top 200 -> .cpu()",
+            "tuned": "cudnn.benchmark on; model and input channels_last; frames via one pinned buffer, non_blocking H2D; "
+                     "RGB/NCHW/float/resize/normalize + model + decode + softmax captured as one CUDA graph; per image "
+                     "eager: p>0.05 nonzero -> batched_nms IoU 0.5 -> top 200 -> one .cpu() of [box|score|label]",
         },
         "results": [],
         "skipped": [],
@@ -599,6 +812,24 @@ def main(argv=None):
           f"device {v.get('gpu', 'cpu')}, driver {v.get('driver', '-')}")
     print(f"settings: {json.dumps(precision_settings())}")
 
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    os.makedirs(out_dir, exist_ok=True)
+
+    def write_report():
+        # After every row, through a temporary file: a call cut short keeps every row it measured, never half a file.
+        report["wall_seconds"] = round(time.perf_counter() - t_start, 1)
+        tmp = args.out + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(report, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, args.out)
+
+    def add_row(row):
+        report["results"].append(row)
+        print_row(row)
+        write_report()
+
+    eager_settings = precision_settings()
     reference_out = None
     with torch.inference_mode():
         for prec in precisions:
@@ -623,59 +854,26 @@ def main(argv=None):
             if reference_out is None:
                 reference_out = (locs.float().cpu(), scores.float().cpu())
             else:
-                for name, a, b in (("locs", reference_out[0], locs.float().cpu()), ("scores", reference_out[1], scores.float().cpu())):
-                    a64, b64 = a.double().flatten(), b.double().flatten()
-                    val[f"{name}_vs_{precisions[0]}_cosine"] = round(float(torch.dot(a64, b64) / (a64.norm() * b64.norm())), 7)
-                    val[f"{name}_vs_{precisions[0]}_max_abs"] = round(float((a64 - b64).abs().max()), 5)
+                val.update(compare_outputs(reference_out, locs, scores, precisions[0]))
             report["validation"][prec] = val
             print(f"{prec}: frames 0-7: {val['candidates_per_frame']:.1f} candidates/frame, "
                   f"{val['detections_per_frame']:.1f} detections/frame")
             del x, locs, scores
 
-            for batch in batches:
-                ring = len(frames)
-                counter = itertools.count()
-
-                def next_batch():
-                    k = next(counter)
-                    return np.stack([frames[(k * batch + j) % ring] for j in range(batch)])
-
-                def e2e():
-                    return pipe(next_batch())
-
-                if device.type == "cuda":
-                    torch.cuda.reset_peak_memory_stats(device)
-                pipe.reset_counts()
-                ms, _ = measure(e2e, sync, args.seconds, args.warmup, args.min_iters)
-                row = {"case": "end-to-end", "precision": prec, "batch": batch, **summarize(ms, batch),
-                       "candidates_per_frame": round(pipe.candidates / max(1, pipe.images), 1),
-                       "detections_per_frame": round(pipe.detections / max(1, pipe.images), 1)}
-                if device.type == "cuda":
-                    row["peak_memory_mib"] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
-                report["results"].append(row)
-                print_row(row)
-
-                xin = pipe.preprocess(np.stack([frames[j % ring] for j in range(batch)]))
-                sync()
-                ms, enq = measure(lambda: model(xin), sync, args.seconds, args.warmup, args.min_iters)
-                # host_enqueue_ms: time for model(x) to return (Python + kernel launches) before the synchronize;
-                # when it is close to median_ms the forward is bound by the host, not by the GPU.
-                row = {"case": "detector-only", "precision": prec, "batch": batch, **summarize(ms, batch),
-                       "host_enqueue_ms": round(float(np.median(enq)), 4)}
-                report["results"].append(row)
-                print_row(row)
-                del xin
+            if "eager" in modes:
+                torch.backends.cudnn.benchmark = bool(args.cudnn_benchmark)
+                for batch in batches:
+                    run_eager(pipe, model, frames, batch, device, sync, args, add_row)
+            if "tuned" in modes:
+                torch.backends.cudnn.benchmark = True
+                run_tuned(base, model, prec, dtype, frames, batches, device, sync, args, report, reference_out,
+                          precisions[0], add_row, write_report)
             del pipe, model
             if device.type == "cuda":
                 torch.cuda.empty_cache()
 
-    report["wall_seconds"] = round(time.perf_counter() - t_start, 1)
-    out_dir = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(out_dir, exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(report, f, indent=2)
-        f.write("\n")
-
+    report["settings"]["eager_settings"] = eager_settings
+    write_report()
     print()
     print_table(report["results"], v.get("gpu", "cpu"))
     print(f"\nwrote {args.out} ({report['wall_seconds']} s)")
@@ -688,17 +886,17 @@ def print_row(r):
         extra = f"  host enqueue {r['host_enqueue_ms']:.3f} ms"
     if "candidates_per_frame" in r:
         extra = f"  cand/frame {r['candidates_per_frame']:.0f}  det/frame {r['detections_per_frame']:.0f}"
-    print(f"  {r['case']:<13} {r['precision']} batch {r['batch']:>2}: median {r['median_ms']:8.3f} ms  "
+    print(f"  {r.get('mode', 'eager'):<5} {r['case']:<22} {r['precision']} batch {r['batch']:>2}: median {r['median_ms']:8.3f} ms  "
           f"p90 {r['p90_ms']:8.3f} ms  {r['fps']:8.1f} FPS  ({r['iterations']} it){extra}", flush=True)
 
 
 def print_table(rows, device_name):
-    print(f"SSD300 the PyTorch way (eager) on {device_name}; per call = one batch; FPS = batch / median")
-    hdr = f"| {'case':<13} | prec | batch | median ms | p90 ms | frame ms | FPS | iterations |"
+    print(f"SSD300 the PyTorch way on {device_name}; per call = one batch; FPS = batch / median")
+    hdr = f"| mode  | {'case':<22} | prec | batch | median ms | p90 ms | frame ms | FPS | iterations |"
     print(hdr)
     print("|" + "|".join("-" * (len(c)) for c in hdr.split("|")[1:-1]) + "|")
     for r in rows:
-        print(f"| {r['case']:<13} | {r['precision']} | {r['batch']:>5} | {r['median_ms']:9.3f} | {r['p90_ms']:6.3f} | "
+        print(f"| {r.get('mode', 'eager'):<5} | {r['case']:<22} | {r['precision']} | {r['batch']:>5} | {r['median_ms']:9.3f} | {r['p90_ms']:6.3f} | "
               f"{r['frame_ms']:8.3f} | {r['fps']:.1f} | {r['iterations']:>10} |")
 
 
