@@ -273,7 +273,7 @@ internal static class ColdStart
         // Started through its own executable (dotnet run, a published or self-contained program: a board or the GPU
         // machine may have no dotnet on PATH): start that executable again.
         string? self = Environment.ProcessPath;
-        bool ownExecutable = self is not null && Path.GetFileNameWithoutExtension(self) == typeof(ColdStart).Assembly.GetName().Name;
+        bool ownExecutable = IsProgramExecutable(self, typeof(ColdStart).Assembly.GetName().Name!);
         // Otherwise the host beside the shared runtime this process runs on (<root>/shared/Microsoft.NETCore.App/<version>/).
         string runtimeHost = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet"));
         var start = new ProcessStartInfo(ownExecutable ? self! : File.Exists(runtimeHost) ? runtimeHost : "dotnet")
@@ -293,6 +293,18 @@ internal static class ColdStart
         }
 
         return start;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="processPath"/> is the program's own executable (<c>EdgeBench.Benchmarks</c>, or with
+    /// .exe), not a host such as dotnet or a test host. By file name, not name-without-extension: the program's name has
+    /// a dot, so Path.GetFileNameWithoutExtension would read "EdgeBench" and send a self-contained program (no dotnet
+    /// on PATH) to a dotnet host that is not there.
+    /// </summary>
+    internal static bool IsProgramExecutable(string? processPath, string assemblyName)
+    {
+        string? file = Path.GetFileName(processPath);
+        return file is not null && (file == assemblyName || file == assemblyName + ".exe");
     }
 
     /// <summary>Reads the whole file through one small buffer: the storage's cost, without holding the file in memory.</summary>

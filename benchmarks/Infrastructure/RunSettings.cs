@@ -184,7 +184,7 @@ internal sealed record RunSettings
                 + "in environment.json as ort_cuda_options; also the GPU GEMM probe's)",
             DefaultText = "none",
             Parse = OrtProviders.ParseCudaOptions,
-            Get = s => s.CudaOptions, Set = (s, v) => s with { CudaOptions = v }, Format = OrtProviders.FormatCudaOptions,
+            Get = s => s.CudaOptions, Set = (s, v) => s with { CudaOptions = v }, Format = v => v.Count == 0 ? null : OrtProviders.FormatCudaOptions(v),
         },
     ];
 

@@ -247,7 +247,7 @@ def tuned_pipeline(mod, frames):
     with torch.inference_mode():
         tuned = spw.TunedSsdPipeline(tuned_mod, cpu, torch.float32, 1, h, w)
         (eb, el, es), = eager(np.stack(frames[:1]))
-        (tb, tl, ts), = tuned(np.stack(frames[:1]))
+        (tb, tl, ts), = tuned(list(frames[:1]))  # the timed path: frames stacked into the staging buffer
     print(f"  eager: {eager.candidates} candidates, {len(el)} detections; tuned: {tuned.candidates} candidates, {len(tl)} detections")
     assert eager.candidates == tuned.candidates and len(el) == len(tl), "counts differ"
     order_e, order_t = np.lexsort((es, el)), np.lexsort((ts, tl))

@@ -482,7 +482,12 @@ class TunedSsdPipeline(SsdPipeline):
         return ltrb, F.softmax(scores, dim=-1)
 
     def __call__(self, frames_bgr_nhwc):
-        np.copyto(self.host_in.numpy(), frames_bgr_nhwc)
+        # A list of HWC frames is stacked straight into the page-locked buffer (one host copy, as a camera stack
+        # writing into DMA-able memory would); an already stacked array is copied into it.
+        if isinstance(frames_bgr_nhwc, (list, tuple)):
+            np.stack(frames_bgr_nhwc, out=self.host_in.numpy())
+        else:
+            np.copyto(self.host_in.numpy(), frames_bgr_nhwc)
         if self.host_in is not self.dev_in:
             self.dev_in.copy_(self.host_in, non_blocking=True)
         self._replay()
@@ -600,13 +605,14 @@ def compare_outputs(reference, locs, scores, reference_name):
     return out
 
 
-def ring_batches(frames, batch):
+def ring_batches(frames, batch, stack=True):
     ring = len(frames)
     counter = itertools.count()
 
     def next_batch():
         k = next(counter)
-        return np.stack([frames[(k * batch + j) % ring] for j in range(batch)])
+        chosen = [frames[(k * batch + j) % ring] for j in range(batch)]
+        return np.stack(chosen) if stack else chosen
     return next_batch
 
 
@@ -664,7 +670,7 @@ def run_tuned(base, eager_model, prec, dtype, frames, batches, device, sync, arg
     for batch in batches:
         torch.cuda.reset_peak_memory_stats(device)
         pipe = TunedSsdPipeline(model_cl, device, dtype, batch, h, w)
-        next_batch = ring_batches(frames, batch)
+        next_batch = ring_batches(frames, batch, stack=False)
         ms, _ = measure(lambda: pipe(next_batch()), sync, args.seconds, args.warmup, args.min_iters)
         add_row({"mode": "tuned", "case": "end-to-end", "precision": prec, "batch": batch, **summarize(ms, batch),
                  "candidates_per_frame": round(pipe.candidates / max(1, pipe.images), 1),

@@ -50,6 +50,7 @@ public sealed class CommandLineTests : IDisposable
         { "--telemetry-interval", "100", "250", "250", "5", "'5' is not a sampling interval; expected milliseconds, 10..60000" },
         { "--power-command", null, "curl -s http://plug/status | jq .power", "curl -s http://plug/status | jq .power", null, null },
         { "--cold-starts", "3", "5", "5", "0", "'0' is not a launch count; expected a whole number 1..100" },
+        { "--cuda-options", null, "use_tf32=0, prefer_nhwc=1", "prefer_nhwc=1,use_tf32=0", "nhwc=1", "'nhwc' is not a CUDA provider option EdgeBench passes on; expected key=value pairs of prefer_nhwc," },
     };
 
     private static SettingOption Option(string flag) => RunSettings.Options.Single(o => o.Name == flag);
@@ -81,7 +82,7 @@ public sealed class CommandLineTests : IDisposable
 
         // The flag wins over the variable; --flag=value is the same as --flag value.
         // A variable with no default gets another valid value: a duration for --sustained, a path for the rest.
-        _environment.Set(option.Variable, defaultValue ?? flag switch { "--sustained" => "1s", "--model" => "resnet18", _ => Path.GetTempPath() });
+        _environment.Set(option.Variable, defaultValue ?? flag switch { "--sustained" => "1s", "--model" => "resnet18", "--cuda-options" => "use_tf32=1", _ => Path.GetTempPath() });
         Assert.Equal(parsed, option.ValueText(RunSettings.Parse([flag, value]).Settings));
         Assert.Equal(parsed, option.ValueText(RunSettings.Parse([$"{flag}={value}"]).Settings));
 

@@ -22,6 +22,19 @@ public sealed class MemoryAndColdStartTests : IDisposable
 
     public void Dispose() => _run.Dispose();
 
+    [Theory]
+    [InlineData("/root/st/app/EdgeBench.Benchmarks", true)] // self-contained publish: no dotnet on PATH
+    [InlineData("/work/benchmarks/bin/Release/net10.0/EdgeBench.Benchmarks", true)]
+    [InlineData(@"C:\app\EdgeBench.Benchmarks.exe", true)]
+    [InlineData("/usr/share/dotnet/dotnet", false)]
+    [InlineData("/work/tests/bin/Debug/net10.0/testhost", false)]
+    [InlineData("/opt/EdgeBench", false)]
+    [InlineData(null, false)]
+    public void A_launch_restarts_the_program_itself_only_when_this_process_is_it(string? processPath, bool own)
+    {
+        Assert.Equal(own, ColdStart.IsProgramExecutable(processPath?.Replace('\\', Path.DirectorySeparatorChar), "EdgeBench.Benchmarks"));
+    }
+
     [Fact]
     public void Ok_rows_carry_memory_and_cold_start_rows_come_from_fresh_processes()
     {

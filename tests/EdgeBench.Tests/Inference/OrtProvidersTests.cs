@@ -88,4 +88,40 @@ public sealed class OrtProvidersTests
         Assert.Contains("TensorrtExecutionProvider", bound.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new OrtDeviceBoundBackend(model, 1, new OrtBackendOptions()));
     }
+
+    [Fact]
+    public void Cuda_options_are_parsed_sorted_and_applied_over_the_defaults_after_the_backend_values()
+    {
+        IReadOnlyDictionary<string, string> user = OrtProviders.ParseCudaOptions(" use_tf32=0 , prefer_nhwc=1,cudnn_conv_algo_search=HEURISTIC", "--cuda-options");
+        Assert.Equal("cudnn_conv_algo_search=HEURISTIC,prefer_nhwc=1,use_tf32=0", OrtProviders.FormatCudaOptions(user));
+
+        Dictionary<string, string> defaults = OrtProviders.CudaSettings(new OrtBackendOptions { Provider = OrtExecutionProvider.Cuda, DeviceId = 1 });
+        Assert.Equal(new Dictionary<string, string> { ["device_id"] = "1", ["cudnn_conv_algo_search"] = "EXHAUSTIVE" }, defaults);
+
+        Dictionary<string, string> settings = OrtProviders.CudaSettings(new OrtBackendOptions { Provider = OrtExecutionProvider.Cuda, CudaGraph = true, CudaOptions = user });
+        Assert.Equal("HEURISTIC", settings["cudnn_conv_algo_search"]); // the user's value wins over EdgeBench's default
+        Assert.Equal("1", settings["enable_cuda_graph"]);
+        Assert.Equal("1", settings["prefer_nhwc"]);
+        Assert.Equal("0", settings["use_tf32"]);
+    }
+
+    [Theory]
+    [InlineData("nhwc=1", "'nhwc' is not a CUDA provider option EdgeBench passes on; expected key=value pairs of prefer_nhwc,")]
+    [InlineData("enable_cuda_graph=1", "'enable_cuda_graph' is not a CUDA provider option EdgeBench passes on (the backend value and the runner set it")]
+    [InlineData("device_id=1", "'device_id' is not a CUDA provider option EdgeBench passes on (the backend value")]
+    [InlineData("prefer_nhwc", "'prefer_nhwc' has no value; expected key=value")]
+    [InlineData("use_tf32=", "'use_tf32=' has no value; expected key=value")]
+    [InlineData("use_tf32=1,use_tf32=0", "'use_tf32' is given twice")]
+    public void A_bad_cuda_option_names_the_flag_the_key_and_what_is_accepted(string text, string message)
+    {
+        ArgumentException e = Assert.Throws<ArgumentException>(() => OrtProviders.ParseCudaOptions(text, "--cuda-options"));
+        Assert.StartsWith("--cuda-options: " + message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_cuda_options_is_an_empty_set()
+    {
+        Assert.Empty(OrtProviders.ParseCudaOptions("", "--cuda-options"));
+        Assert.Equal(string.Empty, OrtProviders.FormatCudaOptions(new Dictionary<string, string>()));
+    }
 }
