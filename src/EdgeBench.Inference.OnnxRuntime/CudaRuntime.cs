@@ -88,6 +88,21 @@ internal static partial class CudaRuntime
 
     public static void DestroyStream(IntPtr stream) => _ = cudaStreamDestroy(stream);
 
+    /// <summary>An event for ordering work between streams only (no timing: cheaper to record and wait on).</summary>
+    public static IntPtr CreateEvent()
+    {
+        Check(cudaEventCreateWithFlags(out IntPtr cudaEvent, 2), "cudaEventCreateWithFlags"); // cudaEventDisableTiming
+        return cudaEvent;
+    }
+
+    public static void DestroyEvent(IntPtr cudaEvent) => _ = cudaEventDestroy(cudaEvent);
+
+    /// <summary>Marks the point in <paramref name="stream"/> reached once everything queued on it so far has run.</summary>
+    public static void RecordEvent(IntPtr cudaEvent, IntPtr stream) => Check(cudaEventRecord(cudaEvent, stream), "cudaEventRecord");
+
+    /// <summary>Makes work queued on <paramref name="stream"/> from now on wait for <paramref name="cudaEvent"/> (the host does not wait).</summary>
+    public static void WaitEvent(IntPtr stream, IntPtr cudaEvent) => Check(cudaStreamWaitEvent(stream, cudaEvent, 0), "cudaStreamWaitEvent");
+
     /// <summary>Waits until everything queued on <paramref name="stream"/> has finished.</summary>
     public static void Synchronize(IntPtr stream) => Check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
 
@@ -192,6 +207,18 @@ internal static partial class CudaRuntime
 
     [LibraryImport(ImportName)]
     private static partial int cudaStreamDestroy(IntPtr stream);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaEventCreateWithFlags(out IntPtr cudaEvent, uint flags);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaEventDestroy(IntPtr cudaEvent);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaEventRecord(IntPtr cudaEvent, IntPtr stream);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaStreamWaitEvent(IntPtr stream, IntPtr cudaEvent, uint flags);
 
     [LibraryImport(ImportName)]
     private static partial int cudaStreamSynchronize(IntPtr stream);

@@ -40,7 +40,10 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// page-locked buffers while the GPU still works on the previous call, then waits for that call, queues its own and
 /// returns; <see cref="ReadDetections"/> then reads the previous call's detections. The host copy of pageable frames
 /// (~0.1 ms per VGA frame on the H200's host, as costly by hand as through CUDA's own staging) overlaps GPU work
-/// instead of adding to it; the frame rate is what is measured, each frame's latency grows by one call.</para>
+/// instead of adding to it; the frame rate is what is measured, each frame's latency grows by one call. The upload of
+/// those staged frames runs on a second stream into the slot's own device frame buffer, so the copy engine moves call
+/// N's frames while the compute stream still runs call N-1; the compute stream waits for that upload (an event) only
+/// where its preprocess starts.</para>
 /// </remarks>
 public sealed class OrtCudaSsdPipeline : IDisposable
 {
@@ -49,6 +52,10 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     private readonly List<MemoryHandle> _pins = [];
     private readonly CudaSsdKernels _kernels;
     private readonly IntPtr _stream;
+
+    // RunPipelined's upload stream, and per slot the event its upload completes (the compute stream waits on it).
+    private readonly IntPtr _copyStream;
+    private readonly IntPtr[] _uploaded = [IntPtr.Zero, IntPtr.Zero];
     private readonly DecodeOptions _decode;
     private readonly bool _half;
     private readonly int _boxCount;
@@ -63,7 +70,8 @@ public sealed class OrtCudaSsdPipeline : IDisposable
     private readonly byte[][] _staging = new byte[2][];
     private readonly float[][] _results = new float[2][];
     private readonly PipelineSlots _slots = new();
-    private readonly IntPtr _deviceFrames;
+    // Device frame buffers: slot 0 for Run, both for RunPipelined (call N uploads into one while N-1 reads the other).
+    private readonly IntPtr[] _deviceFrames = new IntPtr[2];
     private readonly IntPtr _deviceInput;
     private readonly IntPtr _deviceLocs;
     private readonly IntPtr _deviceLogits;
@@ -159,11 +167,14 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         _stream = CudaRuntime.CreateStream();
         try
         {
+            _copyStream = CudaRuntime.CreateStream();
+            _uploaded[0] = CudaRuntime.CreateEvent();
+            _uploaded[1] = CudaRuntime.CreateEvent();
             _kernels = new CudaSsdKernels(options.DeviceId, _classCount);
         }
         catch
         {
-            CudaRuntime.DestroyStream(_stream);
+            DestroyStreamsAndEvents();
             throw;
         }
 
@@ -176,7 +187,8 @@ public sealed class OrtCudaSsdPipeline : IDisposable
 
             TensorElementType type = _half ? TensorElementType.Float16 : TensorElementType.Float;
             long n = batchSize;
-            _deviceFrames = Device(_staging[0].LongLength);
+            _deviceFrames[0] = Device(_staging[0].LongLength);
+            _deviceFrames[1] = Device(_staging[1].LongLength);
             (OrtValue input, _deviceInput) = device.Allocate(type, [n, 3, descriptor.InputHeight, descriptor.InputWidth]);
             (OrtValue locs, _deviceLocs) = device.Allocate(type, [n, 4, _boxCount]);
             (OrtValue logits, _deviceLogits) = device.Allocate(type, [n, _classCount, _boxCount]);
@@ -293,7 +305,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             if (frame.Stride != FrameWidth * FrameBuffer.BytesPerPixel)
             {
                 DetectionSlots.CopyFrames(frames.Slice(i, 1), staging.AsSpan(i * size, size), FrameWidth, FrameHeight);
-                CudaRuntime.CopyToDeviceAsync(_deviceFrames + (i * size), DeviceBuffers.AddressOf(staging) + (i * size), size, _stream);
+                CudaRuntime.CopyToDeviceAsync(_deviceFrames[0] + (i * size), DeviceBuffers.AddressOf(staging) + (i * size), size, _stream);
                 continue;
             }
 
@@ -306,13 +318,13 @@ public sealed class OrtCudaSsdPipeline : IDisposable
                 // RunPipelined hides behind the previous call's GPU work instead.
                 fixed (byte* pixels = frame.Pixels.Span)
                 {
-                    CudaRuntime.CopyToDeviceAsync(_deviceFrames + (i * size), (IntPtr)pixels, size, _stream);
+                    CudaRuntime.CopyToDeviceAsync(_deviceFrames[0] + (i * size), (IntPtr)pixels, size, _stream);
                 }
             }
         }
 
         uploadRange.Dispose();
-        QueueAfterUpload(resultSlot: 0);
+        QueueAfterUpload(slot: 0);
         CudaRuntime.Synchronize(_stream);
         _slots.CompletedSynchronously();
     }
@@ -332,6 +344,25 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         byte[] staging = _staging[slot];
         // The host copy of this call's frames: overlaps the GPU work of the previous call, which used the other slot.
         DetectionSlots.CopyFrames(frames, staging, FrameWidth, FrameHeight);
+
+        // The upload starts now, on the copy stream, while the compute stream may still run the previous call: this
+        // slot's staging and device frame buffers were last used by the call before that one, which has completed
+        // (the previous call waited for it). Should queueing fail here, the copy is waited for before the error goes
+        // on: nothing of this call is then left running.
+        using (Nvtx.Push(StageRanges.Upload))
+        {
+            try
+            {
+                CudaRuntime.CopyToDeviceAsync(_deviceFrames[slot], DeviceBuffers.AddressOf(staging), staging.LongLength, _copyStream);
+                CudaRuntime.RecordEvent(_uploaded[slot], _copyStream);
+            }
+            catch
+            {
+                CudaRuntime.Synchronize(_copyStream);
+                throw;
+            }
+        }
+
         if (_slots.InFlight)
         {
             CudaRuntime.Synchronize(_stream);
@@ -342,11 +373,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         bool previous = _slots.StartPipelined();
         try
         {
-            using (Nvtx.Push(StageRanges.Upload))
-            {
-                CudaRuntime.CopyToDeviceAsync(_deviceFrames, DeviceBuffers.AddressOf(staging), staging.LongLength, _stream);
-            }
-
+            CudaRuntime.WaitEvent(_stream, _uploaded[slot]);
             QueueAfterUpload(slot);
         }
         catch
@@ -367,7 +394,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             return;
         }
 
-        CudaRuntime.Synchronize(_stream);
+        CudaRuntime.Synchronize(_stream); // the call's upload ran before its preprocess, on the event it waited for
         _slots.Drained();
     }
 
@@ -387,14 +414,14 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         }
     }
 
-    /// <summary>Queues, behind the frames' upload: preprocess, model, postprocess, the results' download into <paramref name="resultSlot"/>.</summary>
+    /// <summary>Queues, behind the frames' upload into <paramref name="slot"/>'s device frames: preprocess, model, postprocess, the results' download into that slot.</summary>
     /// <remarks>The NVTX ranges here cover the host's queueing; a profiler projects each range onto the GPU work
     /// queued inside it, which is what shows the stages' device time.</remarks>
-    private void QueueAfterUpload(int resultSlot)
+    private void QueueAfterUpload(int slot)
     {
         using (Nvtx.Push(StageRanges.Preprocess))
         {
-            _kernels.Preprocess(_deviceFrames, FrameWidth, FrameHeight, _taps, _inputWidth, _inputHeight,
+            _kernels.Preprocess(_deviceFrames[slot], FrameWidth, FrameHeight, _taps, _inputWidth, _inputHeight,
                 _scale, _offset, bgr: true, _half, _deviceInput, BatchSize, _stream);
         }
 
@@ -412,7 +439,7 @@ public sealed class OrtCudaSsdPipeline : IDisposable
             MaxDetections, _deviceResults, BatchSize, _stream);
         postprocessRange.Dispose();
         using Nvtx.Range downloadRange = Nvtx.Push(StageRanges.Download);
-        float[] results = _results[resultSlot];
+        float[] results = _results[slot];
         CudaRuntime.CopyToHostAsync(DeviceBuffers.AddressOf(results), _deviceResults, results.LongLength * sizeof(float), _stream);
     }
 
@@ -487,6 +514,25 @@ public sealed class OrtCudaSsdPipeline : IDisposable
 
         _pins.Clear();
         _kernels?.Dispose();
+        DestroyStreamsAndEvents();
+    }
+
+    private void DestroyStreamsAndEvents()
+    {
+        for (int slot = 0; slot < _uploaded.Length; slot++)
+        {
+            if (_uploaded[slot] != IntPtr.Zero)
+            {
+                CudaRuntime.DestroyEvent(_uploaded[slot]);
+                _uploaded[slot] = IntPtr.Zero;
+            }
+        }
+
+        if (_copyStream != IntPtr.Zero)
+        {
+            CudaRuntime.DestroyStream(_copyStream);
+        }
+
         if (_stream != IntPtr.Zero)
         {
             CudaRuntime.DestroyStream(_stream);
