@@ -97,6 +97,9 @@ public static class DevicesTable
     /// <summary>The model-only stage row, whose % of peak the device table shows beside the pipeline's FPS.</summary>
     public const string InferenceStage = "inference";
 
+    /// <summary>The device-bound model alone (no host copies): a GPU pipeline's roofline row where it was measured.</summary>
+    public const string InferenceOnDeviceStage = "inference-on-device";
+
     /// <summary>The stage row of the host pipeline's end-to-end case (<see cref="EndToEndRows.EndToEnd"/>).</summary>
     public const string EndToEnd = EndToEndRows.EndToEnd;
 
@@ -197,15 +200,17 @@ public static class DevicesTable
     /// % of peak of the newest ok inference row of <paramref name="endToEnd"/>'s model, precision, batch and backend
     /// across the device's runs (newest first), preferring the same EP, else another EP on the same processor (a GPU
     /// pipeline variant's EP may have no inference row of its own); null when none has one. Never a CPU row for a GPU
-    /// pipeline or the reverse: their peaks are different machines.
+    /// pipeline or the reverse: their peaks are different machines. Of one EP, the inference-on-device row comes first:
+    /// the model's own device time is what a GEMM peak is measured against (the inference row adds the host copies).
     /// </summary>
     private static double? InferencePeakPct(DeviceMeasurements device, ResultRow endToEnd)
     {
         static bool OnCpu(string ep) => ep == "cpu";
         ResultRow[] candidates = device.Runs.SelectMany(run => run.Rows)
-            .Where(r => r.Stage == InferenceStage && r.Status == CaseStatus.Ok && r.PeakPct is not null
+            .Where(r => r.Stage is InferenceStage or InferenceOnDeviceStage && r.Status == CaseStatus.Ok && r.PeakPct is not null
                 && r.Model == endToEnd.Model && r.Precision == endToEnd.Precision && r.Batch == endToEnd.Batch && r.Backend == endToEnd.Backend
                 && OnCpu(r.Ep) == OnCpu(endToEnd.Ep))
+            .OrderBy(r => r.Stage == InferenceOnDeviceStage ? 0 : 1) // stable: newest first within each stage
             .ToArray();
         return (candidates.FirstOrDefault(r => r.Ep == endToEnd.Ep) ?? candidates.FirstOrDefault())?.PeakPct;
     }

@@ -125,6 +125,17 @@ public sealed class DevicesTableTests : IDisposable
     }
 
     [Fact]
+    public void A_gpu_pipelines_percent_of_peak_comes_from_its_device_only_inference_row_where_there_is_one()
+    {
+        WriteRun(Gpu, "20261101-100000-aaaa111",
+            [Case("mobilenetv2", "inference", 700, ep: "cuda-graph") with { PeakPct = 0.2 },
+             Case("mobilenetv2", "inference-on-device", 3300, ep: "cuda-graph") with { PeakPct = 0.28 },
+             Case("mobilenetv2", "end-to-end", 1500, ep: "cuda-graph")]);
+
+        Assert.Equal(0.28, Row(Build(Root), Gpu, "mobilenetv2").InferencePeakPct);
+    }
+
+    [Fact]
     public void A_newer_partial_run_does_not_hide_an_older_complete_one()
     {
         WriteRun(Gpu, "20261101-100000-aaaa111", [Case("mobilenetv2", "end-to-end", 900), Case("ssd300", "end-to-end", 400)]);
