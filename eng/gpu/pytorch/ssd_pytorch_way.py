@@ -4,15 +4,17 @@ preprocessing (H2D copy, BGR->RGB, NCHW, bilinear resize, normalization) and the
 against NVIDIA's dboxes300_coco, score > 0.05, torchvision batched_nms at IoU 0.5, at most 200 per image, results
 copied to the host) on the same device, as NVIDIA's DeepLearningExamples SSD inference and torchvision do.
 
-Measures, per precision and batch size:
-  end-to-end     host uint8 BGR frames -> detections on the host (everything above, one batch per iteration)
-  detector-only  the model forward on a prepared device tensor, torch.cuda.synchronize() after it
+Measures, per precision and batch size, in each --mode:
+  eager          the module as written: end-to-end (host uint8 BGR frames -> detections on the host, one batch per
+                 iteration) and detector-only (the forward on a prepared device tensor, then a synchronize)
+  tuned          what a PyTorch expert deploys: cudnn.benchmark, channels_last, pinned input, pre + detector + decode
+                 replayed as one CUDA graph (end-to-end), the detector alone as a graph in channels_last and NCHW
 
 Usage (on the GPU machine):
   python3 eng/gpu/pytorch/ssd_pytorch_way.py --model /root/st/models/generated/ssd300-fp32.onnx \
       --out $OUT/pytorch-ssd.json [--device cuda] [--batch 1,8] [--precision fp32,fp16] [--seconds 4]
 
-Works with torch 1.13 .. 2.11 (no torch.compile). See README.md beside this file.
+Eager mode works with torch 1.13 .. 2.11; tuned mode needs CUDA (torch.compile only with --compile). See README.md.
 """
 
 import argparse
