@@ -36,32 +36,7 @@ internal static class CudaKernelsCheck
         int inputElements = frames.Length * 3 * model.InputWidth * model.InputHeight;
         byte[] input = new byte[inputElements * (half ? 2 : 4)];
         pipeline.DownloadModelInput(input);
-        var reference = new float[inputElements];
-        var referenceHalf = new Half[half ? inputElements : 0];
-        for (int i = 0; i < frames.Length; i++)
-        {
-            if (half)
-            {
-                PreprocessReference.Run(frames[i], model, referenceHalf, i);
-            }
-            else
-            {
-                PreprocessReference.Run(frames[i], model, reference, i);
-            }
-        }
-
-        int differing = 0;
-        float maxInput = 0f;
-        for (int i = 0; i < inputElements; i++)
-        {
-            float gpu = half ? (float)MemoryMarshal.Cast<byte, Half>(input)[i] : MemoryMarshal.Cast<byte, float>(input)[i];
-            float cpu = half ? (float)referenceHalf[i] : reference[i];
-            if (BitConverter.SingleToInt32Bits(gpu) != BitConverter.SingleToInt32Bits(cpu))
-            {
-                differing++;
-                maxInput = MathF.Max(maxInput, MathF.Abs(gpu - cpu));
-            }
-        }
+        (int differing, float maxInput) = CompareModelInput(input, frames, model, half);
 
         int boxes = SsdDefaultBoxes.Coco300.Count, classes = pipeline.Decode.SsdClassCount;
         byte[] locs = new byte[frames.Length * 4 * boxes * (half ? 2 : 4)];
@@ -89,6 +64,120 @@ internal static class CudaKernelsCheck
         }
 
         return summary;
+    }
+
+    /// <summary>
+    /// The model input a preprocess kernel wrote (<paramref name="input"/>: [N,3,h,w], fp32 or fp16 bits) against
+    /// <see cref="PreprocessReference"/> on the same <paramref name="frames"/>: how many values differ in any bit, and the
+    /// largest difference among them.
+    /// </summary>
+    public static (int Differing, float MaxDifference) CompareModelInput(byte[] input, ReadOnlySpan<FrameBuffer> frames, ModelDescriptor model, bool half)
+    {
+        int inputElements = frames.Length * 3 * model.InputWidth * model.InputHeight;
+        var reference = new float[inputElements];
+        var referenceHalf = new Half[half ? inputElements : 0];
+        for (int i = 0; i < frames.Length; i++)
+        {
+            if (half)
+            {
+                PreprocessReference.Run(frames[i], model, referenceHalf, i);
+            }
+            else
+            {
+                PreprocessReference.Run(frames[i], model, reference, i);
+            }
+        }
+
+        int differing = 0;
+        float maxInput = 0f;
+        for (int i = 0; i < inputElements; i++)
+        {
+            float gpu = half ? (float)MemoryMarshal.Cast<byte, Half>(input)[i] : MemoryMarshal.Cast<byte, float>(input)[i];
+            float cpu = half ? (float)referenceHalf[i] : reference[i];
+            if (BitConverter.SingleToInt32Bits(gpu) != BitConverter.SingleToInt32Bits(cpu))
+            {
+                differing++;
+                maxInput = MathF.Max(maxInput, MathF.Abs(gpu - cpu));
+            }
+        }
+
+        return (differing, maxInput);
+    }
+
+    /// <summary>
+    /// The classifier loop (<see cref="OrtCudaClassifierPipeline"/>) against the C# stages: its model input against
+    /// <see cref="PreprocessReference"/> (bit for bit), its top-k against <see cref="ClassificationPostprocessor"/> on the
+    /// logits of the same run (the same host code, so exactly), and the double-buffered loop against the synchronous one
+    /// on three batches (nothing on the first call, then each batch's top-k one call later, bit-identical). Returns a
+    /// one-line summary; throws on any difference.
+    /// </summary>
+    public static string Classifier(OrtCudaClassifierPipeline pipeline, ModelDescriptor model, IReadOnlyList<FrameBuffer> frames)
+    {
+        if (!pipeline.HostBuffersPageLocked)
+        {
+            throw new InvalidOperationException("Classifier loop check: CUDA did not page-lock the staging and logits buffers (cudaHostRegister refused; RLIMIT_MEMLOCK?), so copies are synchronous and the loop would overlap nothing.");
+        }
+
+        int batch = pipeline.BatchSize, k = pipeline.TopK;
+        bool half = pipeline.Precision == Precision.Fp16;
+        FrameBuffer[] first = [.. frames.Take(batch)];
+        pipeline.Run(first);
+        var actual = new ClassScore[batch * k];
+        pipeline.ReadTopK(actual);
+        byte[] input = new byte[batch * 3 * model.InputWidth * model.InputHeight * (half ? 2 : 4)];
+        pipeline.DownloadModelInput(input);
+        (int differing, float maxInput) = CompareModelInput(input, first, model, half);
+        int classes = (int)model.Outputs[0].Shape[1];
+        byte[] logits = new byte[batch * classes * (half ? 2 : 4)];
+        pipeline.DownloadLogits(logits);
+        var expected = new ClassScore[batch * k];
+        var postprocessor = new ClassificationPostprocessor();
+        _ = half
+            ? postprocessor.Process(MemoryMarshal.Cast<byte, Half>(logits), batch, expected)
+            : postprocessor.Process(MemoryMarshal.Cast<byte, float>(logits), batch, expected);
+        if (differing != 0 || !expected.AsSpan().SequenceEqual(actual))
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"Classifier loop check: model input {differing} values differ from PreprocessReference (max {maxInput:G3}); top-{k} {(expected.AsSpan().SequenceEqual(actual) ? "equal" : "differ")} to ClassificationPostprocessor on the same logits."));
+        }
+
+        const int Calls = 3;
+        var batches = new FrameBuffer[Calls][];
+        var synchronous = new ClassScore[Calls][];
+        for (int c = 0; c < Calls; c++)
+        {
+            batches[c] = [.. Enumerable.Range(0, batch).Select(i => frames[(c + i) % frames.Count])];
+            pipeline.Run(batches[c]);
+            synchronous[c] = new ClassScore[batch * k];
+            pipeline.ReadTopK(synchronous[c]);
+        }
+
+        var pipelined = new ClassScore[batch * k];
+        if (pipeline.RunPipelined(batches[0]) || pipeline.ReadTopK(pipelined) != 0)
+        {
+            throw new InvalidOperationException("Classifier loop check: the first pipelined call returned results; it has no previous call.");
+        }
+
+        for (int c = 1; c <= Calls; c++)
+        {
+            if (c < Calls)
+            {
+                pipeline.RunPipelined(batches[c]);
+            }
+            else
+            {
+                pipeline.Drain();
+            }
+
+            pipeline.ReadTopK(pipelined);
+            if (!synchronous[c - 1].AsSpan().SequenceEqual(pipelined))
+            {
+                throw new InvalidOperationException($"Classifier loop check: after pipelined call {c}, the top-{k} differ from batch {c - 1}'s synchronous run.");
+            }
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"classifier loop check: model input {input.Length / (half ? 2 : 4)} values bit-identical to PreprocessReference; top-{k} of {batch} image(s) equal to ClassificationPostprocessor on the same logits (best: class {actual[0].ClassId}, p {actual[0].Probability:G4}); double-buffered loop: {Calls} batches, each equal to the synchronous loop's, one call later");
     }
 
     /// <summary>

@@ -576,25 +576,10 @@ public sealed class OrtCudaSsdPipeline : IDisposable
         return block;
     }
 
-    /// <summary>The bilinear taps of PreprocessReference (its SourceCoordinate, in double), one entry per output column and row.</summary>
+    /// <summary>The bilinear taps of PreprocessReference (<see cref="ResizeTaps"/>), on the device.</summary>
     private ResizeTapBuffers UploadTaps(int frameWidth, int frameHeight, int inputWidth, int inputHeight)
     {
-        (int[] X0, int[] X1, float[] W) Axis(int source, int destination)
-        {
-            var i0 = new int[destination];
-            var i1 = new int[destination];
-            var weight = new float[destination];
-            double scale = (double)source / destination;
-            for (int d = 0; d < destination; d++)
-            {
-                PreprocessReference.SourceCoordinate(d, scale, source, out i0[d], out i1[d], out weight[d]);
-            }
-
-            return (i0, i1, weight);
-        }
-
-        (int[] x0, int[] x1, float[] wx) = Axis(frameWidth, inputWidth);
-        (int[] y0, int[] y1, float[] wy) = Axis(frameHeight, inputHeight);
+        (int[] x0, int[] x1, float[] wx, int[] y0, int[] y1, float[] wy) = ResizeTaps.Compute(frameWidth, frameHeight, inputWidth, inputHeight);
         return new ResizeTapBuffers(Upload(x0), Upload(x1), Upload(wx), Upload(y0), Upload(y1), Upload(wy));
     }
 

@@ -105,6 +105,21 @@ def np_run(model, x):
             y = np.concatenate(i, axis=a["axis"])
         elif op == "Identity":
             y = i[0]
+        elif op == "Clip":
+            lo = i[1] if len(i) > 1 and i[1] is not None else -np.inf
+            hi = i[2] if len(i) > 2 and i[2] is not None else np.inf
+            y = np.minimum(np.maximum(i[0], lo), hi)
+        elif op == "GlobalAveragePool":
+            y = i[0].mean(axis=(2, 3), keepdims=True)
+        elif op == "Flatten":
+            ax = a.get("axis", 1)
+            y = i[0].reshape(int(np.prod(i[0].shape[:ax])), -1)
+        elif op == "Gemm":
+            A = i[0].T if a.get("transA", 0) else i[0]
+            B = i[1].T if a.get("transB", 0) else i[1]
+            y = a.get("alpha", 1.0) * (A @ B)
+            if len(i) > 2 and i[2] is not None:
+                y = y + a.get("beta", 1.0) * i[2]
         else:
             raise RuntimeError(op)
         env[node.output[0]] = y
@@ -172,6 +187,18 @@ def small_graphs():
              helper.make_node("Concat", ["v1", "v2"], ["c"], axis=2),
              helper.make_node("Identity", ["c"], ["y"])],
             [init("bias", f32(8, 1, 1)), init("s", np.array([0, 4, -1], dtype=np.int64))], [3, 8, 5, 6], ["y"]),
+        "Clip (ReLU6, min/max inputs), GlobalAveragePool, Flatten, Gemm transB (a classifier head)": build(
+            [helper.make_node("Clip", ["x", "lo", "hi"], ["c"]),
+             helper.make_node("GlobalAveragePool", ["c"], ["p"]),
+             helper.make_node("Flatten", ["p"], ["f"], axis=1),
+             helper.make_node("Gemm", ["f", "w", "b"], ["y"], transB=1)],
+            [init("lo", np.array(0.0, dtype=np.float32)), init("hi", np.array(0.5, dtype=np.float32)),
+             init("w", f32(10, 6)), init("b", f32(10))], [3, 6, 7, 5], ["y"]),
+        "Gemm alpha 0.5, beta 2, transA, no transB; Clip min only": build(
+            [helper.make_node("Flatten", ["x"], ["f"], axis=2),
+             helper.make_node("Gemm", ["f", "w", "b"], ["g"], transA=1, alpha=0.5, beta=2.0),
+             helper.make_node("Clip", ["g", "lo"], ["y"])],
+            [init("w", f32(4, 3)), init("b", f32(3)), init("lo", np.array(-0.2, dtype=np.float32))], [2, 2, 5, 7], ["y"]),
         "Reshape allowzero=1 with an empty dimension": build(
             [helper.make_node("Reshape", ["x", "s"], ["y"], allowzero=1)],
             [init("s", np.array([0, 5, 6], dtype=np.int64))], [0, 2, 5, 3], ["y"]),
@@ -262,9 +289,38 @@ def tuned_pipeline(mod, frames):
 spw_model_path = []
 
 
+def classifier(path):
+    """A classifier file (MobileNetV2: Clip, GlobalAveragePool, Flatten, Gemm) through the torch interpreter against the
+    numpy float64 one on frame 0, and classifier_pytorch_way.py's tuned pipeline (called directly on the CPU) against
+    its eager one on frames 0-1: the same top-5."""
+    import classifier_pytorch_way as cpw
+    print(f"6. {path}: torch interpreter vs numpy float64 interpreter, and the tuned classifier pipeline vs the eager one")
+    model = onnx.load(path)
+    mod = spw.OnnxEagerModule(model).eval()
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    mean, std = cpw.NORMALIZATIONS["imagenet"]
+    cpu = torch.device("cpu")
+    frames = spw.SyntheticVideo().frames_bgr(2)
+    eager = cpw.ClassifierPipeline(mod, cpu, torch.float32, (dims[2], dims[3]), mean, std)
+    with torch.inference_mode():
+        x = eager.preprocess_device(torch.from_numpy(np.stack(frames[:1])))
+        (logits,) = mod(x)
+    (ref,) = np_run(model, x.numpy())
+    compare("logits", logits.numpy(), ref, 1e-3)
+    tuned_mod = spw.OnnxEagerModule(model).eval().to(memory_format=torch.channels_last)
+    with torch.inference_mode():
+        es, ec = eager(np.stack(frames))
+        tuned = cpw.TunedClassifierPipeline(tuned_mod, cpu, torch.float32, (dims[2], dims[3]), mean, std, 2, frames[0].shape[:2])
+        ts, tc = tuned(list(frames))
+    print(f"  eager top-5 classes {ec.tolist()}; tuned {tc.tolist()}; max score difference {float(np.abs(es - ts).max()):.2e}")
+    assert (ec == tc).all() and float(np.abs(es - ts).max()) < 1e-5, "top-5 differ"
+    print("  ok")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="models/generated/ssd300-fp32.onnx")
+    ap.add_argument("--classifier", help="also check a classifier file, e.g. models/generated/mobilenetv2-fp32.onnx")
     args = ap.parse_args()
     torch.manual_seed(0)
     small_graphs()
@@ -316,6 +372,8 @@ def main():
     print("  ok")
     tuned_pipeline(mod, frames)
     unsupported()
+    if args.classifier:
+        classifier(args.classifier)
     print("all checks passed")
 
 

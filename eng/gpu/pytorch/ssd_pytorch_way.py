@@ -56,7 +56,9 @@ except ImportError as e:  # pragma: no cover
 # ONNX graph -> eager PyTorch module
 # ----------------------------------------------------------------------------------------------------------------
 
-SUPPORTED_OPS = ("Conv", "Relu", "Add", "MaxPool", "Reshape", "Concat", "Identity")
+# SSD300's ops, then the classifiers' (MobileNetV2's ReLU6 is Clip; the heads: global average pool, flatten, Gemm).
+SUPPORTED_OPS = ("Conv", "Relu", "Add", "MaxPool", "Reshape", "Concat", "Identity",
+                 "Clip", "GlobalAveragePool", "Flatten", "Gemm")
 
 
 class UnsupportedModel(Exception):
@@ -125,8 +127,14 @@ class OnnxEagerModule(nn.Module):
                 steps.append(("Reshape", ins[:1], outs, {"shape": shape, "allowzero": int(a.get("allowzero", 0))}))
             elif node.op_type == "Concat":
                 steps.append(("Concat", ins, outs, {"axis": int(a["axis"])}))
-            elif node.op_type in ("Relu", "Add", "Identity"):
+            elif node.op_type in ("Relu", "Add", "Identity", "GlobalAveragePool"):
                 steps.append((node.op_type, ins, outs, {}))
+            elif node.op_type == "Clip":
+                steps.append(("Clip", ins[:1], outs, self._clip_spec(node, a, ins)))
+            elif node.op_type == "Flatten":
+                steps.append(("Flatten", ins, outs, {"axis": int(a.get("axis", 1))}))
+            elif node.op_type == "Gemm":
+                steps.append(("Gemm", ins, outs, self._gemm_spec(node, a, ins)))
 
         # Last use of each value, so intermediates are released as soon as possible (as Python frees them in an
         # nn.Module's forward) and a ReLU may run in place on a conv output nobody else reads (torchvision style).
@@ -139,8 +147,8 @@ class OnnxEagerModule(nn.Module):
         self._steps = []
         for idx, (op, ins, outs, spec) in enumerate(steps):
             release = [n for n in set(ins) if n and last_use.get(n) == idx and n not in keep]
-            if op == "Relu":
-                spec = {"inplace": ins[0] in release}
+            if op in ("Relu", "Clip"):
+                spec = spec | {"inplace": ins[0] in release}
             self._steps.append((op, ins, outs, spec, release))
 
     def _add_constant(self, attr, name, arr):
@@ -149,6 +157,24 @@ class OnnxEagerModule(nn.Module):
             self._buffer_of[name] = attr
         else:
             self._consts[name] = arr
+
+    def _scalar(self, node, name):
+        if name in self._buffer_of:
+            return float(getattr(self, self._buffer_of[name]).reshape(-1)[0])
+        raise UnsupportedModel(f"{node.op_type} {node.name}: input {name} must be a constant initializer")
+
+    def _clip_spec(self, node, a, ins):
+        # Opset 11+: min and max are optional inputs; before, attributes. Python floats: F.hardtanh, as nn.ReLU6 does.
+        lo = self._scalar(node, ins[1]) if len(ins) > 1 and ins[1] else float(a.get("min", float("-inf")))
+        hi = self._scalar(node, ins[2]) if len(ins) > 2 and ins[2] else float(a.get("max", float("inf")))
+        return {"min": lo, "max": hi}
+
+    def _gemm_spec(self, node, a, ins):
+        spec = {"alpha": float(a.get("alpha", 1.0)), "beta": float(a.get("beta", 1.0)),
+                "transA": int(a.get("transA", 0)), "transB": int(a.get("transB", 0))}
+        # torchvision's Linear is Gemm(transB=1) with alpha = beta = 1 and a bias: F.linear, one cuBLAS call.
+        spec["linear"] = spec["transA"] == 0 and spec["transB"] == 1 and spec["alpha"] == 1.0 and spec["beta"] == 1.0
+        return spec
 
     def _conv_spec(self, node, a):
         if len(node.input) < 2 or node.input[1] not in self._buffer_of:
@@ -200,6 +226,24 @@ class OnnxEagerModule(nn.Module):
                 y = F.conv2d(t, env[ins[1]], bias, spec["stride"], spec["padding"], spec["dilation"], spec["groups"])
             elif op == "Relu":
                 y = F.relu(env[ins[0]], inplace=spec["inplace"])
+            elif op == "Clip":
+                y = F.hardtanh(env[ins[0]], spec["min"], spec["max"], inplace=spec["inplace"])
+            elif op == "GlobalAveragePool":
+                y = F.adaptive_avg_pool2d(env[ins[0]], 1)
+            elif op == "Flatten":
+                t = env[ins[0]]
+                y = t.reshape(int(np.prod(t.shape[:spec["axis"]])), -1)
+            elif op == "Gemm":
+                bias = env[ins[2]] if len(ins) > 2 and ins[2] else None
+                if spec["linear"]:
+                    y = F.linear(env[ins[0]], env[ins[1]], bias)
+                else:
+                    a_, b_ = env[ins[0]], env[ins[1]]
+                    a_ = a_.t() if spec["transA"] else a_
+                    b_ = b_.t() if spec["transB"] else b_
+                    y = spec["alpha"] * (a_ @ b_)
+                    if bias is not None:
+                        y = y + spec["beta"] * bias
             elif op == "Add":
                 y = env[ins[0]] + env[ins[1]]
             elif op == "MaxPool":

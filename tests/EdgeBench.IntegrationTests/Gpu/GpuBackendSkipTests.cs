@@ -68,6 +68,25 @@ public sealed class GpuBackendSkipTests : IDisposable
     }
 
     [Fact]
+    public void Classifier_on_device_cases_exist_for_the_device_bound_values_and_skip_here_with_the_provider_named()
+    {
+        _run.Set(RunSettings.ModelIdsVariable, ModelCatalog.MobileNetV2Id);
+
+        IReadOnlyList<ResultRow> rows = _run.Run<ClassifierOnDeviceBenchmarks>();
+
+        // 2 methods x (bound, graph, tensorrt-bound); the baseline keeps SSD300's stage name, so reports read it alike.
+        Assert.Equal(6, rows.Count);
+        Assert.Equal(["cuda-bound", "cuda-graph", "tensorrt-bound"], rows.Select(r => r.Ep).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(["end-to-end-cuda-kernels-pipelined", "end-to-end-detector-only"], rows.Select(r => r.Stage).Distinct().Order(StringComparer.Ordinal));
+        Assert.All(rows, r =>
+        {
+            Assert.Equal(ModelCatalog.MobileNetV2Id, r.Model);
+            Assert.Equal(CaseStatus.Skipped, r.Status);
+            Assert.Contains(r.Ep.StartsWith("cuda", StringComparison.Ordinal) ? "CUDAExecutionProvider" : "TensorrtExecutionProvider", r.Reason, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
     public void Backend_values_map_to_providers_and_results_columns()
     {
         Assert.Equal(["ort-cpu", "ort-cuda", "ort-cuda-bound", "ort-cuda-graph", "ort-tensorrt", "ort-tensorrt-bound", "torchsharp-cpu"], BackendNames.All);
