@@ -22,7 +22,6 @@ import argparse
 import copy
 import datetime
 import hashlib
-import json
 import os
 import sys
 import time
@@ -170,21 +169,7 @@ def main(argv=None):
         "results": [], "skipped": [], "validation": {},
     }
     del blob, proto
-    out_dir = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(out_dir, exist_ok=True)
-
-    def write_report():
-        report["wall_seconds"] = round(time.perf_counter() - t_start, 1)
-        tmp = args.out + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(report, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, args.out)
-
-    def add_row(row):
-        report["results"].append(row)
-        spw.print_row(row)
-        write_report()
+    write_report, add_row = spw.report_writer(report, args.out, t_start)
 
     reference = None
     with torch.inference_mode():

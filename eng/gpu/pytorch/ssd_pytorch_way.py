@@ -556,6 +556,27 @@ class TunedSsdPipeline(SsdPipeline):
 # Measurement
 # ----------------------------------------------------------------------------------------------------------------
 
+def report_writer(report, path, t_start):
+    """(write, add_row) for a JSON report at path. It is rewritten after every row, through a temporary file: a call cut
+    short keeps every row it measured, never half a file."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+
+    def write():
+        report["wall_seconds"] = round(time.perf_counter() - t_start, 1)
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(report, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+
+    def add_row(row):
+        report["results"].append(row)
+        print_row(row)
+        write()
+
+    return write, add_row
+
+
 def measure(fn, sync, seconds, warmup, min_iters):
     for _ in range(warmup):
         fn()
@@ -864,22 +885,7 @@ def main(argv=None):
           f"device {v.get('gpu', 'cpu')}, driver {v.get('driver', '-')}")
     print(f"settings: {json.dumps(precision_settings())}")
 
-    out_dir = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(out_dir, exist_ok=True)
-
-    def write_report():
-        # After every row, through a temporary file: a call cut short keeps every row it measured, never half a file.
-        report["wall_seconds"] = round(time.perf_counter() - t_start, 1)
-        tmp = args.out + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(report, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, args.out)
-
-    def add_row(row):
-        report["results"].append(row)
-        print_row(row)
-        write_report()
+    write_report, add_row = report_writer(report, args.out, t_start)
 
     eager_settings = precision_settings()
     reference_out = None
