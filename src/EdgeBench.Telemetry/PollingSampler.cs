@@ -9,7 +9,8 @@ internal delegate bool PollHandler<TSample>(long timestamp, TimeSpan elapsed, [M
 
 /// <summary>Settings of a <see cref="PollingSampler{TSample}"/>.</summary>
 /// <param name="Source">Short source name for messages (<c>linux</c>).</param>
-/// <param name="Interval">Time between polls; the first poll comes one interval after start.</param>
+/// <param name="Interval">Time between polls; the first poll comes one interval after start (or, when Stop comes
+/// sooner, as the window closes).</param>
 /// <param name="LongestPoll">The longest one poll can take (e.g. its tool calls' timeouts); Stop waits that long
 /// plus a second for the polling thread.</param>
 /// <param name="Prepare">Run by Start before the first poll: null when polling can begin, else why it cannot.</param>
@@ -81,33 +82,48 @@ internal sealed class PollingSampler<TSample> : SamplerLifecycle<TSample>
     private void PollLoop()
     {
         long start = StartTimestamp;
+        bool polled = false;
         while (!_stopSignal.Wait(_options.Interval))
         {
-            long now = Stopwatch.GetTimestamp();
-            bool read;
-            TSample? sample;
-            try
-            {
-                read = _poll(now, Stopwatch.GetElapsedTime(start, now), out sample);
-            }
-            catch (IOException)
-            {
-                // Polls guard every read; this only catches the unexpected (e.g. a directory vanishing mid-enumeration).
-                (read, sample) = (false, default);
-            }
-            catch (UnauthorizedAccessException)
-            {
-                (read, sample) = (false, default);
-            }
+            PollOnce(start);
+            polled = true;
+        }
 
-            if (read)
-            {
-                AddSample(sample!);
-            }
-            else
-            {
-                CountUnparsed();
-            }
+        // A window shorter than one interval plus a poll's own time (a short case; a poll that is a process start on a
+        // loaded machine) would end with no reading at all: one poll as it closes stands for it (Stop waits for it,
+        // bounded by LongestPoll). A window that was polled keeps its readings as they were.
+        if (!polled)
+        {
+            PollOnce(start);
+        }
+    }
+
+    private void PollOnce(long start)
+    {
+        long now = Stopwatch.GetTimestamp();
+        bool read;
+        TSample? sample;
+        try
+        {
+            read = _poll(now, Stopwatch.GetElapsedTime(start, now), out sample);
+        }
+        catch (IOException)
+        {
+            // Polls guard every read; this only catches the unexpected (e.g. a directory vanishing mid-enumeration).
+            (read, sample) = (false, default);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            (read, sample) = (false, default);
+        }
+
+        if (read)
+        {
+            AddSample(sample!);
+        }
+        else
+        {
+            CountUnparsed();
         }
     }
 }

@@ -10,7 +10,7 @@ public sealed record LinuxSamplerOptions
     /// a fake tree.</summary>
     public string RootDirectory { get; init; } = "/";
 
-    /// <summary>Polling interval. The first sample comes one interval after <see cref="LinuxSampler.Start"/>.</summary>
+    /// <summary>Polling interval. The first sample comes one interval after <see cref="LinuxSampler.Start"/> (or as Stop closes a shorter window).</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Run <c>vcgencmd</c> (Raspberry Pi firmware) for throttling and SoC temperature where it exists.</summary>

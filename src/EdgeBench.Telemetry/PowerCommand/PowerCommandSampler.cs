@@ -9,7 +9,7 @@ public sealed record PowerCommandSamplerOptions
     /// (<c>curl -s http://plug/status | jq .power</c>). It must print watts on its first line.</summary>
     public required string Command { get; init; }
 
-    /// <summary>Time between two runs; the first comes one interval after Start. A run that takes longer than the
+    /// <summary>Time between two runs; the first comes one interval after Start (or as Stop closes a shorter window). A run that takes longer than the
     /// interval delays the next one: runs never overlap.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromMilliseconds(500);
 

@@ -67,6 +67,24 @@ public sealed class PowerCommandSamplerTests : IDisposable
         _fakes.AssertGone();
     }
 
+    [Fact]
+    public void A_window_shorter_than_the_interval_still_gets_one_reading_as_it_closes()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // Stopped long before the first interval is up: without the closing poll the case would have no power at all.
+        using var sampler = new PowerCommandSampler(Options("echo 6.5") with { Interval = TimeSpan.FromMinutes(5) });
+        Assert.True(sampler.Start(), sampler.StatusMessage);
+        TelemetryStopResult result = sampler.Stop();
+
+        Assert.Equal(TelemetryOutcome.Completed, result.Outcome);
+        Assert.Equal(6500, Assert.Single(sampler.Readings).PowerMw!.Value, 9);
+        _fakes.AssertGone();
+    }
+
     [Theory]
     [InlineData("echo 'meter unplugged' >&2; exit 3", 5000, "last: it exited with code 3: meter unplugged")]
     [InlineData("echo 'Segmentation fault? @@@'", 5000, "last: its first line 'Segmentation fault? @@@' is not watts")]
