@@ -3,6 +3,7 @@ using System.Reflection;
 using BenchmarkDotNet.Attributes;
 using EdgeBench.Benchmarks.Pipeline;
 using EdgeBench.Core;
+using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Models.Zoo;
 
 namespace EdgeBench.Benchmarks.Infrastructure;
@@ -139,6 +140,18 @@ public abstract class EdgeBenchmark : IDisposable
         RunSettings settings = RunSettings.FromEnvironment();
         Ring = new FrameRing(CameraFrames.Load(settings.Frames, CameraFrames.RingSize(batch)));
         return new CaseContext(parsed, settings, Int8Calibration.Store(settings));
+    }
+
+    /// <summary>
+    /// <see cref="Prepare"/>, then the guard of the GPU-resident loops (SSD300's and the classifiers'): their kernels
+    /// share a CUDA stream with the session, and only the CUDA provider is given one.
+    /// </summary>
+    private protected CaseContext PrepareOnCudaStream(string backend, int batch, string precision)
+    {
+        CaseContext context = Prepare(backend, batch, precision);
+        return BackendNames.ProviderOf(backend) == OrtExecutionProvider.Cuda
+            ? context
+            : throw new CaseSkippedException("pre/post on the GPU runs with the CUDA provider on device-bound buffers (ort-cuda-bound, ort-cuda-graph)");
     }
 
     /// <summary>

@@ -55,11 +55,7 @@ public class ClassifierOnDeviceBenchmarks : EdgeBenchmark
     [GlobalSetup]
     public void Setup() => RunSetup(() =>
     {
-        CaseContext context = Prepare(Backend, Batch, Precision);
-        if (BackendNames.ProviderOf(Backend) != OrtExecutionProvider.Cuda)
-        {
-            throw new CaseSkippedException("the GPU classifier loop runs with the CUDA provider on device-bound buffers (ort-cuda-bound, ort-cuda-graph)");
-        }
+        CaseContext context = PrepareOnCudaStream(Backend, Batch, Precision);
 
         ResolvedModel model = RequireBatch(context.Store.Resolve(Model, context.Precision), Batch);
         _pipeline = new OrtCudaClassifierPipeline(model, Batch, Ring.Frames[0].Width, Ring.Frames[0].Height, BackendNames.Options(Backend, context.Settings.Threads));

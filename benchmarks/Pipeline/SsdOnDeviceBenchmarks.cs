@@ -179,17 +179,7 @@ public class SsdOnDeviceBenchmarks : EdgeBenchmark
         Console.WriteLine($"// {Backend} {Precision} b{Batch}: {CudaKernelsCheck.Run(_kernels, model.Descriptor, Ring.Frames.AsSpan(0, Batch))}");
     }
 
-    /// <summary>The common guard, then this class's own: the kernels share a CUDA stream with the session, which only the CUDA provider is given.</summary>
-    private CaseContext PrepareOnDevice()
-    {
-        CaseContext context = Prepare(Backend, Batch, Precision);
-        if (BackendNames.ProviderOf(Backend) != OrtExecutionProvider.Cuda)
-        {
-            throw new CaseSkippedException("pre/post on the GPU runs with the CUDA provider on device-bound buffers (ort-cuda-bound, ort-cuda-graph)");
-        }
-
-        return context;
-    }
+    private CaseContext PrepareOnDevice() => PrepareOnCudaStream(Backend, Batch, Precision);
 
     private ReadOnlySpan<FrameBuffer> NextFrames() => Ring.Next(Batch);
 }
