@@ -31,12 +31,8 @@ internal static class CudaKernelsCheck
         pipeline.Run(frames);
         var actual = new List<Detection>();
         pipeline.ReadDetections(actual);
-
         bool half = pipeline.Precision == Precision.Fp16;
-        int inputElements = frames.Length * 3 * model.InputWidth * model.InputHeight;
-        byte[] input = new byte[inputElements * (half ? 2 : 4)];
-        pipeline.DownloadModelInput(input);
-        (int differing, float maxInput) = CompareModelInput(input, frames, model, half);
+        (int inputElements, int differing, float maxInput) = CheckModelInput(pipeline, frames, model);
 
         int boxes = SsdDefaultBoxes.Coco300.Count, classes = pipeline.Decode.SsdClassCount;
         byte[] locs = new byte[frames.Length * 4 * boxes * (half ? 2 : 4)];
@@ -53,9 +49,66 @@ internal static class CudaKernelsCheck
             postprocessor.Process(MemoryMarshal.Cast<byte, float>(locs), MemoryMarshal.Cast<byte, float>(logits), frames.Length, expected);
         }
 
+        return Verdict("CUDA kernels check", nameof(SsdPostprocessor), expected, actual, inputElements, differing, maxInput);
+    }
+
+    /// <summary>
+    /// YOLOv3-tiny's loop (<see cref="OrtCudaYoloPipeline"/>) as <see cref="Run"/> checks SSD300's: the model input
+    /// against <see cref="PreprocessReference"/> bit for bit, the detections of the decode + NMS kernels against
+    /// <see cref="YoloV3TinyPostprocessor"/> on the heads of the same run.
+    /// </summary>
+    public static string Yolo(OrtCudaYoloPipeline pipeline, ModelDescriptor model, ReadOnlySpan<FrameBuffer> frames)
+    {
+        pipeline.Run(frames);
+        var actual = new List<Detection>();
+        pipeline.ReadDetections(actual);
+        bool half = pipeline.Precision == Precision.Fp16;
+        (int inputElements, int differing, float maxInput) = CheckModelInput(pipeline, frames, model);
+
+        (int coarseElements, int fineElements) = pipeline.HeadElements;
+        byte[] coarse = new byte[frames.Length * coarseElements * (half ? 2 : 4)];
+        byte[] fine = new byte[frames.Length * fineElements * (half ? 2 : 4)];
+        pipeline.DownloadModelOutputs(coarse, fine);
+        var expected = new List<Detection>();
+        var postprocessor = new YoloV3TinyPostprocessor(pipeline.Decode);
+        if (half)
+        {
+            postprocessor.Process(MemoryMarshal.Cast<byte, Half>(coarse), MemoryMarshal.Cast<byte, Half>(fine), frames.Length, expected);
+        }
+        else
+        {
+            postprocessor.Process(MemoryMarshal.Cast<byte, float>(coarse), MemoryMarshal.Cast<byte, float>(fine), frames.Length, expected);
+        }
+
+        return Verdict("YOLO kernels check", nameof(YoloV3TinyPostprocessor), expected, actual, inputElements, differing, maxInput)
+            + string.Create(CultureInfo.InvariantCulture, $"; {postprocessor.LastCandidateCount} candidates before NMS");
+    }
+
+    /// <summary>The detections of a detector loop's last completed call, as an array (for <see cref="Pipelined"/>).</summary>
+    public static Detection[] Detections(OrtCudaDetectorPipeline pipeline)
+    {
+        var detections = new List<Detection>();
+        pipeline.ReadDetections(detections);
+        return [.. detections];
+    }
+
+    /// <summary>The model input the last run's preprocess kernel wrote against <see cref="PreprocessReference"/> on the same frames.</summary>
+    private static (int Elements, int Differing, float MaxDifference) CheckModelInput(OrtCudaPipeline pipeline, ReadOnlySpan<FrameBuffer> frames, ModelDescriptor model)
+    {
+        bool half = pipeline.Precision == Precision.Fp16;
+        int inputElements = frames.Length * 3 * model.InputWidth * model.InputHeight;
+        byte[] input = new byte[inputElements * (half ? 2 : 4)];
+        pipeline.DownloadModelInput(input);
+        (int differing, float maxInput) = CompareModelInput(input, frames, model, half);
+        return (inputElements, differing, maxInput);
+    }
+
+    /// <summary>The one-line summary of a detector check; throws it when anything differs beyond <see cref="Tolerance"/>.</summary>
+    private static string Verdict(string check, string reference, List<Detection> expected, List<Detection> actual, int inputElements, int differing, float maxInput)
+    {
         DetectionAgreement agreement = DetectionAgreement.Compare(expected, actual, Tolerance);
         string summary = string.Create(CultureInfo.InvariantCulture,
-            $"CUDA kernels check: model input {inputElements - differing} of {inputElements} values bit-identical to PreprocessReference (max difference {maxInput:G3}); detections {agreement.Matched} of {agreement.Expected} match SsdPostprocessor on the same outputs ({agreement.Missing} missing, {agreement.Extra} extra, max score difference {agreement.MaxScoreDifference:G3}, max box difference {agreement.MaxBoxDifference:G3})");
+            $"{check}: model input {inputElements - differing} of {inputElements} values bit-identical to PreprocessReference (max difference {maxInput:G3}); detections {agreement.Matched} of {agreement.Expected} match {reference} on the same outputs ({agreement.Missing} missing, {agreement.Extra} extra, max score difference {agreement.MaxScoreDifference:G3}, max box difference {agreement.MaxBoxDifference:G3})");
         // The preprocess kernel does the reference's operations in its order without contraction, so its output is
         // expected bit for bit; any difference is a bug (or a GPU that rounds differently), never tolerated noise.
         if (!agreement.Agrees || differing != 0)
@@ -106,27 +159,17 @@ internal static class CudaKernelsCheck
 
     /// <summary>
     /// The classifier loop (<see cref="OrtCudaClassifierPipeline"/>) against the C# stages: its model input against
-    /// <see cref="PreprocessReference"/> (bit for bit), its top-k against <see cref="ClassificationPostprocessor"/> on the
-    /// logits of the same run (the same host code, so exactly), and the double-buffered loop against the synchronous one
-    /// on three batches (nothing on the first call, then each batch's top-k one call later, bit-identical). Returns a
-    /// one-line summary; throws on any difference.
+    /// <see cref="PreprocessReference"/> (bit for bit) and its top-k against <see cref="ClassificationPostprocessor"/> on
+    /// the logits of the same run (the same host code, so exactly). Returns a one-line summary; throws on any difference.
     /// </summary>
-    public static string Classifier(OrtCudaClassifierPipeline pipeline, ModelDescriptor model, IReadOnlyList<FrameBuffer> frames)
+    public static string Classifier(OrtCudaClassifierPipeline pipeline, ModelDescriptor model, ReadOnlySpan<FrameBuffer> frames)
     {
-        if (!pipeline.HostBuffersPageLocked)
-        {
-            throw new InvalidOperationException("Classifier loop check: CUDA did not page-lock the staging and logits buffers (cudaHostRegister refused; RLIMIT_MEMLOCK?), so copies are synchronous and the loop would overlap nothing.");
-        }
-
         int batch = pipeline.BatchSize, k = pipeline.TopK;
         bool half = pipeline.Precision == Precision.Fp16;
-        FrameBuffer[] first = [.. frames.Take(batch)];
-        pipeline.Run(first);
+        pipeline.Run(frames);
         var actual = new ClassScore[batch * k];
         pipeline.ReadTopK(actual);
-        byte[] input = new byte[batch * 3 * model.InputWidth * model.InputHeight * (half ? 2 : 4)];
-        pipeline.DownloadModelInput(input);
-        (int differing, float maxInput) = CompareModelInput(input, first, model, half);
+        (int inputElements, int differing, float maxInput) = CheckModelInput(pipeline, frames, model);
         int classes = (int)model.Outputs[0].Shape[1];
         byte[] logits = new byte[batch * classes * (half ? 2 : 4)];
         pipeline.DownloadLogits(logits);
@@ -141,54 +184,22 @@ internal static class CudaKernelsCheck
                 $"Classifier loop check: model input {differing} values differ from PreprocessReference (max {maxInput:G3}); top-{k} {(expected.AsSpan().SequenceEqual(actual) ? "equal" : "differ")} to ClassificationPostprocessor on the same logits."));
         }
 
-        const int Calls = 3;
-        var batches = new FrameBuffer[Calls][];
-        var synchronous = new ClassScore[Calls][];
-        for (int c = 0; c < Calls; c++)
-        {
-            batches[c] = [.. Enumerable.Range(0, batch).Select(i => frames[(c + i) % frames.Count])];
-            pipeline.Run(batches[c]);
-            synchronous[c] = new ClassScore[batch * k];
-            pipeline.ReadTopK(synchronous[c]);
-        }
-
-        var pipelined = new ClassScore[batch * k];
-        if (pipeline.RunPipelined(batches[0]) || pipeline.ReadTopK(pipelined) != 0)
-        {
-            throw new InvalidOperationException("Classifier loop check: the first pipelined call returned results; it has no previous call.");
-        }
-
-        for (int c = 1; c <= Calls; c++)
-        {
-            if (c < Calls)
-            {
-                pipeline.RunPipelined(batches[c]);
-            }
-            else
-            {
-                pipeline.Drain();
-            }
-
-            pipeline.ReadTopK(pipelined);
-            if (!synchronous[c - 1].AsSpan().SequenceEqual(pipelined))
-            {
-                throw new InvalidOperationException($"Classifier loop check: after pipelined call {c}, the top-{k} differ from batch {c - 1}'s synchronous run.");
-            }
-        }
-
         return string.Create(CultureInfo.InvariantCulture,
-            $"classifier loop check: model input {input.Length / (half ? 2 : 4)} values bit-identical to PreprocessReference; top-{k} of {batch} image(s) equal to ClassificationPostprocessor on the same logits (best: class {actual[0].ClassId}, p {actual[0].Probability:G4}); double-buffered loop: {Calls} batches, each equal to the synchronous loop's, one call later");
+            $"classifier loop check: model input {inputElements} values bit-identical to PreprocessReference; top-{k} of {batch} image(s) equal to ClassificationPostprocessor on the same logits (best: class {actual[0].ClassId}, p {actual[0].Probability:G4})");
     }
 
     /// <summary>
-    /// The double-buffered loop (<see cref="OrtCudaSsdPipeline.RunPipelined"/>) against the synchronous one on three
-    /// batches of <paramref name="frames"/>: the first pipelined call must return no detections, each later one (and
-    /// the drain) the previous batch's detections exactly as <see cref="OrtCudaSsdPipeline.Run"/> gave them (same
-    /// kernels, same model, same inputs). Returns a one-line summary; throws on any difference, so a loop that reads
-    /// the wrong buffer is never timed, and when the buffers are not page-locked (the loop would overlap nothing).
+    /// The double-buffered loop (<see cref="OrtCudaPipeline.RunPipelined"/>) against the synchronous one on three
+    /// batches of <paramref name="frames"/>: the first pipelined call must return no results, each later one (and the
+    /// drain) the previous batch's results exactly as <see cref="OrtCudaPipeline.Run"/> gave them (same kernels, same
+    /// model, same inputs), as <paramref name="read"/> returns them. Returns a one-line summary; throws on any
+    /// difference, so a loop that reads the wrong buffer is never timed, and when the buffers are not page-locked (the
+    /// loop would overlap nothing).
     /// </summary>
-    public static string Pipelined(OrtCudaSsdPipeline pipeline, IReadOnlyList<FrameBuffer> frames)
+    public static string Pipelined(OrtCudaPipeline pipeline, IReadOnlyList<FrameBuffer> frames, Func<Array> read)
     {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(read);
         if (!pipeline.HostBuffersPageLocked)
         {
             throw new InvalidOperationException("Double-buffered loop check: CUDA did not page-lock the staging and result buffers (cudaHostRegister refused; RLIMIT_MEMLOCK?), so copies are synchronous and the loop would overlap nothing.");
@@ -197,21 +208,19 @@ internal static class CudaKernelsCheck
         const int Calls = 3;
         int batch = pipeline.BatchSize;
         var batches = new FrameBuffer[Calls][];
-        var expected = new List<Detection>[Calls];
+        var expected = new Array[Calls];
         for (int c = 0; c < Calls; c++)
         {
             // Batch c starts at frame c: no two batches put the same frame at the same image index, whatever the ring's
             // length, so results from the wrong call cannot pass for the right ones.
             batches[c] = [.. Enumerable.Range(0, batch).Select(i => frames[(c + i) % frames.Count])];
             pipeline.Run(batches[c]);
-            expected[c] = [];
-            pipeline.ReadDetections(expected[c]);
+            expected[c] = read();
         }
 
-        var actual = new List<Detection>();
-        if (pipeline.RunPipelined(batches[0]) || pipeline.ReadDetections(actual) != 0)
+        if (pipeline.RunPipelined(batches[0]) || read().Length != 0)
         {
-            throw new InvalidOperationException("Double-buffered loop check: the first call returned detections; it has no previous call.");
+            throw new InvalidOperationException("Double-buffered loop check: the first call returned results; it has no previous call.");
         }
 
         int compared = 0;
@@ -229,18 +238,17 @@ internal static class CudaKernelsCheck
                 pipeline.Drain();
             }
 
-            pipeline.ReadDetections(actual);
-            if (!expected[c - 1].SequenceEqual(actual))
+            Array actual = read();
+            if (!expected[c - 1].Cast<object>().SequenceEqual(actual.Cast<object>()))
             {
-                DetectionAgreement agreement = DetectionAgreement.Compare(expected[c - 1], actual, Tolerance);
                 throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                    $"Double-buffered loop check: after call {c}, the detections differ from batch {c - 1}'s synchronous run ({actual.Count} against {expected[c - 1].Count}; {agreement.Matched} within {Tolerance}, max score difference {agreement.MaxScoreDifference:G3})."));
+                    $"Double-buffered loop check: after call {c}, the results differ from batch {c - 1}'s synchronous run ({actual.Length} against {expected[c - 1].Length})."));
             }
 
-            compared += actual.Count;
+            compared += actual.Length;
         }
 
         return string.Create(CultureInfo.InvariantCulture,
-            $"double-buffered loop check: {Calls} batches, {compared} detections, each batch's bit-identical to the synchronous loop's and in its order, returned one call later");
+            $"double-buffered loop check: {Calls} batches, {compared} results, each batch's bit-identical to the synchronous loop's and in its order, returned one call later");
     }
 }

@@ -4,7 +4,7 @@ using System.Text;
 namespace EdgeBench.Inference.OnnxRuntime;
 
 /// <summary>
-/// NVRTC, CUDA's run-time compiler: turns EdgeBench's CUDA C source (SsdKernels.cu, embedded in this assembly) into
+/// NVRTC, CUDA's run-time compiler: turns EdgeBench's CUDA C source (PipelineKernels.cu, embedded in this assembly) into
 /// PTX for the GPU at hand, so the build needs no CUDA toolkit and one binary serves every GPU generation (an H200's
 /// sm_90, a Jetson Orin's sm_87). libnvrtc ships with the CUDA toolkit, JetPack and PyTorch's CUDA wheels.
 /// </summary>

@@ -54,17 +54,8 @@ public sealed class GpuBackendSkipTests : IDisposable
     {
         IReadOnlyList<ResultRow> rows = _run.Run<SsdOnDeviceBenchmarks>();
 
-        // 5 methods x (bound, graph, tensorrt-bound); the host-copy values are dropped by CaseFilter.
-        Assert.Equal(15, rows.Count);
-        Assert.Equal(["cuda-bound", "cuda-graph", "tensorrt-bound"], rows.Select(r => r.Ep).Distinct().Order(StringComparer.Ordinal));
-        Assert.Equal(
-            ["end-to-end-cuda-kernels", "end-to-end-cuda-kernels-page-locked", "end-to-end-cuda-kernels-pipelined", "end-to-end-detector-only", "end-to-end-fused-graph"],
-            rows.Select(r => r.Stage).Distinct().Order(StringComparer.Ordinal));
-        Assert.All(rows, r =>
-        {
-            Assert.Equal(CaseStatus.Skipped, r.Status);
-            Assert.Contains(r.Ep.StartsWith("cuda", StringComparison.Ordinal) ? "CUDAExecutionProvider" : "TensorrtExecutionProvider", r.Reason, StringComparison.Ordinal);
-        });
+        // 6 methods (the GPU loop's five and the fused graph) x (bound, graph, tensorrt-bound); host-copy values are dropped by CaseFilter.
+        AssertGpuLoopRows(rows, ModelCatalog.Ssd300, ["end-to-end-fused-graph"]);
     }
 
     [Fact]
@@ -72,18 +63,14 @@ public sealed class GpuBackendSkipTests : IDisposable
     {
         _run.Set(RunSettings.ModelIdsVariable, ModelCatalog.MobileNetV2Id);
 
-        IReadOnlyList<ResultRow> rows = _run.Run<ClassifierOnDeviceBenchmarks>();
+        // The baseline keeps SSD300's stage name, so reports read it alike.
+        AssertGpuLoopRows(_run.Run<ClassifierOnDeviceBenchmarks>(), ModelCatalog.MobileNetV2Id, []);
+    }
 
-        // 2 methods x (bound, graph, tensorrt-bound); the baseline keeps SSD300's stage name, so reports read it alike.
-        Assert.Equal(6, rows.Count);
-        Assert.Equal(["cuda-bound", "cuda-graph", "tensorrt-bound"], rows.Select(r => r.Ep).Distinct().Order(StringComparer.Ordinal));
-        Assert.Equal(["end-to-end-cuda-kernels-pipelined", "end-to-end-detector-only"], rows.Select(r => r.Stage).Distinct().Order(StringComparer.Ordinal));
-        Assert.All(rows, r =>
-        {
-            Assert.Equal(ModelCatalog.MobileNetV2Id, r.Model);
-            Assert.Equal(CaseStatus.Skipped, r.Status);
-            Assert.Contains(r.Ep.StartsWith("cuda", StringComparison.Ordinal) ? "CUDAExecutionProvider" : "TensorrtExecutionProvider", r.Reason, StringComparison.Ordinal);
-        });
+    [Fact]
+    public void Yolo_on_device_cases_exist_for_the_device_bound_values_and_skip_here_with_the_provider_named()
+    {
+        AssertGpuLoopRows(_run.Run<YoloOnDeviceBenchmarks>(), ModelCatalog.TinyYoloV3, []);
     }
 
     [Fact]
@@ -112,5 +99,24 @@ public sealed class GpuBackendSkipTests : IDisposable
             var skipped = Assert.Throws<CaseSkippedException>(() => BackendNames.Create(name, model, 1, 0));
             Assert.Equal(BackendNames.Availability(name).Reason, skipped.Message);
         }
+    }
+
+    /// <summary>The rows of a GpuLoopBenchmarks class: its five stages (and <paramref name="extraStages"/>) on the three device-bound values, all skipped with the provider named.</summary>
+    private static void AssertGpuLoopRows(IReadOnlyList<ResultRow> rows, string model, string[] extraStages)
+    {
+        string[] stages =
+        [
+            "end-to-end-cuda-kernels", "end-to-end-cuda-kernels-page-locked", "end-to-end-cuda-kernels-pipelined",
+            "end-to-end-cuda-kernels-pipelined-page-locked", "end-to-end-detector-only", .. extraStages,
+        ];
+        Assert.Equal(3 * stages.Length, rows.Count);
+        Assert.Equal(["cuda-bound", "cuda-graph", "tensorrt-bound"], rows.Select(r => r.Ep).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(stages.Order(StringComparer.Ordinal), rows.Select(r => r.Stage).Distinct().Order(StringComparer.Ordinal));
+        Assert.All(rows, r =>
+        {
+            Assert.Equal(model, r.Model);
+            Assert.Equal(CaseStatus.Skipped, r.Status);
+            Assert.Contains(r.Ep.StartsWith("cuda", StringComparison.Ordinal) ? "CUDAExecutionProvider" : "TensorrtExecutionProvider", r.Reason, StringComparison.Ordinal);
+        });
     }
 }

@@ -3,13 +3,13 @@ using System.Collections.Concurrent;
 namespace EdgeBench.Inference.OnnxRuntime;
 
 /// <summary>
-/// The SSD pre- and postprocessing kernels of SsdKernels.cu (embedded beside this file): compiled by NVRTC for the
-/// current GPU once per process (cached by compute capability), loaded as a CUDA library, launched on a caller's
-/// stream. Launch methods only queue work; nothing here synchronizes.
+/// The pre- and postprocessing kernels of the GPU-resident camera loops, PipelineKernels.cu (embedded beside this file):
+/// compiled by NVRTC for the current GPU once per process (cached by compute capability), loaded as a CUDA library,
+/// launched on a caller's stream. Launch methods only queue work; nothing here synchronizes.
 /// </summary>
-internal sealed unsafe class CudaSsdKernels : IDisposable
+internal sealed unsafe class CudaPipelineKernels : IDisposable
 {
-    /// <summary>Block size of the selection kernels: also the most candidates per class (k) and detections (D).</summary>
+    /// <summary>Block size of the selection kernels: also the most candidates per class (k) that enter NMS.</summary>
     public const int MaxSelected = 256;
 
     /// <summary>Largest foreground class count the merge key holds (7 bits).</summary>
@@ -18,10 +18,13 @@ internal sealed unsafe class CudaSsdKernels : IDisposable
     /// <summary>Largest box count the keys hold (16 bits, 65535 reserved).</summary>
     public const int MaxBoxes = 65535;
 
-    private const string SourceName = "SsdKernels.cu";
-    // ssd_scores' block: SCORE_BOXES boxes x SCORE_GROUPS class groups (SsdKernels.cu).
+    private const string SourceName = "PipelineKernels.cu";
+    // ssd_scores' block: SCORE_BOXES boxes x SCORE_GROUPS class groups (PipelineKernels.cu).
     private const int ScoreBoxes = 32;
     private const int ScoreGroups = 8;
+    // yolo_decode's block: YOLO_BOXES boxes x YOLO_GROUPS class groups (PipelineKernels.cu).
+    private const int YoloBoxes = 32;
+    private const int YoloGroups = 8;
     // ssd_merge ranks THREADS / 4 keys per block (four threads per key).
     private const int MergeKeys = MaxSelected / 4;
     private const int PixelThreads = 256;
@@ -41,6 +44,8 @@ internal sealed unsafe class CudaSsdKernels : IDisposable
     private readonly IntPtr _preprocessF16;
     private readonly IntPtr _scoresF32;
     private readonly IntPtr _scoresF16;
+    private readonly IntPtr _yoloF32;
+    private readonly IntPtr _yoloF16;
     private readonly IntPtr _classSelect;
     private readonly IntPtr _classMask;
     private readonly IntPtr _classGreedy;
@@ -50,7 +55,7 @@ internal sealed unsafe class CudaSsdKernels : IDisposable
     /// Compiles (first time per GPU kind and class count) and loads the kernels for CUDA device
     /// <paramref name="device"/> and SSD outputs of <paramref name="classes"/> score channels (background included).
     /// </summary>
-    public CudaSsdKernels(int device, int classes)
+    public CudaPipelineKernels(int device, int classes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(classes, MaxClasses + 1);
@@ -82,6 +87,8 @@ internal sealed unsafe class CudaSsdKernels : IDisposable
             _preprocessF16 = CudaRuntime.GetKernel(_library, "preprocess_f16");
             _scoresF32 = CudaRuntime.GetKernel(_library, "ssd_scores_f32");
             _scoresF16 = CudaRuntime.GetKernel(_library, "ssd_scores_f16");
+            _yoloF32 = CudaRuntime.GetKernel(_library, "yolo_decode_f32");
+            _yoloF16 = CudaRuntime.GetKernel(_library, "yolo_decode_f16");
             _classSelect = CudaRuntime.GetKernel(_library, "ssd_class_select");
             _classMask = CudaRuntime.GetKernel(_library, "ssd_class_mask");
             _classGreedy = CudaRuntime.GetKernel(_library, "ssd_class_greedy");
@@ -106,8 +113,8 @@ internal sealed unsafe class CudaSsdKernels : IDisposable
     /// <summary>The kernel source, as embedded in this assembly.</summary>
     public static string Source()
     {
-        using Stream stream = typeof(CudaSsdKernels).Assembly.GetManifestResourceStream(SourceName)
-            ?? throw new InvalidOperationException($"{SourceName} is not embedded in {typeof(CudaSsdKernels).Assembly.GetName().Name}.");
+        using Stream stream = typeof(CudaPipelineKernels).Assembly.GetManifestResourceStream(SourceName)
+            ?? throw new InvalidOperationException($"{SourceName} is not embedded in {typeof(CudaPipelineKernels).Assembly.GetName().Name}.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
@@ -138,6 +145,20 @@ internal sealed unsafe class CudaSsdKernels : IDisposable
     }
 
     /// <summary>
+    /// YOLOv3-tiny's two heads (coarse [N, A(5+C), G0, G0], fine [N, A(5+C), G1, G1]) into candidate confidences
+    /// probs [N, C, B] (0 where not a candidate) and decoded boxes [N, B, 4], B = A(G0² + G1²): the form
+    /// <see cref="ClassNms"/> reads. <paramref name="anchorW"/> / <paramref name="anchorH"/>: [2A] floats on the device.
+    /// </summary>
+    public void YoloDecode(IntPtr coarse, IntPtr fine, int coarseGrid, int fineGrid, int anchorsPerHead, int classes, IntPtr anchorW,
+        IntPtr anchorH, int inputSize, float threshold, IntPtr probs, IntPtr boxes, bool half, int batch, IntPtr stream)
+    {
+        void** args = stackalloc void*[] { &coarse, &fine, &coarseGrid, &fineGrid, &anchorsPerHead, &classes, &anchorW, &anchorH, &inputSize, &threshold, &probs, &boxes };
+        int boxCount = anchorsPerHead * ((coarseGrid * coarseGrid) + (fineGrid * fineGrid));
+        uint blocks = (uint)(boxCount + YoloBoxes - 1) / YoloBoxes;
+        CudaRuntime.Launch(half ? _yoloF16 : _yoloF32, new(blocks, (uint)batch), new(YoloBoxes, YoloGroups), args, stream, "yolo_decode");
+    }
+
+    /// <summary>
     /// Per class and image: the top <paramref name="perClassTopK"/> candidates, their overlap masks, greedy NMS; the
     /// kept boxes' merge keys into <see cref="SsdWorkspace.KeptKeys"/> / <see cref="SsdWorkspace.KeptCounts"/>.
     /// </summary>
@@ -156,11 +177,15 @@ internal sealed unsafe class CudaSsdKernels : IDisposable
         CudaRuntime.Launch(_classGreedy, new((uint)foregroundClasses, (uint)batch), new(MaxSelected), greedy, stream, "ssd_class_greedy");
     }
 
-    /// <summary>Per image: the best <paramref name="maxDetections"/> kept boxes into scores | labels | boxes.</summary>
+    /// <summary>
+    /// Per image: the best <paramref name="maxDetections"/> kept boxes into scores | labels | boxes; a label is
+    /// <paramref name="labelBase"/> + the class's index among the <paramref name="foregroundClasses"/> (SSD: 1, its
+    /// class 0 being the background; YOLO: 0).
+    /// </summary>
     public void Merge(IntPtr keptKeys, IntPtr keptCounts, IntPtr boxes, int boxCount, int foregroundClasses, int perClassTopK,
-        int maxDetections, IntPtr results, int batch, IntPtr stream)
+        int maxDetections, int labelBase, IntPtr results, int batch, IntPtr stream)
     {
-        void** args = stackalloc void*[] { &keptKeys, &keptCounts, &boxes, &boxCount, &foregroundClasses, &perClassTopK, &maxDetections, &batch, &results };
+        void** args = stackalloc void*[] { &keptKeys, &keptCounts, &boxes, &boxCount, &foregroundClasses, &perClassTopK, &maxDetections, &batch, &labelBase, &results };
         // One block per 64 of the (C-1) x k kept-key slots an image can have; those past the image's kept count leave at once.
         uint blocks = (uint)((foregroundClasses * perClassTopK) + MergeKeys - 1) / MergeKeys;
         CudaRuntime.Launch(_merge, new(blocks, (uint)batch), new(MaxSelected), args, stream, "ssd_merge");
@@ -176,7 +201,7 @@ internal sealed unsafe class CudaSsdKernels : IDisposable
 internal readonly record struct SsdWorkspace(IntPtr SortedKeys, IntPtr SortedBoxes, IntPtr SortedCounts, IntPtr Masks, IntPtr KeptKeys, IntPtr KeptCounts)
 {
     /// <summary>Words per mask row (the kernels' block size / 32).</summary>
-    public const int MaskWords = CudaSsdKernels.MaxSelected / 32;
+    public const int MaskWords = CudaPipelineKernels.MaxSelected / 32;
 }
 
 /// <summary>Device addresses of the bilinear tap tables: per output column x0, x1, wx; per output row y0, y1, wy.</summary>

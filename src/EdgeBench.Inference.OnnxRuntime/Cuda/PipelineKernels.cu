@@ -1,5 +1,7 @@
-// SSD300 pre- and postprocessing as CUDA kernels: EdgeBench's "cuda-kernels" end-to-end path (CudaSsdKernels.cs
-// compiles this file at run time with NVRTC and launches it on the stream ONNX Runtime runs the model on).
+// The GPU-resident camera loops' pre- and postprocessing as CUDA kernels: EdgeBench's "cuda-kernels" end-to-end paths
+// (CudaPipelineKernels.cs compiles this file at run time with NVRTC and launches it on the stream ONNX Runtime runs the
+// model on). SSD300 uses every kernel, YOLOv3-tiny its decode and the class/merge kernels, the classifiers the
+// preprocess only.
 //
 // Every kernel is the C# reference op for op, compiled with --fmad=false so that a * b + c rounds twice as .NET does
 // (RyuJIT never contracts to FMA):
@@ -7,6 +9,9 @@
 //                     (computed on the host, in double, as the reference does), normalize, RGB planes.
 //   ssd_scores_*      SsdPostprocessor: softmax over the classes (running max, then the sum of exp in class order),
 //                     p = exp(l - max) / sum kept where p > threshold; BoxMath.DecodeSsd for every default box.
+//   yolo_decode_*     YoloV3TinyPostprocessor + YoloV3TinyLayout.Decode: confidence = sigmoid(obj) * sigmoid(class)
+//                     kept where sigmoid(obj) > threshold and the confidence > threshold (several classes per box, as
+//                     darknet); darknet's box for every (head, anchor, cell). Same output form as ssd_scores.
 //   ssd_class_*       DetectionAssembler.Emit per class: the top-k candidates by (score desc, box asc), greedy NMS
 //                     (Nms.SuppressSorted with BoxMath.IoU and the overlap rule), in three kernels (select, mask,
 //                     greedy; see there).
@@ -23,10 +28,10 @@
 // then every key at or above it) and a bitonic sort of those k (<= 256) in shared memory. The merge ranks by counting
 // only, spread over one block per 64 kept keys.
 //
-// Launch shapes (CudaSsdKernels.cs): preprocess (ceil(W*H/256), 1, N) x 256; ssd_scores (ceil(B/32), N) x (32, 8);
+// Launch shapes (CudaPipelineKernels.cs): preprocess (ceil(W*H/256), 1, N) x 256; ssd_scores (ceil(B/32), N) x (32, 8);
 // ssd_class_select (C-1, N) x 256; ssd_class_mask (ceil(k/32), C-1, N) x 256; ssd_class_greedy (C-1, N) x 256;
-// ssd_merge (ceil((C-1) k / 64), N) x 256. k and D must be <= 256, C-1 <= 128, B <= 65535; C is SSD_CLASSES, fixed
-// at compile time.
+// yolo_decode (ceil(B/32), N) x (32, 8); ssd_merge (ceil((C-1) k / 64), N) x 256. k must be <= 256, C-1 <= 128,
+// B <= 65535; SSD's C is SSD_CLASSES, fixed at compile time (YOLO's class count is a kernel argument).
 
 typedef unsigned char u8;
 typedef unsigned short u16;
@@ -202,6 +207,72 @@ __device__ void ssd_scores(const T* locs, const T* logits, const float* priors, 
     }
 SSD_SCORES(ssd_scores_f32, float)
 SSD_SCORES(ssd_scores_f16, u16)
+
+// ---------------------------------------------------------------------------------------------------------------
+// YOLOv3-tiny decode: heads coarse [N, A(5+C), G0, G0] and fine [N, A(5+C), G1, G1], anchor-major (anchor a owns
+// channels a(5+C) .. a(5+C)+4+C: tx, ty, tw, th, objectness, C class logits). Box b runs over (head, anchor, cell)
+// as YoloV3TinyLayout numbers it, B = A(G0^2 + G1^2). Writes probs [N, C, B] (the confidence where it is a
+// candidate, else 0) and boxes [N, B] (l, t, r, b relative to the network input): ssd_class_select's input form, so
+// the class NMS and merge kernels run unchanged. anchorW / anchorH: [2A] in input pixels, indexed head * A + a.
+// A block is YOLO_BOXES boxes x YOLO_GROUPS class groups, as ssd_scores (one thread per box would leave 10 blocks
+// for a 416 frame's 2,535 boxes, each thread waiting out 80 dependent loads).
+#define YOLO_BOXES 32
+#define YOLO_GROUPS 8
+__device__ __forceinline__ float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); } // BoxMath.Sigmoid
+
+template <typename T>
+__device__ void yolo_decode(const T* coarse, const T* fine, int g0, int g1, int anchors, int classes,
+                            const float* anchorW, const float* anchorH, int inputSize, float threshold, float* probs,
+                            float4* boxes)
+{
+    int b = blockIdx.x * YOLO_BOXES + threadIdx.x;
+    int group = threadIdx.y;
+    int n = blockIdx.y;
+    int coarseBoxes = anchors * g0 * g0;
+    int B = coarseBoxes + anchors * g1 * g1;
+    if (b >= B) return;
+    int head = b < coarseBoxes ? 0 : 1;
+    int g = head == 0 ? g0 : g1;
+    int plane = g * g;
+    int local = head == 0 ? b : b - coarseBoxes;
+    int a = local / plane, cell = local % plane;
+    int channels = 5 + classes;
+    const T* h = (head == 0 ? coarse : fine) + ((size_t)n * anchors + a) * channels * plane + cell;
+
+    // The C# skips the box when sigmoid(obj) <= threshold (darknet's get_yolo_detections); its logit prefilter only
+    // saves work, so the exact test alone gives the same candidates.
+    float objectness = sigmoid(load_f(h, 4 * (size_t)plane));
+    bool live = objectness > threshold;
+    float* p = probs + (size_t)n * classes * B + b;
+    for (int c = group; c < classes; c += YOLO_GROUPS)
+    {
+        float confidence = 0.0f;
+        if (live)
+        {
+            float v = objectness * sigmoid(load_f(h, (size_t)(5 + c) * plane));
+            confidence = v > threshold ? v : 0.0f;
+        }
+        p[(size_t)c * B] = confidence;
+    }
+
+    if (group != 0) return;
+    // YoloV3TinyLayout.Decode: x = (col + sigmoid(tx)) / G, w = e^tw * anchor_w / input, as ltrb.
+    float x = ((float)(cell % g) + sigmoid(load_f(h, 0))) / (float)g;
+    float y = ((float)(cell / g) + sigmoid(load_f(h, (size_t)plane))) / (float)g;
+    float w = expf(load_f(h, 2 * (size_t)plane)) * anchorW[head * anchors + a] / (float)inputSize;
+    float bh = expf(load_f(h, 3 * (size_t)plane)) * anchorH[head * anchors + a] / (float)inputSize;
+    boxes[(size_t)n * B + b] = make_float4(x - (0.5f * w), y - (0.5f * bh), x + (0.5f * w), y + (0.5f * bh));
+}
+
+#define YOLO_DECODE(NAME, T)                                                                                           \
+    extern "C" __global__ void NAME(const T* coarse, const T* fine, int g0, int g1, int anchors, int classes,          \
+                                    const float* anchorW, const float* anchorH, int inputSize, float threshold,        \
+                                    float* probs, float4* boxes)                                                       \
+    {                                                                                                                  \
+        yolo_decode<T>(coarse, fine, g0, g1, anchors, classes, anchorW, anchorH, inputSize, threshold, probs, boxes);  \
+    }
+YOLO_DECODE(yolo_decode_f32, float)
+YOLO_DECODE(yolo_decode_f16, u16)
 
 // ---------------------------------------------------------------------------------------------------------------
 // Block-wide helpers (THREADS threads).
@@ -542,7 +613,8 @@ extern "C" __global__ void __launch_bounds__(THREADS)
 
 // ---------------------------------------------------------------------------------------------------------------
 // The best D of all classes' kept boxes per image, in the final order, into the result block
-// scores [N, D] | labels [N, D] | boxes [N, D, 4] (empty slots 0). Labels are class ids 1 .. C-1.
+// scores [N, D] | labels [N, D] | boxes [N, D, 4] (empty slots 0). Labels are labelBase + the foreground class index
+// (SSD: 1 .. C-1, class 0 being the background; YOLO: 0 .. C-1).
 // Grid (ceil(C-1 x k / MERGE_KEYS), N): the image's kept keys are numbered 0 .. total-1 through the per-class offsets,
 // and block x ranks keys x*MERGE_KEYS .. x*MERGE_KEYS + MERGE_KEYS-1 by counting the keys larger than each (keys are
 // distinct, so the ranks are the final slots), four threads per key, each counting a quarter of the keys; blocks past
@@ -552,7 +624,7 @@ extern "C" __global__ void __launch_bounds__(THREADS)
 #define MERGE_KEYS (THREADS / 4)
 extern "C" __global__ void __launch_bounds__(THREADS)
     ssd_merge(const u64* keptKeys, const int* keptCounts, const float4* boxes, int B, int classes, int k, int D,
-              int N, float* results)
+              int N, int labelBase, float* results)
 {
     __shared__ int offsets[129];
     __shared__ u64 tile[CANDIDATES];
@@ -593,10 +665,10 @@ extern "C" __global__ void __launch_bounds__(THREADS)
     float* scores = results;
     float* labels = results + (size_t)N * D;
     float* outBoxes = results + 2 * (size_t)N * D;
-    if (blockIdx.x == 0 && t < D && t >= total)
+    for (int d = total + t; blockIdx.x == 0 && d < D; d += THREADS)
     {
-        // Slots no key ranks into (fewer kept boxes than D).
-        size_t slot = (size_t)n * D + t;
+        // Slots no key ranks into (fewer kept boxes than D; D may exceed the block, as YOLO's 300).
+        size_t slot = (size_t)n * D + d;
         scores[slot] = 0.0f;
         labels[slot] = 0.0f;
         for (int j = 0; j < 4; j++) outBoxes[slot * 4 + j] = 0.0f; // scalar: N x D may be odd, so not 16-byte aligned
@@ -636,7 +708,7 @@ extern "C" __global__ void __launch_bounds__(THREADS)
         int b = 65535 - (int)(mine & 65535);
         size_t slot = (size_t)n * D + rank;
         scores[slot] = __uint_as_float((u32)(mine >> 23));
-        labels[slot] = (float)(c + 1);
+        labels[slot] = (float)(c + labelBase);
         float4 box = boxes[(size_t)n * B + b];
         outBoxes[slot * 4 + 0] = box.x;
         outBoxes[slot * 4 + 1] = box.y;
