@@ -56,9 +56,12 @@ except ImportError as e:  # pragma: no cover
 # ONNX graph -> eager PyTorch module
 # ----------------------------------------------------------------------------------------------------------------
 
-# SSD300's ops, then the classifiers' (MobileNetV2's ReLU6 is Clip; the heads: global average pool, flatten, Gemm).
+# SSD300's ops, then the classifiers' (MobileNetV2's ReLU6 is Clip; the heads: global average pool, flatten, Gemm),
+# then YOLOv3-tiny's (darknet's leaky ReLU, the nearest x2 upsample as Resize; BatchNormalization, which EdgeBench's
+# generator folds into the convolutions, for a user's export that keeps it).
 SUPPORTED_OPS = ("Conv", "Relu", "Add", "MaxPool", "Reshape", "Concat", "Identity",
-                 "Clip", "GlobalAveragePool", "Flatten", "Gemm")
+                 "Clip", "GlobalAveragePool", "Flatten", "Gemm",
+                 "LeakyRelu", "Resize", "BatchNormalization")
 
 
 class UnsupportedModel(Exception):
@@ -98,6 +101,7 @@ class OnnxEagerModule(nn.Module):
                 f"the graph uses op(s) this interpreter does not implement: {', '.join(bad)} "
                 f"(implemented: {', '.join(SUPPORTED_OPS)}; graph ops: {', '.join(ops)})")
         self.op_types = ops
+        self.opset = next((o.version for o in model_proto.opset_import if o.domain in ("", "ai.onnx")), 0)
 
         self._buffer_of = {}   # onnx value name -> buffer attribute name (float tensors)
         self._consts = {}      # onnx value name -> numpy array (integer tensors: shapes)
@@ -135,6 +139,12 @@ class OnnxEagerModule(nn.Module):
                 steps.append(("Flatten", ins, outs, {"axis": int(a.get("axis", 1))}))
             elif node.op_type == "Gemm":
                 steps.append(("Gemm", ins, outs, self._gemm_spec(node, a, ins)))
+            elif node.op_type == "LeakyRelu":
+                steps.append(("LeakyRelu", ins[:1], outs, {"alpha": float(a.get("alpha", 0.01))}))
+            elif node.op_type == "Resize":
+                steps.append(("Resize", ins[:1], outs, self._resize_spec(node, a, ins)))
+            elif node.op_type == "BatchNormalization":
+                steps.append(("BatchNormalization", ins, outs[:1], self._batchnorm_spec(node, a, ins, outs)))
 
         # Last use of each value, so intermediates are released as soon as possible (as Python frees them in an
         # nn.Module's forward) and a ReLU may run in place on a conv output nobody else reads (torchvision style).
@@ -147,7 +157,7 @@ class OnnxEagerModule(nn.Module):
         self._steps = []
         for idx, (op, ins, outs, spec) in enumerate(steps):
             release = [n for n in set(ins) if n and last_use.get(n) == idx and n not in keep]
-            if op in ("Relu", "Clip"):
+            if op in ("Relu", "Clip", "LeakyRelu"):
                 spec = spec | {"inplace": ins[0] in release}
             self._steps.append((op, ins, outs, spec, release))
 
@@ -175,6 +185,61 @@ class OnnxEagerModule(nn.Module):
         # torchvision's Linear is Gemm(transB=1) with alpha = beta = 1 and a bias: F.linear, one cuBLAS call.
         spec["linear"] = spec["transA"] == 0 and spec["transB"] == 1 and spec["alpha"] == 1.0 and spec["beta"] == 1.0
         return spec
+
+    def _resize_spec(self, node, a, ins):
+        """Resize as darknet's upsample layer and PyTorch's nn.Upsample(mode="nearest") export it: mode nearest,
+        coordinate_transformation_mode asymmetric, nearest_mode floor (source index floor(dst / scale)), which is
+        exactly F.interpolate(mode="nearest") (PyTorch's index is floor(dst * 1/scale) with the scale given, or
+        floor(dst * in/out) with a size). Scales or sizes must be constant initializers (static shapes, as a CUDA graph
+        wants them). Other modes and coordinate transforms round differently and are refused rather than approximated."""
+        if self.opset < 11:
+            raise UnsupportedModel(f"Resize {node.name}: opset {self.opset} Resize (inputs X, scales; no coordinate "
+                                   "transformation attribute) is not implemented; opset 11 or later is")
+        mode = _decode(a.get("mode", "nearest"))
+        ctm = _decode(a.get("coordinate_transformation_mode", "half_pixel"))
+        nearest_mode = _decode(a.get("nearest_mode", "round_prefer_floor"))
+        if (mode, ctm, nearest_mode) != ("nearest", "asymmetric", "floor"):
+            raise UnsupportedModel(
+                f"Resize {node.name}: mode={mode}, coordinate_transformation_mode={ctm}, nearest_mode={nearest_mode} is "
+                "not implemented (only nearest + asymmetric + floor: darknet's upsample, PyTorch's nn.Upsample nearest)")
+        if a.get("axes") is not None:
+            raise UnsupportedModel(f"Resize {node.name}: the axes attribute is not implemented")
+        if _decode(a.get("keep_aspect_ratio_policy", "stretch")) != "stretch":
+            raise UnsupportedModel(f"Resize {node.name}: keep_aspect_ratio_policy other than stretch is not implemented")
+
+        def constant(i):
+            if len(ins) <= i or not ins[i]:
+                return None
+            name = ins[i]
+            if name in self._buffer_of:
+                v = getattr(self, self._buffer_of[name]).numpy().astype(np.float64)
+            elif name in self._consts:
+                v = self._consts[name]
+            else:
+                raise UnsupportedModel(f"Resize {node.name}: input {name} must be a constant initializer")
+            return None if v.size == 0 else v.reshape(-1)   # opset 11-12: an empty scales tensor when sizes is used
+
+        scales, sizes = constant(2), constant(3)
+        if (scales is None) == (sizes is None):
+            raise UnsupportedModel(f"Resize {node.name}: exactly one of scales and sizes must be given")
+        given = scales if scales is not None else sizes
+        if given.size != 4:
+            raise UnsupportedModel(f"Resize {node.name}: only 4-D (N, C, H, W) resizing is implemented")
+        if scales is not None:
+            if scales[0] != 1 or scales[1] != 1:
+                raise UnsupportedModel(f"Resize {node.name}: scales {scales.tolist()} resize N or C")
+            return {"scale_factor": (float(scales[2]), float(scales[3])), "size": None}
+        return {"scale_factor": None, "size": [int(v) for v in sizes]}
+
+    def _batchnorm_spec(self, node, a, ins, outs):
+        # Inference form only: y = (x - mean) / sqrt(var + epsilon) * scale + B with the stored statistics, which is
+        # F.batch_norm(training=False) (what a module's BatchNorm2d does in eval()).
+        if int(a.get("training_mode", 0)) != 0 or any(o for o in outs[1:]):
+            raise UnsupportedModel(f"BatchNormalization {node.name}: training mode (running statistics outputs) is "
+                                   "not implemented")
+        if len(ins) != 5 or any(n not in self._buffer_of for n in ins[1:]):
+            raise UnsupportedModel(f"BatchNormalization {node.name}: scale, B, mean and var must be initializers")
+        return {"eps": float(a.get("epsilon", 1e-5))}
 
     def _conv_spec(self, node, a):
         if len(node.input) < 2 or node.input[1] not in self._buffer_of:
@@ -244,6 +309,19 @@ class OnnxEagerModule(nn.Module):
                     y = spec["alpha"] * (a_ @ b_)
                     if bias is not None:
                         y = y + spec["beta"] * bias
+            elif op == "LeakyRelu":
+                y = F.leaky_relu(env[ins[0]], spec["alpha"], inplace=spec["inplace"])
+            elif op == "Resize":
+                t = env[ins[0]]
+                if spec["size"] is not None:
+                    if list(t.shape[:2]) != spec["size"][:2]:
+                        raise RuntimeError(f"Resize: sizes {spec['size']} change N or C of {list(t.shape)}")
+                    y = F.interpolate(t, size=spec["size"][2:], mode="nearest")
+                else:
+                    y = F.interpolate(t, scale_factor=spec["scale_factor"], mode="nearest")
+            elif op == "BatchNormalization":
+                y = F.batch_norm(env[ins[0]], env[ins[3]], env[ins[4]], env[ins[1]], env[ins[2]], False, 0.0,
+                                 spec["eps"])
             elif op == "Add":
                 y = env[ins[0]] + env[ins[1]]
             elif op == "MaxPool":

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Every family's GPU-resident camera loop against its model alone and against the strongest PyTorch, in device calls
+# of under 10 minutes each (the GPU issue). Run from the repository root on the GPU machine, after staging
+# (README.md in this folder), with the part to run:
+#   a  YOLOv3-tiny: YoloOnDeviceBenchmarks (detector-only, the double-buffered loop on pageable and on page-locked
+#      frames), then pytorch/yolo_pytorch_way.py (eager and tuned) on the file EdgeBench generated; then SSD300's
+#      detector-only and double-buffered rows (the pipelines share their upload and loop code: re-verified here);
+#   b  MobileNetV2: ClassifierOnDeviceBenchmarks (the same three rows), pytorch/classifier_pytorch_way.py; the SSD300
+#      ladder (it must still run).
+# EdgeBench's cases run on ort-cuda-graph with the CUDA options OPTIONS (default prefer_nhwc=1,fuse_conv_bias=1,
+# the set the README recommends for recent NVIDIA GPUs), fp32 and fp16, batch 1 and 8.
+#   bash eng/gpu/run-loop-study.sh a /root/loops && tar -C /root -czf $OUT/loops-a.tar.gz loops
+# (the device tool brings back a few files per call: keep everything in one archive). Each step is time-bounded.
+set -uo pipefail
+part=${1:?usage: run-loop-study.sh a|b OUT_DIR}
+out=${2:?usage: run-loop-study.sh a|b OUT_DIR}
+options=${OPTIONS-prefer_nhwc=1,fuse_conv_bias=1}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
+t0=$SECONDS
+[ -x /root/st/app/EdgeBench.Benchmarks ] || { echo "no /root/st/app/EdgeBench.Benchmarks: stage and unpack first" > "$out/error.txt"; exit 2; }
+LD_LIBRARY_PATH=$(cat /root/st/ld_library_path)${LD_LIBRARY_PATH:-}
+export LD_LIBRARY_PATH
+export EDGEBENCH_MODELS=/root/st/models
+gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1 | tr -c 'A-Za-z0-9\n' '-' | tr -s '-' | sed 's/-$//')
+{ date -u; nvidia-smi --query-gpu=name,driver_version,pstate,clocks.sm,clocks.max.sm,power.draw,power.limit,temperature.gpu,memory.total --format=csv; } >> "$out/nvidia-smi.txt" 2>&1
+echo "part $part options [$options] ready at $((SECONDS - t0)) s" >> "$out/steps.txt"
+
+edgebench() {  # $1: label, $2: seconds, then the case selection
+  local label=$1 limit=$2; shift 2
+  local extra=()
+  [ -n "$options" ] && extra=(--cuda-options "$options")
+  (cd /root/st/app && timeout -s INT "$limit" ./EdgeBench.Benchmarks "$@" --telemetry none --device-id "gpu-${gpu}" \
+    --results "$out/results-$label" "${extra[@]}" > "$out/console-$label.log" 2>&1)
+  echo "edgebench $label rc=$? at $((SECONDS - t0)) s" >> "$out/steps.txt"
+}
+pytorch() {  # $1: label, $2: seconds, then the script and its arguments
+  local label=$1 limit=$2; shift 2
+  timeout "$limit" python3 "$@" --device cuda --batch 1,8 --precision fp32,fp16 --seconds 2 --warmup 20 \
+    --out "$out/pytorch-$label.json" > "$out/pytorch-$label.log" 2>&1
+  echo "pytorch $label rc=$? at $((SECONDS - t0)) s" >> "$out/steps.txt"
+}
+loopRows() {  # $1: the benchmark class
+  echo --filter "*$1.DetectorOnly" "*$1.CudaKernelsPipelined*" --backend ort-cuda-graph --batch 1,8 --precision fp32,fp16
+}
+
+case $part in
+  a)
+    # shellcheck disable=SC2046  # loopRows prints separate arguments
+    edgebench yolo 200 $(loopRows YoloOnDeviceBenchmarks) --model tiny-yolov3
+    pytorch yolo 120 "$here/pytorch/yolo_pytorch_way.py" --model /root/st/models/generated/tiny-yolov3-fp32.onnx --mode eager,tuned
+    edgebench ssd 130 --filter '*SsdOnDeviceBenchmarks.DetectorOnly' '*SsdOnDeviceBenchmarks.CudaKernelsPipelined' \
+      --model ssd300 --backend ort-cuda-graph --batch 1,8 --precision fp32,fp16
+    ;;
+  b)
+    # shellcheck disable=SC2046
+    edgebench mobilenetv2 200 $(loopRows ClassifierOnDeviceBenchmarks) --model mobilenetv2
+    pytorch mobilenetv2 120 "$here/pytorch/classifier_pytorch_way.py" --model /root/st/models/generated/mobilenetv2-fp32.onnx --normalization imagenet --mode eager,tuned
+    edgebench ladder 120 --filter '*SsdLadderBenchmarks*' --model ssd300 --backend ort-cuda-graph --batch 1,8 --precision fp32,fp16
+    ;;
+  *) echo "unknown part '$part' (expected a or b)" >&2; exit 2 ;;
+esac
+{ echo; date -u; nvidia-smi --query-gpu=pstate,clocks.sm,power.draw,temperature.gpu --format=csv; } >> "$out/nvidia-smi.txt" 2>&1
+cat "$out/steps.txt"
