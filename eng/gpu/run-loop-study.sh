@@ -4,9 +4,9 @@
 # (README.md in this folder), with the part to run:
 #   a  YOLOv3-tiny: YoloOnDeviceBenchmarks (detector-only, the double-buffered loop on pageable and on page-locked
 #      frames), then pytorch/yolo_pytorch_way.py (eager and tuned) on the file EdgeBench generated; then SSD300's
-#      detector-only and double-buffered rows (the pipelines share their upload and loop code: re-verified here);
-#   b  MobileNetV2: ClassifierOnDeviceBenchmarks (the same three rows), pytorch/classifier_pytorch_way.py; the SSD300
-#      ladder (it must still run).
+#      same rows and pytorch/ssd_pytorch_way.py;
+#   b  MobileNetV2 and ResNet-50: ClassifierOnDeviceBenchmarks (the same three rows), pytorch/classifier_pytorch_way.py
+#      on each; the SSD300 ladder (it must still run).
 # EdgeBench's cases run on ort-cuda-graph with the CUDA options OPTIONS (default prefer_nhwc=1,fuse_conv_bias=1,
 # the set the README recommends for recent NVIDIA GPUs), fp32 and fp16, batch 1 and 8.
 #   bash eng/gpu/run-loop-study.sh a /root/loops && tar -C /root -czf $OUT/loops-a.tar.gz loops
@@ -49,13 +49,16 @@ case $part in
     # shellcheck disable=SC2046  # loopRows prints separate arguments
     edgebench yolo 200 $(loopRows YoloOnDeviceBenchmarks) --model tiny-yolov3
     pytorch yolo 120 "$here/pytorch/yolo_pytorch_way.py" --model /root/st/models/generated/tiny-yolov3-fp32.onnx --mode eager,tuned
-    edgebench ssd 130 --filter '*SsdOnDeviceBenchmarks.DetectorOnly' '*SsdOnDeviceBenchmarks.CudaKernelsPipelined' \
-      --model ssd300 --backend ort-cuda-graph --batch 1,8 --precision fp32,fp16
+    # shellcheck disable=SC2046
+    edgebench ssd 150 $(loopRows SsdOnDeviceBenchmarks) --model ssd300
+    pytorch ssd 220 "$here/pytorch/ssd_pytorch_way.py" --model /root/st/models/generated/ssd300-fp32.onnx --mode eager,tuned
     ;;
   b)
     # shellcheck disable=SC2046
-    edgebench mobilenetv2 200 $(loopRows ClassifierOnDeviceBenchmarks) --model mobilenetv2
-    pytorch mobilenetv2 120 "$here/pytorch/classifier_pytorch_way.py" --model /root/st/models/generated/mobilenetv2-fp32.onnx --normalization imagenet --mode eager,tuned
+    edgebench classifiers 240 $(loopRows ClassifierOnDeviceBenchmarks) --model mobilenetv2,resnet50
+    for model in mobilenetv2 resnet50; do
+      pytorch "$model" 120 "$here/pytorch/classifier_pytorch_way.py" --model "/root/st/models/generated/$model-fp32.onnx" --normalization imagenet --mode eager,tuned
+    done
     edgebench ladder 120 --filter '*SsdLadderBenchmarks*' --model ssd300 --backend ort-cuda-graph --batch 1,8 --precision fp32,fp16
     ;;
   *) echo "unknown part '$part' (expected a or b)" >&2; exit 2 ;;

@@ -103,6 +103,9 @@ internal static partial class CudaRuntime
     /// <summary>Makes work queued on <paramref name="stream"/> from now on wait for <paramref name="cudaEvent"/> (the host does not wait).</summary>
     public static void WaitEvent(IntPtr stream, IntPtr cudaEvent) => Check(cudaStreamWaitEvent(stream, cudaEvent, 0), "cudaStreamWaitEvent");
 
+    /// <summary>Waits until the work before <paramref name="cudaEvent"/>'s last record has finished (work queued after it may still run).</summary>
+    public static void SynchronizeEvent(IntPtr cudaEvent) => Check(cudaEventSynchronize(cudaEvent), "cudaEventSynchronize");
+
     /// <summary>Waits until everything queued on <paramref name="stream"/> has finished.</summary>
     public static void Synchronize(IntPtr stream) => Check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
 
@@ -213,6 +216,9 @@ internal static partial class CudaRuntime
 
     [LibraryImport(ImportName)]
     private static partial int cudaEventDestroy(IntPtr cudaEvent);
+
+    [LibraryImport(ImportName)]
+    private static partial int cudaEventSynchronize(IntPtr cudaEvent);
 
     [LibraryImport(ImportName)]
     private static partial int cudaEventRecord(IntPtr cudaEvent, IntPtr stream);

@@ -10,12 +10,25 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// kernels (DetectionAssembler.Emit's semantics) fill a fixed block of <see cref="MaxDetections"/> slots per image,
 /// which is downloaded into one of two page-locked host slots (<see cref="ReadDetections"/>).
 /// </summary>
+/// <remarks>
+/// The decode runs on the compute stream (it reads the model's outputs, which the next call's model overwrites); NMS,
+/// merge and download run on a postprocess stream of their own, on per-slot buffers, so that in the double-buffered
+/// loop call N's NMS (a handful of small kernels, mostly launch latency: ~30 us a frame for YOLOv3-tiny at batch 1 on
+/// the H200) overlaps call N+1's preprocess and model instead of adding to every frame.
+/// </remarks>
 public abstract class OrtCudaDetectorPipeline : OrtCudaPipeline
 {
     private readonly float[][] _results = new float[2][];
-    private readonly IntPtr _deviceResults;
-    private readonly SsdWorkspace _workspace;
+    // Per slot: the decode's candidates, the NMS workspace and the result block (call N's NMS may run while call N+1
+    // decodes into the other slot).
+    private readonly IntPtr[] _deviceProbs = new IntPtr[2];
+    private readonly IntPtr[] _deviceBoxes = new IntPtr[2];
+    private readonly SsdWorkspace[] _workspace = new SsdWorkspace[2];
+    private readonly IntPtr[] _deviceResults = new IntPtr[2];
+    private readonly IntPtr[] _decoded = [IntPtr.Zero, IntPtr.Zero];
+    private readonly IntPtr _postStream;
     private readonly CandidateLists _lists;
+    private bool _postReleased;
 
     /// <summary>
     /// As <see cref="OrtCudaPipeline"/>'s constructor, then the candidate, NMS and result buffers for
@@ -30,24 +43,25 @@ public abstract class OrtCudaDetectorPipeline : OrtCudaPipeline
         MaxDetections = lists.MaxDetections;
         try
         {
-            DeviceProbs = Device((long)batchSize * lists.Classes * lists.Boxes * sizeof(float));
-            DeviceBoxes = Device((long)batchSize * lists.Boxes * 4 * sizeof(float));
+            _postStream = CudaRuntime.CreateStream();
             long listCount = (long)batchSize * lists.Classes;
             long listSlots = listCount * lists.PerClassTopK;
-            _workspace = new SsdWorkspace(
-                SortedKeys: Device(listSlots * sizeof(ulong)),
-                SortedBoxes: Device(listSlots * 4 * sizeof(float)),
-                SortedCounts: Device(listCount * sizeof(int)),
-                Masks: Device(listSlots * SsdWorkspace.MaskWords * sizeof(uint)),
-                KeptKeys: Device(listSlots * sizeof(ulong)),
-                KeptCounts: Device(listCount * sizeof(int)));
             for (int slot = 0; slot < 2; slot++)
             {
+                _decoded[slot] = CudaRuntime.CreateEvent();
+                _deviceProbs[slot] = Device((long)batchSize * lists.Classes * lists.Boxes * sizeof(float));
+                _deviceBoxes[slot] = Device((long)batchSize * lists.Boxes * 4 * sizeof(float));
+                _workspace[slot] = new SsdWorkspace(
+                    SortedKeys: Device(listSlots * sizeof(ulong)),
+                    SortedBoxes: Device(listSlots * 4 * sizeof(float)),
+                    SortedCounts: Device(listCount * sizeof(int)),
+                    Masks: Device(listSlots * SsdWorkspace.MaskWords * sizeof(uint)),
+                    KeptKeys: Device(listSlots * sizeof(ulong)),
+                    KeptCounts: Device(listCount * sizeof(int)));
                 _results[slot] = GC.AllocateArray<float>(DetectionSlots.ResultFloats(batchSize, MaxDetections), pinned: true);
                 PageLock(_results[slot]);
+                _deviceResults[slot] = Device(_results[slot].LongLength * sizeof(float));
             }
-
-            _deviceResults = Device(_results[0].LongLength * sizeof(float));
         }
         catch
         {
@@ -59,11 +73,8 @@ public abstract class OrtCudaDetectorPipeline : OrtCudaPipeline
     /// <summary>Detection slots per image (D).</summary>
     public int MaxDetections { get; }
 
-    /// <summary>The decode kernel's output: candidate confidences [N, C, B], 0 where a (box, class) is no candidate.</summary>
-    private protected IntPtr DeviceProbs { get; }
-
-    /// <summary>The decode kernel's output: boxes [N, B] as (l, t, r, b) floats.</summary>
-    private protected IntPtr DeviceBoxes { get; }
+    // Zero only while a failed construction is disposed, before the stream existed.
+    private protected sealed override IntPtr CompletionStream => _postStream != IntPtr.Zero ? _postStream : Stream;
 
     /// <summary>
     /// The filled slots of the last completed call as detections (cleared first; after <see cref="OrtCudaPipeline.RunPipelined"/>,
@@ -95,23 +106,55 @@ public abstract class OrtCudaDetectorPipeline : OrtCudaPipeline
         return lists;
     }
 
-    /// <summary>Queues the family's decode into <see cref="DeviceProbs"/> and <see cref="DeviceBoxes"/> (postprocess range open).</summary>
-    private protected abstract void QueueDecode();
+    /// <summary>
+    /// Queues, on <see cref="OrtCudaPipeline.Stream"/>, the family's decode of the model's outputs into
+    /// <paramref name="probs"/> (candidate confidences [N, C, B], 0 where a (box, class) is no candidate) and
+    /// <paramref name="boxes"/> ([N, B] as l, t, r, b floats).
+    /// </summary>
+    private protected abstract void QueueDecode(IntPtr probs, IntPtr boxes);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (!disposing || _postReleased)
+        {
+            return;
+        }
+
+        _postReleased = true;
+        // The base waits for both streams (CompletionStream) before it frees the buffers; the stream and events after.
+        base.Dispose(disposing);
+        foreach (IntPtr decoded in _decoded)
+        {
+            if (decoded != IntPtr.Zero)
+            {
+                CudaRuntime.DestroyEvent(decoded);
+            }
+        }
+
+        if (_postStream != IntPtr.Zero)
+        {
+            CudaRuntime.DestroyStream(_postStream);
+        }
+    }
 
     private protected sealed override void QueueOutputs(int slot)
     {
+        IntPtr probs = _deviceProbs[slot], boxes = _deviceBoxes[slot];
+        SsdWorkspace workspace = _workspace[slot];
         using (Nvtx.Push(StageRanges.Postprocess))
         {
-            QueueDecode();
-            Kernels.ClassNms(DeviceProbs, DeviceBoxes, _lists.Boxes, _lists.Classes, _lists.PerClassTopK, _lists.IouThreshold,
-                _lists.SuppressAtOrAbove, _workspace, BatchSize, Stream);
-            Kernels.Merge(_workspace.KeptKeys, _workspace.KeptCounts, DeviceBoxes, _lists.Boxes, _lists.Classes, _lists.PerClassTopK,
-                MaxDetections, _lists.LabelBase, _deviceResults, BatchSize, Stream);
+            QueueDecode(probs, boxes);
+            CudaRuntime.RecordEvent(_decoded[slot], Stream);
+            CudaRuntime.WaitEvent(_postStream, _decoded[slot]);
+            Kernels.ClassNms(probs, boxes, _lists.Boxes, _lists.Classes, _lists.PerClassTopK, _lists.IouThreshold,
+                _lists.SuppressAtOrAbove, workspace, BatchSize, _postStream);
+            Kernels.Merge(workspace.KeptKeys, workspace.KeptCounts, boxes, _lists.Boxes, _lists.Classes, _lists.PerClassTopK,
+                MaxDetections, _lists.LabelBase, _deviceResults[slot], BatchSize, _postStream);
         }
 
         using Nvtx.Range downloadRange = Nvtx.Push(StageRanges.Download);
         float[] results = _results[slot];
-        CudaRuntime.CopyToHostAsync(DeviceBuffers.AddressOf(results), _deviceResults, results.LongLength * sizeof(float), Stream);
+        CudaRuntime.CopyToHostAsync(DeviceBuffers.AddressOf(results), _deviceResults[slot], results.LongLength * sizeof(float), _postStream);
     }
 }
 

@@ -21,14 +21,15 @@ namespace EdgeBench.Inference.OnnxRuntime;
 /// <para>ONNX Runtime runs on the stream this class creates (CUDA provider option <c>user_compute_stream</c>), and
 /// the run option <c>disable_synchronize_execution_providers</c> keeps it from waiting at the end of its run, so a
 /// call queues upload, preprocess, model, postprocess and download back to back and waits once (<see cref="Run"/> at
-/// the end, <see cref="RunPipelined"/> for the previous call, before queueing).</para>
+/// the end, <see cref="RunPipelined"/> for the previous call, after queueing its own).</para>
 /// <para>Device-bound only: frames are uploaded by this class from wherever they lie (pageable memory, which CUDA
 /// stages through its own buffer, unless <see cref="PageLockFrames"/> page-locked them; strided frames go through this
 /// class's page-locked buffer); there is no host-copy variant (ONNX Runtime would own the copies and the kernels could
 /// not run between them).</para>
 /// <para><see cref="RunPipelined"/> is the camera loop double-buffered: a call copies its frames into one of two
-/// page-locked buffers while the GPU still works on the previous call, then waits for that call, queues its own and
-/// returns; the family's read method then reads the previous call's results. The host copy of pageable frames (~0.1 ms
+/// page-locked buffers while the GPU still works on the previous call, queues its own behind it, then waits for the
+/// previous call and returns; the family's read method then reads the previous call's results, and the GPU never waits
+/// for the host between calls. The host copy of pageable frames (~0.1 ms
 /// per VGA frame on the H200's host, as costly by hand as through CUDA's own staging) overlaps GPU work instead of
 /// adding to it; the frame rate is what is measured, each frame's latency grows by one call. The upload of those staged
 /// frames runs on a second stream into the slot's own device frame buffer, so the copy engine moves call N's frames
@@ -40,9 +41,11 @@ namespace EdgeBench.Inference.OnnxRuntime;
 public abstract class OrtCudaPipeline : IDisposable
 {
     private readonly List<MemoryHandle> _pins = [];
-    // RunPipelined's upload stream, and per slot the event its upload completes (the compute stream waits on it).
+    // RunPipelined's upload stream, and per slot the event its upload completes (the compute stream waits on it) and
+    // the event its whole call completes (the host waits on it, one call later).
     private readonly IntPtr _copyStream;
     private readonly IntPtr[] _uploaded = [IntPtr.Zero, IntPtr.Zero];
+    private readonly IntPtr[] _completed = [IntPtr.Zero, IntPtr.Zero];
     // Two page-locked frame staging buffers (RunPipelined's slots; Run stages strided frames in slot 0) and two device
     // frame buffers (call N uploads into one while call N-1 reads the other).
     private readonly byte[][] _staging = new byte[2][];
@@ -118,8 +121,12 @@ public abstract class OrtCudaPipeline : IDisposable
         try
         {
             _copyStream = CudaRuntime.CreateStream();
-            _uploaded[0] = CudaRuntime.CreateEvent();
-            _uploaded[1] = CudaRuntime.CreateEvent();
+            for (int slot = 0; slot < 2; slot++)
+            {
+                _uploaded[slot] = CudaRuntime.CreateEvent();
+                _completed[slot] = CudaRuntime.CreateEvent();
+            }
+
             Kernels = new CudaPipelineKernels(options.DeviceId, kernelClasses);
         }
         catch
@@ -257,14 +264,14 @@ public abstract class OrtCudaPipeline : IDisposable
         }
 
         QueueAfterUpload(slot: 0);
-        CudaRuntime.Synchronize(Stream);
+        WaitForQueuedWork();
         _slots.CompletedSynchronously();
     }
 
     /// <summary>
     /// The camera loop double-buffered: copies <paramref name="frames"/> (as <see cref="Run"/> takes them) into a
-    /// page-locked buffer while the GPU finishes the previous call, uploads them on the copy stream, waits for that
-    /// call, queues this one and returns without waiting for it. Frames <see cref="PageLockFrames"/> locked are
+    /// page-locked buffer while the GPU finishes the previous call, uploads them on the copy stream, queues this call
+    /// behind the previous one, then waits for the previous one and returns without waiting for this one. Frames <see cref="PageLockFrames"/> locked are
     /// uploaded straight from where they lie instead (no host copy), and waited for before it returns. Afterwards the family's read method reads the previous
     /// call's results; returns false (and there are none) on the first call after construction, <see cref="Run"/> or
     /// <see cref="Drain"/>. The frames may be reused as soon as it returns.
@@ -299,23 +306,38 @@ public abstract class OrtCudaPipeline : IDisposable
             }
         }
 
-        if (_slots.InFlight)
-        {
-            CudaRuntime.Synchronize(Stream);
-        }
-
-        // In flight from the first queued byte: should queueing fail halfway, Drain, Run, Dispose and the next call still
-        // wait for what was queued before they reuse its buffers (and the next call takes the other staging buffer).
+        // Queued before the previous call is waited for, so the GPU goes from that call straight into this one instead
+        // of idling while the host queues it (launches, the CUDA graph's replay: tens of microseconds, a tenth of a
+        // small model's frame). This slot's buffers were last used by the call before the previous one, whose
+        // completion the previous call waited for; the buffers the two calls share (model input and outputs) are used
+        // in stream order. In flight from the first queued byte: should queueing fail halfway, Drain, Run, Dispose and
+        // the next call still wait for what was queued before they reuse its buffers.
         bool previous = _slots.StartPipelined();
         try
         {
             CudaRuntime.WaitEvent(Stream, _uploaded[slot]);
             QueueAfterUpload(slot);
+            CudaRuntime.RecordEvent(_completed[slot], CompletionStream);
         }
         catch
         {
+            // The previous call was not waited for yet, and the next call stages into its slot: wait for everything
+            // queued (a failing wait means a broken context; the error below is the one to report).
             _slots.QueueFailed();
+            try
+            {
+                WaitForQueuedWork();
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
             throw;
+        }
+
+        if (previous)
+        {
+            CudaRuntime.SynchronizeEvent(_completed[1 - slot]); // its results are readable once this returns
         }
 
         if (direct)
@@ -337,7 +359,7 @@ public abstract class OrtCudaPipeline : IDisposable
             return;
         }
 
-        CudaRuntime.Synchronize(Stream); // the call's upload ran before its preprocess, on the event it waited for
+        WaitForQueuedWork(); // the call's upload ran before its preprocess, on the event it waited for
         _slots.Drained();
     }
 
@@ -380,7 +402,7 @@ public abstract class OrtCudaPipeline : IDisposable
             // below. A failing wait means the CUDA context is broken; free what can be freed all the same.
             try
             {
-                CudaRuntime.Synchronize(Stream);
+                WaitForQueuedWork();
             }
             catch (InvalidOperationException)
             {
@@ -399,6 +421,12 @@ public abstract class OrtCudaPipeline : IDisposable
         Kernels?.Dispose();
         DestroyStreamsAndEvents();
     }
+
+    /// <summary>
+    /// The stream a call's last work (its results' download) is queued on: the compute stream, unless the family runs
+    /// its postprocess on a stream of its own.
+    /// </summary>
+    private protected virtual IntPtr CompletionStream => Stream;
 
     /// <summary>
     /// Queues the family's postprocess behind the model (which wrote into the bound outputs) and the download of its
@@ -454,6 +482,16 @@ public abstract class OrtCudaPipeline : IDisposable
                 CudaRuntime.CopyToHostAsync((IntPtr)target, device, bytes, Stream);
                 CudaRuntime.Synchronize(Stream);
             }
+        }
+    }
+
+    /// <summary>Waits until everything queued on the compute stream and the completion stream has finished.</summary>
+    private void WaitForQueuedWork()
+    {
+        CudaRuntime.Synchronize(Stream);
+        if (CompletionStream != Stream)
+        {
+            CudaRuntime.Synchronize(CompletionStream);
         }
     }
 
@@ -542,12 +580,15 @@ public abstract class OrtCudaPipeline : IDisposable
 
     private void DestroyStreamsAndEvents()
     {
-        for (int slot = 0; slot < _uploaded.Length; slot++)
+        foreach (IntPtr[] events in (IntPtr[][])[_uploaded, _completed])
         {
-            if (_uploaded[slot] != IntPtr.Zero)
+            for (int slot = 0; slot < events.Length; slot++)
             {
-                CudaRuntime.DestroyEvent(_uploaded[slot]);
-                _uploaded[slot] = IntPtr.Zero;
+                if (events[slot] != IntPtr.Zero)
+                {
+                    CudaRuntime.DestroyEvent(events[slot]);
+                    events[slot] = IntPtr.Zero;
+                }
             }
         }
 

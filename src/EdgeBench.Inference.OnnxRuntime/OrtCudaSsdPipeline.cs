@@ -77,9 +77,9 @@ public sealed class OrtCudaSsdPipeline : OrtCudaDetectorPipeline
         Download(logits, _deviceLogits, (long)BatchSize * _classCount * _boxCount * elementBytes);
     }
 
-    private protected override void QueueDecode() =>
+    private protected override void QueueDecode(IntPtr probs, IntPtr boxes) =>
         Kernels.Scores(_deviceLocs, _deviceLogits, _devicePriors, _boxCount, _decode.SsdScoreThreshold,
-            _decode.SsdScaleXy, _decode.SsdScaleWh, DeviceProbs, DeviceBoxes, Half, BatchSize, Stream);
+            _decode.SsdScaleXy, _decode.SsdScaleWh, probs, boxes, Half, BatchSize, Stream);
 
     private static ResolvedModel RequireSsd300(ResolvedModel model)
     {

@@ -87,9 +87,9 @@ public sealed class OrtCudaYoloPipeline : OrtCudaDetectorPipeline
         Download(fine, _deviceFine, (long)BatchSize * fineElements * elementBytes);
     }
 
-    private protected override void QueueDecode() =>
+    private protected override void QueueDecode(IntPtr probs, IntPtr boxes) =>
         Kernels.YoloDecode(_deviceCoarse, _deviceFine, _grid[0], _grid[1], _anchorsPerHead, _classes, _deviceAnchorW, _deviceAnchorH,
-            _decode.YoloInputSize, _decode.YoloConfidenceThreshold, DeviceProbs, DeviceBoxes, Half, BatchSize, Stream);
+            _decode.YoloInputSize, _decode.YoloConfidenceThreshold, probs, boxes, Half, BatchSize, Stream);
 
     private static DecodeOptions DecodeOptionsOf(ResolvedModel model) => DecodeOptions.For(model.Descriptor);
 

@@ -1,16 +1,17 @@
 namespace EdgeBench.Inference.OnnxRuntime;
 
 /// <summary>
-/// The buffer bookkeeping of <see cref="OrtCudaSsdPipeline"/>'s double-buffered loop, apart from CUDA so that it is
+/// The buffer bookkeeping of <see cref="OrtCudaPipeline"/>'s double-buffered loop, apart from CUDA so that it is
 /// tested on machines without a GPU. Two slots, each a page-locked staging buffer and a result buffer. A pipelined
-/// call stages into <see cref="Next"/> while the previous call may still run, waits for that call (the pipeline does
-/// the waiting), then <see cref="StartPipelined"/> makes the previous call's results readable and this call the one
-/// in flight. The invariant the pipeline relies on: the slot a call stages into was last used by the call before the
-/// previous one, which has been waited for; and <see cref="Readable"/> is never the slot of a call still in flight.
+/// call stages into <see cref="Next"/> while the previous call may still run, <see cref="StartPipelined"/> makes this
+/// call the one in flight and names the previous call's slot readable, the call is queued, and the pipeline waits for
+/// the previous call before anyone reads that slot. The invariant the pipeline relies on: the slot a call stages into
+/// was last used by the call before the previous one, which has been waited for; and <see cref="Readable"/> is never
+/// read while its call may still run.
 /// </summary>
 internal sealed class PipelineSlots
 {
-    /// <summary>The result slot whose detections are complete and readable; -1 when none is.</summary>
+    /// <summary>The result slot to read (complete once the pipelined call that named it returns); -1 when none is.</summary>
     public int Readable { get; private set; } = -1;
 
     /// <summary>The slot the next pipelined call stages its frames into and downloads its results into.</summary>
@@ -20,10 +21,11 @@ internal sealed class PipelineSlots
     public bool InFlight { get; private set; }
 
     /// <summary>
-    /// A pipelined call, once the previous one (if <see cref="InFlight"/>) has been waited for: the previous call's
-    /// slot becomes readable, this call's slot (<see cref="Next"/>) goes in flight and the other slot is next.
-    /// Returns whether a previous call's results are now readable. Marks the call in flight before it is queued, so
-    /// that a failure halfway is still waited for before its buffers are used again (<see cref="QueueFailed"/>).
+    /// A pipelined call starts: the previous call's slot (if one is <see cref="InFlight"/>) becomes the readable one,
+    /// which the pipeline waits for before it returns, this call's slot (<see cref="Next"/>) goes in flight and the
+    /// other slot is next. Returns whether a previous call's results will be readable. Marks the call in flight before
+    /// it is queued, so that a failure halfway is still waited for before its buffers are used again
+    /// (<see cref="QueueFailed"/>).
     /// </summary>
     public bool StartPipelined()
     {
