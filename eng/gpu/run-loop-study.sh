@@ -6,14 +6,16 @@
 #      frames), then pytorch/yolo_pytorch_way.py (eager and tuned) on the file EdgeBench generated; then SSD300's
 #      same rows and pytorch/ssd_pytorch_way.py;
 #   b  MobileNetV2 and ResNet-50: ClassifierOnDeviceBenchmarks (the same three rows), pytorch/classifier_pytorch_way.py
-#      on each; the SSD300 ladder (it must still run).
+#      on each; the SSD300 ladder (it must still run);
+#   c  the batch-8 loops of YOLOv3-tiny and MobileNetV2 alone (the rows a host-copy change moves).
 # EdgeBench's cases run on ort-cuda-graph with the CUDA options OPTIONS (default prefer_nhwc=1,fuse_conv_bias=1,
 # the set the README recommends for recent NVIDIA GPUs), fp32 and fp16, batch 1 and 8.
 #   bash eng/gpu/run-loop-study.sh a /root/loops && tar -C /root -czf $OUT/loops-a.tar.gz loops
 # (the device tool brings back a few files per call: keep everything in one archive). Each step is time-bounded.
 set -uo pipefail
-part=${1:?usage: run-loop-study.sh a|b OUT_DIR}
-out=${2:?usage: run-loop-study.sh a|b OUT_DIR}
+set -f  # the case filters below are BenchmarkDotNet globs, never file names
+part=${1:?usage: run-loop-study.sh a|b|c OUT_DIR}
+out=${2:?usage: run-loop-study.sh a|b|c OUT_DIR}
 options=${OPTIONS-prefer_nhwc=1,fuse_conv_bias=1}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
@@ -40,8 +42,8 @@ pytorch() {  # $1: label, $2: seconds, then the script and its arguments
     --out "$out/pytorch-$label.json" > "$out/pytorch-$label.log" 2>&1
   echo "pytorch $label rc=$? at $((SECONDS - t0)) s" >> "$out/steps.txt"
 }
-loopRows() {  # $1: the benchmark class
-  echo --filter "*$1.DetectorOnly" "*$1.CudaKernelsPipelined*" --backend ort-cuda-graph --batch 1,8 --precision fp32,fp16
+loopRows() {  # $1: the benchmark class, $2: batch sizes (default 1,8)
+  echo --filter "*$1.DetectorOnly" "*$1.CudaKernelsPipelined*" --backend ort-cuda-graph --batch "${2:-1,8}" --precision fp32,fp16
 }
 
 case $part in
@@ -61,7 +63,14 @@ case $part in
     done
     edgebench ladder 120 --filter '*SsdLadderBenchmarks*' --model ssd300 --backend ort-cuda-graph --batch 1,8 --precision fp32,fp16
     ;;
-  *) echo "unknown part '$part' (expected a or b)" >&2; exit 2 ;;
+  c)
+    # The batch-8 loops whose host copy held them below the model (YOLOv3-tiny, MobileNetV2), after a host-copy change.
+    # shellcheck disable=SC2046
+    edgebench yolo-b8 120 $(loopRows YoloOnDeviceBenchmarks 8) --model tiny-yolov3
+    # shellcheck disable=SC2046
+    edgebench mobilenetv2-b8 120 $(loopRows ClassifierOnDeviceBenchmarks 8) --model mobilenetv2
+    ;;
+  *) echo "unknown part '$part' (expected a, b or c)" >&2; exit 2 ;;
 esac
 { echo; date -u; nvidia-smi --query-gpu=pstate,clocks.sm,power.draw,temperature.gpu --format=csv; } >> "$out/nvidia-smi.txt" 2>&1
 cat "$out/steps.txt"
