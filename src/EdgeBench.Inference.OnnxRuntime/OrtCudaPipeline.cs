@@ -51,10 +51,6 @@ public abstract class OrtCudaPipeline : IDisposable
     private readonly byte[][] _staging = new byte[2][];
     private readonly IntPtr[] _deviceFrames = new IntPtr[2];
     private readonly PipelineSlots _slots = new();
-    // RunPipelined's parallel host copy: the call's frames and the staging buffer they go to, read by _copyFrame.
-    private readonly FrameBuffer[] _batchFrames;
-    private readonly Action<int> _copyFrame;
-    private byte[] _copyTarget = [];
     private readonly IntPtr _deviceInput;
     private readonly ResizeTapBuffers _taps;
     private readonly float[] _scale = new float[3];
@@ -118,9 +114,6 @@ public abstract class OrtCudaPipeline : IDisposable
         {
             _staging[slot] = GC.AllocateArray<byte>(checked(batchSize * frameHeight * frameWidth * 3), pinned: true);
         }
-
-        _batchFrames = new FrameBuffer[batchSize];
-        _copyFrame = CopyFrame;
 
         // Streams, events and kernels first: the session is told to run on the compute stream.
         CudaRuntime.SetDevice(options.DeviceId);
@@ -292,7 +285,7 @@ public abstract class OrtCudaPipeline : IDisposable
         if (!direct)
         {
             // The host copy of this call's frames: overlaps the GPU work of the previous call, which used the other slot.
-            StageFrames(frames, _staging[slot]);
+            DetectionSlots.CopyFrames(frames, _staging[slot], FrameWidth, FrameHeight);
         }
 
         // The upload starts now, on the copy stream, while the compute stream may still run the previous call: this
@@ -516,39 +509,6 @@ public abstract class OrtCudaPipeline : IDisposable
         {
             frame.Validate(); // CUDA reads the bytes by address: a short buffer must fail here, not read past it
         }
-    }
-
-    /// <summary>
-    /// Copies a batch's frames into <paramref name="staging"/>, one frame per thread-pool worker. The host copy is the
-    /// one part of the double-buffered loop the GPU cannot hide once it is longer than the GPU's work per call: 8 VGA
-    /// frames (7.4 MB) took ~0.7 ms on one core of the H200's host against a 0.56 ms model call (YOLOv3-tiny or
-    /// MobileNetV2 at fp16), holding those loops at ~0.8x of the model alone. A single frame is copied on the calling
-    /// thread (a hand-off would cost more than it saves).
-    /// </summary>
-    private void StageFrames(ReadOnlySpan<FrameBuffer> frames, byte[] staging)
-    {
-        if (frames.Length < 2 || Environment.ProcessorCount < 2)
-        {
-            DetectionSlots.CopyFrames(frames, staging, FrameWidth, FrameHeight);
-            return;
-        }
-
-        frames.CopyTo(_batchFrames);
-        _copyTarget = staging;
-        try
-        {
-            Parallel.For(0, frames.Length, _copyFrame);
-        }
-        finally
-        {
-            Array.Clear(_batchFrames); // the caller's frames are not held beyond the call
-        }
-    }
-
-    private void CopyFrame(int index)
-    {
-        int size = _copyTarget.Length / BatchSize;
-        DetectionSlots.CopyFrames(_batchFrames.AsSpan(index, 1), _copyTarget.AsSpan(index * size, size), FrameWidth, FrameHeight);
     }
 
     /// <summary>
