@@ -7,15 +7,16 @@
 #      same rows and pytorch/ssd_pytorch_way.py;
 #   b  MobileNetV2 and ResNet-50: ClassifierOnDeviceBenchmarks (the same three rows), pytorch/classifier_pytorch_way.py
 #      on each; the SSD300 ladder (it must still run);
-#   c  the batch-8 loops of YOLOv3-tiny and MobileNetV2 alone (the rows a host-copy change moves).
+#   c  the batch-8 loops of YOLOv3-tiny and MobileNetV2 alone (the rows a host-copy change moves);
+#   d  SSD300's fp16 batch-1 detector in fresh processes, cuDNN's exhaustive against its heuristic algorithm search.
 # EdgeBench's cases run on ort-cuda-graph with the CUDA options OPTIONS (default prefer_nhwc=1,fuse_conv_bias=1,
 # the set the README recommends for recent NVIDIA GPUs), fp32 and fp16, batch 1 and 8.
 #   bash eng/gpu/run-loop-study.sh a /root/loops && tar -C /root -czf $OUT/loops-a.tar.gz loops
 # (the device tool brings back a few files per call: keep everything in one archive). Each step is time-bounded.
 set -uo pipefail
 set -f  # the case filters below are BenchmarkDotNet globs, never file names
-part=${1:?usage: run-loop-study.sh a|b|c OUT_DIR}
-out=${2:?usage: run-loop-study.sh a|b|c OUT_DIR}
+part=${1:?usage: run-loop-study.sh a|b|c|d OUT_DIR}
+out=${2:?usage: run-loop-study.sh a|b|c|d OUT_DIR}
 options=${OPTIONS-prefer_nhwc=1,fuse_conv_bias=1}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
@@ -70,7 +71,20 @@ case $part in
     # shellcheck disable=SC2046
     edgebench mobilenetv2-b8 120 $(loopRows ClassifierOnDeviceBenchmarks 8) --model mobilenetv2
     ;;
-  *) echo "unknown part '$part' (expected a, b or c)" >&2; exit 2 ;;
+  d)
+    # The fp16 batch-1 SSD300 detector's two modes across runs (docs/gpu-detector.md): fresh processes with ONNX
+    # Runtime's default options (cuDNN's exhaustive, timing-based algorithm search) alternating with the deterministic
+    # heuristic search, so a mode that follows the search's choice shows up as a split in the first set only.
+    saved=$options
+    for k in $(seq 1 "${LAUNCHES:-6}"); do
+      for search in EXHAUSTIVE HEURISTIC; do
+        options="cudnn_conv_algo_search=$search"
+        edgebench "launch-$search-$k" 60 --filter '*SsdOnDeviceBenchmarks.DetectorOnly' --model ssd300 --backend ort-cuda-graph --batch 1 --precision fp16
+      done
+    done
+    options=$saved
+    ;;
+  *) echo "unknown part '$part' (expected a, b, c or d)" >&2; exit 2 ;;
 esac
 { echo; date -u; nvidia-smi --query-gpu=pstate,clocks.sm,power.draw,temperature.gpu --format=csv; } >> "$out/nvidia-smi.txt" 2>&1
 cat "$out/steps.txt"
