@@ -8,7 +8,8 @@
 #   b  MobileNetV2 and ResNet-50: ClassifierOnDeviceBenchmarks (the same three rows), pytorch/classifier_pytorch_way.py
 #      on each; the SSD300 ladder (it must still run);
 #   c  the batch-8 loops of YOLOv3-tiny and MobileNetV2 alone (the rows a host-copy change moves);
-#   d  SSD300's fp16 batch-1 detector in fresh processes, cuDNN's exhaustive against its heuristic algorithm search.
+#   d  SSD300's fp16 batch-1 detector in fresh processes, cuDNN's exhaustive against its heuristic algorithm search;
+#      then PyTorch's torch.compile'd SSD300 detector (fp32 b1).
 # EdgeBench's cases run on ort-cuda-graph with the CUDA options OPTIONS (default prefer_nhwc=1,fuse_conv_bias=1,
 # the set the README recommends for recent NVIDIA GPUs), fp32 and fp16, batch 1 and 8.
 #   bash eng/gpu/run-loop-study.sh a /root/loops && tar -C /root -czf $OUT/loops-a.tar.gz loops
@@ -83,6 +84,12 @@ case $part in
       done
     done
     options=$saved
+    # torch.compile (max-autotune-no-cudagraphs, then replayed as a CUDA graph) of PyTorch's channels_last SSD300
+    # detector, fp32 batch 1 only: minutes of compilation per shape. PYTORCH_DIR: another copy of the scripts.
+    timeout 330 python3 "${PYTORCH_DIR:-$here/pytorch}/ssd_pytorch_way.py" --model /root/st/models/generated/ssd300-fp32.onnx \
+      --device cuda --mode tuned --compile --batch 1 --precision fp32 --seconds 2 --warmup 20 \
+      --out "$out/pytorch-ssd-compiled.json" > "$out/pytorch-ssd-compiled.log" 2>&1
+    echo "pytorch ssd-compiled rc=$? at $((SECONDS - t0)) s" >> "$out/steps.txt"
     ;;
   *) echo "unknown part '$part' (expected a, b, c or d)" >&2; exit 2 ;;
 esac
