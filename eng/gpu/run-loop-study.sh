@@ -84,6 +84,8 @@ case $part in
       done
     done
     options=$saved
+    [ -f /root/st/models/generated/ssd300-fp32.onnx ] ||  # the file PyTorch reads; the fp16 runs may not have written it
+      edgebench fp32-model 60 --filter '*SsdOnDeviceBenchmarks.DetectorOnly' --model ssd300 --backend ort-cuda-graph --batch 1 --precision fp32
     # torch.compile (max-autotune-no-cudagraphs, then replayed as a CUDA graph) of PyTorch's channels_last SSD300
     # detector, fp32 batch 1 only: minutes of compilation per shape. PYTORCH_DIR: another copy of the scripts.
     timeout 330 python3 "${PYTORCH_DIR:-$here/pytorch}/ssd_pytorch_way.py" --model /root/st/models/generated/ssd300-fp32.onnx \
