@@ -88,7 +88,7 @@ case $part in
       edgebench fp32-model 60 --filter '*SsdOnDeviceBenchmarks.DetectorOnly' --model ssd300 --backend ort-cuda-graph --batch 1 --precision fp32
     # torch.compile (max-autotune-no-cudagraphs, then replayed as a CUDA graph) of PyTorch's channels_last SSD300
     # detector, fp32 batch 1 only: minutes of compilation per shape. PYTORCH_DIR: another copy of the scripts.
-    timeout 330 python3 "${PYTORCH_DIR:-$here/pytorch}/ssd_pytorch_way.py" --model /root/st/models/generated/ssd300-fp32.onnx \
+    timeout "${COMPILE_SECONDS:-330}" python3 "${PYTORCH_DIR:-$here/pytorch}/ssd_pytorch_way.py" --model /root/st/models/generated/ssd300-fp32.onnx \
       --device cuda --mode tuned --compile --batch 1 --precision fp32 --seconds 2 --warmup 20 \
       --out "$out/pytorch-ssd-compiled.json" > "$out/pytorch-ssd-compiled.log" 2>&1
     echo "pytorch ssd-compiled rc=$? at $((SECONDS - t0)) s" >> "$out/steps.txt"
