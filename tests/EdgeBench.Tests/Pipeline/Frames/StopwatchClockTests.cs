@@ -11,9 +11,10 @@ public class StopwatchClockTests
         StopwatchClock clock = StopwatchClock.Instance;
         long bestOvershoot = long.MaxValue;
 
-        // Five 3 ms waits (sleep ~1 ms, then spin): the best of five shows the mechanism's accuracy without failing
-        // when the shared test machine preempts one of them.
-        for (int attempt = 0; attempt < 5; attempt++)
+        // Up to 50 waits of 3 ms (sleep ~1 ms, then spin), stopping at the first that lands within 200 us: the best
+        // one shows the mechanism's accuracy. Five were not enough on a 2-core machine running both test tiers at once
+        // (all five preempted, best 927 us late); every wait still checks that none returns early.
+        for (int attempt = 0; attempt < 50 && bestOvershoot >= Stopwatch.Frequency / 5_000; attempt++)
         {
             long target = clock.Now + (3 * Stopwatch.Frequency / 1_000);
             clock.WaitUntil(target);
