@@ -43,6 +43,13 @@ public sealed record EnvironmentInfo
     /// <summary>GPU names from nvidia-smi, or absent.</summary>
     public string Gpu { get; init; } = Absent;
 
+    /// <summary>
+    /// The GPUs' UUIDs from nvidia-smi ("; "-separated, in <see cref="Gpu"/>'s order), or null: which physical card a run
+    /// had, where the name cannot tell (a lent machine may be another H200 each time, and a run-to-run difference may be
+    /// the card's). Informational: never a reason to refuse a comparison.
+    /// </summary>
+    public string? GpuUuid { get; init; }
+
     public string Os { get; init; } = string.Empty;
 
     public string Kernel { get; init; } = string.Empty;
@@ -150,6 +157,7 @@ public static class EnvironmentProbe
             LogicalCores = System.Environment.ProcessorCount,
             MemoryTotalMb = ParseMemTotalMb(ReadText("/proc/meminfo") ?? string.Empty),
             Gpu = string.IsNullOrEmpty(gpu) ? EnvironmentInfo.Absent : gpu.ReplaceLineEndings("; "),
+            GpuUuid = string.IsNullOrEmpty(gpu) ? null : RunTool("nvidia-smi", "--query-gpu=uuid --format=csv,noheader")?.Trim().ReplaceLineEndings("; "),
             Os = ParseOsPrettyName(ReadText("/etc/os-release") ?? string.Empty) ?? RuntimeInformation.OSDescription,
             Kernel = ReadText("/proc/sys/kernel/osrelease")?.Trim() ?? RuntimeInformation.OSDescription,
             Architecture = RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(),

@@ -53,12 +53,13 @@ public class EnvironmentProbeTests
         string path = Path.Combine(Path.GetTempPath(), $"edgebench-env-{Guid.NewGuid():N}.json");
         try
         {
-            var info = new EnvironmentInfo { DeviceId = "x", OnnxRuntimeProviders = ["CPUExecutionProvider"], GitDirty = true };
+            var info = new EnvironmentInfo { DeviceId = "x", OnnxRuntimeProviders = ["CPUExecutionProvider"], GitDirty = true, GpuUuid = "GPU-1f2e" };
             info.Write(path);
 
             EnvironmentInfo read = EnvironmentInfo.Read(path);
-            Assert.Equal(("x", true, "CPUExecutionProvider"), (read.DeviceId, read.GitDirty, read.OnnxRuntimeProviders.Single()));
+            Assert.Equal(("x", true, "CPUExecutionProvider", "GPU-1f2e"), (read.DeviceId, read.GitDirty, read.OnnxRuntimeProviders.Single(), read.GpuUuid));
             Assert.Contains("\"device_id\": \"x\"", File.ReadAllText(path), StringComparison.Ordinal);
+            Assert.Contains("\"gpu_uuid\": \"GPU-1f2e\"", File.ReadAllText(path), StringComparison.Ordinal);
         }
         finally
         {
