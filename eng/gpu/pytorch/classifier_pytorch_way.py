@@ -107,39 +107,13 @@ class TunedClassifierPipeline(ClassifierPipeline):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", required=True, help="EdgeBench's <id>-fp32.onnx of a classifier")
-    ap.add_argument("--out", required=True, help="JSON results file to write")
+    spw.add_common_arguments(ap, "EdgeBench's <id>-fp32.onnx of a classifier", 2.0)
     ap.add_argument("--normalization", default="imagenet", choices=sorted(NORMALIZATIONS),
                     help="the model's input normalization, as its EdgeBench catalog entry says (default imagenet: "
                          "mobilenetv2, resnet18, resnet50)")
-    ap.add_argument("--device", default="cuda")
-    ap.add_argument("--batch", default="1,8")
-    ap.add_argument("--precision", default="fp32,fp16")
-    ap.add_argument("--mode", default="eager,tuned")
-    ap.add_argument("--seconds", type=float, default=2.0)
-    ap.add_argument("--warmup", type=int, default=20)
-    ap.add_argument("--min-iters", type=int, default=5)
-    ap.add_argument("--frames", type=int, default=16)
     args = ap.parse_args(argv)
-
-    batches = spw.parse_list(args.batch, int, "batch")
-    precisions = spw.parse_list(args.precision, str.strip, "precision")
-    modes = spw.parse_list(args.mode, str.strip, "mode")
-    if any(p not in ("fp32", "fp16") for p in precisions):
-        sys.exit(f"error: --precision {args.precision!r}: expected fp32 and/or fp16")
-    if any(m not in ("eager", "tuned") for m in modes):
-        sys.exit(f"error: --mode {args.mode!r}: expected eager and/or tuned")
-    if any(b < 1 for b in batches):
-        sys.exit("error: --batch values must be >= 1")
-    if not os.path.isfile(args.model):
-        sys.exit(f"error: model file not found: {args.model} (EdgeBench writes models/generated/<id>-fp32.onnx on first use)")
-    device = torch.device(args.device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        sys.exit(f"error: --device {args.device} but torch.cuda.is_available() is False")
-    if "tuned" in modes and device.type != "cuda":
-        sys.exit(f"error: --mode tuned needs a CUDA device; --device is {args.device}")
-    if device.type == "cuda" and device.index is None:
-        device = torch.device("cuda", torch.cuda.current_device())
+    batches, precisions, modes, device = spw.validated_common(
+        args, "EdgeBench writes models/generated/<id>-fp32.onnx on first use")
 
     t_start = time.perf_counter()
     with open(args.model, "rb") as f:

@@ -740,6 +740,65 @@ def parse_list(text, cast, name):
     return values
 
 
+# The command line and the checks the three scripts (this one, classifier_pytorch_way.py, yolo_pytorch_way.py) share;
+# each adds its own options after these (--compile, --normalization) and passes its own help texts and defaults.
+PRECISION_HELP = "fp32 and/or fp16 (module and input .half()); default both"
+MODE_HELP = "eager and/or tuned (tuned needs CUDA); default both"
+
+
+def add_common_arguments(ap, model_help, default_seconds, precision_help=PRECISION_HELP, mode_help=MODE_HELP,
+                         cudnn_benchmark_help=None):
+    """--model, --out, --device, --batch, --precision, --mode, --seconds, --warmup, --min-iters, --frames; with
+    cudnn_benchmark_help also --cudnn-benchmark (with that help) and --no-tf32, which validated_common applies (None, the
+    classifier script: neither; its eager mode always runs with cudnn.benchmark off)."""
+    ap.add_argument("--model", required=True, help=model_help)
+    ap.add_argument("--out", required=True, help="JSON results file to write")
+    ap.add_argument("--device", default="cuda", help="cuda (default), cuda:N or cpu")
+    ap.add_argument("--batch", default="1,8", help="batch sizes (default 1,8)")
+    ap.add_argument("--precision", default="fp32,fp16", help=precision_help)
+    ap.add_argument("--mode", default="eager,tuned", help=mode_help)
+    ap.add_argument("--seconds", type=float, default=default_seconds,
+                    help=f"timed seconds per case (default {default_seconds:g})")
+    ap.add_argument("--warmup", type=int, default=20, help="warm-up iterations per case (default 20)")
+    ap.add_argument("--min-iters", type=int, default=5, help="at least this many timed iterations (default 5)")
+    ap.add_argument("--frames", type=int, default=16, help="synthetic 640x480 frames in the ring (default 16)")
+    if cudnn_benchmark_help is not None:
+        ap.add_argument("--cudnn-benchmark", action="store_true", help=cudnn_benchmark_help)
+        ap.add_argument("--no-tf32", action="store_true",
+                        help="disable TF32 for fp32 convolutions (PyTorch enables it for cuDNN convolutions by default)")
+
+
+def validated_common(args, model_hint):
+    """add_common_arguments' options checked (one `error: ...` line and exit status 1 for the first problem; model_hint,
+    in parentheses after a missing model file, says where EdgeBench writes it) and --cudnn-benchmark / --no-tf32
+    applied where the script has them. Returns (batches, precisions, modes, device), device with its CUDA index."""
+    batches = parse_list(args.batch, int, "batch")
+    precisions = parse_list(args.precision, str.strip, "precision")
+    modes = parse_list(args.mode, str.strip, "mode")
+    if any(p not in ("fp32", "fp16") for p in precisions):
+        sys.exit(f"error: --precision {args.precision!r}: expected fp32 and/or fp16")
+    if any(m not in ("eager", "tuned") for m in modes):
+        sys.exit(f"error: --mode {args.mode!r}: expected eager and/or tuned")
+    if any(b < 1 for b in batches):
+        sys.exit("error: --batch values must be >= 1")
+    if not os.path.isfile(args.model):
+        sys.exit(f"error: model file not found: {args.model} ({model_hint})")
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        sys.exit(f"error: --device {args.device} but torch.cuda.is_available() is False "
+                 f"(torch {torch.__version__}, built for CUDA {torch.version.cuda}); use --device cpu for a correctness run")
+    if "tuned" in modes and device.type != "cuda":
+        sys.exit(f"error: --mode tuned needs a CUDA device (CUDA graphs, pinned memory); --device is {args.device}")
+    if device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", torch.cuda.current_device())
+    if "no_tf32" in vars(args):
+        torch.backends.cudnn.benchmark = bool(args.cudnn_benchmark)
+        if args.no_tf32:
+            torch.backends.cudnn.allow_tf32 = False
+            torch.backends.cuda.matmul.allow_tf32 = False
+    return batches, precisions, modes, device
+
+
 def compare_outputs(reference, locs, scores, reference_name):
     """Cosine and max |diff| of locs/scores against the first precision's eager outputs (float64)."""
     out = {}
@@ -854,54 +913,18 @@ def run_tuned(base, eager_model, prec, dtype, frames, batches, device, sync, arg
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", required=True, help="EdgeBench's ssd300-fp32.onnx (generated or your own)")
-    ap.add_argument("--out", required=True, help="JSON results file to write")
-    ap.add_argument("--device", default="cuda", help="cuda (default), cuda:N or cpu")
-    ap.add_argument("--batch", default="1,8", help="batch sizes (default 1,8)")
-    ap.add_argument("--precision", default="fp32,fp16", help="fp32 and/or fp16 (module and input .half()); default both")
-    ap.add_argument("--seconds", type=float, default=4.0, help="timed seconds per case (default 4)")
-    ap.add_argument("--warmup", type=int, default=20, help="warm-up iterations per case (default 20)")
-    ap.add_argument("--min-iters", type=int, default=5, help="at least this many timed iterations (default 5)")
-    ap.add_argument("--frames", type=int, default=16, help="synthetic 640x480 frames in the ring (default 16)")
-    ap.add_argument("--cudnn-benchmark", action="store_true", help="torch.backends.cudnn.benchmark = True (default off)")
-    ap.add_argument("--no-tf32", action="store_true",
-                    help="disable TF32 for fp32 convolutions (PyTorch enables it for cuDNN convolutions by default)")
-    ap.add_argument("--mode", default="eager,tuned",
-                    help="eager (a plain module, --cudnn-benchmark as given) and/or tuned (cudnn.benchmark, channels_last, "
-                         "pinned input, pre + detector + decode as one CUDA graph; CUDA only); default both")
+    add_common_arguments(
+        ap, "EdgeBench's ssd300-fp32.onnx (generated or your own)", 4.0,
+        mode_help="eager (a plain module, --cudnn-benchmark as given) and/or tuned (cudnn.benchmark, channels_last, "
+                  "pinned input, pre + detector + decode as one CUDA graph; CUDA only); default both",
+        cudnn_benchmark_help="torch.backends.cudnn.benchmark = True (default off)")
     ap.add_argument("--compile", action="store_true",
                     help="tuned mode: also time torch.compile(max-autotune-no-cudagraphs) of the channels_last detector, "
                          "replayed as a CUDA graph (case detector-only-compiled; minutes of compilation)")
     args = ap.parse_args(argv)
-
-    batches = parse_list(args.batch, int, "batch")
-    precisions = parse_list(args.precision, str.strip, "precision")
-    for p in precisions:
-        if p not in ("fp32", "fp16"):
-            sys.exit(f"error: --precision {p!r}: expected fp32 and/or fp16")
-    if any(b < 1 for b in batches):
-        sys.exit("error: --batch values must be >= 1")
-    modes = parse_list(args.mode, str.strip, "mode")
-    for m in modes:
-        if m not in ("eager", "tuned"):
-            sys.exit(f"error: --mode {m!r}: expected eager and/or tuned")
-
-    if not os.path.isfile(args.model):
-        sys.exit(f"error: model file not found: {args.model} (EdgeBench writes it to models/generated/ssd300-fp32.onnx "
-                 "on first use, or `dotnet run -c Release -- models export --out DIR`)")
-    device = torch.device(args.device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        sys.exit(f"error: --device {args.device} but torch.cuda.is_available() is False "
-                 f"(torch {torch.__version__}, built for CUDA {torch.version.cuda}); use --device cpu for a correctness run")
-    if device.type == "cuda" and device.index is None:
-        device = torch.device("cuda", torch.cuda.current_device())
-
-    if "tuned" in modes and device.type != "cuda":
-        sys.exit(f"error: --mode tuned needs a CUDA device (CUDA graphs, pinned memory); --device is {args.device}")
-    torch.backends.cudnn.benchmark = bool(args.cudnn_benchmark)
-    if args.no_tf32:
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cuda.matmul.allow_tf32 = False
+    batches, precisions, modes, device = validated_common(
+        args, "EdgeBench writes it to models/generated/ssd300-fp32.onnx on first use, or "
+              "`dotnet run -c Release -- models export --out DIR`")
 
     t_start = time.perf_counter()
     with open(args.model, "rb") as f:

@@ -217,46 +217,15 @@ def agreement(eager_results, tuned_results):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", required=True, help="EdgeBench's tiny-yolov3-fp32.onnx (generated or your own)")
-    ap.add_argument("--out", required=True, help="JSON results file to write")
-    ap.add_argument("--device", default="cuda", help="cuda (default), cuda:N or cpu")
-    ap.add_argument("--batch", default="1,8", help="batch sizes (default 1,8)")
-    ap.add_argument("--precision", default="fp32,fp16", help="fp32 and/or fp16 (module and input .half(); decode in fp32)")
-    ap.add_argument("--mode", default="eager,tuned", help="eager and/or tuned (tuned needs CUDA); default both")
-    ap.add_argument("--seconds", type=float, default=2.0, help="timed seconds per case (default 2)")
-    ap.add_argument("--warmup", type=int, default=20, help="warm-up iterations per case (default 20)")
-    ap.add_argument("--min-iters", type=int, default=5, help="at least this many timed iterations (default 5)")
-    ap.add_argument("--frames", type=int, default=16, help="synthetic 640x480 frames in the ring (default 16)")
-    ap.add_argument("--cudnn-benchmark", action="store_true", help="eager mode: torch.backends.cudnn.benchmark = True "
-                    "(default off; tuned mode always turns it on)")
-    ap.add_argument("--no-tf32", action="store_true",
-                    help="disable TF32 for fp32 convolutions (PyTorch enables it for cuDNN convolutions by default)")
+    spw.add_common_arguments(
+        ap, "EdgeBench's tiny-yolov3-fp32.onnx (generated or your own)", 2.0,
+        precision_help="fp32 and/or fp16 (module and input .half(); decode in fp32)",
+        cudnn_benchmark_help="eager mode: torch.backends.cudnn.benchmark = True (default off; tuned mode always turns "
+                             "it on)")
     args = ap.parse_args(argv)
-
-    batches = spw.parse_list(args.batch, int, "batch")
-    precisions = spw.parse_list(args.precision, str.strip, "precision")
-    modes = spw.parse_list(args.mode, str.strip, "mode")
-    if any(p not in ("fp32", "fp16") for p in precisions):
-        sys.exit(f"error: --precision {args.precision!r}: expected fp32 and/or fp16")
-    if any(m not in ("eager", "tuned") for m in modes):
-        sys.exit(f"error: --mode {args.mode!r}: expected eager and/or tuned")
-    if any(b < 1 for b in batches):
-        sys.exit("error: --batch values must be >= 1")
-    if not os.path.isfile(args.model):
-        sys.exit(f"error: model file not found: {args.model} (EdgeBench writes models/generated/tiny-yolov3-fp32.onnx on "
-                 "first use, or `dotnet run -c Release -- models export --out DIR`)")
-    device = torch.device(args.device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        sys.exit(f"error: --device {args.device} but torch.cuda.is_available() is False "
-                 f"(torch {torch.__version__}, built for CUDA {torch.version.cuda}); use --device cpu for a correctness run")
-    if "tuned" in modes and device.type != "cuda":
-        sys.exit(f"error: --mode tuned needs a CUDA device (CUDA graphs, pinned memory); --device is {args.device}")
-    if device.type == "cuda" and device.index is None:
-        device = torch.device("cuda", torch.cuda.current_device())
-    torch.backends.cudnn.benchmark = bool(args.cudnn_benchmark)
-    if args.no_tf32:
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cuda.matmul.allow_tf32 = False
+    batches, precisions, modes, device = spw.validated_common(
+        args, "EdgeBench writes models/generated/tiny-yolov3-fp32.onnx on first use, or "
+              "`dotnet run -c Release -- models export --out DIR`")
 
     t_start = time.perf_counter()
     with open(args.model, "rb") as f:
