@@ -799,6 +799,30 @@ def validated_common(args, model_hint):
     return batches, precisions, modes, device
 
 
+def load_model(path):
+    """The ONNX file as an OnnxEagerModule in eval mode (exit with the reason when it has an op the interpreter lacks),
+    with the file's sha256, its opsets and EdgeBench's .stamp sidecar beside it (None when absent or unreadable), for
+    the report. Returns (module, proto, sha256, opset, stamp); the caller checks the shapes on proto, then drops it."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    sha = hashlib.sha256(blob).hexdigest()
+    proto = onnx.load_model_from_string(blob)
+    del blob
+    try:
+        module = OnnxEagerModule(proto).eval()
+    except UnsupportedModel as e:
+        sys.exit(f"error: {path}: {e}")
+    opset = {o.domain or "ai.onnx": o.version for o in proto.opset_import}
+    stamp = None
+    if os.path.isfile(path + ".stamp"):
+        try:
+            with open(path + ".stamp") as f:
+                stamp = json.load(f)
+        except (OSError, ValueError):
+            pass
+    return module, proto, sha, opset, stamp
+
+
 def compare_outputs(reference, locs, scores, reference_name):
     """Cosine and max |diff| of locs/scores against the first precision's eager outputs (float64)."""
     out = {}
@@ -927,16 +951,7 @@ def main(argv=None):
               "`dotnet run -c Release -- models export --out DIR`")
 
     t_start = time.perf_counter()
-    with open(args.model, "rb") as f:
-        blob = f.read()
-    sha = hashlib.sha256(blob).hexdigest()
-    proto = onnx.load_model_from_string(blob)
-    del blob
-    try:
-        base = OnnxEagerModule(proto).eval()
-    except UnsupportedModel as e:
-        sys.exit(f"error: {args.model}: {e}")
-    opset = {o.domain or "ai.onnx": o.version for o in proto.opset_import}
+    base, proto, sha, opset, stamp = load_model(args.model)
     inp = proto.graph.input[0]
     in_dims = [d.dim_value or d.dim_param for d in inp.type.tensor_type.shape.dim]
     if base.output_names != ["locs", "scores"]:
@@ -944,13 +959,6 @@ def main(argv=None):
     if len(in_dims) != 4 or in_dims[1:] != [3, 300, 300]:
         sys.exit(f"error: expected input [N,3,300,300]; the model has {in_dims}")
     del proto
-    stamp = None
-    if os.path.isfile(args.model + ".stamp"):
-        try:
-            with open(args.model + ".stamp") as f:
-                stamp = json.load(f)
-        except (OSError, ValueError):
-            pass
 
     frames = SyntheticVideo(640, 480, seed=1).frames_bgr(args.frames)
     sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else (lambda: None)

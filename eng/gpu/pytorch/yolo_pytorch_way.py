@@ -23,8 +23,6 @@ The frames are ssd_pytorch_way.py's port of EdgeBench's synthetic video (seed 1,
 import argparse
 import copy
 import datetime
-import hashlib
-import json
 import os
 import sys
 import time
@@ -228,16 +226,7 @@ def main(argv=None):
               "`dotnet run -c Release -- models export --out DIR`")
 
     t_start = time.perf_counter()
-    with open(args.model, "rb") as f:
-        blob = f.read()
-    sha = hashlib.sha256(blob).hexdigest()
-    proto = spw.onnx.load_model_from_string(blob)
-    del blob
-    try:
-        base = spw.OnnxEagerModule(proto).eval()
-    except spw.UnsupportedModel as e:
-        sys.exit(f"error: {args.model}: {e}")
-    opset = {o.domain or "ai.onnx": o.version for o in proto.opset_import}
+    base, proto, sha, opset, stamp = spw.load_model(args.model)
     dims = [d.dim_value or d.dim_param for d in proto.graph.input[0].type.tensor_type.shape.dim]
     out_dims = [[d.dim_value or d.dim_param for d in o.type.tensor_type.shape.dim] for o in proto.graph.output]
     if len(dims) != 4 or dims[1] != 3 or dims[2] != dims[3] or not isinstance(dims[2], int) or dims[2] % 32:
@@ -248,13 +237,6 @@ def main(argv=None):
         sys.exit(f"error: expected two outputs [N,255,{size // 32},{size // 32}] and [N,255,{size // 16},{size // 16}] "
                  f"(YOLOv3-tiny's heads); the model has {base.output_names} {out_dims}")
     del proto
-    stamp = None
-    if os.path.isfile(args.model + ".stamp"):
-        try:
-            with open(args.model + ".stamp") as f:
-                stamp = json.load(f)
-        except (OSError, ValueError):
-            pass
 
     frames = spw.SyntheticVideo(640, 480, seed=1).frames_bgr(args.frames)
     h, w = frames[0].shape[:2]

@@ -91,7 +91,9 @@ public sealed class PowerSourceRunTests(SharedModels models) : IClassFixture<Sha
             Assert.NotNull(row.EnergyMj);
             Assert.InRange(row.CpuUtilPct!.Value, 0, 100); // the source still reports its own figures
             Assert.StartsWith($"telemetry: linux, ", row.Notes, StringComparison.Ordinal);
-            Assert.Contains($"(power: the power command's watts ('{meter}'))", row.Notes, StringComparison.Ordinal);
+            // The note may add "N of M runs failed (last: ...)": on a loaded 2-core machine (CI runs both tiers at once) a
+            // run of the meter can time out; what this test holds is that the watts are the command's.
+            Assert.Matches($@"\(power: the power command's watts \('{System.Text.RegularExpressions.Regex.Escape(meter)}'\)(\)|, \d+ of \d+ runs failed)", row.Notes);
         }
 
         _tools.AssertNothingLeftBehind();
