@@ -271,10 +271,11 @@ public abstract class OrtCudaPipeline : IDisposable
     /// <summary>
     /// The camera loop double-buffered: copies <paramref name="frames"/> (as <see cref="Run"/> takes them) into a
     /// page-locked buffer while the GPU finishes the previous call, uploads them on the copy stream, queues this call
-    /// behind the previous one, then waits for the previous one and returns without waiting for this one. Frames <see cref="PageLockFrames"/> locked are
-    /// uploaded straight from where they lie instead (no host copy), and waited for before it returns. Afterwards the family's read method reads the previous
-    /// call's results; returns false (and there are none) on the first call after construction, <see cref="Run"/> or
-    /// <see cref="Drain"/>. The frames may be reused as soon as it returns.
+    /// behind the previous one, then waits for the previous one and returns without waiting for this one. Frames
+    /// <see cref="PageLockFrames"/> locked are uploaded straight from where they lie instead (no host copy), and waited
+    /// for before it returns. Afterwards the family's read method reads the previous call's results; returns false (and
+    /// there are none) on the first call after construction, <see cref="Run"/> or <see cref="Drain"/>. The frames may be
+    /// reused as soon as it returns.
     /// </summary>
     public bool RunPipelined(ReadOnlySpan<FrameBuffer> frames)
     {
