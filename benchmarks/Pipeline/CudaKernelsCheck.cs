@@ -28,28 +28,24 @@ internal static class CudaKernelsCheck
     /// </summary>
     public static string Run(OrtCudaSsdPipeline pipeline, ModelDescriptor model, ReadOnlySpan<FrameBuffer> frames)
     {
-        pipeline.Run(frames);
-        var actual = new List<Detection>();
-        pipeline.ReadDetections(actual);
-        bool half = pipeline.Precision == Precision.Fp16;
-        (int inputElements, int differing, float maxInput) = CheckModelInput(pipeline, frames, model);
-
-        int boxes = SsdDefaultBoxes.Coco300.Count, classes = pipeline.Decode.SsdClassCount;
-        byte[] locs = new byte[frames.Length * 4 * boxes * (half ? 2 : 4)];
-        byte[] logits = new byte[frames.Length * classes * boxes * (half ? 2 : 4)];
-        pipeline.DownloadModelOutputs(locs, logits);
-        var expected = new List<Detection>();
-        var postprocessor = new SsdPostprocessor(pipeline.Decode);
-        if (half)
+        int images = frames.Length, boxes = SsdDefaultBoxes.Coco300.Count, classes = pipeline.Decode.SsdClassCount;
+        return Detector(pipeline, model, frames, "CUDA kernels check", nameof(SsdPostprocessor), (half, expected) =>
         {
-            postprocessor.Process(MemoryMarshal.Cast<byte, Half>(locs), MemoryMarshal.Cast<byte, Half>(logits), frames.Length, expected);
-        }
-        else
-        {
-            postprocessor.Process(MemoryMarshal.Cast<byte, float>(locs), MemoryMarshal.Cast<byte, float>(logits), frames.Length, expected);
-        }
+            byte[] locs = new byte[images * 4 * boxes * (half ? 2 : 4)];
+            byte[] logits = new byte[images * classes * boxes * (half ? 2 : 4)];
+            pipeline.DownloadModelOutputs(locs, logits);
+            var postprocessor = new SsdPostprocessor(pipeline.Decode);
+            if (half)
+            {
+                postprocessor.Process(MemoryMarshal.Cast<byte, Half>(locs), MemoryMarshal.Cast<byte, Half>(logits), images, expected);
+            }
+            else
+            {
+                postprocessor.Process(MemoryMarshal.Cast<byte, float>(locs), MemoryMarshal.Cast<byte, float>(logits), images, expected);
+            }
 
-        return Verdict("CUDA kernels check", nameof(SsdPostprocessor), expected, actual, inputElements, differing, maxInput);
+            return string.Empty;
+        });
     }
 
     /// <summary>
@@ -59,29 +55,25 @@ internal static class CudaKernelsCheck
     /// </summary>
     public static string Yolo(OrtCudaYoloPipeline pipeline, ModelDescriptor model, ReadOnlySpan<FrameBuffer> frames)
     {
-        pipeline.Run(frames);
-        var actual = new List<Detection>();
-        pipeline.ReadDetections(actual);
-        bool half = pipeline.Precision == Precision.Fp16;
-        (int inputElements, int differing, float maxInput) = CheckModelInput(pipeline, frames, model);
-
+        int images = frames.Length;
         (int coarseElements, int fineElements) = pipeline.HeadElements;
-        byte[] coarse = new byte[frames.Length * coarseElements * (half ? 2 : 4)];
-        byte[] fine = new byte[frames.Length * fineElements * (half ? 2 : 4)];
-        pipeline.DownloadModelOutputs(coarse, fine);
-        var expected = new List<Detection>();
-        var postprocessor = new YoloV3TinyPostprocessor(pipeline.Decode);
-        if (half)
+        return Detector(pipeline, model, frames, "YOLO kernels check", nameof(YoloV3TinyPostprocessor), (half, expected) =>
         {
-            postprocessor.Process(MemoryMarshal.Cast<byte, Half>(coarse), MemoryMarshal.Cast<byte, Half>(fine), frames.Length, expected);
-        }
-        else
-        {
-            postprocessor.Process(MemoryMarshal.Cast<byte, float>(coarse), MemoryMarshal.Cast<byte, float>(fine), frames.Length, expected);
-        }
+            byte[] coarse = new byte[images * coarseElements * (half ? 2 : 4)];
+            byte[] fine = new byte[images * fineElements * (half ? 2 : 4)];
+            pipeline.DownloadModelOutputs(coarse, fine);
+            var postprocessor = new YoloV3TinyPostprocessor(pipeline.Decode);
+            if (half)
+            {
+                postprocessor.Process(MemoryMarshal.Cast<byte, Half>(coarse), MemoryMarshal.Cast<byte, Half>(fine), images, expected);
+            }
+            else
+            {
+                postprocessor.Process(MemoryMarshal.Cast<byte, float>(coarse), MemoryMarshal.Cast<byte, float>(fine), images, expected);
+            }
 
-        return Verdict("YOLO kernels check", nameof(YoloV3TinyPostprocessor), expected, actual, inputElements, differing, maxInput)
-            + string.Create(CultureInfo.InvariantCulture, $"; {postprocessor.LastCandidateCount} candidates before NMS");
+            return string.Create(CultureInfo.InvariantCulture, $"; {postprocessor.LastCandidateCount} candidates before NMS");
+        });
     }
 
     /// <summary>The detections of a detector loop's last completed call, as an array (for <see cref="Pipelined"/>).</summary>
@@ -103,12 +95,26 @@ internal static class CudaKernelsCheck
         return (inputElements, differing, maxInput);
     }
 
-    /// <summary>The one-line summary of a detector check; throws it when anything differs beyond <see cref="Tolerance"/>.</summary>
-    private static string Verdict(string check, string reference, List<Detection> expected, List<Detection> actual, int inputElements, int differing, float maxInput)
+    /// <summary>
+    /// A detector loop against its C# stages: runs <paramref name="frames"/> once, compares the model input with
+    /// <see cref="PreprocessReference"/> (bit for bit), has <paramref name="reference"/> (the family's postprocess on the
+    /// model outputs of the same run, fp16 or fp32 as given; it returns a suffix for the summary) fill the expected
+    /// detections, and compares those within <see cref="Tolerance"/>. Returns the one-line summary; throws it when
+    /// anything differs.
+    /// </summary>
+    private static string Detector(OrtCudaDetectorPipeline pipeline, ModelDescriptor model, ReadOnlySpan<FrameBuffer> frames, string check,
+        string referenceName, Func<bool, List<Detection>, string> reference)
     {
+        pipeline.Run(frames);
+        var actual = new List<Detection>();
+        pipeline.ReadDetections(actual);
+        (int inputElements, int differing, float maxInput) = CheckModelInput(pipeline, frames, model);
+        var expected = new List<Detection>();
+        string suffix = reference(pipeline.Precision == Precision.Fp16, expected);
+
         DetectionAgreement agreement = DetectionAgreement.Compare(expected, actual, Tolerance);
         string summary = string.Create(CultureInfo.InvariantCulture,
-            $"{check}: model input {inputElements - differing} of {inputElements} values bit-identical to PreprocessReference (max difference {maxInput:G3}); detections {agreement.Matched} of {agreement.Expected} match {reference} on the same outputs ({agreement.Missing} missing, {agreement.Extra} extra, max score difference {agreement.MaxScoreDifference:G3}, max box difference {agreement.MaxBoxDifference:G3})");
+            $"{check}: model input {inputElements - differing} of {inputElements} values bit-identical to PreprocessReference (max difference {maxInput:G3}); detections {agreement.Matched} of {agreement.Expected} match {referenceName} on the same outputs ({agreement.Missing} missing, {agreement.Extra} extra, max score difference {agreement.MaxScoreDifference:G3}, max box difference {agreement.MaxBoxDifference:G3})");
         // The preprocess kernel does the reference's operations in its order without contraction, so its output is
         // expected bit for bit; any difference is a bug (or a GPU that rounds differently), never tolerated noise.
         if (!agreement.Agrees || differing != 0)
@@ -116,7 +122,7 @@ internal static class CudaKernelsCheck
             throw new InvalidOperationException(summary);
         }
 
-        return summary;
+        return summary + suffix;
     }
 
     /// <summary>

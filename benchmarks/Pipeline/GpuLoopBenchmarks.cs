@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using EdgeBench.Benchmarks.Infrastructure;
+using EdgeBench.Core.Detection;
 using EdgeBench.Core.Models;
 using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Models.Zoo;
@@ -142,7 +143,7 @@ public abstract class GpuLoopBenchmarks<TPipeline> : EdgeBenchmark
     private protected virtual ResolvedModel Require(ResolvedModel model) => model;
 
     /// <summary>The session, kernels and buffers (the baseline uses the same session), checked before anything is timed.</summary>
-    private protected TPipeline CreatePipeline(bool pageLockFrames, bool pipelined)
+    private void CreatePipeline(bool pageLockFrames, bool pipelined)
     {
         CaseContext context = PrepareOnCudaStream(Backend, Batch, Precision);
         ResolvedModel model = Require(RequireBatch(context.Store.Resolve(ModelId, context.Precision), Batch));
@@ -159,7 +160,21 @@ public abstract class GpuLoopBenchmarks<TPipeline> : EdgeBenchmark
         {
             Console.WriteLine($"{label}: {CudaKernelsCheck.Pipelined(pipeline, Ring.Frames, () => Snapshot(pipeline))}");
         }
-
-        return pipeline;
     }
+}
+
+/// <summary>
+/// <see cref="GpuLoopBenchmarks{TPipeline}"/> for the detectors (SSD300, YOLOv3-tiny): their results are the detections
+/// of the pipeline's fixed result slots.
+/// </summary>
+/// <typeparam name="TPipeline">The family's GPU loop.</typeparam>
+public abstract class GpuDetectorLoopBenchmarks<TPipeline> : GpuLoopBenchmarks<TPipeline>
+    where TPipeline : OrtCudaDetectorPipeline
+{
+    /// <summary>The detections a timed call reads (room for 8 images of 300; no allocation once grown).</summary>
+    private protected List<Detection> Detections { get; } = new(capacity: 8 * 300);
+
+    private protected override Array Snapshot(TPipeline pipeline) => CudaKernelsCheck.Detections(pipeline);
+
+    private protected override int ReadResults(TPipeline pipeline) => pipeline.ReadDetections(Detections);
 }

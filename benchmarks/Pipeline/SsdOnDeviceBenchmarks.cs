@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using EdgeBench.Benchmarks.Infrastructure;
-using EdgeBench.Core.Detection;
 using EdgeBench.Core.Models;
 using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Models.Fused;
@@ -16,9 +15,8 @@ namespace EdgeBench.Benchmarks.Pipeline;
 /// the same tensors (<see cref="CudaKernelsCheck.Run"/>) before anything is timed.
 /// </summary>
 [BenchmarkCategory(Categories.Ssd)]
-public class SsdOnDeviceBenchmarks : GpuLoopBenchmarks<OrtCudaSsdPipeline>
+public class SsdOnDeviceBenchmarks : GpuDetectorLoopBenchmarks<OrtCudaSsdPipeline>
 {
-    private readonly List<Detection> _detections = new(capacity: 8 * 200);
     private OrtFusedSsdRunner? _fused;
 
     /// <summary>The detector (one value: the class exists for SSD300's decode; none when --model leaves SSD300 out).</summary>
@@ -50,7 +48,7 @@ public class SsdOnDeviceBenchmarks : GpuLoopBenchmarks<OrtCudaSsdPipeline>
         OrtFusedSsdRunner runner = Ready(_fused);
         runner.LoadFrames(Ring.Next(Batch));
         runner.Run();
-        return runner.ReadDetections(_detections);
+        return runner.ReadDetections(Detections);
     }
 
     private protected override void ReleaseResources()
@@ -72,8 +70,4 @@ public class SsdOnDeviceBenchmarks : GpuLoopBenchmarks<OrtCudaSsdPipeline>
 
     private protected override string CheckAgainstReference(OrtCudaSsdPipeline pipeline, ModelDescriptor model) =>
         CudaKernelsCheck.Run(pipeline, model, Ring.Frames.AsSpan(0, Batch));
-
-    private protected override Array Snapshot(OrtCudaSsdPipeline pipeline) => CudaKernelsCheck.Detections(pipeline);
-
-    private protected override int ReadResults(OrtCudaSsdPipeline pipeline) => pipeline.ReadDetections(_detections);
 }

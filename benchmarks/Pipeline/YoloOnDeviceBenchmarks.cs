@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using EdgeBench.Benchmarks.Infrastructure;
-using EdgeBench.Core.Detection;
 using EdgeBench.Core.Models;
 using EdgeBench.Inference.OnnxRuntime;
 using EdgeBench.Models.Zoo;
@@ -14,10 +13,8 @@ namespace EdgeBench.Benchmarks.Pipeline;
 /// stages (<see cref="CudaKernelsCheck.Yolo"/>) before anything is timed.
 /// </summary>
 [BenchmarkCategory(Categories.Yolo)]
-public class YoloOnDeviceBenchmarks : GpuLoopBenchmarks<OrtCudaYoloPipeline>
+public class YoloOnDeviceBenchmarks : GpuDetectorLoopBenchmarks<OrtCudaYoloPipeline>
 {
-    private readonly List<Detection> _detections = new(capacity: 8 * 300);
-
     /// <summary>The detector (one value: the decode is YOLOv3-tiny's; none when --model leaves it out).</summary>
     [ParamsSource(nameof(ModelValues))]
     public string Model { get; set; } = ModelCatalog.TinyYoloV3;
@@ -31,8 +28,4 @@ public class YoloOnDeviceBenchmarks : GpuLoopBenchmarks<OrtCudaYoloPipeline>
 
     private protected override string CheckAgainstReference(OrtCudaYoloPipeline pipeline, ModelDescriptor model) =>
         CudaKernelsCheck.Yolo(pipeline, model, Ring.Frames.AsSpan(0, Batch));
-
-    private protected override Array Snapshot(OrtCudaYoloPipeline pipeline) => CudaKernelsCheck.Detections(pipeline);
-
-    private protected override int ReadResults(OrtCudaYoloPipeline pipeline) => pipeline.ReadDetections(_detections);
 }

@@ -234,33 +234,9 @@ public abstract class OrtCudaPipeline : IDisposable
         using Nvtx.Range frameRange = Nvtx.Push(StageRanges.Frame);
         CheckCall(frames);
         Drain(); // a pipelined call still in flight ends first (it uses the same device buffers)
-        byte[] staging = _staging[0];
-        int size = staging.Length / BatchSize;
         using (Nvtx.Push(StageRanges.Upload))
         {
-            for (int i = 0; i < frames.Length; i++)
-            {
-                FrameBuffer frame = frames[i];
-                if (frame.Stride != FrameWidth * FrameBuffer.BytesPerPixel)
-                {
-                    DetectionSlots.CopyFrames(frames.Slice(i, 1), staging.AsSpan(i * size, size), FrameWidth, FrameHeight);
-                    CudaRuntime.CopyToDeviceAsync(_deviceFrames[0] + (i * size), DeviceBuffers.AddressOf(staging) + (i * size), size, Stream);
-                    continue;
-                }
-
-                unsafe
-                {
-                    // From page-locked memory the copy is queued (DMA); from pageable memory CUDA stages it and returns
-                    // once the bytes have left the frame, so the frame may be reused when this returns either way.
-                    // Staging pageable frames by hand instead (chunked copies into the page-locked buffer, each chunk's
-                    // DMA queued at once) is no faster than CUDA's own staging: the cost is the host copy itself, which
-                    // RunPipelined hides behind the previous call's GPU work instead.
-                    fixed (byte* pixels = frame.Pixels.Span)
-                    {
-                        CudaRuntime.CopyToDeviceAsync(_deviceFrames[0] + (i * size), (IntPtr)pixels, size, Stream);
-                    }
-                }
-            }
+            UploadEach(frames, slot: 0, Stream);
         }
 
         QueueAfterUpload(slot: 0);
@@ -541,21 +517,44 @@ public abstract class OrtCudaPipeline : IDisposable
     /// Queues the upload of a pipelined call's frames into <paramref name="slot"/>'s device frames on the copy stream:
     /// from the staging buffer they were copied into, or (<paramref name="direct"/>) one DMA per frame from where each lies.
     /// </summary>
-    private unsafe void QueueUpload(ReadOnlySpan<FrameBuffer> frames, int slot, bool direct)
+    private void QueueUpload(ReadOnlySpan<FrameBuffer> frames, int slot, bool direct)
     {
-        byte[] staging = _staging[slot];
-        if (!direct)
+        if (direct)
         {
-            CudaRuntime.CopyToDeviceAsync(_deviceFrames[slot], DeviceBuffers.AddressOf(staging), staging.LongLength, _copyStream);
+            UploadEach(frames, slot, _copyStream);
             return;
         }
 
+        byte[] staging = _staging[slot];
+        CudaRuntime.CopyToDeviceAsync(_deviceFrames[slot], DeviceBuffers.AddressOf(staging), staging.LongLength, _copyStream);
+    }
+
+    /// <summary>
+    /// Queues one upload per frame into <paramref name="slot"/>'s device frames on <paramref name="stream"/>, each
+    /// straight from the frame's memory; a strided frame is first packed into the slot's page-locked staging buffer.
+    /// </summary>
+    private unsafe void UploadEach(ReadOnlySpan<FrameBuffer> frames, int slot, IntPtr stream)
+    {
+        byte[] staging = _staging[slot];
         int size = staging.Length / BatchSize;
         for (int i = 0; i < frames.Length; i++)
         {
-            fixed (byte* pixels = frames[i].Pixels.Span)
+            FrameBuffer frame = frames[i];
+            if (frame.Stride != FrameWidth * FrameBuffer.BytesPerPixel)
             {
-                CudaRuntime.CopyToDeviceAsync(_deviceFrames[slot] + (i * size), (IntPtr)pixels, size, _copyStream);
+                DetectionSlots.CopyFrames(frames.Slice(i, 1), staging.AsSpan(i * size, size), FrameWidth, FrameHeight);
+                CudaRuntime.CopyToDeviceAsync(_deviceFrames[slot] + (i * size), DeviceBuffers.AddressOf(staging) + (i * size), size, stream);
+                continue;
+            }
+
+            // From page-locked memory the copy is queued (DMA); from pageable memory CUDA stages it and returns once the
+            // bytes have left the frame, so the frame may be reused when this returns either way. Staging pageable
+            // frames by hand instead (chunked copies into the page-locked buffer, each chunk's DMA queued at once) is no
+            // faster than CUDA's own staging: the cost is the host copy itself, which RunPipelined hides behind the
+            // previous call's GPU work instead.
+            fixed (byte* pixels = frame.Pixels.Span)
+            {
+                CudaRuntime.CopyToDeviceAsync(_deviceFrames[slot] + (i * size), (IntPtr)pixels, size, stream);
             }
         }
     }

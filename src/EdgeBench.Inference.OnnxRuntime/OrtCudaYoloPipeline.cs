@@ -29,9 +29,7 @@ public sealed class OrtCudaYoloPipeline : OrtCudaDetectorPipeline
     private const int KernelLibraryClasses = 81;
 
     private readonly DecodeOptions _decode;
-    private readonly int[] _grid;
-    private readonly int _anchorsPerHead;
-    private readonly int _classes;
+    private readonly YoloV3TinyLayout _layout;
     private readonly IntPtr _deviceCoarse;
     private readonly IntPtr _deviceFine;
     private readonly IntPtr _deviceAnchorW;
@@ -46,19 +44,17 @@ public sealed class OrtCudaYoloPipeline : OrtCudaDetectorPipeline
     public OrtCudaYoloPipeline(ResolvedModel model, int batchSize, int frameWidth, int frameHeight, OrtBackendOptions options)
         : base(RequireYoloV3Tiny(model), batchSize, frameWidth, frameHeight, options, KernelLibraryClasses, Lists(model))
     {
-        _decode = DecodeOptionsOf(model);
-        var layout = new YoloV3TinyLayout(_decode);
-        _grid = layout.Grid;
-        _anchorsPerHead = layout.AnchorsPerHead;
-        _classes = layout.ClassCount;
+        _decode = DecodeOptions.For(model.Descriptor);
+        _layout = new YoloV3TinyLayout(_decode);
         try
         {
             ModelDescriptor descriptor = model.Descriptor;
-            long n = batchSize;
-            (OrtValue coarse, _deviceCoarse) = Session.Device.Allocate(ElementType, [n, layout.Channels * _anchorsPerHead, _grid[0], _grid[0]]);
-            (OrtValue fine, _deviceFine) = Session.Device.Allocate(ElementType, [n, layout.Channels * _anchorsPerHead, _grid[1], _grid[1]]);
-            _deviceAnchorW = Upload(layout.AnchorW);
-            _deviceAnchorH = Upload(layout.AnchorH);
+            int[] grid = _layout.Grid;
+            long n = batchSize, channels = _layout.Channels * _layout.AnchorsPerHead;
+            (OrtValue coarse, _deviceCoarse) = Session.Device.Allocate(ElementType, [n, channels, grid[0], grid[0]]);
+            (OrtValue fine, _deviceFine) = Session.Device.Allocate(ElementType, [n, channels, grid[1], grid[1]]);
+            _deviceAnchorW = Upload(_layout.AnchorW);
+            _deviceAnchorH = Upload(_layout.AnchorH);
             // Coarse (stride 32) head first, fine second: the order YoloV3TinyPostprocessor.Process takes them in.
             Session.Bind(descriptor.Outputs[0].Name, coarse, isInput: false, ElementType);
             Session.Bind(descriptor.Outputs[1].Name, fine, isInput: false, ElementType);
@@ -75,8 +71,7 @@ public sealed class OrtCudaYoloPipeline : OrtCudaDetectorPipeline
     public DecodeOptions Decode => _decode;
 
     /// <summary>Elements per image of the coarse and the fine head.</summary>
-    public (int Coarse, int Fine) HeadElements =>
-        (_anchorsPerHead * (5 + _classes) * _grid[0] * _grid[0], _anchorsPerHead * (5 + _classes) * _grid[1] * _grid[1]);
+    public (int Coarse, int Fine) HeadElements => (_layout.HeadLength(0), _layout.HeadLength(1));
 
     /// <summary>Copies the model's raw outputs of the last run (coarse and fine head; fp32 or fp16 bits) to host spans.</summary>
     public void DownloadModelOutputs(Span<byte> coarse, Span<byte> fine)
@@ -88,10 +83,8 @@ public sealed class OrtCudaYoloPipeline : OrtCudaDetectorPipeline
     }
 
     private protected override void QueueDecode(IntPtr probs, IntPtr boxes) =>
-        Kernels.YoloDecode(_deviceCoarse, _deviceFine, _grid[0], _grid[1], _anchorsPerHead, _classes, _deviceAnchorW, _deviceAnchorH,
-            _decode.YoloInputSize, _decode.YoloConfidenceThreshold, probs, boxes, Half, BatchSize, Stream);
-
-    private static DecodeOptions DecodeOptionsOf(ResolvedModel model) => DecodeOptions.For(model.Descriptor);
+        Kernels.YoloDecode(_deviceCoarse, _deviceFine, _layout.Grid[0], _layout.Grid[1], _layout.AnchorsPerHead, _layout.ClassCount,
+            _deviceAnchorW, _deviceAnchorH, _decode.YoloInputSize, _decode.YoloConfidenceThreshold, probs, boxes, Half, BatchSize, Stream);
 
     private static ResolvedModel RequireYoloV3Tiny(ResolvedModel model)
     {
@@ -102,7 +95,7 @@ public sealed class OrtCudaYoloPipeline : OrtCudaDetectorPipeline
             throw new ArgumentException($"{descriptor.Id} is not a YOLOv3-tiny detector with two heads.", nameof(model));
         }
 
-        DecodeOptions decode = DecodeOptionsOf(model);
+        DecodeOptions decode = DecodeOptions.For(model.Descriptor);
         if (descriptor.InputWidth != decode.YoloInputSize || descriptor.InputHeight != decode.YoloInputSize)
         {
             throw new NotSupportedException($"Model '{descriptor.Id}': its input is {descriptor.InputWidth}x{descriptor.InputHeight}; the YOLO decode's grid is for {decode.YoloInputSize}x{decode.YoloInputSize}.");
@@ -115,7 +108,7 @@ public sealed class OrtCudaYoloPipeline : OrtCudaDetectorPipeline
     /// <summary>YOLOv3-tiny's lists: A(G0² + G1²) boxes, its classes (labels from 0), the kernels' 256 per class, the model's IoU rule and cap.</summary>
     private static CandidateLists Lists(ResolvedModel model)
     {
-        DecodeOptions decode = DecodeOptionsOf(model);
+        DecodeOptions decode = DecodeOptions.For(model.Descriptor);
         var layout = new YoloV3TinyLayout(decode);
         return Checked(new CandidateLists(layout.TotalBoxes, layout.ClassCount, CudaPipelineKernels.MaxSelected, decode.YoloIouThreshold,
             decode.YoloOverlapRule == NmsOverlapRule.SuppressAtOrAbove, decode.YoloMaxDetections, LabelBase: 0), model.Descriptor.Id);
